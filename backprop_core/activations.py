@@ -1,0 +1,165 @@
+"""Activation functions, each paired with its derivative written in terms of ``z``.
+
+Every activation ``f`` maps a pre-activation ``z`` (shape ``(m, n)``: m samples, n neurons)
+to ``a = f(z)``. ``df(z)`` returns ``da/dz`` element by element, so the backward pass can
+form ``delta = dL/da * f'(z)``. Softmax is the exception: each output depends on every ``z``
+of its row, so its derivative is a Jacobian ``(m, k, k)`` and it is only used at the output
+layer together with cross-entropy (see ``losses.py``).
+
+The registry ``ACTIVATIONS`` is keyed by the names the learner sees in the app.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+LEAKY_SLOPE = 0.01
+
+
+@dataclass(frozen=True)
+class Activation:
+    """One activation function ``a = f(z)`` with its derivative ``da/dz``.
+
+    ``df`` is ``None`` for softmax, whose derivative is the Jacobian returned by ``jacobian``.
+    ``formula`` and ``derivative`` are LaTeX strings for the UI.
+    """
+
+    name: str
+    f: Callable[[np.ndarray], np.ndarray]
+    df: Callable[[np.ndarray], np.ndarray] | None
+    formula: str
+    derivative: str
+    output_only: bool = False
+
+    @property
+    def elementwise(self) -> bool:
+        return self.df is not None
+
+    def jacobian(self, z: np.ndarray) -> np.ndarray:
+        """``da_k/dz_j`` for every sample: shape ``(m, k, k)``.
+
+        For an element-wise activation the Jacobian is diagonal with ``f'(z)`` on it.
+        """
+        z = np.atleast_2d(z)
+        if self.df is not None:
+            d = self.df(z)
+            return d[:, :, None] * np.eye(z.shape[1])[None, :, :]
+        s = self.f(z)
+        # softmax: da_k/dz_j = a_k * (1[k == j] - a_j)
+        return s[:, :, None] * np.eye(z.shape[1])[None, :, :] - s[:, :, None] * s[:, None, :]
+
+    def __repr__(self) -> str:
+        return f"Activation({self.name!r})"
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    # exp(-|z|) never overflows; pick the algebraically equal form that keeps precision.
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def _dsigmoid(z: np.ndarray) -> np.ndarray:
+    s = _sigmoid(z)
+    return s * (1.0 - s)
+
+
+def _dtanh(z: np.ndarray) -> np.ndarray:
+    t = np.tanh(z)
+    return 1.0 - t * t
+
+
+def _relu(z: np.ndarray) -> np.ndarray:
+    return np.maximum(z, 0.0)
+
+
+def _drelu(z: np.ndarray) -> np.ndarray:
+    # At the kink z = 0 relu has no derivative; we use 0 there, as PyTorch does.
+    return (z > 0).astype(float)
+
+
+def _leaky_relu(z: np.ndarray) -> np.ndarray:
+    return np.where(z > 0, z, LEAKY_SLOPE * z)
+
+
+def _dleaky_relu(z: np.ndarray) -> np.ndarray:
+    # At the kink z = 0 we use the left slope, 0.01.
+    return np.where(z > 0, 1.0, LEAKY_SLOPE)
+
+
+def _linear(z: np.ndarray) -> np.ndarray:
+    return np.array(z, dtype=float, copy=True)
+
+
+def _dlinear(z: np.ndarray) -> np.ndarray:
+    return np.ones_like(z, dtype=float)
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    # Subtracting the row maximum changes nothing mathematically and keeps exp() finite.
+    shifted = z - np.max(z, axis=-1, keepdims=True)
+    e = np.exp(shifted)
+    return e / np.sum(e, axis=-1, keepdims=True)
+
+
+def log_softmax(z: np.ndarray) -> np.ndarray:
+    """``log(softmax(z))`` computed without forming ``softmax`` first (finite for any finite z)."""
+    shifted = z - np.max(z, axis=-1, keepdims=True)
+    return shifted - np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True))
+
+
+def log_sigmoid(z: np.ndarray) -> np.ndarray:
+    """``log(sigmoid(z)) = -softplus(-z)``, finite for any finite z."""
+    return -np.logaddexp(0.0, -z)
+
+
+ACTIVATIONS: dict[str, Activation] = {
+    a.name: a
+    for a in (
+        Activation(
+            "sigmoid",
+            _sigmoid,
+            _dsigmoid,
+            r"\sigma(z) = \frac{1}{1 + e^{-z}}",
+            r"\sigma'(z) = \sigma(z)\,(1 - \sigma(z))",
+        ),
+        Activation("tanh", np.tanh, _dtanh, r"\tanh(z)", r"\tanh'(z) = 1 - \tanh^2(z)"),
+        Activation(
+            "relu",
+            _relu,
+            _drelu,
+            r"\mathrm{relu}(z) = \max(0, z)",
+            r"\mathrm{relu}'(z) = 1 \text{ if } z > 0 \text{ else } 0",
+        ),
+        Activation(
+            "leaky_relu",
+            _leaky_relu,
+            _dleaky_relu,
+            r"\mathrm{leaky}(z) = z \text{ if } z > 0 \text{ else } 0.01\,z",
+            r"\mathrm{leaky}'(z) = 1 \text{ if } z > 0 \text{ else } 0.01",
+        ),
+        Activation("linear", _linear, _dlinear, r"f(z) = z", r"f'(z) = 1"),
+        Activation(
+            "softmax",
+            _softmax,
+            None,
+            r"\mathrm{softmax}(z)_k = \frac{e^{z_k}}{\sum_j e^{z_j}}",
+            r"\frac{\partial a_k}{\partial z_j} = a_k\,(\mathbb{1}[k=j] - a_j)",
+            output_only=True,
+        ),
+    )
+}
+
+HIDDEN_ACTIVATIONS: tuple[str, ...] = tuple(n for n, a in ACTIVATIONS.items() if not a.output_only)
+
+
+def get_activation(name: str) -> Activation:
+    """Look up an activation by its UI name; ``ValueError`` lists the valid names."""
+    try:
+        return ACTIVATIONS[name]
+    except (KeyError, TypeError):
+        raise ValueError(
+            f"unknown activation {name!r}; expected one of {', '.join(ACTIVATIONS)}"
+        ) from None

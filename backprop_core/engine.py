@@ -1,0 +1,211 @@
+"""The four phases of a training iteration as pure functions, and ``train_step`` composing them.
+
+``forward -> compute_loss -> backward -> update``: each takes what the previous phase returned
+and gives back an immutable trace; the network passed in is never modified. Numbers overflow
+silently to inf/NaN instead of warning: a diverging run is something to show, not to crash on,
+and ``StepTrace.non_finite`` flags it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .activations import ACTIVATIONS
+from .losses import check_pairing, get_loss
+from .network import MLP
+from .optimizers import Optimizer, OptimizerState, as_optimizer, clip_scale, optimizer_step
+from .trace import BackwardTrace, ForwardTrace, LossTrace, StepTrace, UpdateTrace
+from .validation import as_inputs, as_targets, check_lr
+
+_QUIET = {"over": "ignore", "invalid": "ignore", "divide": "ignore", "under": "ignore"}
+
+
+def forward(net: MLP, X: np.ndarray) -> ForwardTrace:
+    """Run ``X`` (``(m, n_in)``) through ``net``, keeping ``z[l] = a_prev @ W[l] + b[l]`` and ``a[l] = f(z[l])``."""
+    X = as_inputs(X, net.sizes[0])
+    return _forward(net, X)
+
+
+def _forward(net: MLP, X: np.ndarray) -> ForwardTrace:
+    zs, as_ = [], []
+    a = X
+    with np.errstate(**_QUIET):
+        for W, b, name in zip(net.weights, net.biases, net.activations, strict=True):
+            z = a @ W + b
+            a = ACTIVATIONS[name].f(z)
+            zs.append(z)
+            as_.append(a)
+    return ForwardTrace(X, zs, as_, net.activations)
+
+
+def predict(net: MLP, X: np.ndarray) -> np.ndarray:
+    """The network's output for ``X`` without keeping a trace."""
+    return _forward(net, as_inputs(X, net.sizes[0])).output
+
+
+def l2_penalty(net: MLP, l2: float) -> float:
+    """``l2/2 * sum of squared weights`` (biases are not penalised)."""
+    if not l2:
+        return 0.0
+    return 0.5 * l2 * sum(float(np.dot(w.ravel(), w.ravel())) for w in net.weights)
+
+
+def compute_loss(net: MLP, fwd: ForwardTrace, Y: np.ndarray, loss: str, l2: float = 0.0) -> LossTrace:
+    """The batch loss of the forward pass ``fwd`` against targets ``Y`` and the output ``delta``.
+
+    ``Y``: ``(m, n_out)``; for ``cross_entropy`` also integer labels ``(m,)``. ``l2 >= 0`` adds
+    ``l2/2 * sum(W**2)`` to the loss.
+    """
+    spec = get_loss(loss)
+    check_pairing(net.output_activation, loss)
+    m = fwd.x.shape[0]
+    Y = as_targets(Y, m, net.sizes[-1], loss)
+    l2 = _check_l2(l2)
+    return _compute_loss(net, fwd, Y, spec.name, l2)
+
+
+def _compute_loss(net: MLP, fwd: ForwardTrace, Y: np.ndarray, loss: str, l2: float) -> LossTrace:
+    spec = get_loss(loss)
+    a, z = fwd.a[-1], fwd.z[-1]
+    m, k = a.shape
+    with np.errstate(**_QUIET):
+        per_sample = spec.per_sample(a, z, Y)
+        dL_da = spec.grad(a, Y)
+        shortcut = spec.shortcut_output == net.output_activation
+        if shortcut:
+            # sigmoid + bce and softmax + cross_entropy: f'(z) cancels the denominator of dL/da,
+            # leaving delta = (a - y) / m, and / (m*k) for bce which also averages over outputs
+            delta = (a - Y) / (m * k if loss == "bce" else m)
+        else:
+            delta = dL_da * ACTIVATIONS[net.output_activation].df(z)
+        data_loss = float(np.mean(per_sample))
+    return LossTrace(loss, Y, per_sample, data_loss, l2_penalty(net, l2), l2, dL_da, delta, shortcut)
+
+
+def backward(net: MLP, fwd: ForwardTrace, loss_trace: LossTrace) -> BackwardTrace:
+    """Walk the error back from the output: ``delta[l] = (delta[l+1] @ W[l+1].T) * f'(z[l])``.
+
+    ``dW[l] = a_prev.T @ delta[l] + l2 * W[l]`` (the L2 term of the loss) and
+    ``db[l] = delta[l].sum(axis=0)``.
+    """
+    L = net.n_layers
+    dL_da: list[np.ndarray] = [None] * L  # type: ignore[list-item]
+    delta: list[np.ndarray] = [None] * L  # type: ignore[list-item]
+    dW: list[np.ndarray] = [None] * L  # type: ignore[list-item]
+    db: list[np.ndarray] = [None] * L  # type: ignore[list-item]
+    dL_da[-1] = loss_trace.dL_da
+    delta[-1] = loss_trace.output_delta
+    l2 = loss_trace.l2
+    with np.errstate(**_QUIET):
+        for l in range(L - 1, -1, -1):
+            if l < L - 1:
+                dL_da[l] = delta[l + 1] @ net.weights[l + 1].T
+                delta[l] = dL_da[l] * ACTIVATIONS[net.activations[l]].df(fwd.z[l])
+            g = fwd.a_prev(l).T @ delta[l]
+            dW[l] = g + l2 * net.weights[l] if l2 else g
+            db[l] = delta[l].sum(axis=0)
+    return BackwardTrace(dL_da, delta, dW, db)
+
+
+def update(
+    net: MLP,
+    grads: BackwardTrace,
+    lr: float,
+    optimizer: str | Optimizer = "sgd",
+    state: OptimizerState | None = None,
+    *,
+    clip_norm: float | None = None,
+    freeze_biases: bool = False,
+) -> UpdateTrace:
+    """Apply the optimiser to the gradients and return the new network inside the trace.
+
+    ``clip_norm``: clip by global norm first (over the trainable parameters).
+    ``freeze_biases``: compute ``db`` but never change the biases.
+    """
+    lr = check_lr(lr)
+    opt = as_optimizer(optimizer)
+    if clip_norm is not None and not (np.isfinite(clip_norm) and clip_norm > 0):
+        raise ValueError(f"clip_norm must be a positive number or None, got {clip_norm!r}")
+    L = net.n_layers
+    bias_grads: list[np.ndarray | None] = [None] * L if freeze_biases else list(grads.db)
+    all_grads = [*grads.dW, *bias_grads]
+    with np.errstate(**_QUIET):
+        norm, scale = clip_scale(all_grads, clip_norm)
+        if scale != 1.0:
+            all_grads = [None if g is None else g * scale for g in all_grads]
+        params = [*net.weights, *net.biases]
+        changes, new_state = optimizer_step(opt, params, all_grads, lr, state)
+        new_params = [p + c for p, c in zip(params, changes, strict=True)]
+    net_after = net._replace_unchecked(new_params[:L], new_params[L:])
+    return UpdateTrace(
+        lr, opt.name, changes[:L], changes[L:], new_state, norm, scale, freeze_biases, net, net_after
+    )
+
+
+def train_step(
+    net: MLP,
+    X: np.ndarray,
+    Y: np.ndarray,
+    *,
+    loss: str,
+    lr: float,
+    optimizer: str | Optimizer = "sgd",
+    state: OptimizerState | None = None,
+    l2: float = 0.0,
+    clip_norm: float | None = None,
+    freeze_biases: bool = False,
+) -> StepTrace:
+    """One training iteration on the batch ``(X, Y)``: forward, loss, backward, update.
+
+    Returns a ``StepTrace`` whose ``loss`` is measured before the update and whose
+    ``net_after`` is the updated network; ``net`` itself is untouched. ``lr = 0`` gives the
+    gradients without a change. A diverging step is not an error: ``trace.non_finite`` says so.
+    """
+    get_loss(loss)
+    check_pairing(net.output_activation, loss)
+    X = as_inputs(X, net.sizes[0])
+    Y = as_targets(Y, X.shape[0], net.sizes[-1], loss)
+    return _train_step(
+        net, X, Y, loss, check_lr(lr), as_optimizer(optimizer), state, _check_l2(l2), clip_norm, freeze_biases
+    )
+
+
+def _train_step(
+    net: MLP,
+    X: np.ndarray,
+    Y: np.ndarray,
+    loss: str,
+    lr: float,
+    optimizer: Optimizer,
+    state: OptimizerState | None,
+    l2: float,
+    clip_norm: float | None,
+    freeze_biases: bool,
+) -> StepTrace:
+    # inputs already validated: the runner calls this in its loop
+    fwd = _forward(net, X)
+    lt = _compute_loss(net, fwd, Y, loss, l2)
+    back = backward(net, fwd, lt)
+    upd = update(net, back, lr, optimizer, state, clip_norm=clip_norm, freeze_biases=freeze_biases)
+    return StepTrace(fwd, lt, back, upd)
+
+
+def evaluate(net: MLP, X: np.ndarray, Y: np.ndarray, loss: str, l2: float = 0.0) -> float:
+    """The loss of ``net`` on ``(X, Y)`` (no trace, no gradients)."""
+    check_pairing(net.output_activation, loss)
+    X = as_inputs(X, net.sizes[0])
+    Y = as_targets(Y, X.shape[0], net.sizes[-1], loss)
+    fwd = _forward(net, X)
+    with np.errstate(**_QUIET):
+        value = float(np.mean(get_loss(loss).per_sample(fwd.output, fwd.z[-1], Y)))
+    return value + l2_penalty(net, _check_l2(l2))
+
+
+def _check_l2(l2: float) -> float:
+    try:
+        l2 = float(l2)
+    except (TypeError, ValueError):
+        raise ValueError(f"l2 must be a number >= 0, got {l2!r}") from None
+    if not np.isfinite(l2) or l2 < 0:
+        raise ValueError(f"l2 must be a finite number >= 0, got {l2!r}")
+    return l2

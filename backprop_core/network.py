@@ -1,0 +1,248 @@
+"""The multilayer perceptron: layer sizes, weights, biases and activations.
+
+Notation (used in code, UI and tests alike):
+
+* layer ``l`` is counted from 0 = the first layer *after* the input. The app shows layers to
+  the learner numbered from 1, so the app's "layer 1" is ``l = 0`` here.
+* ``W[l]`` has shape ``(n_in, n_out)`` and ``b[l]`` shape ``(n_out,)``; rows of ``X`` are samples,
+  so ``z[l] = a[l-1] @ W[l] + b[l]`` with ``a[-1] = X`` (the inputs).
+* ``W[l][i, j]`` is the weight from neuron i of the previous layer to neuron j of layer l.
+
+An ``MLP`` never changes after it is made: its arrays are read-only, and every training step
+returns a new ``MLP``. That makes history, step-back and time travel free.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .activations import ACTIVATIONS, get_activation
+from .validation import check_finite
+
+MAX_HIDDEN_LAYERS = 30
+MAX_WIDTH = 512
+INIT_SCHEMES: tuple[str, ...] = ("xavier", "he", "normal", "zeros")
+
+
+def _frozen(array: np.ndarray) -> np.ndarray:
+    out = np.array(array, dtype=float, copy=True)
+    out.flags.writeable = False
+    return out
+
+
+@dataclass(frozen=True, repr=False)
+class MLP:
+    """A multilayer perceptron ``sizes[0] -> ... -> sizes[-1]``.
+
+    ``weights[l]``: ``(sizes[l], sizes[l+1])``; ``biases[l]``: ``(sizes[l+1],)``;
+    ``activations[l]``: the UI name of layer l's activation.
+    """
+
+    weights: list[np.ndarray]
+    biases: list[np.ndarray]
+    activations: tuple[str, ...]
+
+    # -- construction ---------------------------------------------------------------------
+    @classmethod
+    def from_params(
+        cls,
+        weights: Sequence[np.ndarray],
+        biases: Sequence[np.ndarray],
+        activations: str | Sequence[str],
+    ) -> MLP:
+        """A network with exactly these parameters (copied, then made read-only).
+
+        ``activations`` is one name per layer, or a single name used for every layer.
+        """
+        weights = [np.asarray(w, dtype=float) for w in weights]
+        biases = [np.asarray(b, dtype=float) for b in biases]
+        if not weights:
+            raise ValueError("a network needs at least one layer of weights")
+        if len(biases) != len(weights):
+            raise ValueError(
+                f"got {len(weights)} weight matrices but {len(biases)} bias vectors; "
+                "expected one bias vector per layer"
+            )
+        if isinstance(activations, str):
+            activations = [activations] * len(weights)
+        activations = tuple(activations)
+        if len(activations) != len(weights):
+            raise ValueError(
+                f"got {len(activations)} activations for {len(weights)} layers; "
+                "expected one activation per layer"
+            )
+        for l, (w, b) in enumerate(zip(weights, biases, strict=True)):
+            if w.ndim != 2:
+                raise ValueError(
+                    f"W[{l}] has shape {w.shape}; expected a 2-D array (n_in, n_out)"
+                )
+            if 0 in w.shape:
+                raise ValueError(f"W[{l}] has shape {w.shape}; every layer needs width >= 1")
+            if b.shape != (w.shape[1],):
+                raise ValueError(
+                    f"b[{l}] has shape {b.shape}; expected ({w.shape[1]},) to match W[{l}] "
+                    f"of shape {w.shape}"
+                )
+            if l > 0 and w.shape[0] != weights[l - 1].shape[1]:
+                raise ValueError(
+                    f"W[{l}] has shape {w.shape} but layer {l - 1} has "
+                    f"{weights[l - 1].shape[1]} neurons; expected {weights[l - 1].shape[1]} rows"
+                )
+            check_finite(w, f"W[{l}]")
+            check_finite(b, f"b[{l}]")
+        for l, name in enumerate(activations):
+            act = get_activation(name)
+            if act.output_only and l != len(activations) - 1:
+                raise ValueError(f"{name} can only be the output layer's activation (layer {l})")
+        return cls([_frozen(w) for w in weights], [_frozen(b) for b in biases], activations)
+
+    @classmethod
+    def create(
+        cls,
+        sizes: Sequence[int],
+        hidden: str | Sequence[str] = "tanh",
+        output: str = "sigmoid",
+        init: str = "xavier",
+        seed: int | None = 0,
+        *,
+        std: float = 0.1,
+        rng: np.random.Generator | None = None,
+    ) -> MLP:
+        """A freshly initialised network.
+
+        ``sizes``: ``[n_inputs, hidden widths..., n_outputs]``. ``hidden``: one activation for
+        every hidden layer or one per hidden layer. ``init``: ``xavier`` (Glorot uniform:
+        ``U(-r, r)``, ``r = sqrt(6 / (n_in + n_out))``), ``he`` (normal with std
+        ``sqrt(2 / n_in)``), ``normal`` (normal with std ``std``) or ``zeros``. Biases start at 0.
+        All randomness comes from ``rng`` or, if it is not given, ``default_rng(seed)``.
+        """
+        sizes = check_sizes(sizes)
+        n_hidden = len(sizes) - 2
+        hidden_acts = [hidden] * n_hidden if isinstance(hidden, str) else list(hidden)
+        if len(hidden_acts) != n_hidden:
+            raise ValueError(
+                f"got {len(hidden_acts)} hidden activations for {n_hidden} hidden layers"
+            )
+        if init not in INIT_SCHEMES:
+            raise ValueError(f"unknown init {init!r}; expected one of {', '.join(INIT_SCHEMES)}")
+        if init == "normal" and not (np.isfinite(std) and std >= 0):
+            raise ValueError(f"std must be a finite number >= 0, got {std!r}")
+        rng = rng if rng is not None else np.random.default_rng(seed)
+        weights = [init_weights(init, n_in, n_out, rng, std=std) for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True)]
+        biases = [np.zeros(n) for n in sizes[1:]]
+        return cls.from_params(weights, biases, [*hidden_acts, output])
+
+    def with_params(self, weights: Sequence[np.ndarray], biases: Sequence[np.ndarray]) -> MLP:
+        """The same architecture with new parameters."""
+        return MLP.from_params(weights, biases, self.activations)
+
+    def _replace_unchecked(self, weights: list[np.ndarray], biases: list[np.ndarray]) -> MLP:
+        # the engine's fast path: shapes are known to match, arrays are fresh
+        for arr in (*weights, *biases):
+            arr.flags.writeable = False
+        return MLP(weights, biases, self.activations)
+
+    # -- description ------------------------------------------------------------------------
+    @property
+    def sizes(self) -> tuple[int, ...]:
+        return (self.weights[0].shape[0], *(w.shape[1] for w in self.weights))
+
+    @property
+    def n_layers(self) -> int:
+        """Number of layers with weights (hidden layers + the output layer)."""
+        return len(self.weights)
+
+    @property
+    def n_params(self) -> int:
+        return sum(w.size + b.size for w, b in zip(self.weights, self.biases, strict=True))
+
+    @property
+    def output_activation(self) -> str:
+        return self.activations[-1]
+
+    def __repr__(self) -> str:
+        arch = "-".join(str(s) for s in self.sizes)
+        return f"MLP({arch}, activations={list(self.activations)}, params={self.n_params})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, MLP):
+            return NotImplemented
+        return (
+            self.activations == other.activations
+            and len(self.weights) == len(other.weights)
+            and all(np.array_equal(a, b) for a, b in zip(self.weights, other.weights, strict=True))
+            and all(np.array_equal(a, b) for a, b in zip(self.biases, other.biases, strict=True))
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def to_dict(self) -> dict:
+        """A JSON-ready description (nested lists) that ``from_dict`` reads back."""
+        return {
+            "sizes": list(self.sizes),
+            "activations": list(self.activations),
+            "weights": [w.tolist() for w in self.weights],
+            "biases": [b.tolist() for b in self.biases],
+        }
+
+    @classmethod
+    def from_dict(cls, data: object) -> MLP:
+        """Read ``to_dict`` output back; ``ValueError`` says what is missing or malformed."""
+        if not isinstance(data, dict):
+            raise ValueError("expected a JSON object with keys weights, biases, activations")
+        missing = [k for k in ("weights", "biases", "activations") if k not in data]
+        if missing:
+            raise ValueError(f"missing key(s): {', '.join(missing)}")
+        try:
+            weights = [np.asarray(w, dtype=float) for w in data["weights"]]
+            biases = [np.asarray(b, dtype=float) for b in data["biases"]]
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"weights and biases must be nested lists of numbers ({exc})") from None
+        acts = data["activations"]
+        if not isinstance(acts, list) or not all(isinstance(a, str) for a in acts):
+            raise ValueError("activations must be a list of names")
+        net = cls.from_params(weights, biases, acts)
+        if "sizes" in data and list(data["sizes"]) != list(net.sizes):
+            raise ValueError(f"sizes {data['sizes']} do not match the weight shapes {list(net.sizes)}")
+        return net
+
+
+def check_sizes(sizes: Sequence[int]) -> list[int]:
+    """Validate ``[n_inputs, hidden..., n_outputs]``; returns it as a list of ints."""
+    try:
+        sizes = [int(s) for s in sizes]
+    except (TypeError, ValueError):
+        raise ValueError(f"sizes must be whole numbers, got {sizes!r}") from None
+    if len(sizes) < 2:
+        raise ValueError(f"sizes {sizes} needs at least an input and an output size")
+    if len(sizes) - 2 > MAX_HIDDEN_LAYERS:
+        raise ValueError(
+            f"{len(sizes) - 2} hidden layers requested; expected 0 to {MAX_HIDDEN_LAYERS}"
+        )
+    for pos, s in enumerate(sizes):
+        if not 1 <= s <= MAX_WIDTH:
+            what = "input" if pos == 0 else "output" if pos == len(sizes) - 1 else f"hidden layer {pos}"
+            raise ValueError(f"{what} width {s} is out of range; expected 1 to {MAX_WIDTH}")
+    return sizes
+
+
+def init_weights(
+    scheme: str, n_in: int, n_out: int, rng: np.random.Generator, *, std: float = 0.1
+) -> np.ndarray:
+    """One weight matrix ``(n_in, n_out)`` drawn by ``scheme`` from ``rng``."""
+    if scheme == "xavier":
+        r = np.sqrt(6.0 / (n_in + n_out))
+        return rng.uniform(-r, r, size=(n_in, n_out))
+    if scheme == "he":
+        return rng.normal(0.0, np.sqrt(2.0 / n_in), size=(n_in, n_out))
+    if scheme == "normal":
+        return rng.normal(0.0, std, size=(n_in, n_out))
+    if scheme == "zeros":
+        return np.zeros((n_in, n_out))
+    raise ValueError(f"unknown init {scheme!r}; expected one of {', '.join(INIT_SCHEMES)}")
+
+
+__all__ = ["ACTIVATIONS", "INIT_SCHEMES", "MLP", "check_sizes", "init_weights"]

@@ -1,0 +1,132 @@
+"""Optimisers: how a gradient becomes a change of the parameters.
+
+The update rules are PyTorch's (``torch.optim``), with ``g`` the gradient of one parameter:
+
+* ``sgd``:      ``w <- w - lr * g``
+* ``momentum``: ``v <- beta * v + g`` then ``w <- w - lr * v`` (PyTorch's SGD with momentum,
+  no dampening; v starts at 0, so the first step equals plain SGD)
+* ``adam``:     ``m <- b1 m + (1 - b1) g``, ``v <- b2 v + (1 - b2) g^2``,
+  ``w <- w - lr * m_hat / (sqrt(v_hat) + eps)`` with the bias corrections
+  ``m_hat = m / (1 - b1^t)``, ``v_hat = v / (1 - b2^t)``; defaults b1 = 0.9, b2 = 0.999, eps = 1e-8.
+
+The optimiser's memory (v, m, step count t) is an immutable ``OptimizerState`` returned by every
+step and passed into the next one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+OPTIMIZERS: tuple[str, ...] = ("sgd", "momentum", "adam")
+
+
+@dataclass(frozen=True)
+class Optimizer:
+    """Which rule, and its hyper-parameters (the learning rate is passed per step)."""
+
+    name: str = "sgd"
+    beta: float = 0.9
+    beta1: float = 0.9
+    beta2: float = 0.999
+    eps: float = 1e-8
+
+    def __post_init__(self) -> None:
+        if self.name not in OPTIMIZERS:
+            raise ValueError(
+                f"unknown optimizer {self.name!r}; expected one of {', '.join(OPTIMIZERS)}"
+            )
+        for what, value in (("beta", self.beta), ("beta1", self.beta1), ("beta2", self.beta2)):
+            if not (np.isfinite(value) and 0.0 <= value < 1.0):
+                raise ValueError(f"{what} must lie in [0, 1), got {value!r}")
+        if not (np.isfinite(self.eps) and self.eps > 0):
+            raise ValueError(f"eps must be a positive number, got {self.eps!r}")
+
+
+def as_optimizer(optimizer: str | Optimizer) -> Optimizer:
+    return optimizer if isinstance(optimizer, Optimizer) else Optimizer(optimizer)
+
+
+@dataclass(frozen=True)
+class OptimizerState:
+    """The optimiser's memory after ``t`` updates.
+
+    ``slots`` maps a slot name (``"v"`` for momentum's velocity, ``"m"`` and ``"v"`` for Adam's
+    moment estimates) to one array per parameter, in the order ``W[0..L-1], b[0..L-1]``.
+    """
+
+    name: str
+    t: int = 0
+    slots: dict[str, tuple[np.ndarray, ...]] = field(default_factory=dict)
+
+
+def optimizer_step(
+    optimizer: Optimizer,
+    params: Sequence[np.ndarray],
+    grads: Sequence[np.ndarray | None],
+    lr: float,
+    state: OptimizerState | None,
+) -> tuple[list[np.ndarray], OptimizerState]:
+    """The change to add to each parameter, and the new state.
+
+    A ``None`` gradient marks a frozen parameter: its change is zero and its slots stay as
+    they were. A state from another optimiser or another architecture is ignored (fresh start).
+    """
+    if state is not None and (
+        state.name != optimizer.name
+        or any(len(v) != len(params) for v in state.slots.values())
+        or any(s.shape != p.shape for v in state.slots.values() for s, p in zip(v, params, strict=True))
+    ):
+        state = None
+    t = (state.t if state is not None else 0) + 1
+    zeros = [np.zeros_like(p) for p in params]
+    changes: list[np.ndarray] = []
+    if optimizer.name == "sgd":
+        changes = [z if g is None else -lr * g for z, g in zip(zeros, grads, strict=True)]
+        return changes, OptimizerState("sgd", t)
+    if optimizer.name == "momentum":
+        old_v = state.slots["v"] if state is not None else zeros
+        new_v = []
+        for z, g, v in zip(zeros, grads, old_v, strict=True):
+            if g is None:
+                new_v.append(v)
+                changes.append(z)
+                continue
+            v = optimizer.beta * v + g
+            new_v.append(v)
+            changes.append(-lr * v)
+        return changes, OptimizerState("momentum", t, {"v": tuple(new_v)})
+    # adam
+    old_m = state.slots["m"] if state is not None else zeros
+    old_v = state.slots["v"] if state is not None else zeros
+    b1, b2 = optimizer.beta1, optimizer.beta2
+    corr1 = 1.0 - b1**t
+    corr2 = 1.0 - b2**t
+    new_m, new_v = [], []
+    for z, g, m, v in zip(zeros, grads, old_m, old_v, strict=True):
+        if g is None:
+            new_m.append(m)
+            new_v.append(v)
+            changes.append(z)
+            continue
+        m = b1 * m + (1.0 - b1) * g
+        v = b2 * v + (1.0 - b2) * (g * g)
+        new_m.append(m)
+        new_v.append(v)
+        changes.append(-lr * (m / corr1) / (np.sqrt(v / corr2) + optimizer.eps))
+    return changes, OptimizerState("adam", t, {"m": tuple(new_m), "v": tuple(new_v)})
+
+
+def clip_scale(grads: Sequence[np.ndarray | None], max_norm: float | None) -> tuple[float, float]:
+    """Global gradient norm and the factor that clipping by ``max_norm`` multiplies it by.
+
+    As ``torch.nn.utils.clip_grad_norm_``: if the norm over all (trainable) gradients exceeds
+    ``max_norm`` every gradient is scaled by ``max_norm / (norm + 1e-6)``; otherwise by 1.
+    """
+    sq = sum(float(np.dot(g.ravel(), g.ravel())) for g in grads if g is not None)
+    norm = float(np.sqrt(sq))
+    if max_norm is None or not np.isfinite(norm) or norm <= max_norm:
+        return norm, 1.0
+    return norm, max_norm / (norm + 1e-6)

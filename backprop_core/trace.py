@@ -1,0 +1,231 @@
+"""Immutable records of one training iteration, phase by phase.
+
+Vocabulary (shared with the UI): ``z`` pre-activation, ``a`` activation, ``dL_da = dL/da``,
+``delta = dL/dz``, ``dW = dL/dW``, ``db = dL/db``, ``lr`` learning rate. Lists are indexed by
+layer ``l`` = 0 for the first layer after the input (the app calls it "layer 1").
+Shapes, with m samples and ``n_l`` neurons in layer l: ``z[l], a[l], dL_da[l], delta[l]``:
+``(m, n_l)``; ``dW[l]``: ``(n_{l-1}, n_l)``; ``db[l]``: ``(n_l,)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from .network import MLP
+from .optimizers import OptimizerState
+
+
+@dataclass(frozen=True, repr=False)
+class ForwardTrace:
+    """The forward pass: ``x`` (the inputs, ``(m, n_in)``) and ``z[l]``, ``a[l]`` per layer."""
+
+    x: np.ndarray
+    z: list[np.ndarray]
+    a: list[np.ndarray]
+    activations: tuple[str, ...]
+
+    @property
+    def output(self) -> np.ndarray:
+        """The network's prediction ``a[L-1]``: ``(m, n_out)``."""
+        return self.a[-1]
+
+    def a_prev(self, layer: int) -> np.ndarray:
+        """The input to ``layer``: ``x`` for layer 0, else ``a[layer - 1]``."""
+        return self.x if layer == 0 else self.a[layer - 1]
+
+    def __repr__(self) -> str:
+        return f"ForwardTrace(m={self.x.shape[0]}, layers={len(self.z)})"
+
+
+@dataclass(frozen=True, repr=False)
+class LossTrace:
+    """The loss of a batch and the error signal it sends into the output layer.
+
+    ``value = data_loss + penalty``; ``data_loss = mean(per_sample)``; ``penalty`` is the L2
+    term ``l2/2 * sum of squared weights``. ``dL_da`` and ``output_delta`` are of the batch loss
+    and carry the ``1/m`` of the average; ``shortcut`` says whether ``output_delta`` was formed
+    directly as ``(a - y) * scale`` (sigmoid + bce, softmax + cross_entropy) instead of
+    ``dL_da * f'(z)``.
+    """
+
+    name: str
+    y: np.ndarray
+    per_sample: np.ndarray
+    data_loss: float
+    penalty: float
+    l2: float
+    dL_da: np.ndarray
+    output_delta: np.ndarray
+    shortcut: bool
+
+    @property
+    def value(self) -> float:
+        return self.data_loss + self.penalty
+
+    @property
+    def m(self) -> int:
+        return self.y.shape[0]
+
+    @property
+    def averaging_note(self) -> str:
+        """Where the average over samples enters the gradients, in words."""
+        k = self.y.shape[1]
+        scale = f"1/(m*k) = 1/{self.m * k}" if self.name in ("mse", "bce") and k > 1 else f"1/m = 1/{self.m}"
+        return (
+            f"The loss is averaged over the batch, so dL/da at the output carries the factor {scale}; "
+            "every delta and every gradient inherits it. A sample's own error signal is m * delta."
+        )
+
+    def __repr__(self) -> str:
+        return f"LossTrace({self.name}, value={self.value:.6g}, shortcut={self.shortcut})"
+
+
+@dataclass(frozen=True, repr=False)
+class BackwardTrace:
+    """The backward pass: per layer ``dL_da``, ``delta = dL/dz``, ``dW``, ``db``.
+
+    ``dW[l] = a_prev.T @ delta[l] + l2 * W[l]`` and ``db[l] = sum over samples of delta[l]``.
+    """
+
+    dL_da: list[np.ndarray]
+    delta: list[np.ndarray]
+    dW: list[np.ndarray]
+    db: list[np.ndarray]
+
+    @property
+    def sample_delta(self) -> list[np.ndarray]:
+        """Each sample's own error signal ``dL_i/dz``: ``m * delta`` (undoing the average)."""
+        return [d * d.shape[0] for d in self.delta]
+
+    @cached_property
+    def grad_norms(self) -> np.ndarray:
+        """``||dW[l]||`` (Frobenius) per layer."""
+        return np.array([np.sqrt(np.dot(g.ravel(), g.ravel())) for g in self.dW])
+
+    @cached_property
+    def delta_norms(self) -> np.ndarray:
+        """``||delta[l]||`` per layer."""
+        return np.array([np.sqrt(np.dot(d.ravel(), d.ravel())) for d in self.delta])
+
+    @cached_property
+    def bias_grad_norms(self) -> np.ndarray:
+        return np.array([np.sqrt(np.dot(g, g)) for g in self.db])
+
+    def __repr__(self) -> str:
+        return f"BackwardTrace(layers={len(self.delta)})"
+
+
+@dataclass(frozen=True, repr=False)
+class UpdateTrace:
+    """The weight update: the change applied to every parameter and the parameters around it.
+
+    ``step_W[l] = W_after[l] - W_before[l]`` (``-lr * dW[l]`` for plain SGD). ``clip_scale`` is
+    the factor the gradients were multiplied by before the optimiser saw them (1 = not clipped);
+    ``grad_norm`` the global norm before clipping. Frozen biases get a zero step.
+    """
+
+    lr: float
+    optimizer: str
+    step_W: list[np.ndarray]
+    step_b: list[np.ndarray]
+    state: OptimizerState
+    grad_norm: float
+    clip_scale: float
+    freeze_biases: bool
+    net_before: MLP
+    net_after: MLP
+
+    def __repr__(self) -> str:
+        return f"UpdateTrace({self.optimizer}, lr={self.lr:g}, clip_scale={self.clip_scale:.3g})"
+
+
+@dataclass(frozen=True, repr=False)
+class StepTrace:
+    """One whole training iteration: forward, loss, backward, update.
+
+    Convenience properties expose the parts under the public names ``loss`` (before the
+    update), ``dW``, ``db``, ``z``, ``a``, ``delta``, ``net_after``.
+    """
+
+    forward: ForwardTrace
+    loss_trace: LossTrace
+    backward: BackwardTrace
+    update: UpdateTrace
+
+    @property
+    def loss(self) -> float:
+        return self.loss_trace.value
+
+    @property
+    def per_sample_loss(self) -> np.ndarray:
+        return self.loss_trace.per_sample
+
+    @property
+    def x(self) -> np.ndarray:
+        return self.forward.x
+
+    @property
+    def y(self) -> np.ndarray:
+        return self.loss_trace.y
+
+    @property
+    def z(self) -> list[np.ndarray]:
+        return self.forward.z
+
+    @property
+    def a(self) -> list[np.ndarray]:
+        return self.forward.a
+
+    @property
+    def output(self) -> np.ndarray:
+        return self.forward.output
+
+    @property
+    def dL_da(self) -> list[np.ndarray]:
+        return self.backward.dL_da
+
+    @property
+    def delta(self) -> list[np.ndarray]:
+        return self.backward.delta
+
+    @property
+    def dW(self) -> list[np.ndarray]:
+        return self.backward.dW
+
+    @property
+    def db(self) -> list[np.ndarray]:
+        return self.backward.db
+
+    @property
+    def grad_norms(self) -> np.ndarray:
+        return self.backward.grad_norms
+
+    @property
+    def net_before(self) -> MLP:
+        return self.update.net_before
+
+    @property
+    def net_after(self) -> MLP:
+        return self.update.net_after
+
+    @property
+    def optimizer_state(self) -> OptimizerState:
+        return self.update.state
+
+    @cached_property
+    def non_finite(self) -> bool:
+        """True when the loss, a gradient or an updated parameter is NaN or infinite."""
+        if not np.isfinite(self.loss) or not np.isfinite(self.update.grad_norm):
+            return True
+        return not all(
+            np.isfinite(p).all() for p in (*self.net_after.weights, *self.net_after.biases)
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"StepTrace(loss={self.loss:.6g}, m={self.x.shape[0]}, optimizer={self.update.optimizer}, "
+            f"non_finite={self.non_finite})"
+        )
