@@ -168,7 +168,7 @@ def train_test_split(
     if len(y) != n:
         raise ValueError(f"X has {n} rows but y has {len(y)}; expected one target per sample")
     order = rng.permutation(n)
-    n_test = min(int(round(n * test_fraction)), n - 1)
+    n_test = min(round(n * test_fraction), n - 1)
     test, train = order[:n_test], order[n_test:]
     return X[train], y[train], X[test], y[test]
 

@@ -21,7 +21,10 @@ _QUIET = {"over": "ignore", "invalid": "ignore", "divide": "ignore", "under": "i
 
 
 def forward(net: MLP, X: np.ndarray) -> ForwardTrace:
-    """Run ``X`` (``(m, n_in)``) through ``net``, keeping ``z[l] = a_prev @ W[l] + b[l]`` and ``a[l] = f(z[l])``."""
+    """Run ``X`` ``(m, n_in)`` through ``net``, keeping every ``z[l]`` and ``a[l]``.
+
+    ``z[l] = a_prev @ W[l] + b[l]`` and ``a[l] = f(z[l])``; layer 0 is the first after the input.
+    """
     X = as_inputs(X, net.sizes[0])
     return _forward(net, X)
 

@@ -69,9 +69,7 @@ def explain_weight(trace: StepTrace, layer: int, i: int | None, j: int) -> Weigh
         raise ValueError(f"layer {layer} does not exist; expected 0 to {net.n_layers - 1}")
     n_in, n_out = net.weights[layer].shape
     if not 0 <= j < n_out or (i is not None and not 0 <= i < n_in):
-        raise ValueError(
-            f"W[{layer}] has shape {(n_in, n_out)}; index ({i}, {j}) is outside it"
-        )
+        raise ValueError(f"W[{layer}] has shape {(n_in, n_out)}; index ({i}, {j}) is outside it")
     is_output = layer == net.n_layers - 1
     act = ACTIVATIONS[net.activations[layer]]
     z = trace.z[layer][:, j]

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 
@@ -76,15 +77,12 @@ class MLP:
             )
         for l, (w, b) in enumerate(zip(weights, biases, strict=True)):
             if w.ndim != 2:
-                raise ValueError(
-                    f"W[{l}] has shape {w.shape}; expected a 2-D array (n_in, n_out)"
-                )
+                raise ValueError(f"W[{l}] has shape {w.shape}; expected a 2-D array (n_in, n_out)")
             if 0 in w.shape:
                 raise ValueError(f"W[{l}] has shape {w.shape}; every layer needs width >= 1")
             if b.shape != (w.shape[1],):
                 raise ValueError(
-                    f"b[{l}] has shape {b.shape}; expected ({w.shape[1]},) to match W[{l}] "
-                    f"of shape {w.shape}"
+                    f"b[{l}] has shape {b.shape}; expected ({w.shape[1]},) to match W[{l}] of shape {w.shape}"
                 )
             if l > 0 and w.shape[0] != weights[l - 1].shape[1]:
                 raise ValueError(
@@ -123,15 +121,13 @@ class MLP:
         n_hidden = len(sizes) - 2
         hidden_acts = [hidden] * n_hidden if isinstance(hidden, str) else list(hidden)
         if len(hidden_acts) != n_hidden:
-            raise ValueError(
-                f"got {len(hidden_acts)} hidden activations for {n_hidden} hidden layers"
-            )
+            raise ValueError(f"got {len(hidden_acts)} hidden activations for {n_hidden} hidden layers")
         if init not in INIT_SCHEMES:
             raise ValueError(f"unknown init {init!r}; expected one of {', '.join(INIT_SCHEMES)}")
         if init == "normal" and not (np.isfinite(std) and std >= 0):
             raise ValueError(f"std must be a finite number >= 0, got {std!r}")
         rng = rng if rng is not None else np.random.default_rng(seed)
-        weights = [init_weights(init, n_in, n_out, rng, std=std) for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True)]
+        weights = [init_weights(init, n_in, n_out, rng, std=std) for n_in, n_out in pairwise(sizes)]
         biases = [np.zeros(n) for n in sizes[1:]]
         return cls.from_params(weights, biases, [*hidden_acts, output])
 
@@ -219,9 +215,7 @@ def check_sizes(sizes: Sequence[int]) -> list[int]:
     if len(sizes) < 2:
         raise ValueError(f"sizes {sizes} needs at least an input and an output size")
     if len(sizes) - 2 > MAX_HIDDEN_LAYERS:
-        raise ValueError(
-            f"{len(sizes) - 2} hidden layers requested; expected 0 to {MAX_HIDDEN_LAYERS}"
-        )
+        raise ValueError(f"{len(sizes) - 2} hidden layers requested; expected 0 to {MAX_HIDDEN_LAYERS}")
     for pos, s in enumerate(sizes):
         if not 1 <= s <= MAX_WIDTH:
             what = "input" if pos == 0 else "output" if pos == len(sizes) - 1 else f"hidden layer {pos}"

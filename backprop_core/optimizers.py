@@ -35,9 +35,7 @@ class Optimizer:
 
     def __post_init__(self) -> None:
         if self.name not in OPTIMIZERS:
-            raise ValueError(
-                f"unknown optimizer {self.name!r}; expected one of {', '.join(OPTIMIZERS)}"
-            )
+            raise ValueError(f"unknown optimizer {self.name!r}; expected one of {', '.join(OPTIMIZERS)}")
         for what, value in (("beta", self.beta), ("beta1", self.beta1), ("beta2", self.beta2)):
             if not (np.isfinite(value) and 0.0 <= value < 1.0):
                 raise ValueError(f"{what} must lie in [0, 1), got {value!r}")

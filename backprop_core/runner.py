@@ -14,7 +14,7 @@ from its seed and the state of a run needs no mutable random generator.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -35,7 +35,7 @@ class TrainConfig:
 
     loss: str
     lr: float
-    optimizer: Optimizer = Optimizer("sgd")
+    optimizer: Optimizer = field(default_factory=Optimizer)
     batch_size: int | None = None
     l2: float = 0.0
     clip_norm: float | None = None
@@ -193,8 +193,16 @@ def run(
         idx = batch_indices(n, config.batch_size, state.epoch, state.cursor, config.seed)
         X, Y = (data.X_train, data.Y_train) if len(idx) == n else (data.X_train[idx], data.Y_train[idx])
         trace = _train_step(
-            state.net, X, Y, config.loss, config.lr, config.optimizer, state.opt_state,
-            config.l2, config.clip_norm, config.freeze_biases,
+            state.net,
+            X,
+            Y,
+            config.loss,
+            config.lr,
+            config.optimizer,
+            state.opt_state,
+            config.l2,
+            config.clip_norm,
+            config.freeze_biases,
         )
         if reference is None:
             reference = max(abs(trace.loss), 1e-12)

@@ -220,9 +220,7 @@ class StepTrace:
         """True when the loss, a gradient or an updated parameter is NaN or infinite."""
         if not np.isfinite(self.loss) or not np.isfinite(self.update.grad_norm):
             return True
-        return not all(
-            np.isfinite(p).all() for p in (*self.net_after.weights, *self.net_after.biases)
-        )
+        return not all(np.isfinite(p).all() for p in (*self.net_after.weights, *self.net_after.biases))
 
     def __repr__(self) -> str:
         return (

@@ -19,9 +19,7 @@ def as_inputs(X: object, n_in: int) -> np.ndarray:
     except (TypeError, ValueError):
         raise ValueError("X must be numeric: an array of shape (m, n_inputs)") from None
     if X.ndim != 2 or X.shape[1] != n_in or X.shape[0] == 0:
-        raise ValueError(
-            f"X has shape {X.shape}; expected (m, {n_in}) with one row per sample, m >= 1"
-        )
+        raise ValueError(f"X has shape {X.shape}; expected (m, {n_in}) with one row per sample, m >= 1")
     check_finite(X, "X")
     return X
 
@@ -55,9 +53,8 @@ def as_targets(Y: object, m: int, n_out: int, loss: str) -> np.ndarray:
         hint = " (for one output, make it a column of shape (m, 1))" if Y.shape == (m,) else ""
         raise ValueError(f"Y has shape {Y.shape}; expected ({m}, {n_out}){hint}")
     check_finite(Y, "Y")
-    if loss == "cross_entropy":
-        if np.any(Y < 0) or not np.allclose(Y.sum(axis=1), 1.0):
-            raise ValueError("cross_entropy targets must be one-hot rows (or probabilities) summing to 1")
+    if loss == "cross_entropy" and (np.any(Y < 0) or not np.allclose(Y.sum(axis=1), 1.0)):
+        raise ValueError("cross_entropy targets must be one-hot rows (or probabilities) summing to 1")
     if loss == "bce" and (np.any(Y < 0) or np.any(Y > 1)):
         raise ValueError("bce targets must lie between 0 and 1")
     return Y
