@@ -1,0 +1,102 @@
+"""Backprop Lab's landing page: what the app teaches and the pages in a suggested order."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from ui.common import page_intro, try_this
+
+st.set_page_config(page_title="Backprop Lab", page_icon="🧮", layout="wide")
+
+HERE = Path(__file__).parent
+
+# The learning path: each page builds on the one before it.
+LEARNING_PATH = (
+    (
+        "pages/1_Step_through.py",
+        "1 · Step through one iteration",
+        "🔬",
+        "Run one training iteration phase by phase — forward pass, loss, backward pass, update — and see "
+        "every number on the network, in equations and in tables. Start with the single weight, then the "
+        "classic 2-2-2 network.",
+    ),
+    (
+        "pages/2_Gradient_descent.py",
+        "2 · Gradient descent lab",
+        "⛰️",
+        "What the update step does with a gradient: learning rates that crawl, oscillate or explode, "
+        "momentum and Adam, mini-batches, and why gradients must be reset between steps.",
+    ),
+    (
+        "pages/3_Training_playground.py",
+        "3 · Training playground",
+        "🎛️",
+        "Press Play and watch a network learn a 2-D data set: the decision boundary, the loss curves, and "
+        "the gradients flowing through every layer.",
+    ),
+    (
+        "pages/4_Vanishing_gradients.py",
+        "4 · Vanishing and exploding gradients",
+        "📉",
+        "The same deep network trained with sigmoid and with ReLU side by side: measure how the gradient "
+        "shrinks (or blows up) on its way back to the first layer.",
+    ),
+)
+
+page_intro(
+    "Backprop Lab",
+    "Backpropagation is how a neural network finds out which of its weights to blame for a wrong answer, "
+    "and by how much. This app lets you **watch it happen, number by number**: every activation, every "
+    "error signal and every weight change of a real network is on screen, and you can step, poke and "
+    "break it yourself.",
+    "🧮",
+)
+
+st.subheader("Suggested learning path")
+for path, label, icon, blurb in LEARNING_PATH:
+    if not (HERE / path).exists():
+        continue
+    with st.container(border=True):
+        st.page_link(path, label=label, icon=icon)
+        st.markdown(blurb)
+
+st.subheader("The ideas you will meet")
+col1, col2 = st.columns(2)
+with col1:
+    st.markdown(
+        """
+- **Forward pass.** Each neuron adds up its weighted inputs plus a bias (`z`) and squashes the sum
+  with an activation function (`a = f(z)`). Layer after layer, the inputs become a prediction.
+- **Loss.** One number saying how far the prediction is from the target. Training means making it small.
+- **Credit assignment.** A wrong prediction is the joint work of every weight. Which ones should
+  change, in which direction, and how much?
+- **Chain rule.** A weight affects the loss only through the neurons after it, so its effect is a
+  product of local slopes along the way: `dL/dw = dL/da · da/dz · dz/dw`.
+"""
+    )
+with col2:
+    st.markdown(
+        """
+- **Backward pass.** Starting at the loss, the error signal `delta = dL/dz` is passed back layer by
+  layer, re-using what was computed for the layer after. One sweep gives the gradient of *every* weight.
+- **Learning rate.** The update moves each weight against its gradient: `w ← w − lr · dL/dw`. Too
+  small and learning crawls; too large and it overshoots or blows up.
+- **Vanishing and exploding gradients.** In a deep network the error signal is multiplied by a slope
+  at every layer; many factors below 1 make it fade, many above 1 make it explode.
+- **Batches, momentum, resetting gradients.** How many samples feed one update, how past updates
+  can carry the next one, and why a stored gradient must be cleared before the next backward pass.
+"""
+    )
+
+st.caption(
+    "Notation used everywhere: `z` pre-activation, `a` activation, `delta = dL/dz`, `dW = dL/dW`, `lr` learning "
+    "rate. Layers are numbered from 1 next to the input; neurons from 1 at the top of each layer."
+)
+
+try_this(
+    "Before you open the first page, **predict**: in the network `y = w · x` with `w = 2` and `x = 5`, the "
+    "target is 12. Should `w` go up or down to reduce the error — and would a bigger `x` make the gradient "
+    "bigger or smaller? Then open **Step through one iteration**, pick *single weight*, and check."
+)

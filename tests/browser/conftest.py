@@ -1,0 +1,132 @@
+"""Run the real app and drive it in headless Chromium (Debian's package) with Playwright.
+
+The tests skip, saying why, only where no Chromium or no Playwright can be found, so the
+README's test command also works on a machine without a browser. CI installs both.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def _chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def app_url() -> Iterator[str]:
+    """Start ``streamlit run app.py`` once for the whole session; yield its base URL."""
+    port = _free_port()
+    (ROOT / "artifacts").mkdir(exist_ok=True)
+    log = open(ROOT / "artifacts" / "streamlit-server.log", "w")  # noqa: SIM115 (open for the server's lifetime)
+    proc = subprocess.Popen(
+        [
+            sys.executable, "-m", "streamlit", "run", "app.py",
+            "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
+            "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+        ],
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.read().decode().strip() == "ok":
+                    break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.terminate()
+        pytest.fail("the Streamlit server did not answer its health check within 60 s")
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    chromium = _chromium()
+    if chromium is None:
+        pytest.skip("no Chromium found (apt-get install chromium); browser tests skipped")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("the playwright package is not installed; browser tests skipped")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser: object) -> Iterator[object]:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    pg = context.new_page()
+    pg.set_default_timeout(30_000)
+    yield pg
+    context.close()
+
+
+def wait_settled(page: object, timeout: float = 45.0) -> None:
+    """Wait until the app is connected, its script has finished and nothing is still drawing.
+
+    The script state reads ``notRunning`` a moment before the elements are drawn on a first
+    load, so the check is made twice with a pause between.
+    """
+    deadline = time.monotonic() + timeout
+    calm = 0
+    while time.monotonic() < deadline:
+        settled = page.evaluate(
+            """() => {
+                const app = document.querySelector('[data-testid="stApp"]');
+                if (!app) return false;
+                return app.getAttribute('data-test-connection-state') === 'CONNECTED'
+                    && app.getAttribute('data-test-script-state') === 'notRunning'
+                    && document.querySelectorAll('[data-testid="stSkeleton"]').length === 0;
+            }"""
+        )
+        calm = calm + 1 if settled else 0
+        if calm >= 2:
+            return
+        time.sleep(0.4)
+    raise AssertionError("the page did not settle in time")
+
+
+def assert_no_exception(page: object) -> None:
+    count = page.locator('[data-testid="stException"]').count()
+    assert count == 0, page.locator('[data-testid="stException"]').first.inner_text()

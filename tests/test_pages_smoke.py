@@ -1,0 +1,31 @@
+"""Every page of the app runs without an exception in AppTest, with its default settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = sorted(p.name for p in (ROOT / "pages").glob("*.py"))
+
+
+def test_landing_page_lists_the_learning_path() -> None:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30).run()
+    assert not at.exception
+    assert at.title[0].value.startswith("🧮 Backprop Lab")
+    text = " ".join(m.value for m in at.markdown)
+    assert "Try this" in text
+    # every page that exists is linked, in the order of its numeric prefix
+    links = [el.proto.page for el in at.get("page_link")]
+    assert links == [f"pages/{name}" for name in PAGES]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_runs_and_follows_the_teaching_frame(page: str) -> None:
+    at = AppTest.from_file(str(ROOT / "pages" / page), default_timeout=60).run()
+    assert not at.exception, at.exception
+    assert at.title, "every page opens with a title"
+    text = " ".join(m.value for m in at.markdown)
+    assert "Try this" in text, "every page ends with a 'Try this' box"

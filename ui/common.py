@@ -1,0 +1,78 @@
+"""Pieces every page uses: the page frame (intro, "Try this" box), learning-rate values, state set-up.
+
+Pages stay thin: they call these helpers, the engine (``backprop_core``) and the figure
+builders (``viz``), and render. Nothing here keeps per-learner state outside
+``st.session_state``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import streamlit as st
+
+# One list of learning rates for every log-scale control in the app. It holds every rate a preset
+# or a lesson needs exactly (0.01 and 0.5 for the step-through presets; 0.02 and 0.04, the critical
+# rates of the single-weight example).
+LR_VALUES: tuple[float, ...] = (
+    1e-5, 3e-5, 1e-4, 3e-4, 0.001, 0.003, 0.005, 0.01, 0.015, 0.02, 0.025, 0.03, 0.035, 0.04,
+    0.045, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0,
+)  # fmt: skip
+
+
+def lr_values(lo: float = LR_VALUES[0], hi: float = LR_VALUES[-1]) -> list[float]:
+    """The learning rates between ``lo`` and ``hi`` inclusive."""
+    return [v for v in LR_VALUES if lo <= v <= hi]
+
+
+def format_lr(value: float) -> str:
+    """``0.0001`` rather than ``1e-04`` down to 1e-4; scientific below that."""
+    return f"{value:.0e}" if value < 1e-4 else f"{value:g}"
+
+
+def nearest_lr(value: float, choices: list[float] | None = None) -> float:
+    """The listed learning rate closest to ``value`` on a log scale."""
+    import math
+
+    choices = choices or list(LR_VALUES)
+    if not value or value <= 0 or math.isnan(value):
+        return choices[0]
+    return min(choices, key=lambda c: abs(math.log(c) - math.log(value)))
+
+
+def page_intro(title: str, teaches: str, icon: str = "") -> None:
+    """The page title and its two or three sentences on what it teaches."""
+    st.title(f"{icon} {title}".strip())
+    st.markdown(teaches)
+
+
+def try_this(task: str) -> None:
+    """The predict-then-try box that closes every page."""
+    with st.container(border=True, key="try_this_box"):
+        st.markdown("#### 🧪 Try this")
+        st.markdown(task)
+
+
+def ensure_state(defaults: Mapping[str, Any]) -> None:
+    """Set up session state a page needs, without touching what is already there.
+
+    Every page calls this at its top: a learner may open any page by its URL, which starts a
+    fresh session.
+    """
+    for key, value in defaults.items():
+        st.session_state.setdefault(key, value() if callable(value) else value)
+
+
+def show_error(message: str) -> None:
+    """A problem the learner can fix, said plainly (never a traceback)."""
+    st.error(message, icon="⚠️")
+
+
+def guarded(action: Callable[[], Any], what: str) -> Any | None:
+    """Run ``action``; a ``ValueError`` from the engine becomes a clear message instead of a traceback."""
+    try:
+        return action()
+    except ValueError as exc:
+        show_error(f"{what}: {exc}")
+        return None

@@ -1,0 +1,1 @@
+"""Figure builders: pure functions from engine objects to Plotly figures (no Streamlit)."""

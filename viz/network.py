@@ -1,0 +1,326 @@
+"""The network diagram: neurons as nodes in layers, weights as edges, numbers on hover.
+
+Layers are shown to the learner numbered from 1 next to the input ("layer 1" is the engine's
+layer 0); neurons are numbered from 1 too. Edges are drawn as a few traces, one per colour bin
+(``None``-separated segments), because one trace per edge makes the browser slow; a Plotly line
+answers hover only at its end points, so an invisible marker on every edge carries the edge's
+hover text and ``customdata = [layer, i, j]`` for click selection.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Collection, Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+from .theme import DIVERGING, GREY, HIGHLIGHT, base_layout, diverging_color, fmt, symmetric_range
+
+# where along an edge (from source 0 to target 1) its hover marker and label sit: off the middle,
+# so that two edges crossing in an X do not share a hover point
+LABEL_AT = 0.3
+N_BINS = 7
+MIN_WIDTH, MAX_WIDTH = 0.8, 7.0
+SMALL_NETWORK_EDGES = 24
+
+
+def layer_title(index: int, n_weight_layers: int) -> str:
+    """Diagram column title; ``index`` 0 is the input, ``n_weight_layers`` the output layer."""
+    if index == 0:
+        return "input"
+    return f"layer {index} (output)" if index == n_weight_layers else f"layer {index} (hidden)"
+
+
+def node_positions(sizes: Sequence[int]) -> list[np.ndarray]:
+    """(x, y) of every neuron, layer by layer: x is the column, y centred around 0, top first."""
+    return [
+        np.column_stack([np.full(n, float(col)), (n - 1) / 2 - np.arange(n, dtype=float)])
+        for col, n in enumerate(sizes)
+    ]
+
+
+def default_edge_hover(values: Sequence[np.ndarray], name: str = "w") -> list[np.ndarray]:
+    return [
+        np.array(
+            [
+                [
+                    f"{name} from neuron {i + 1} to neuron {j + 1} of layer {l + 1}: {fmt(v[i, j], 6)}"
+                    for j in range(v.shape[1])
+                ]
+                for i in range(v.shape[0])
+            ],
+            dtype=object,
+        )
+        for l, v in enumerate(values)
+    ]
+
+
+def network_figure(
+    sizes: Sequence[int],
+    *,
+    edge_values: Sequence[np.ndarray] | None = None,
+    edge_title: str = "weight",
+    edge_hover: Sequence[np.ndarray] | None = None,
+    edge_labels: Sequence[np.ndarray] | None = None,
+    node_values: Sequence[np.ndarray | None] | None = None,
+    node_title: str = "a",
+    node_hover: Sequence[Sequence[str]] | None = None,
+    node_labels: Sequence[Sequence[str]] | None = None,
+    grey_layers: Collection[int] = (),
+    highlight_layer: int | None = None,
+    selected: tuple[int, int, int] | None = None,
+    title: str | None = None,
+    height: int = 420,
+) -> go.Figure:
+    """A diagram of a network with layer sizes ``sizes`` (input first).
+
+    ``edge_values[l]``: ``(sizes[l], sizes[l+1])``, colour and width of weight layer l (engine
+    index). ``node_values[c]``: one value per neuron of diagram column c (0 = input), or ``None``
+    for an uncoloured column. ``edge_labels`` / ``node_labels``: text printed on the diagram
+    (pass them only when the network is small). ``grey_layers``: weight layers not reached yet,
+    drawn grey with their target neurons. ``highlight_layer``: weight layer whose target neurons
+    are outlined. ``selected``: ``(layer, i, j)`` of an edge to draw highlighted.
+    """
+    sizes = list(sizes)
+    n_layers = len(sizes) - 1
+    pos = node_positions(sizes)
+    grey = set(grey_layers)
+    fig = go.Figure()
+
+    values = (
+        list(edge_values)
+        if edge_values is not None
+        else [np.zeros((a, b)) for a, b in itertools.pairwise(sizes)]
+    )
+    live = [values[l] for l in range(n_layers) if l not in grey]
+    vmax = symmetric_range(*live) if live else 1.0
+    hover = list(edge_hover) if edge_hover is not None else default_edge_hover(values)
+
+    # edges: one trace per colour bin, plus one for layers not reached yet
+    edges = np.linspace(-vmax, vmax, N_BINS + 1)
+    bins: dict[int, tuple[list, list]] = {}
+    grey_xy: tuple[list, list] = ([], [])
+    mark_x, mark_y, mark_text, mark_data = [], [], [], []
+    for l in range(n_layers):
+        src, dst = pos[l], pos[l + 1]
+        v = values[l]
+        for i in range(sizes[l]):
+            for j in range(sizes[l + 1]):
+                x0, y0 = src[i]
+                x1, y1 = dst[j]
+                if l in grey:
+                    target = grey_xy
+                else:
+                    value = v[i, j]
+                    b = (
+                        int(np.clip(np.searchsorted(edges, value, side="right") - 1, 0, N_BINS - 1))
+                        if np.isfinite(value)
+                        else -1
+                    )
+                    target = bins.setdefault(b, ([], []))
+                target[0].extend((x0, x1, None))
+                target[1].extend((y0, y1, None))
+                mark_x.append(x0 + LABEL_AT * (x1 - x0))
+                mark_y.append(y0 + LABEL_AT * (y1 - y0))
+                mark_text.append(str(hover[l][i, j]))
+                mark_data.append([l, i, j])
+    if grey_xy[0]:
+        fig.add_trace(
+            go.Scatter(
+                x=grey_xy[0],
+                y=grey_xy[1],
+                mode="lines",
+                line={"color": GREY, "width": 1},
+                hoverinfo="skip",
+                showlegend=False,
+            )
+        )
+    for b in sorted(bins):
+        xs, ys = bins[b]
+        if b < 0:
+            color, width = GREY, MIN_WIDTH
+        else:
+            centre = 0.5 * (edges[b] + edges[b + 1])
+            color = diverging_color(centre, vmax)
+            width = MIN_WIDTH + (MAX_WIDTH - MIN_WIDTH) * min(abs(centre) / vmax, 1.0)
+        fig.add_trace(
+            go.Scatter(
+                x=xs,
+                y=ys,
+                mode="lines",
+                line={"color": color, "width": width},
+                hoverinfo="skip",
+                showlegend=False,
+            )
+        )
+
+    if selected is not None:
+        l, i, j = selected
+        if 0 <= l < n_layers and 0 <= i < sizes[l] and 0 <= j < sizes[l + 1]:
+            (x0, y0), (x1, y1) = pos[l][i], pos[l + 1][j]
+            fig.add_trace(
+                go.Scatter(
+                    x=[x0, x1],
+                    y=[y0, y1],
+                    mode="lines",
+                    line={"color": HIGHLIGHT, "width": MAX_WIDTH + 3},
+                    opacity=0.6,
+                    hoverinfo="skip",
+                    showlegend=False,
+                )
+            )
+
+    # invisible markers carrying each edge's hover text and identity
+    fig.add_trace(
+        go.Scatter(
+            x=mark_x,
+            y=mark_y,
+            mode="markers",
+            marker={"size": 14, "color": "rgba(0,0,0,0)"},
+            hovertext=mark_text,
+            hoverinfo="text",
+            customdata=mark_data,
+            name="edges",
+            showlegend=False,
+        )
+    )
+    # a colour bar for the edges, on an invisible marker
+    fig.add_trace(
+        go.Scatter(
+            x=[None],
+            y=[None],
+            mode="markers",
+            hoverinfo="skip",
+            showlegend=False,
+            marker={
+                "color": [0],
+                "colorscale": DIVERGING,
+                "cmin": -vmax,
+                "cmax": vmax,
+                "cmid": 0,
+                "showscale": True,
+                "colorbar": {
+                    "title": {"text": f"edge: {edge_title}", "side": "right"},
+                    "x": 1.0,
+                    "len": 0.8,
+                    "thickness": 14,
+                },
+            },
+        )
+    )
+
+    if edge_labels is not None:
+        for l in range(n_layers):
+            for i in range(sizes[l]):
+                for j in range(sizes[l + 1]):
+                    text = str(edge_labels[l][i, j])
+                    if not text:
+                        continue
+                    (x0, y0), (x1, y1) = pos[l][i], pos[l + 1][j]
+                    fig.add_annotation(
+                        x=x0 + LABEL_AT * (x1 - x0),
+                        y=y0 + LABEL_AT * (y1 - y0),
+                        text=text,
+                        showarrow=False,
+                        font={"size": 11, "color": "#222"},
+                        bgcolor="rgba(255,255,255,0.85)",
+                        borderpad=1,
+                    )
+
+    # neurons
+    node_vals = list(node_values) if node_values is not None else [None] * len(sizes)
+    finite = [
+        np.asarray(v, float)
+        for c, v in enumerate(node_vals)
+        if v is not None and (c == 0 or c - 1 not in grey)
+    ]
+    nmax = symmetric_range(*finite) if finite else 1.0
+    xs, ys, colors, texts, hovers, outline, data = [], [], [], [], [], [], []
+    for c, n in enumerate(sizes):
+        v = node_vals[c] if c < len(node_vals) else None
+        reached = c == 0 or (c - 1) not in grey
+        for k in range(n):
+            xs.append(pos[c][k][0])
+            ys.append(pos[c][k][1])
+            if v is not None and reached and np.isfinite(v[k]):
+                colors.append(float(v[k]))
+            else:
+                colors.append(None)
+            texts.append(node_labels[c][k] if node_labels is not None and reached else "")
+            if node_hover is not None:
+                hovers.append(node_hover[c][k])
+            else:
+                name = "x" if c == 0 else node_title
+                value = f" = {fmt(v[k], 6)}" if v is not None and reached else ""
+                hovers.append(f"{layer_title(c, n_layers)}, neuron {k + 1}: {name}{value}")
+            outline.append(HIGHLIGHT if highlight_layer is not None and c == highlight_layer + 1 else "#444")
+            data.append([c, k])
+    marker_colors = [GREY if col is None else diverging_color(col, nmax) for col in colors]
+    fig.add_trace(
+        go.Scatter(
+            x=xs,
+            y=ys,
+            mode="markers+text",
+            text=texts,
+            textposition="bottom center",
+            textfont={"size": 12, "color": "#111"},
+            hovertext=hovers,
+            hoverinfo="text",
+            customdata=data,
+            name="neurons",
+            marker={
+                "size": 34,
+                "color": marker_colors,
+                "line": {"color": outline, "width": [4 if o == HIGHLIGHT else 1.5 for o in outline]},
+            },
+            showlegend=False,
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=[None],
+            y=[None],
+            mode="markers",
+            hoverinfo="skip",
+            showlegend=False,
+            marker={
+                "color": [0],
+                "colorscale": DIVERGING,
+                "cmin": -nmax,
+                "cmax": nmax,
+                "cmid": 0,
+                "showscale": True,
+                "colorbar": {
+                    "title": {"text": f"node: {node_title}", "side": "right"},
+                    "x": 1.12,
+                    "len": 0.8,
+                    "thickness": 14,
+                },
+            },
+        )
+    )
+
+    top = max(sizes) / 2 + 0.1
+    for c in range(len(sizes)):
+        fig.add_annotation(
+            x=c,
+            y=top,
+            text=f"<b>{layer_title(c, n_layers)}</b>",
+            showarrow=False,
+            yanchor="bottom",
+            font={"size": 12},
+        )
+    fig.update_layout(
+        **base_layout(
+            height=height,
+            title={"text": title} if title else None,
+            margin={"l": 10, "r": 10, "t": 40 if title else 20, "b": 10},
+            dragmode=False,
+            hovermode="closest",
+            clickmode="event+select",
+        )
+    )
+    fig.update_xaxes(visible=False, range=[-0.4, n_layers + 0.4], fixedrange=True)
+    fig.update_yaxes(visible=False, range=[-max(sizes) / 2 - 0.3, top + 0.45], fixedrange=True)
+    return fig
