@@ -30,6 +30,7 @@ import numpy as np
 
 from .datasets import Example, single_weight
 from .engine import train_step
+from .losses import LOSSES
 from .network import MLP
 
 # "too slow": still further than this share of the starting distance after the chosen steps
@@ -54,6 +55,19 @@ def gradient_at(example: Example, w: float) -> tuple[float, float]:
     """``(L(w), dL/dw)`` from one forward and backward pass of the engine."""
     trace = train_step(_net(example, w), example.X, example.Y, loss=example.loss, lr=0.0, freeze_biases=True)
     return trace.loss, float(trace.dW[0][0, 0])
+
+
+def loss_curve(example: Example, w: np.ndarray) -> np.ndarray:
+    """``L(w)`` at every weight in ``w`` (any shape) with the engine's loss function.
+
+    The prediction of ``y = w x`` for the one sample is ``a = w x``; every weight is treated as
+    its own one-sample batch, so ``per_sample`` returns one loss per weight.
+    """
+    w = np.asarray(w, dtype=float)
+    a = w.reshape(-1, 1) * float(example.X[0, 0])
+    with np.errstate(over="ignore", invalid="ignore"):
+        values = LOSSES[example.loss].per_sample(a, a, np.full_like(a, float(example.Y[0, 0])))
+    return values.reshape(w.shape)
 
 
 def curvature(example: Example) -> float:
@@ -200,11 +214,19 @@ class WeightRun:
         return np.array([self.w0, *(s.w_next for s in self.steps_taken)])
 
     @cached_property
+    def _last(self) -> tuple[float, float]:
+        # the last iterate has no step of its own: one more forward and backward pass measures it
+        return gradient_at(self.example, float(self.weights[-1]))
+
+    @property
     def losses(self) -> np.ndarray:
-        """``L(w_k)`` for every iterate (the last one measured by one more forward pass)."""
-        last = gradient_at(self.example, self.weights[-1])[0] if self.steps_taken else None
-        values = [s.loss for s in self.steps_taken]
-        return np.array([*values, last] if last is not None else [gradient_at(self.example, self.w0)[0]])
+        """``L(w_k)`` for every iterate ``(len(steps_taken) + 1,)``."""
+        return np.array([*(s.loss for s in self.steps_taken), self._last[0]])
+
+    @property
+    def grads(self) -> np.ndarray:
+        """``dL/dw`` at every iterate ``(len(steps_taken) + 1,)``."""
+        return np.array([*(s.grad for s in self.steps_taken), self._last[1]])
 
     @property
     def distances(self) -> np.ndarray:

@@ -1,0 +1,254 @@
+"""Figures of the gradient descent lab's 2-D lessons: paths on a contour plot, loss per step,
+loss per iteration and per epoch.
+
+A contour plot answers clicks poorly (Plotly reports no selected points on contour or heatmap
+traces), so ``contour_figure`` lays an invisible grid of scatter points over it: clicking
+anywhere selects the nearest grid point, whose ``(w1, w2)`` becomes the new start. The same
+points carry the loss on hover.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import plotly.graph_objects as go
+
+from backprop_core.surfaces import SurfaceGrid, get_surface
+
+from .theme import base_layout, fmt
+
+# loss colours: pale (low) to mid grey-blue (high), so that coloured paths stand out; the
+# colour bar prints the loss values (the colours follow log10 of the loss)
+LOSS_SCALE = [[0.0, "#ffffff"], [0.35, "#dfe6ee"], [0.7, "#a9bccf"], [1.0, "#6f8aa6"]]
+CLICK_GRID = 41
+CLICK_TRACE_NAME = "click to start here"
+
+
+@dataclass(frozen=True)
+class Path:
+    """A path to draw: ``points`` ``(k + 1, 2)`` with ``losses`` ``(k + 1,)``, in ``colour``.
+
+    ``step_name`` names the x of the hover text ("step" or "iteration").
+    """
+
+    label: str
+    points: np.ndarray
+    losses: np.ndarray
+    colour: str
+    step_name: str = "step"
+    width: float = 2.0
+
+
+def _log_levels(loss: np.ndarray) -> tuple[np.ndarray, float, np.ndarray, list[str]]:
+    """``log10`` of the loss (floored), its floor, and colour-bar ticks labelled with loss values."""
+    finite = loss[np.isfinite(loss)]
+    low = max(float(finite.min()), 1e-3 * max(float(finite.max()), 1e-12), 1e-12)
+    z = np.log10(np.maximum(loss, low))
+    lo, hi = float(z.min()), float(z.max())
+    ticks = np.linspace(lo, hi, 6)
+    return z, low, ticks, [fmt(10.0**t, 3) for t in ticks]
+
+
+def contour_figure(
+    grid: SurfaceGrid,
+    paths: Sequence[Path],
+    start: tuple[float, float],
+    title: str,
+    *,
+    clickable: bool = True,
+    height: int = 520,
+) -> go.Figure:
+    """Contours of ``grid.loss`` with ``paths`` drawn on top, the start and the minimum marked.
+
+    With ``clickable`` an invisible grid of points (trace name ``CLICK_TRACE_NAME``) makes every
+    spot of the plot selectable; ``customdata`` of each grid point is its loss.
+    """
+    surface = get_surface(grid.surface)
+    z, _, ticks, labels = _log_levels(grid.loss)
+    fig = go.Figure()
+    fig.add_trace(
+        go.Contour(
+            x=grid.w1,
+            y=grid.w2,
+            z=z,
+            colorscale=LOSS_SCALE,
+            ncontours=22,
+            contours={"coloring": "fill", "showlines": True},
+            line={"color": "rgba(60, 80, 100, 0.35)", "width": 0.8},
+            colorbar={"title": {"text": "loss L"}, "tickvals": ticks, "ticktext": labels, "len": 0.9},
+            hoverinfo="skip",
+            name="loss",
+        )
+    )
+    if clickable:
+        lo1, hi1, lo2, hi2 = surface.box
+        g1, g2 = np.meshgrid(np.linspace(lo1, hi1, CLICK_GRID), np.linspace(lo2, hi2, CLICK_GRID))
+        loss = surface.loss(g1, g2)
+        fig.add_trace(
+            go.Scatter(
+                x=g1.ravel(),
+                y=g2.ravel(),
+                mode="markers",
+                marker={"size": 14, "opacity": 0, "color": "black"},
+                customdata=loss.ravel(),
+                name=CLICK_TRACE_NAME,
+                showlegend=False,
+                hovertemplate=(
+                    f"{surface.labels[0]} = %{{x:.3g}}, {surface.labels[1]} = %{{y:.3g}}"
+                    "<br>L = %{customdata:.4g}<br>click to start here<extra></extra>"
+                ),
+                selected={"marker": {"opacity": 0}},
+                unselected={"marker": {"opacity": 0}},
+            )
+        )
+    for path in paths:
+        k = np.arange(len(path.points))
+        fig.add_trace(
+            go.Scatter(
+                x=path.points[:, 0],
+                y=path.points[:, 1],
+                mode="lines+markers",
+                name=path.label,
+                line={"color": path.colour, "width": path.width},
+                marker={"size": 4, "color": path.colour},
+                customdata=np.column_stack([k, path.losses]),
+                hovertemplate=(
+                    f"{path.label}<br>{path.step_name} %{{customdata[0]}}: "
+                    f"{surface.labels[0]} = %{{x:.4g}}, {surface.labels[1]} = %{{y:.4g}}"
+                    "<br>L = %{customdata[1]:.5g}<extra></extra>"
+                ),
+                unselected={"marker": {"opacity": 1}},
+            )
+        )
+    fig.add_trace(
+        go.Scatter(
+            x=[start[0]],
+            y=[start[1]],
+            mode="markers",
+            name="start",
+            marker={"symbol": "circle", "size": 13, "color": "black", "line": {"color": "white", "width": 2}},
+            hovertemplate=(
+                f"start: {surface.labels[0]} = {fmt(start[0])}, {surface.labels[1]} = {fmt(start[1])}"
+                f"<br>L = {fmt(surface.value(np.array(start)), 5)}<extra></extra>"
+            ),
+            unselected={"marker": {"opacity": 1}},
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=[surface.minimum[0]],
+            y=[surface.minimum[1]],
+            mode="markers",
+            name="minimum",
+            marker={"symbol": "star", "size": 15, "color": "black"},
+            hovertemplate=(
+                f"minimum: {surface.labels[0]} = {fmt(surface.minimum[0])}, "
+                f"{surface.labels[1]} = {fmt(surface.minimum[1])}"
+                f"<br>L = {fmt(surface.value(np.array(surface.minimum)), 5)}<extra></extra>"
+            ),
+            unselected={"marker": {"opacity": 1}},
+        )
+    )
+    lo1, hi1, lo2, hi2 = surface.box
+    fig.update_layout(
+        **base_layout(
+            title={"text": title},
+            height=height,
+            legend={"orientation": "h", "y": -0.14},
+            margin={"l": 60, "r": 20, "t": 60, "b": 40},
+            clickmode="event+select",
+            dragmode="zoom",
+            uirevision=grid.surface,
+        )
+    )
+    fig.update_xaxes(title_text=surface.labels[0], range=[lo1, hi1], constrain="domain")
+    fig.update_yaxes(title_text=surface.labels[1], range=[lo2, hi2])
+    return fig
+
+
+def loss_steps_figure(paths: Sequence[Path], threshold: float, title: str) -> go.Figure:
+    """Loss per step of every path (log axis) with the threshold line and where each crosses it."""
+    fig = go.Figure()
+    for path in paths:
+        k = np.arange(len(path.losses))
+        fig.add_trace(
+            go.Scatter(
+                x=k,
+                y=path.losses,
+                mode="lines",
+                name=path.label,
+                line={"color": path.colour, "width": path.width},
+                hovertemplate=f"{path.label}<br>{path.step_name} %{{x}}: L = %{{y:.5g}}<extra></extra>",
+            )
+        )
+        hits = np.flatnonzero(path.losses <= threshold)
+        if hits.size:
+            h = int(hits[0])
+            fig.add_trace(
+                go.Scatter(
+                    x=[h],
+                    y=[path.losses[h]],
+                    mode="markers",
+                    marker={"color": path.colour, "size": 10, "symbol": "diamond"},
+                    showlegend=False,
+                    hovertemplate=f"{path.label} reaches L ≤ {fmt(threshold)} at {path.step_name} {h}"
+                    "<extra></extra>",
+                )
+            )
+    fig.add_hline(
+        y=threshold,
+        line={"dash": "dash", "color": "black", "width": 1},
+        annotation_text=f"threshold L = {fmt(threshold)}",
+        annotation_position="top right",
+    )
+    fig.update_layout(
+        **base_layout(title={"text": title}, height=360, legend={"orientation": "h", "y": -0.25})
+    )
+    fig.update_xaxes(title_text=paths[0].step_name if paths else "step", rangemode="tozero")
+    fig.update_yaxes(title_text="loss L (log scale)", type="log", exponentformat="power")
+    return fig
+
+
+def batch_loss_figure(paths: Sequence[Path], epochs: Sequence[np.ndarray], by: str) -> go.Figure:
+    """The loss on all samples after every iteration, against iterations or against epochs.
+
+    ``epochs[i]`` holds the epoch count at each point of ``paths[i]``; ``by`` is ``iteration``
+    or ``epoch``.
+    """
+    if by not in ("iteration", "epoch"):
+        raise ValueError(f"by must be 'iteration' or 'epoch', got {by!r}")
+    fig = go.Figure()
+    for path, epoch in zip(paths, epochs, strict=True):
+        k = np.arange(len(path.losses))
+        # a log axis has no 0: the iteration chart starts after the first update
+        keep = k >= 1 if by == "iteration" else k >= 0
+        fig.add_trace(
+            go.Scatter(
+                x=(k if by == "iteration" else epoch)[keep],
+                y=path.losses[keep],
+                mode="lines",
+                name=path.label,
+                line={"color": path.colour, "width": path.width},
+                customdata=np.column_stack([k, epoch])[keep],
+                hovertemplate=(
+                    f"{path.label}<br>iteration %{{customdata[0]}} (epoch %{{customdata[1]:.3g}})"
+                    "<br>L = %{y:.5g}<extra></extra>"
+                ),
+            )
+        )
+    title = (
+        "Loss against iterations (updates)"
+        if by == "iteration"
+        else "Loss against epochs (passes over the data)"
+    )
+    fig.update_layout(
+        **base_layout(title={"text": title}, height=360, legend={"orientation": "h", "y": -0.3})
+    )
+    if by == "iteration":
+        fig.update_xaxes(title_text="iteration (log scale, from 1)", type="log")
+    else:
+        fig.update_xaxes(title_text="epoch", rangemode="tozero")
+    fig.update_yaxes(title_text="loss on all 24 samples")
+    return fig
