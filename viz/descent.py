@@ -332,7 +332,7 @@ def accumulation_figure(
     fig.update_layout(
         **base_layout(
             title={
-                "text": f"{check.k} mini-batch gradients × their shares, stacked: they add up to the full batch's"
+                "text": f"{check.k} mini-batch gradients × their shares add up to the full-batch gradient"
             },
             barmode="relative",
             height=300,
