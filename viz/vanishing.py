@@ -1,0 +1,858 @@
+"""Figures and tables of the vanishing and exploding gradients lab: engine results in, Plotly out.
+
+Layers are numbered for the learner from 1 (next to the input) to L (the output layer); the
+engine's layer ``l`` is shown as ``l + 1``. Gradient norms span many orders of magnitude, so
+they are drawn on log axes; a log axis has no place for 0, NaN or infinity, so such values are
+left out of the drawing and every builder has a companion ``*_gaps`` function that says, in
+words, what was left out and why. Every colour or point carries its number on hover.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from backprop_core.vanishing import (
+    SATURATED_BELOW,
+    ClipComparison,
+    GradientProfile,
+    LayerStats,
+    Run,
+    ScaleSweep,
+    SymmetryRun,
+    derivative_bound,
+    derivative_curve,
+    max_derivative,
+)
+
+from .theme import DIVERGING, GREY, SERIES, base_layout, fmt, symmetric_range
+
+# a sequential scale for magnitudes (norms are never negative): dark = small, bright = large
+NORM_SCALE = "Viridis"
+# each activation keeps its colour on every chart of the page
+ACTIVATION_COLOURS = {"sigmoid": SERIES[0], "relu": SERIES[1], "tanh": SERIES[2], "leaky_relu": SERIES[3]}
+SATURATING = ("sigmoid", "tanh")
+PIECEWISE_LINEAR = ("relu", "leaky_relu")
+MAX_HEATMAP_COLUMNS = 300
+MAX_LINE_POINTS = 1000
+
+
+def activation_colour(name: str) -> str:
+    return ACTIVATION_COLOURS.get(name, SERIES[4])
+
+
+def drawable(values: np.ndarray) -> np.ndarray:
+    """``values`` as floats with every value a log axis cannot show (<= 0, NaN, inf) set to NaN."""
+    v = np.asarray(values, dtype=float)
+    with np.errstate(invalid="ignore"):
+        return np.where(np.isfinite(v) & (v > 0), v, np.nan)
+
+
+def layer_ranges(layers: Sequence[int]) -> str:
+    """``[1, 2, 3, 5]`` -> ``"1–3, 5"`` (layer numbers as the learner sees them)."""
+    parts: list[str] = []
+    start = prev = None
+    for n in sorted(layers):
+        if start is None:
+            start = prev = n
+        elif n == prev + 1:
+            prev = n
+        else:
+            parts.append(str(start) if start == prev else f"{start}–{prev}")
+            start = prev = n
+    if start is not None:
+        parts.append(str(start) if start == prev else f"{start}–{prev}")
+    return ", ".join(parts)
+
+
+def layer_label(layer: int, n_layers: int) -> str:
+    """``layer`` counted from 1; the last one is the output layer."""
+    return f"{layer} (output)" if layer == n_layers else str(layer)
+
+
+def _layer_axis(n_layers: int) -> dict:
+    step = 1 if n_layers <= 16 else 5
+    vals = [*range(1, n_layers, step), n_layers]
+    return {
+        "tickvals": vals,
+        "ticktext": [f"{v}<br>out" if v == n_layers else str(v) for v in vals],
+        "range": [0.5, n_layers + 0.5],
+    }
+
+
+def _what_is_missing(values: np.ndarray) -> dict[str, list[int]]:
+    """Layer numbers (from 1) where a value is exactly 0, NaN or infinite."""
+    v = np.asarray(values, dtype=float)
+    out: dict[str, list[int]] = {}
+    for label, mask in (
+        ("exactly 0", v == 0),
+        ("not a number (NaN)", np.isnan(v)),
+        ("infinite (overflow)", np.isinf(v)),
+    ):
+        if mask.any():
+            out[label] = [int(i) + 1 for i in np.flatnonzero(mask)]
+    return out
+
+
+# -- ratios in words ---------------------------------------------------------------------------------
+
+
+def describe_ratio(ratio: float) -> str:
+    """A first/output ratio in words for a table cell."""
+    if math.isnan(ratio):
+        return "undefined: both gradients are 0 or not finite"
+    if math.isinf(ratio):
+        return "the output layer's gradient is 0"
+    if ratio == 0:
+        return "the first layer's gradient is 0"
+    if ratio < 1:
+        return f"{fmt(1 / ratio, 3)}× smaller"
+    return f"{fmt(ratio, 3)}× larger"
+
+
+def ratio_table(profiles: Sequence[GradientProfile]) -> pd.DataFrame:
+    """One row per activation: first- and output-layer norms and their ratio (all as text)."""
+    rows = []
+    for p in profiles:
+        rows.append(
+            {
+                "activation": p.activation,
+                "‖dW‖ layer 1": fmt(float(p.grad_norms[0])),
+                "‖dW‖ output layer": fmt(float(p.grad_norms[-1])),
+                "‖dW‖ first / output": fmt(p.ratio),
+                "layer 1's gradient is": describe_ratio(p.ratio),
+                "‖delta‖ first / output": fmt(p.delta_ratio),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def bound_table(profiles: Sequence[GradientProfile], depth: int) -> pd.DataFrame:
+    """``max f'``, ``(max f')^depth`` and the measured ``||delta_1|| / ||delta_out||`` per activation.
+
+    The last column is measured / bound: what the weights (and ``f'`` values below their maximum)
+    multiplied in on top of the derivative bound.
+    """
+    rows = []
+    for p in profiles:
+        bound = derivative_bound(p.activation, depth)
+        measured = p.delta_ratio
+        rest = measured / bound if bound > 0 and np.isfinite(measured) else float("nan")
+        rows.append(
+            {
+                "activation": p.activation,
+                "largest f'(z)": fmt(max_derivative(p.activation)),
+                f"(largest f')^{depth}": fmt(bound),
+                "measured ‖delta‖ layer 1 / output": fmt(measured),
+                "weights & the rest multiplied by": fmt(rest),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+# -- gradient norm per layer ---------------------------------------------------------------------------
+
+
+def profile_figure(profiles: Sequence[GradientProfile], title: str, height: int = 400) -> go.Figure:
+    """``||dW_l||`` and ``||delta_l||`` against the layer, one series per activation, log y axes."""
+    fig = make_subplots(
+        rows=1,
+        cols=2,
+        horizontal_spacing=0.09,
+        subplot_titles=("‖dW‖ = ‖dL/dW‖ of each layer", "‖delta‖ = ‖dL/dz‖ of each layer"),
+    )
+    n_layers = len(profiles[0].grad_norms) if profiles else 1
+    layers = np.arange(1, n_layers + 1)
+    labels = [layer_label(int(l), n_layers) for l in layers]
+    for p in profiles:
+        for col, values, what in ((1, p.grad_norms, "‖dW‖"), (2, p.delta_norms, "‖delta‖")):
+            fig.add_trace(
+                go.Scatter(
+                    x=layers,
+                    y=drawable(values),
+                    mode="lines+markers",
+                    name=p.activation,
+                    legendgroup=p.activation,
+                    showlegend=col == 1,
+                    line={"color": activation_colour(p.activation), "width": 2},
+                    marker={"size": 6},
+                    customdata=np.column_stack([labels, [fmt(float(v)) for v in values]]),
+                    hovertemplate=f"<b>{p.activation}</b> · layer %{{customdata[0]}}<br>"
+                    f"{what} = %{{customdata[1]}}<extra></extra>",
+                ),
+                row=1,
+                col=col,
+            )
+    fig.update_yaxes(type="log", exponentformat="power")
+    fig.update_yaxes(title_text="‖dW‖ (log scale)", row=1, col=1)
+    fig.update_yaxes(title_text="‖delta‖ (log scale)", row=1, col=2)
+    fig.update_xaxes(title_text="layer (1 = next to the input)", **_layer_axis(n_layers))
+    fig.update_layout(
+        **base_layout(title={"text": title}, height=height, legend={"title": {"text": "activation"}})
+    )
+    return fig
+
+
+def profile_gaps(profiles: Sequence[GradientProfile]) -> list[str]:
+    """What ``profile_figure`` could not draw, one sentence per activation and quantity."""
+    notes = []
+    for p in profiles:
+        for what, values in (("‖dW‖", p.grad_norms), ("‖delta‖", p.delta_norms)):
+            for kind, layers in _what_is_missing(values).items():
+                notes.append(f"{p.activation}: {what} is {kind} in layer {layer_ranges(layers)} (not drawn).")
+    return notes
+
+
+# -- over training -------------------------------------------------------------------------------------
+
+
+def _columns(n: int, limit: int) -> np.ndarray:
+    """At most ``limit`` evenly spread indices of ``range(n)``, always with the last one."""
+    step = max(1, math.ceil(n / limit))
+    idx = np.arange(0, n, step)
+    return idx if n == 0 or idx[-1] == n - 1 else np.append(idx, n - 1)
+
+
+def heatmap_figure(runs: Sequence[Run], max_columns: int = MAX_HEATMAP_COLUMNS) -> go.Figure:
+    """Per activation, ``log10 ||dW||`` as a layer x iteration heatmap; one colour range for all.
+
+    With more iterations than ``max_columns``, evenly spaced iterations are shown (hover names them).
+    """
+    n = max(len(runs), 1)
+    fig = make_subplots(
+        rows=n,
+        cols=1,
+        shared_xaxes=True,
+        vertical_spacing=0.12 / n,
+        subplot_titles=[r.activation for r in runs] or [""],
+    )
+    mats = []
+    for r in runs:
+        g = r.grad_norm_matrix()
+        cols = _columns(g.shape[1], max_columns)
+        mats.append((cols, g[:, cols]))
+    logs = [np.log10(drawable(m)) for _, m in mats if m.size]
+    finite = np.concatenate([v[np.isfinite(v)] for v in logs]) if logs else np.array([])
+    n_layers = runs[0].initial.n_layers if runs else 1
+    if finite.size == 0:
+        fig.add_annotation(
+            text="No iterations yet: press Train or Play.",
+            showarrow=False,
+            xref="paper",
+            yref="paper",
+            x=0.5,
+            y=0.5,
+            font={"size": 15},
+        )
+    lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (-1.0, 0.0)
+    if hi - lo < 1e-9:
+        lo, hi = lo - 0.5, hi + 0.5
+    for k, (r, (cols, m)) in enumerate(zip(runs, mats, strict=True)):
+        if not m.size:
+            continue
+        labels = np.array([[fmt(float(v)) for v in row] for row in m], dtype=object)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            z = np.log10(drawable(m))
+        fig.add_trace(
+            go.Heatmap(
+                z=z,
+                x=cols + 1,
+                y=np.arange(1, m.shape[0] + 1),
+                coloraxis="coloraxis",
+                customdata=labels,
+                hovertemplate=f"<b>{r.activation}</b> · iteration %{{x}} · layer %{{y}}<br>"
+                "‖dW‖ = %{customdata}<extra></extra>",
+            ),
+            row=k + 1,
+            col=1,
+        )
+    ticks = list(range(math.floor(lo), math.ceil(hi) + 1))
+    if len(ticks) > 10:
+        ticks = ticks[:: math.ceil(len(ticks) / 10)]
+    fig.update_yaxes(title_text="layer", **_layer_axis(n_layers))
+    fig.update_xaxes(title_text="iteration", row=n, col=1)
+    fig.update_layout(
+        **base_layout(
+            title={"text": "‖dW‖ of every layer at every iteration (log colour scale, one range for all)"},
+            height=110 + 190 * n,
+            coloraxis={
+                "colorscale": NORM_SCALE,
+                "cmin": lo,
+                "cmax": hi,
+                "colorbar": {
+                    "title": {"text": "‖dW‖"},
+                    "tickvals": ticks,
+                    "ticktext": [f"1e{t}" for t in ticks],
+                },
+            },
+        )
+    )
+    return fig
+
+
+def heatmap_gaps(runs: Sequence[Run]) -> list[str]:
+    """What ``heatmap_figure`` left blank, and whether it thinned out the iterations."""
+    notes = []
+    for r in runs:
+        g = r.grad_norm_matrix()
+        if not g.size:
+            continue
+        for kind, mask in (("exactly 0", g == 0), ("not finite", ~np.isfinite(g))):
+            layers = [int(i) + 1 for i in np.flatnonzero(mask.any(axis=1))]
+            if layers:
+                notes.append(
+                    f"{r.activation}: ‖dW‖ is {kind} at {int(mask.sum())} layer-iteration cell(s) "
+                    f"in layer {layer_ranges(layers)}; those cells are left blank."
+                )
+        if g.shape[1] > MAX_HEATMAP_COLUMNS:
+            shown = len(_columns(g.shape[1], MAX_HEATMAP_COLUMNS))
+            notes.append(
+                f"{r.activation}: {g.shape[1]} iterations, {shown} evenly spaced ones shown "
+                "(hover gives each one's number)."
+            )
+    return notes
+
+
+def loss_figure(runs: Sequence[Run]) -> go.Figure:
+    """The loss after every update of every run, on one log-scale chart; a cross where a run stopped."""
+    fig = go.Figure()
+    for r in runs:
+        losses = np.array(r.losses)
+        idx = _columns(len(losses), MAX_LINE_POINTS)
+        colour = activation_colour(r.activation)
+        fig.add_trace(
+            go.Scatter(
+                x=idx,
+                y=drawable(losses[idx]),
+                mode="lines",
+                name=r.activation,
+                line={"color": colour, "width": 2},
+                customdata=[fmt(float(v), 5) for v in losses[idx]],
+                hovertemplate=f"<b>{r.activation}</b> · after %{{x}} updates<br>"
+                "loss = %{customdata}<extra></extra>",
+            )
+        )
+        if r.diverged:
+            fig.add_trace(
+                go.Scatter(
+                    x=[len(losses) - 1],
+                    y=drawable(losses[-1:]),
+                    mode="markers+text",
+                    marker={"symbol": "x", "size": 12, "color": colour},
+                    text=["stopped: diverged"],
+                    textposition="top center",
+                    showlegend=False,
+                    hovertemplate=f"<b>{r.activation}</b> stopped here: {r.stop_reason}<extra></extra>",
+                )
+            )
+    fig.update_yaxes(type="log", exponentformat="power", title_text="loss on the training set (log scale)")
+    fig.update_xaxes(title_text="updates (iterations)", rangemode="tozero")
+    fig.update_layout(
+        **base_layout(
+            title={"text": "Loss curves: same network, same data, same starting weights"},
+            height=360,
+            legend={"title": {"text": "activation"}},
+        )
+    )
+    return fig
+
+
+def loss_notes(runs: Sequence[Run]) -> list[str]:
+    """Why a run stopped, and loss values the log axis cannot show."""
+    notes = []
+    for r in runs:
+        if r.diverged:
+            notes.append(f"{r.activation} stopped after {r.iteration} updates: {r.stop_reason}.")
+        zeros = [t for t, v in enumerate(r.losses) if v == 0]
+        if zeros:
+            notes.append(
+                f"{r.activation}: the loss is exactly 0 (too small for float64) from update {zeros[0]} on; "
+                "a log axis cannot show 0, so those points are not drawn."
+            )
+    return notes
+
+
+# -- why it happens ------------------------------------------------------------------------------------
+
+
+def derivative_figure(activations: Sequence[str]) -> go.Figure:
+    """``f'(z)`` of each activation on ``[-6, 6]``, with its largest value marked."""
+    fig = go.Figure()
+    for name in activations:
+        z, d = derivative_curve(name)
+        peak = max_derivative(name)
+        fig.add_trace(
+            go.Scatter(
+                x=z,
+                y=d,
+                mode="lines",
+                name=f"{name}' (max {fmt(peak)})",
+                line={"color": activation_colour(name), "width": 2.5},
+                hovertemplate=f"<b>{name}'</b><br>z = %{{x:.2f}}<br>f'(z) = %{{y:.4f}}<extra></extra>",
+            )
+        )
+    if "sigmoid" in activations:
+        fig.add_annotation(
+            x=0, y=0.25, text="sigmoid'(0) = 0.25, its largest value", showarrow=True, ax=70, ay=-30
+        )
+    fig.update_xaxes(title_text="z (pre-activation)", range=[-6, 6])
+    fig.update_yaxes(title_text="f'(z) = da/dz", range=[-0.05, 1.1])
+    fig.update_layout(
+        **base_layout(
+            title={"text": "The derivative each layer multiplies the error signal by"},
+            height=340,
+            legend={"orientation": "h", "y": -0.25},
+        )
+    )
+    return fig
+
+
+def _hidden_summary(stats: LayerStats, l: int) -> str:
+    width = stats.z[l].shape[1]
+    if stats.activation in SATURATING:
+        return f"{fmt(100 * stats.saturated_share[l], 3)}% saturated"
+    dead = int(stats.dead_units[l])
+    word = "dead" if stats.activation == "relu" else "always on the 0.01 slope"
+    return f"{dead} of {width} {word}"
+
+
+def histogram_figure(stats: LayerStats, layers: Sequence[int], bins: int = 40) -> go.Figure:
+    """Histograms of ``z`` for the hidden layers ``layers`` (engine indices), ``f'(z)`` overlaid.
+
+    Bars: share of the layer's ``m * width`` values of ``z`` in each bin (left axis); line: the
+    activation's derivative over the same range (right axis, 0 to 1).
+    """
+    layers = list(layers)[:6] or [0]
+    ncols = min(len(layers), 3)
+    nrows = math.ceil(len(layers) / ncols)
+    fig = make_subplots(
+        rows=nrows,
+        cols=ncols,
+        specs=[[{"secondary_y": True}] * ncols for _ in range(nrows)],
+        subplot_titles=[f"layer {l + 1}: {_hidden_summary(stats, l)}" for l in layers],
+        horizontal_spacing=0.1,
+        vertical_spacing=0.22 / nrows,
+    )
+    act = stats.activation
+    for k, l in enumerate(layers):
+        row, col = k // ncols + 1, k % ncols + 1
+        z = stats.z[l].ravel()
+        z = z[np.isfinite(z)]
+        if z.size == 0:
+            continue
+        counts, edges = np.histogram(z, bins=bins)
+        share = counts / z.size
+        centres = (edges[:-1] + edges[1:]) / 2
+        fig.add_trace(
+            go.Bar(
+                x=centres,
+                y=share,
+                width=np.diff(edges),
+                marker={"color": GREY, "line": {"width": 0}},
+                name="share of z values",
+                showlegend=k == 0,
+                customdata=np.column_stack(
+                    [[fmt(e) for e in edges[:-1]], [fmt(e) for e in edges[1:]], counts]
+                ),
+                hovertemplate="z from %{customdata[0]} to %{customdata[1]}<br>"
+                "%{customdata[2]} values, %{y:.1%} of the layer<extra></extra>",
+            ),
+            row=row,
+            col=col,
+            secondary_y=False,
+        )
+        lo, hi = float(edges[0]), float(edges[-1])
+        zz, d = derivative_curve(act, lo, hi, 200)
+        fig.add_trace(
+            go.Scatter(
+                x=zz,
+                y=d,
+                mode="lines",
+                line={"color": activation_colour(act), "width": 2.5},
+                name=f"{act}'(z)",
+                showlegend=k == 0,
+                hovertemplate=f"z = %{{x:.3g}}<br>{act}'(z) = %{{y:.4f}}<extra></extra>",
+            ),
+            row=row,
+            col=col,
+            secondary_y=True,
+        )
+        fig.update_yaxes(range=[0, 1.05], showgrid=False, row=row, col=col, secondary_y=True)
+        fig.update_yaxes(tickformat=".0%", row=row, col=col, secondary_y=False)
+        fig.update_xaxes(title_text="z", row=row, col=col)
+    fig.update_yaxes(title_text="share of values", col=1, secondary_y=False)
+    fig.update_yaxes(title_text=f"{act}'(z)", col=ncols, secondary_y=True)
+    fig.update_layout(
+        **base_layout(
+            title={"text": f"{act}: where the pre-activations z fall, and the derivative there"},
+            height=140 + 260 * nrows,
+            bargap=0,
+            legend={"orientation": "h", "y": 1.08, "x": 1, "xanchor": "right"},
+        )
+    )
+    return fig
+
+
+def histogram_gaps(stats: LayerStats, layers: Sequence[int]) -> list[str]:
+    notes = []
+    for l in layers:
+        bad = int(np.size(stats.z[l]) - np.count_nonzero(np.isfinite(stats.z[l])))
+        if bad:
+            notes.append(
+                f"layer {l + 1}: {bad} values of z are NaN or infinite (overflow) and are not counted."
+            )
+    return notes
+
+
+def saturation_figure(all_stats: Sequence[LayerStats]) -> go.Figure:
+    """Per hidden layer: saturated share (sigmoid, tanh) and dead share (relu, leaky relu), in %."""
+    fig = make_subplots(
+        rows=1,
+        cols=2,
+        horizontal_spacing=0.1,
+        subplot_titles=(
+            f"sigmoid, tanh: values with f'(z) < {SATURATED_BELOW:g}",
+            "relu, leaky_relu: units with z ≤ 0 on every sample",
+        ),
+    )
+    depth = len(all_stats[0].z) if all_stats else 1
+    layers = np.arange(1, depth + 1)
+    for s in all_stats:
+        colour = activation_colour(s.activation)
+        m = s.z[0].shape[0] if s.z else 0
+        if s.activation in SATURATING:
+            n_values = [z.size for z in s.z]
+            fig.add_trace(
+                go.Bar(
+                    x=layers,
+                    y=100 * s.saturated_share,
+                    name=s.activation,
+                    marker={"color": colour},
+                    customdata=np.column_stack([[fmt(100 * v, 3) for v in s.saturated_share], n_values]),
+                    hovertemplate=f"<b>{s.activation}</b> · layer %{{x}}<br>%{{customdata[0]}}% of the "
+                    f"%{{customdata[1]}} values have f'(z) < {SATURATED_BELOW:g}<extra></extra>",
+                ),
+                row=1,
+                col=1,
+            )
+        else:
+            widths = [z.shape[1] for z in s.z]
+            fig.add_trace(
+                go.Bar(
+                    x=layers,
+                    y=100 * s.dead_share,
+                    name=s.activation,
+                    marker={"color": colour},
+                    customdata=np.column_stack([s.dead_units, widths]),
+                    hovertemplate=f"<b>{s.activation}</b> · layer %{{x}}<br>%{{customdata[0]}} of "
+                    f"%{{customdata[1]}} units have z ≤ 0 on all {m} samples<extra></extra>",
+                ),
+                row=1,
+                col=2,
+            )
+    for col, group in ((1, SATURATING), (2, PIECEWISE_LINEAR)):
+        if not any(s.activation in group for s in all_stats):
+            fig.add_annotation(
+                text=f"no {' or '.join(group)} network in this comparison",
+                showarrow=False,
+                xref=f"x{col if col > 1 else ''} domain",
+                yref=f"y{col if col > 1 else ''} domain",
+                x=0.5,
+                y=0.5,
+            )
+    fig.update_yaxes(title_text="% of the layer", range=[0, 105])
+    fig.update_xaxes(title_text="hidden layer (1 = next to the input)", **_layer_axis(depth))
+    fig.update_xaxes(range=[0.5, depth + 0.5])
+    fig.update_layout(
+        **base_layout(
+            title={"text": "Stuck units per hidden layer: saturated (sigmoid, tanh) and dead (relu)"},
+            height=340,
+            barmode="group",
+            legend={"title": {"text": "activation"}},
+        )
+    )
+    return fig
+
+
+# -- exploding gradients -------------------------------------------------------------------------------
+
+
+def sweep_figure(sweep: ScaleSweep, current_std: float) -> go.Figure:
+    """First-layer ``||dW||``, the first/output ratio and the saturated share against the init std."""
+    fig = make_subplots(
+        rows=1,
+        cols=3,
+        horizontal_spacing=0.08,
+        subplot_titles=("‖dW‖ of layer 1", "‖dW‖ layer 1 / output layer", "saturated values (sigmoid, tanh)"),
+    )
+    stds = sweep.stds
+    std_text = [fmt(s, 3) for s in stds]
+    ratio = sweep.ratio
+    for i, act in enumerate(sweep.activations):
+        colour = activation_colour(act)
+        for col, values, what in ((1, sweep.first_grad[i], "‖dW‖ layer 1"), (2, ratio[i], "first / output")):
+            fig.add_trace(
+                go.Scatter(
+                    x=stds,
+                    y=drawable(values),
+                    mode="lines+markers",
+                    name=act,
+                    legendgroup=act,
+                    showlegend=col == 1,
+                    line={"color": colour},
+                    marker={"size": 5},
+                    customdata=np.column_stack([std_text, [fmt(float(v)) for v in values]]),
+                    hovertemplate=f"<b>{act}</b> · std %{{customdata[0]}}<br>{what} = %{{customdata[1]}}"
+                    "<extra></extra>",
+                ),
+                row=1,
+                col=col,
+            )
+        if act in SATURATING:
+            fig.add_trace(
+                go.Scatter(
+                    x=stds,
+                    y=100 * sweep.saturated[i],
+                    mode="lines+markers",
+                    name=act,
+                    legendgroup=act,
+                    showlegend=False,
+                    line={"color": colour},
+                    marker={"size": 5},
+                    customdata=np.column_stack([std_text, [fmt(100 * v, 3) for v in sweep.saturated[i]]]),
+                    hovertemplate=f"<b>{act}</b> · std %{{customdata[0]}}<br>%{{customdata[1]}}% of hidden "
+                    f"z values have f'(z) < {SATURATED_BELOW:g}<extra></extra>",
+                ),
+                row=1,
+                col=3,
+            )
+    # the reference slope: std^depth through the relu (else the first) curve at the top std
+    ref_i = sweep.activations.index("relu") if "relu" in sweep.activations else 0
+    anchor = drawable(sweep.first_grad[ref_i])
+    if np.isfinite(anchor[-1]):
+        ref = anchor[-1] * (stds / stds[-1]) ** sweep.depth
+        ref = np.where(ref > 1e-300, ref, np.nan)
+        fig.add_trace(
+            go.Scatter(
+                x=stds,
+                y=ref,
+                mode="lines",
+                name=f"∝ std^{sweep.depth} (depth)",
+                line={"color": "#555555", "dash": "dot", "width": 1.5},
+                hovertemplate=f"std^{sweep.depth} reference<extra></extra>",
+            ),
+            row=1,
+            col=1,
+        )
+    if not any(a in SATURATING for a in sweep.activations):
+        fig.add_annotation(
+            text="no sigmoid or tanh network compared",
+            showarrow=False,
+            xref="x3 domain",
+            yref="y3 domain",
+            x=0.5,
+            y=0.5,
+        )
+    for col in (1, 2, 3):
+        fig.add_vline(x=current_std, line={"color": "#888888", "dash": "dash", "width": 1}, row=1, col=col)
+    fig.update_xaxes(type="log", exponentformat="power", title_text="std of the initial weights")
+    fig.update_yaxes(type="log", exponentformat="power", row=1, col=1, title_text="‖dW‖ (log)")
+    fig.update_yaxes(type="log", exponentformat="power", row=1, col=2, title_text="ratio (log)")
+    fig.update_yaxes(range=[0, 105], row=1, col=3, title_text="% of hidden z values")
+    fig.update_layout(
+        **base_layout(
+            title={"text": "Gradients at initialisation as the weight scale grows (normal init)"},
+            height=380,
+            legend={"title": {"text": "activation"}},
+        )
+    )
+    return fig
+
+
+def clipping_figure(cmp: ClipComparison) -> go.Figure:
+    """Left: ``||dW_l||`` of the first update before and after clipping. Right: both loss curves."""
+    fig = make_subplots(
+        rows=1,
+        cols=2,
+        horizontal_spacing=0.1,
+        subplot_titles=("‖dW‖ of the first update, per layer", f"loss of {cmp.activation}, with and without"),
+    )
+    n_layers = len(cmp.raw_grads)
+    layers = np.arange(1, n_layers + 1)
+    labels = [layer_label(int(l), n_layers) for l in layers]
+    for values, name, dash in (
+        (cmp.raw_grads, "as computed", "solid"),
+        (cmp.clipped_grads, f"clipped to global norm {fmt(cmp.clip_norm)}", "dash"),
+    ):
+        fig.add_trace(
+            go.Scatter(
+                x=layers,
+                y=drawable(values),
+                mode="lines+markers",
+                name=name,
+                line={"color": SERIES[1] if dash == "solid" else SERIES[5], "dash": dash},
+                customdata=np.column_stack([labels, [fmt(float(v)) for v in values]]),
+                hovertemplate=f"<b>{name}</b> · layer %{{customdata[0]}}<br>‖dW‖ = %{{customdata[1]}}"
+                "<extra></extra>",
+            ),
+            row=1,
+            col=1,
+        )
+    for losses, stop, name, dash in (
+        (cmp.losses_plain, cmp.stop_plain, "without clipping", "solid"),
+        (cmp.losses_clipped, cmp.stop_clipped, "with clipping", "dash"),
+    ):
+        colour = SERIES[1] if dash == "solid" else SERIES[5]
+        fig.add_trace(
+            go.Scatter(
+                x=np.arange(len(losses)),
+                y=drawable(losses),
+                mode="lines",
+                name=f"loss {name}",
+                line={"color": colour, "dash": dash},
+                customdata=[fmt(float(v), 5) for v in losses],
+                hovertemplate=f"<b>{name}</b> · after %{{x}} updates<br>"
+                "loss = %{customdata}<extra></extra>",
+            ),
+            row=1,
+            col=2,
+        )
+        if stop:
+            fig.add_trace(
+                go.Scatter(
+                    x=[len(losses) - 1],
+                    y=drawable(losses[-1:]),
+                    mode="markers+text",
+                    marker={"symbol": "x", "size": 12, "color": colour},
+                    text=["stopped"],
+                    textposition="top right",
+                    showlegend=False,
+                    hovertemplate=f"stopped here: {stop}<extra></extra>",
+                ),
+                row=1,
+                col=2,
+            )
+    fig.update_yaxes(type="log", exponentformat="power")
+    fig.update_yaxes(title_text="‖dW‖ (log)", row=1, col=1)
+    fig.update_yaxes(title_text="loss (log)", row=1, col=2)
+    fig.update_xaxes(title_text="layer (1 = next to the input)", row=1, col=1, **_layer_axis(n_layers))
+    fig.update_xaxes(title_text="updates", row=1, col=2)
+    fig.update_layout(
+        **base_layout(
+            title={"text": f"Clipping by global norm ({cmp.activation}, normal init, std {fmt(cmp.std, 3)})"},
+            height=380,
+            legend={"orientation": "h", "y": -0.22},
+        )
+    )
+    return fig
+
+
+def clipping_notes(cmp: ClipComparison) -> list[str]:
+    notes = []
+    for what, losses, stop in (
+        ("without clipping", cmp.losses_plain, cmp.stop_plain),
+        ("with clipping", cmp.losses_clipped, cmp.stop_clipped),
+    ):
+        if stop:
+            notes.append(f"The run {what} stopped after {len(losses) - 1} updates: {stop}.")
+        zeros = int(np.sum(np.asarray(losses) == 0))
+        if zeros:
+            notes.append(
+                f"The run {what} reaches a loss of exactly 0 (below float64's smallest number) at "
+                f"{zeros} point(s); a log axis cannot show them."
+            )
+    return notes
+
+
+# -- symmetry --------------------------------------------------------------------------------------------
+
+_START_NAMES = {"zeros": "all weights 0", "equal": "all weights 0.5", "random": "random (xavier)"}
+
+
+def symmetry_spread_figure(sym: SymmetryRun, fix: SymmetryRun) -> go.Figure:
+    """The largest difference between two units of each hidden layer, update by update, for both starts."""
+    fig = go.Figure()
+    n_hidden = sym.spread.shape[1]
+    for run, dash in ((sym, "solid"), (fix, "dash")):
+        for l in range(n_hidden):
+            values = run.spread[:, l]
+            fig.add_trace(
+                go.Scatter(
+                    x=np.arange(len(values)),
+                    y=values,
+                    mode="lines",
+                    name=f"{_START_NAMES[run.start]}: layer {l + 1}",
+                    line={"color": SERIES[l], "dash": dash, "width": 2.5 if dash == "solid" else 2},
+                    customdata=[fmt(float(v)) for v in values],
+                    hovertemplate=f"<b>{_START_NAMES[run.start]}</b> · layer {l + 1} · after %{{x}} updates"
+                    "<br>largest difference between two units = %{customdata}<extra></extra>",
+                )
+            )
+    fig.update_xaxes(title_text="updates")
+    fig.update_yaxes(title_text="largest difference between two units", rangemode="tozero")
+    fig.update_layout(
+        **base_layout(
+            title={"text": "How different the units of a layer are (0 = all identical)"},
+            height=360,
+            legend={"orientation": "h", "y": -0.25},
+        )
+    )
+    return fig
+
+
+def symmetry_weights_figure(sym: SymmetryRun, fix: SymmetryRun) -> go.Figure:
+    """Incoming weights and bias of every hidden unit after training, for both starts, numbers printed."""
+    n_hidden = sym.spread.shape[1]
+    fig = make_subplots(
+        rows=n_hidden,
+        cols=2,
+        horizontal_spacing=0.12,
+        vertical_spacing=0.2 / n_hidden,
+        subplot_titles=[
+            f"layer {l + 1}, {_START_NAMES[r.start]}" for l in range(n_hidden) for r in (sym, fix)
+        ],
+    )
+    mats = []
+    for l in range(n_hidden):
+        for r in (sym, fix):
+            theta = np.vstack([r.final.weights[l], r.final.biases[l][None, :]]).T  # (units, inputs + 1)
+            mats.append((l, r, theta))
+    vmax = symmetric_range(*(m for _, _, m in mats))
+    for k, (l, _run, theta) in enumerate(mats):
+        n_in = theta.shape[1] - 1
+        inputs = [f"from x{i + 1}" if l == 0 else f"from unit {i + 1}" for i in range(n_in)] + ["bias"]
+        units = [f"unit {j + 1}" for j in range(theta.shape[0])]
+        text = [[fmt(float(v), 3) for v in row] for row in theta]
+        fig.add_trace(
+            go.Heatmap(
+                z=theta,
+                x=inputs,
+                y=units,
+                coloraxis="coloraxis",
+                text=text,
+                texttemplate="%{text}",
+                hovertemplate="%{y}, weight %{x}: %{text}<extra></extra>",
+            ),
+            row=k // 2 + 1,
+            col=k % 2 + 1,
+        )
+    fig.update_yaxes(autorange="reversed")
+    fig.update_layout(
+        **base_layout(
+            title={"text": "Every hidden unit's incoming weights and bias after training"},
+            height=120 + 230 * n_hidden,
+            coloraxis={
+                "colorscale": DIVERGING,
+                "cmid": 0,
+                "cmin": -vmax,
+                "cmax": vmax,
+                "colorbar": {"title": {"text": "weight"}},
+            },
+        )
+    )
+    return fig
