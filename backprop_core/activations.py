@@ -97,16 +97,26 @@ def _dlinear(z: np.ndarray) -> np.ndarray:
     return np.ones_like(z, dtype=float)
 
 
+def _shift_by_row_max(z: np.ndarray) -> np.ndarray:
+    # Subtracting the row maximum changes nothing mathematically and keeps exp() finite. When
+    # the row spans more than the float range (z = 1e308 next to -1e308) the difference
+    # overflows to -inf, which is still right: exp(-inf) = 0 is that entry's share.
+    with np.errstate(over="ignore"):
+        return z - np.max(z, axis=-1, keepdims=True)
+
+
 def _softmax(z: np.ndarray) -> np.ndarray:
-    # Subtracting the row maximum changes nothing mathematically and keeps exp() finite.
-    shifted = z - np.max(z, axis=-1, keepdims=True)
-    e = np.exp(shifted)
+    e = np.exp(_shift_by_row_max(z))
     return e / np.sum(e, axis=-1, keepdims=True)
 
 
 def log_softmax(z: np.ndarray) -> np.ndarray:
-    """``log(softmax(z))`` computed without forming ``softmax`` first (finite for any finite z)."""
-    shifted = z - np.max(z, axis=-1, keepdims=True)
+    """``log(softmax(z))`` computed without forming ``softmax`` first.
+
+    Finite unless an entry lies more than the float range (~1.8e308) below its row maximum;
+    that entry's log-probability is then -inf.
+    """
+    shifted = _shift_by_row_max(z)
     return shifted - np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True))
 
 

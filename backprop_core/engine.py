@@ -50,7 +50,8 @@ def l2_penalty(net: MLP, l2: float) -> float:
     """``l2/2 * sum of squared weights`` (biases are not penalised)."""
     if not l2:
         return 0.0
-    return 0.5 * l2 * sum(float(np.dot(w.ravel(), w.ravel())) for w in net.weights)
+    with np.errstate(**_QUIET):  # a diverging run's huge weights give inf, not a warning
+        return 0.5 * l2 * sum(float(np.dot(w.ravel(), w.ravel())) for w in net.weights)
 
 
 def compute_loss(net: MLP, fwd: ForwardTrace, Y: np.ndarray, loss: str, l2: float = 0.0) -> LossTrace:

@@ -5,6 +5,9 @@ For the weight ``w = W[layer][i, j]`` (from neuron i of the previous layer to ne
     dL/dw = sum over samples s of  dL/da_j * da_j/dz_j * dz_j/dw
           = sum_s delta[layer][s, j] * a_prev[s, i]        (+ l2 * w with an L2 penalty)
 
+``gradient`` is the engine's ``dW[layer][i, j]`` itself; ``sum(per_sample) + l2_term`` equals
+it up to float rounding (the matrix product adds the same terms in its own order).
+
 For a hidden neuron, ``dL/da_j`` is itself a sum over the downstream paths: every neuron k of
 the next layer passes back ``W[layer+1][j, k] * delta[layer+1][s, k]`` (the delta recursion).
 """
@@ -35,7 +38,8 @@ class WeightExplanation:
 
     ``i is None`` marks the bias ``b[layer][j]``, for which ``dz/db = 1``. ``da_dz`` is
     ``None`` at a softmax output (its derivative is a Jacobian); ``shortcut`` says that the
-    output ``delta`` was formed directly as ``(a - y) * scale``.
+    output ``delta`` was formed directly as ``(a - y) * scale``. ``gradient`` is the engine's
+    ``dW[layer][i, j]`` (or ``db[layer][j]``), i.e. ``sum(per_sample) + l2_term``.
     """
 
     layer: int
@@ -74,29 +78,35 @@ def explain_weight(trace: StepTrace, layer: int, i: int | None, j: int) -> Weigh
     act = ACTIVATIONS[net.activations[layer]]
     z = trace.z[layer][:, j]
     dL_da = trace.dL_da[layer][:, j]
-    da_dz = act.df(z) if act.df is not None else None
     delta = trace.delta[layer][:, j]
     if i is None:
         weight = float(net.biases[layer][j])
         dz_dw = np.ones_like(delta)
         l2_term = 0.0  # biases carry no penalty
+        # the total is the engine's own number, so the explainer and the dW/db the app shows
+        # agree to the last digit: sum(per_sample) adds the same products in another order
+        # than the engine's matrix product and sum, and can differ from it by a rounding
+        gradient = float(trace.db[layer][j])
         step = float(trace.update.step_b[layer][j])
         new_weight = float(trace.net_after.biases[layer][j])
     else:
         weight = float(net.weights[layer][i, j])
         dz_dw = trace.forward.a_prev(layer)[:, i]
         l2_term = trace.loss_trace.l2 * weight
+        gradient = float(trace.dW[layer][i, j])  # = sum(per_sample) + l2_term, see above
         step = float(trace.update.step_W[layer][i, j])
         new_weight = float(trace.net_after.weights[layer][i, j])
-    per_sample = delta * dz_dw
     paths: tuple[DownstreamPath, ...] = ()
-    if not is_output:
-        W_next = net.weights[layer + 1]
-        delta_next = trace.delta[layer + 1]
-        paths = tuple(
-            DownstreamPath(k, float(W_next[j, k]), delta_next[:, k], W_next[j, k] * delta_next[:, k])
-            for k in range(W_next.shape[1])
-        )
+    with np.errstate(over="ignore", invalid="ignore"):  # a diverged trace gives inf/NaN quietly
+        da_dz = act.df(z) if act.df is not None else None
+        per_sample = delta * dz_dw
+        if not is_output:
+            W_next = net.weights[layer + 1]
+            delta_next = trace.delta[layer + 1]
+            paths = tuple(
+                DownstreamPath(k, float(W_next[j, k]), delta_next[:, k], W_next[j, k] * delta_next[:, k])
+                for k in range(W_next.shape[1])
+            )
     return WeightExplanation(
         layer,
         i,
@@ -110,7 +120,7 @@ def explain_weight(trace: StepTrace, layer: int, i: int | None, j: int) -> Weigh
         dz_dw,
         per_sample,
         l2_term,
-        float(np.sum(per_sample)) + l2_term,
+        gradient,
         paths,
         is_output and trace.loss_trace.shortcut,
         trace.update.lr,

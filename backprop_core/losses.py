@@ -73,7 +73,10 @@ def _half_sse_grad(a: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 def _bce(a: np.ndarray, z: np.ndarray, y: np.ndarray) -> np.ndarray:
     # log(a) = log_sigmoid(z) and log(1 - a) = log_sigmoid(-z): finite even when a rounds to 0 or 1
-    return -np.mean(y * log_sigmoid(z) + (1.0 - y) * log_sigmoid(-z), axis=1)
+    terms = y * log_sigmoid(z) + (1.0 - y) * log_sigmoid(-z)
+    # the mean over outputs, divided before summing: each term is at most |z| in size, so
+    # the sum cannot overflow even for logits near the float limit (|z| ~ 1e308)
+    return -np.sum(terms / terms.shape[1], axis=1)
 
 
 def _bce_grad(a: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -83,7 +86,10 @@ def _bce_grad(a: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 def _cross_entropy(a: np.ndarray, z: np.ndarray, y: np.ndarray) -> np.ndarray:
-    return -np.sum(y * log_softmax(z), axis=1)
+    log_a = log_softmax(z)
+    # a class with y = 0 adds nothing, even where its log-probability underflowed to -inf
+    # (0 * -inf would be NaN)
+    return -np.sum(np.multiply(y, log_a, out=np.zeros_like(log_a), where=y != 0), axis=1)
 
 
 def _cross_entropy_grad(a: np.ndarray, y: np.ndarray) -> np.ndarray:

@@ -201,8 +201,9 @@ class MLP:
         if not isinstance(acts, list) or not all(isinstance(a, str) for a in acts):
             raise ValueError("activations must be a list of names")
         net = cls.from_params(weights, biases, acts)
-        if "sizes" in data and list(data["sizes"]) != list(net.sizes):
-            raise ValueError(f"sizes {data['sizes']} do not match the weight shapes {list(net.sizes)}")
+        sizes = data.get("sizes", list(net.sizes))
+        if not isinstance(sizes, list) or sizes != list(net.sizes):
+            raise ValueError(f"sizes {sizes!r} do not match the weight shapes {list(net.sizes)}")
         return net
 
 

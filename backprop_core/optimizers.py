@@ -59,6 +59,23 @@ class OptimizerState:
     t: int = 0
     slots: dict[str, tuple[np.ndarray, ...]] = field(default_factory=dict)
 
+    def __eq__(self, other: object) -> bool:
+        # the generated __eq__ would compare arrays with ==, which raises for more than one number
+        if not isinstance(other, OptimizerState):
+            return NotImplemented
+        return (
+            self.name == other.name
+            and self.t == other.t
+            and self.slots.keys() == other.slots.keys()
+            and all(
+                len(mine) == len(other.slots[key])
+                and all(np.array_equal(a, b) for a, b in zip(mine, other.slots[key], strict=True))
+                for key, mine in self.slots.items()
+            )
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
 
 def optimizer_step(
     optimizer: Optimizer,

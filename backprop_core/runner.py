@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from .engine import _QUIET, _check_l2, _forward, _train_step
+from .engine import _QUIET, _check_l2, _forward, _train_step, l2_penalty
 from .losses import check_pairing, get_loss
 from .network import MLP
 from .optimizers import Optimizer, OptimizerState, as_optimizer
@@ -149,8 +149,7 @@ def _metrics(net: MLP, X: np.ndarray, Y: np.ndarray, loss: str, l2: float) -> tu
     fwd = _forward(net, X)
     with np.errstate(**_QUIET):
         value = float(np.mean(get_loss(loss).per_sample(fwd.output, fwd.z[-1], Y)))
-    if l2:
-        value += 0.5 * l2 * sum(float(np.sum(w * w)) for w in net.weights)
+    value += l2_penalty(net, l2)
     return value, accuracy(fwd.output, Y, net.output_activation)
 
 

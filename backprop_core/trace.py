@@ -18,6 +18,12 @@ from .network import MLP
 from .optimizers import OptimizerState
 
 
+def _norms(arrays: list[np.ndarray]) -> np.ndarray:
+    # a diverging run's gradients overflow the sum of squares: the norm is then inf, quietly
+    with np.errstate(over="ignore", invalid="ignore"):
+        return np.array([np.sqrt(np.dot(x.ravel(), x.ravel())) for x in arrays])
+
+
 @dataclass(frozen=True, repr=False)
 class ForwardTrace:
     """The forward pass: ``x`` (the inputs, ``(m, n_in)``) and ``z[l]``, ``a[l]`` per layer."""
@@ -98,21 +104,22 @@ class BackwardTrace:
     @property
     def sample_delta(self) -> list[np.ndarray]:
         """Each sample's own error signal ``dL_i/dz``: ``m * delta`` (undoing the average)."""
-        return [d * d.shape[0] for d in self.delta]
+        with np.errstate(over="ignore"):
+            return [d * d.shape[0] for d in self.delta]
 
     @cached_property
     def grad_norms(self) -> np.ndarray:
         """``||dW[l]||`` (Frobenius) per layer."""
-        return np.array([np.sqrt(np.dot(g.ravel(), g.ravel())) for g in self.dW])
+        return _norms(self.dW)
 
     @cached_property
     def delta_norms(self) -> np.ndarray:
         """``||delta[l]||`` per layer."""
-        return np.array([np.sqrt(np.dot(d.ravel(), d.ravel())) for d in self.delta])
+        return _norms(self.delta)
 
     @cached_property
     def bias_grad_norms(self) -> np.ndarray:
-        return np.array([np.sqrt(np.dot(g, g)) for g in self.db])
+        return _norms(self.db)
 
     def __repr__(self) -> str:
         return f"BackwardTrace(layers={len(self.delta)})"
