@@ -75,6 +75,15 @@ class Preset:
     def is_classic(self) -> bool:
         return self.name == "classic 2-2-2"
 
+    @property
+    def weight_names(self) -> dict[Param, str]:
+        """Names the preset gives its weights: w1..w8 in the classic example, w for the single weight."""
+        if self.is_classic:
+            return {v: k for k, v in CLASSIC_WEIGHT_NAMES.items()}
+        if self.name == "single weight":
+            return {(0, 0, 0): "w"}
+        return {}
+
 
 def default_neuron_names(sizes: Sequence[int]) -> tuple[tuple[str, ...], ...]:
     """x1.. for inputs, o1.. for outputs, h1.. for one hidden layer (h2.3 = layer 2, neuron 3 if several)."""
@@ -242,34 +251,36 @@ def loss_choices(output_activation: str, Y: np.ndarray) -> tuple[list[str], dict
 
 _WEIGHT_ID = re.compile(r"w(\d+)\.(\d+)\.(\d+)")
 _BIAS_ID = re.compile(r"b(\d+)\.(\d+)")
-_CLASSIC_BY_INDEX = {v: k for k, v in CLASSIC_WEIGHT_NAMES.items()}
 
 
-def param_id(param: Param, classic: bool = False) -> str:
-    """The URL id of ``(layer, i, j)`` (``i is None``: the bias of neuron j)."""
+def param_id(param: Param, weight_names: dict[Param, str] | None = None) -> str:
+    """The URL id of ``(layer, i, j)``: the preset's own name if it has one (``w5``), else
+    ``w2.1.1``; ``b2.1`` for the bias of neuron 1 of layer 2 (``i is None``)."""
     layer, i, j = param
     if i is None:
         return f"b{layer + 1}.{j + 1}"
-    if classic and param in _CLASSIC_BY_INDEX:
-        return _CLASSIC_BY_INDEX[param]
-    if classic:
-        raise ValueError(f"the classic network has no weight {param}")
+    if weight_names and param in weight_names:
+        return weight_names[param]
     return f"w{layer + 1}.{i + 1}.{j + 1}"
 
 
-def parse_param_id(text: str, sizes: Sequence[int], classic: bool = False) -> Param:
+PARAM_ID = re.compile(r"w\d+\.\d+\.\d+|b\d+\.\d+|w\d*")
+
+
+def parse_param_id(text: str, sizes: Sequence[int], weight_names: dict[Param, str] | None = None) -> Param:
     """The parameter a URL id names; ``ValueError`` when it does not exist in this network."""
     text = text.strip()
-    if classic and text in CLASSIC_WEIGHT_NAMES:
-        return CLASSIC_WEIGHT_NAMES[text]
+    by_name = {v: k for k, v in (weight_names or {}).items()}
+    if text in by_name:
+        return by_name[text]
     if m := _WEIGHT_ID.fullmatch(text):
         layer, i, j = (int(g) - 1 for g in m.groups())
     elif m := _BIAS_ID.fullmatch(text):
         layer, j = (int(g) - 1 for g in m.groups())
         i = None
     else:
-        example = "w5" if classic else "w2.1.1"
-        raise ValueError(f"'{text}' is not a weight name like {example} or a bias name like b2.1")
+        example = next(iter(by_name), "w2.1.1")
+        raise ValueError(f"'{text}' is not a weight name like {example} or a bias name like b1.1 here")
     n_layers = len(sizes) - 1
     ok = 0 <= layer < n_layers and 0 <= j < sizes[layer + 1] and (i is None or 0 <= i < sizes[layer])
     if not ok:
@@ -285,15 +296,18 @@ def all_params(sizes: Sequence[int], include_biases: bool = True) -> list[Param]
     return weights + [(l, None, j) for l in range(len(sizes) - 1) for j in range(sizes[l + 1])]
 
 
-def param_label(param: Param, names: Sequence[Sequence[str]], classic: bool = False) -> str:
-    """``w5 (h1 → o1)`` in the classic preset, else ``w(h1 → o1)``; ``b(h1)`` for a bias."""
+def param_label(
+    param: Param, names: Sequence[Sequence[str]], weight_names: dict[Param, str] | None = None
+) -> str:
+    """``w5 (h1 → o1)`` where the preset names the weight, else ``w(h1 → o1), layer 2``;
+    ``b(h1), bias of layer 1`` for a bias."""
     layer, i, j = param
     dst = names[layer + 1][j]
     if i is None:
         return f"b({dst}), bias of layer {layer + 1}"
     src = names[layer][i]
-    if classic:
-        return f"{_CLASSIC_BY_INDEX[param]} ({src} → {dst})"
+    if weight_names and param in weight_names:
+        return f"{weight_names[param]} ({src} → {dst})"
     return f"w({src} → {dst}), layer {layer + 1}"
 
 

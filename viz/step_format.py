@@ -1,0 +1,60 @@
+"""Numbers and names as the step-through page writes them, in text and in LaTeX.
+
+``num`` prints 9 decimals with trailing zeros dropped, the precision of the classic hand-worked
+example (0.298371109, 0.35891648, 0.000438568), and switches to 6 significant digits in
+scientific notation outside ``[1e-4, 1e5)``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+_NAME = re.compile(r"([a-zA-Z]+)(\d+(?:\.\d+)?)")
+
+
+def num(value: float) -> str:
+    """A number for equations and hover text (see the module docstring)."""
+    value = float(value)
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "∞" if value > 0 else "-∞"
+    if value == 0:
+        return "0"
+    if 1e-4 <= abs(value) < 1e5:
+        text = f"{value:.9f}".rstrip("0").rstrip(".")
+        return "0" if text in ("-0", "") else text
+    return f"{value:.5e}".replace("e-0", "e-").replace("e+0", "e+")
+
+
+def short(value: float) -> str:
+    """A number for labels printed on the diagram: 4 significant digits."""
+    value = float(value)
+    if not math.isfinite(value):
+        return num(value)
+    if value == 0:
+        return "0"
+    if 1e-3 <= abs(value) < 1e4:
+        return f"{value:.4g}"
+    return f"{value:.2e}".replace("e-0", "e-").replace("e+0", "e+")
+
+
+def tex_num(value: float, signed_parens: bool = False) -> str:
+    """``num`` in LaTeX: ``4.38568 \\times 10^{-5}``; negatives in parentheses if ``signed_parens``."""
+    text = num(value)
+    if "e" in text and "NaN" not in text:
+        mantissa, exp = text.split("e")
+        text = rf"{mantissa} \times 10^{{{int(exp)}}}"
+    text = text.replace("∞", r"\infty")
+    if signed_parens and float(value) < 0:
+        return f"({text})"
+    return text
+
+
+def tex_name(name: str) -> str:
+    """``h1`` -> ``h_{1}``, ``h2.3`` -> ``h_{2.3}``, ``ŷ`` -> ``\\hat{y}``, ``w5`` -> ``w_{5}``."""
+    if name == "ŷ":
+        return r"\hat{y}"
+    m = _NAME.fullmatch(name)
+    return f"{m.group(1)}_{{{m.group(2)}}}" if m else name
