@@ -40,6 +40,13 @@ def node_positions(sizes: Sequence[int]) -> list[np.ndarray]:
     ]
 
 
+def _scale_range(arrays: Sequence[np.ndarray]) -> float:
+    """The colour scale's half-width: the largest |value|, or 1 when every value is zero
+    (a scale of width 1e-12 would print ticks such as "1p")."""
+    vmax = symmetric_range(*arrays) if arrays else 1.0
+    return vmax if vmax > 1e-12 else 1.0
+
+
 def default_edge_hover(values: Sequence[np.ndarray], name: str = "w") -> list[np.ndarray]:
     return [
         np.array(
@@ -70,6 +77,7 @@ def network_figure(
     grey_layers: Collection[int] = (),
     highlight_layer: int | None = None,
     selected: tuple[int, int, int] | None = None,
+    selected_node: tuple[int, int] | None = None,
     title: str | None = None,
     height: int = 420,
 ) -> go.Figure:
@@ -81,6 +89,7 @@ def network_figure(
     (pass them only when the network is small). ``grey_layers``: weight layers not reached yet,
     drawn grey with their target neurons. ``highlight_layer``: weight layer whose target neurons
     are outlined. ``selected``: ``(layer, i, j)`` of an edge to draw highlighted.
+    ``selected_node``: ``(column, k)`` of a neuron to ring (column 0 = input).
     """
     sizes = list(sizes)
     n_layers = len(sizes) - 1
@@ -94,7 +103,7 @@ def network_figure(
         else [np.zeros((a, b)) for a, b in itertools.pairwise(sizes)]
     )
     live = [values[l] for l in range(n_layers) if l not in grey]
-    vmax = symmetric_range(*live) if live else 1.0
+    vmax = _scale_range(live)
     hover = list(edge_hover) if edge_hover is not None else default_edge_hover(values)
 
     # edges: one trace per colour bin, plus one for layers not reached yet
@@ -125,6 +134,38 @@ def network_figure(
                 mark_y.append(y0 + LABEL_AT * (y1 - y0))
                 mark_text.append(str(hover[l][i, j]))
                 mark_data.append([l, i, j])
+    # the selected edge: a halo drawn first, beneath the edges, so the edge keeps its colour
+    if selected is not None:
+        l, i, j = selected
+        if 0 <= l < n_layers and 0 <= i < sizes[l] and 0 <= j < sizes[l + 1]:
+            (x0, y0), (x1, y1) = pos[l][i], pos[l + 1][j]
+            fig.add_trace(
+                go.Scatter(
+                    x=[x0, x1],
+                    y=[y0, y1],
+                    mode="lines",
+                    line={"color": HIGHLIGHT, "width": MAX_WIDTH + 8},
+                    opacity=0.55,
+                    hoverinfo="skip",
+                    showlegend=False,
+                )
+            )
+
+    # every live edge also as a thin light line underneath: an edge whose value is near zero
+    # takes the scale's near-white colour and would otherwise vanish on the white background
+    base_x = [x for b in sorted(bins) for x in bins[b][0]]
+    base_y = [y for b in sorted(bins) for y in bins[b][1]]
+    if base_x:
+        fig.add_trace(
+            go.Scatter(
+                x=base_x,
+                y=base_y,
+                mode="lines",
+                line={"color": "#d9d9d9", "width": 1.2},
+                hoverinfo="skip",
+                showlegend=False,
+            )
+        )
     if grey_xy[0]:
         fig.add_trace(
             go.Scatter(
@@ -155,22 +196,6 @@ def network_figure(
             )
         )
 
-    if selected is not None:
-        l, i, j = selected
-        if 0 <= l < n_layers and 0 <= i < sizes[l] and 0 <= j < sizes[l + 1]:
-            (x0, y0), (x1, y1) = pos[l][i], pos[l + 1][j]
-            fig.add_trace(
-                go.Scatter(
-                    x=[x0, x1],
-                    y=[y0, y1],
-                    mode="lines",
-                    line={"color": HIGHLIGHT, "width": MAX_WIDTH + 3},
-                    opacity=0.6,
-                    hoverinfo="skip",
-                    showlegend=False,
-                )
-            )
-
     # invisible markers carrying each edge's hover text and identity
     fig.add_trace(
         go.Scatter(
@@ -183,6 +208,9 @@ def network_figure(
             customdata=mark_data,
             name="edges",
             showlegend=False,
+            # a click selects a point; keep every marker as it was (Plotly fades the others)
+            selected={"marker": {"opacity": 1}},
+            unselected={"marker": {"opacity": 1}},
         )
     )
     # a colour bar for the edges, on an invisible marker
@@ -235,7 +263,7 @@ def network_figure(
         for c, v in enumerate(node_vals)
         if v is not None and (c == 0 or c - 1 not in grey)
     ]
-    nmax = symmetric_range(*finite) if finite else 1.0
+    nmax = _scale_range(finite)
     xs, ys, colors, texts, hovers, outline, data = [], [], [], [], [], [], []
     for c, n in enumerate(sizes):
         v = node_vals[c] if c < len(node_vals) else None
@@ -257,6 +285,19 @@ def network_figure(
             outline.append(HIGHLIGHT if highlight_layer is not None and c == highlight_layer + 1 else "#444")
             data.append([c, k])
     marker_colors = [GREY if col is None else diverging_color(col, nmax) for col in colors]
+    if selected_node is not None:
+        c, k = selected_node
+        if 0 <= c < len(sizes) and 0 <= k < sizes[c]:
+            fig.add_trace(
+                go.Scatter(
+                    x=[pos[c][k][0]],
+                    y=[pos[c][k][1]],
+                    mode="markers",
+                    marker={"size": 50, "color": HIGHLIGHT, "opacity": 0.55},
+                    hoverinfo="skip",
+                    showlegend=False,
+                )
+            )
     fig.add_trace(
         go.Scatter(
             x=xs,
@@ -269,6 +310,8 @@ def network_figure(
             hoverinfo="text",
             customdata=data,
             name="neurons",
+            selected={"marker": {"opacity": 1}},
+            unselected={"marker": {"opacity": 1}},
             marker={
                 "size": 34,
                 "color": marker_colors,
