@@ -42,6 +42,10 @@ MAX_HEATMAP_COLUMNS = 300
 MAX_LINE_POINTS = 1000
 
 
+def _updates(n: int) -> str:
+    return f"{n} update" if n == 1 else f"{n} updates"
+
+
 def activation_colour(name: str) -> str:
     return ACTIVATION_COLOURS.get(name, SERIES[4])
 
@@ -367,7 +371,7 @@ def loss_notes(runs: Sequence[Run]) -> list[str]:
     notes = []
     for r in runs:
         if r.diverged:
-            notes.append(f"{r.activation} stopped after {r.iteration} updates: {r.stop_reason}.")
+            notes.append(f"{r.activation} stopped after {_updates(r.iteration)}: {r.stop_reason}.")
         zeros = [t for t, v in enumerate(r.losses) if v == 0]
         if zeros:
             notes.append(
@@ -674,8 +678,11 @@ def sweep_figure(sweep: ScaleSweep, current_std: float) -> go.Figure:
     return fig
 
 
-def clipping_figure(cmp: ClipComparison) -> go.Figure:
-    """Left: ``||dW_l||`` of the first update before and after clipping. Right: both loss curves."""
+def clipping_figure(cmp: ClipComparison, clipped: bool = True) -> go.Figure:
+    """Left: ``||dW_l||`` of the first update before and after clipping. Right: both loss curves.
+
+    ``clipped=False`` draws only the unclipped run (the page's clipping toggle is off).
+    """
     fig = make_subplots(
         rows=1,
         cols=2,
@@ -685,10 +692,12 @@ def clipping_figure(cmp: ClipComparison) -> go.Figure:
     n_layers = len(cmp.raw_grads)
     layers = np.arange(1, n_layers + 1)
     labels = [layer_label(int(l), n_layers) for l in layers]
-    for values, name, dash in (
-        (cmp.raw_grads, "as computed", "solid"),
-        (cmp.clipped_grads, f"clipped to global norm {fmt(cmp.clip_norm)}", "dash"),
-    ):
+    grads = [(cmp.raw_grads, "as computed", "solid")]
+    runs = [(cmp.losses_plain, cmp.stop_plain, "without clipping", "solid")]
+    if clipped:
+        grads.append((cmp.clipped_grads, f"clipped to global norm {fmt(cmp.clip_norm)}", "dash"))
+        runs.append((cmp.losses_clipped, cmp.stop_clipped, "with clipping", "dash"))
+    for values, name, dash in grads:
         fig.add_trace(
             go.Scatter(
                 x=layers,
@@ -703,10 +712,7 @@ def clipping_figure(cmp: ClipComparison) -> go.Figure:
             row=1,
             col=1,
         )
-    for losses, stop, name, dash in (
-        (cmp.losses_plain, cmp.stop_plain, "without clipping", "solid"),
-        (cmp.losses_clipped, cmp.stop_clipped, "with clipping", "dash"),
-    ):
+    for losses, stop, name, dash in runs:
         colour = SERIES[1] if dash == "solid" else SERIES[5]
         fig.add_trace(
             go.Scatter(
@@ -752,14 +758,15 @@ def clipping_figure(cmp: ClipComparison) -> go.Figure:
     return fig
 
 
-def clipping_notes(cmp: ClipComparison) -> list[str]:
+def clipping_notes(cmp: ClipComparison, clipped: bool = True) -> list[str]:
+    """Why a run of ``clipping_figure`` stopped, and losses its log axis cannot show."""
     notes = []
-    for what, losses, stop in (
-        ("without clipping", cmp.losses_plain, cmp.stop_plain),
-        ("with clipping", cmp.losses_clipped, cmp.stop_clipped),
-    ):
+    runs = [("without clipping", cmp.losses_plain, cmp.stop_plain)]
+    if clipped:
+        runs.append(("with clipping", cmp.losses_clipped, cmp.stop_clipped))
+    for what, losses, stop in runs:
         if stop:
-            notes.append(f"The run {what} stopped after {len(losses) - 1} updates: {stop}.")
+            notes.append(f"The run {what} stopped after {_updates(len(losses) - 1)}: {stop}.")
         zeros = int(np.sum(np.asarray(losses) == 0))
         if zeros:
             notes.append(
