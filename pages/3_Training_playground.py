@@ -1,0 +1,200 @@
+"""Training playground: train a small network on 2-D data; watch its boundary, losses and gradients."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from backprop_core.blas_threads import use_one_blas_thread
+from ui.common import ensure_state, page_intro, show_error, try_this
+from ui.playground_data import current_problem, dataset_names, upload_control
+from ui.playground_session import reset, sync, train
+from ui.playground_settings import (
+    CSV,
+    URL_MARKER,
+    URL_PARAMS,
+    data_controls,
+    expand_hidden,
+    fit_batch,
+    fit_head,
+    fixed_summary,
+    network_controls,
+    read_settings,
+    set_defaults,
+    training_controls,
+)
+from ui.playground_views import (
+    classroom_link,
+    divergence_box,
+    export_panel,
+    inspect_panel,
+    live_panel,
+    rising_warning,
+    view_toggles,
+)
+from ui.urlstate import seed_from_url, show_notices, write_url
+
+TICK_SECONDS = 0.25  # Play asks for a redraw this often (each one trains `speed` iterations)
+INSPECT_SECONDS = 2.0  # the diagram and gradient flow refresh this often while playing
+
+st.set_page_config(page_title="Training playground · Backprop Lab", page_icon="🎛️", layout="wide")
+use_one_blas_thread()
+
+state = st.session_state
+set_defaults(state)
+ensure_state({"pg_playing": False, "pg_tt_follow": True, "pg_csv": None})
+notices = seed_from_url(URL_PARAMS, URL_MARKER)
+if notices:
+    state.pg_notices = notices
+expand_hidden(state)
+if state.pg_dataset == CSV and state.pg_csv is None:
+    state.pg_dataset = "circle"
+hide = state.get("pg_hide", frozenset())
+
+page_intro(
+    "Training playground",
+    "Press **Play** and watch a small network learn to separate two-dimensional data. Beside the decision "
+    "boundary you see what usually stays hidden: the loss on data the network never trained on, every "
+    "weight and its last gradient `dL/dw`, and how strongly the error signal reaches each layer.",
+    "🎛️",
+)
+show_notices(state.get("pg_notices", []))
+
+# settings that depend on the problem are made to fit it before their widgets are drawn
+problem = current_problem(read_settings(state), state)
+head_note = fit_head(state, problem.kind)
+fit_batch(state, problem.n_train)
+
+with st.sidebar:
+    st.header("Data")
+    data_controls(dataset_names(state), hide, state.pg_csv[0] if state.pg_csv else None)
+    if "upload" not in hide:
+        upload_control()
+    st.header("Network")
+    network_controls(problem.kind, hide)
+    st.header("Training")
+    training_controls(problem.n_train, hide)
+
+settings = read_settings(state)
+state.pg_hidden = settings.hidden
+summary = fixed_summary(settings, hide)
+if summary:
+    st.sidebar.info(summary, icon="🔒")
+if "link" not in hide:
+    with st.sidebar.expander("Classroom link"):
+        classroom_link(state)
+
+try:
+    sync(state, settings, problem)
+except ValueError as exc:
+    show_error(f"These settings do not fit together: {exc}")
+    st.stop()
+
+for note_key in ("pg_data_note", "pg_note"):
+    if state.get(note_key):
+        st.info(state.pop(note_key), icon="ℹ️")
+if head_note:
+    st.info(f"The output was adjusted to the new data: {head_note}.", icon="ℹ️")
+
+run = state.pg_run
+playing = state.pg_playing
+stopped = run.divergence is not None
+
+
+def _toggle_play() -> None:
+    state.pg_playing = not state.pg_playing
+
+
+b1, b2, b3, b4, _ = st.columns([1, 1, 1, 1, 3])
+b1.button(
+    "⏸ Pause" if playing else "▶ Play",
+    key="pg_play",
+    on_click=_toggle_play,
+    type="primary",
+    disabled=stopped,
+    width="stretch",
+)
+b2.button(
+    "Step",
+    key="pg_step",
+    on_click=train,
+    args=(state,),
+    kwargs={"iterations": 1},
+    disabled=playing or stopped,
+    help="One iteration: one batch forward, backward, and one update.",
+    width="stretch",
+)
+b3.button(
+    "Step epoch",
+    key="pg_step_epoch",
+    on_click=train,
+    args=(state,),
+    kwargs={"epochs": 1},
+    disabled=playing or stopped,
+    help="Iterations until every training point has been used once more.",
+    width="stretch",
+)
+b4.button(
+    "Reset",
+    key="pg_reset",
+    on_click=reset,
+    args=(state,),
+    help="Back to the initial weights.",
+    width="stretch",
+)
+
+divergence_box(state)
+rising_warning(run)
+view_toggles()
+
+
+@st.fragment(run_every=TICK_SECONDS if playing else None)
+def live() -> None:
+    if state.pg_playing:
+        train(state, iterations=settings.speed)
+        if state.pg_run.divergence is not None:
+            st.rerun()
+    live_panel(state)
+
+
+live()
+
+if not playing and len(run.snapshots) > 1:
+    its = run.snapshot_iterations
+    if state.pg_tt_follow or state.get("pg_tt") not in its:
+        state.pg_tt = its[-1]
+
+    def _follow() -> None:
+        state.pg_tt_follow = state.pg_tt == state.pg_run.iteration
+
+    st.select_slider(
+        "⏪ Time travel: show the network at an earlier iteration",
+        its,
+        key="pg_tt",
+        on_change=_follow,
+        help="Every iteration is kept up to a cap, then every 2nd, 4th, ... so the whole run fits.",
+    )
+elif playing:
+    st.caption("⏪ Time travel is available while paused.")
+
+st.subheader("Inside the network")
+
+
+@st.fragment(run_every=INSPECT_SECONDS if playing else None)
+def inspect() -> None:
+    inspect_panel(state)
+
+
+inspect()
+
+with st.expander("Export and import"):
+    export_panel(state, settings)
+
+try_this(
+    "On **circle** with the default network, **predict**: with *no* hidden layer (Hidden layers = 0), "
+    "can the network draw a ring-shaped boundary? Press Play and watch the boundary and the test loss. "
+    "Then add one hidden layer of 3 neurons and click each neuron in the diagram: which simple shape does "
+    "each one draw, and how do they add up to a ring? Finally set the learning rate to 10 on **sine** and "
+    "press Step: what does the page say, and which rate does it suggest?"
+)
+
+write_url(URL_PARAMS, marker=URL_MARKER)
