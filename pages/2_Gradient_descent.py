@@ -38,6 +38,7 @@ from ui.descent import (
     S4_LRS,
     URL_MARKER,
     URL_PARAMS,
+    accumulation_summary,
     accumulation_table,
     apply_surface_defaults,
     batch_table,
@@ -183,9 +184,7 @@ def section_one_weight() -> None:
         g2.plotly_chart(distance_figure(run), key="gd_s1_distance", width="stretch")
     else:
         g2.info("Start somewhere other than w* = 2.4 to see the distance shrink or grow.")
-    st.plotly_chart(
-        regime_strip_figure(rates, float(lr), S1_LRS[0], S1_LRS[-1]), key="gd_s1_regimes", width="stretch"
-    )
+    st.plotly_chart(regime_strip_figure(rates, float(lr)), key="gd_s1_regimes", width="stretch")
     st.caption(
         f"Loss convention: this section uses $L = (wx - y)^2$. With the other common convention "
         f"$L = \\tfrac12 (wx - y)^2$ the slope and the curvature halve "
@@ -311,7 +310,7 @@ def section_surfaces() -> None:
         selection_mode="points",
     )
     g2.plotly_chart(
-        loss_steps_figure(paths, threshold, "Loss per step (diamond: first step at or below the threshold)"),
+        loss_steps_figure(paths, threshold, "Loss per step (◆: first at or below the threshold)"),
         key="gd_s2_losses",
         width="stretch",
     )
@@ -421,19 +420,21 @@ def section_zero_grad() -> None:
     )
     k1, k2 = st.columns(2)
     k1.code(
-        "for x, y in batches:                 # PyTorch\n"
-        "    optimizer.zero_grad()            # forget this and .grad keeps growing\n"
+        "for x, y in batches:          # PyTorch\n"
+        "    optimizer.zero_grad()     # reset .grad\n"
         "    loss = loss_fn(model(x), y)\n"
-        "    loss.backward()                  # ADDS the new gradients into p.grad\n"
-        "    optimizer.step()                 # p -= lr * p.grad",
+        "    loss.backward()           # ADDS into .grad\n"
+        "    optimizer.step()          # uses .grad",
         language="python",
+        wrap_lines=True,
     )
     k2.code(
         "with tf.GradientTape() as tape:     # TensorFlow\n"
         "    loss = loss_fn(model(x), y)\n"
-        "grads = tape.gradient(loss, model.trainable_variables)   # fresh each time\n\n"
-        "grads = jax.grad(loss_fn)(params, x, y)                 # JAX: a new value, nothing stored",
+        "grads = tape.gradient(loss, w)      # fresh\n\n"
+        "grads = jax.grad(loss_fn)(w, x, y)  # JAX: fresh",
         language="python",
+        wrap_lines=True,
     )
     c1, c2, c3 = st.columns([1, 2, 1])
     c1.toggle("forget to reset the gradients", key="gd_s4_forget", **KEEP)
@@ -480,30 +481,35 @@ def section_zero_grad() -> None:
     )
     st.slider("number of mini-batches k", 1, 24, key="gd_s4_k", **KEEP)
     check = _accumulation(-3.0, 3.0, int(ss.gd_s4_k))
-    t1, t2 = st.columns([3, 2])
     table = accumulation_table(check)
-    t1.dataframe(
+    st.dataframe(
         table,
         key="gd_s4_accum_table",
         hide_index=True,
         width="stretch",
-        column_config={
-            **number_columns(table, skip=("", "samples")),
-            "share × dL/dw": st.column_config.NumberColumn(format="%.12g"),
-            "share × dL/db": st.column_config.NumberColumn(format="%.12g"),
-        },
+        height=min(38 + 35 * len(table), 330),
+        column_config=number_columns(table, skip=("batch", "samples")),
     )
-    t2.plotly_chart(
+    summary = accumulation_summary(check)
+    st.dataframe(
+        summary,
+        key="gd_s4_accum_summary",
+        hide_index=True,
+        width="stretch",
+        column_config={c: st.column_config.NumberColumn(c, format="%.15g") for c in ("dL/dw", "dL/db")},
+    )
+    plain_w, full_w = float(check.unscaled.dW[0][0, 0]), float(check.full.dW[0][0, 0])
+    st.success(
+        f"Accumulated with the shares, the gradient equals the full-batch gradient: the largest difference "
+        f"over w and b is **{fmt(check.difference, 2)}**, rounding at most (the engine's tests require "
+        f"≤ 1e-12). Adding the {check.k} batch gradients *without* their shares gives "
+        f"dL/dw = {fmt(plain_w, 6)} instead of {fmt(full_w, 6)}: "
+        f"about {check.k}× too large."
+    )
+    st.plotly_chart(
         accumulation_figure(check, [("dL/dw", 0, 0, 0), ("dL/db", 0, 0, None)]),
         key="gd_s4_accum_chart",
         width="stretch",
-    )
-    unscaled = float(check.unscaled.dW[0][0, 0])
-    st.success(
-        f"Accumulated with the shares, the gradient matches the full batch to "
-        f"**{fmt(check.difference, 2)}** (the largest difference over w and b: rounding only). "
-        f"Adding the {check.k} batch gradients *without* their shares gives dL/dw = {fmt(unscaled, 6)} "
-        f"instead of {fmt(float(check.full.dW[0][0, 0]), 6)}: about {check.k}× too large."
     )
 
 

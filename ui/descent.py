@@ -247,14 +247,14 @@ def zero_grad_table(run: AccumRun) -> pd.DataFrame:
 
 
 def accumulation_table(check: AccumulationCheck) -> pd.DataFrame:
-    """Rows per mini-batch (samples, share, gradients, share-scaled gradients), then the sum,
-    the full-batch gradient and their difference; the neuron's two parameters ``w`` and ``b``."""
+    """One row per mini-batch: its samples, share ``m_i/n``, gradients and share-scaled gradients
+    for the neuron's two parameters ``w`` and ``b``."""
     rows = []
     for i, (idx, share, g) in enumerate(zip(check.batches, check.shares, check.grads, strict=True)):
         dw, db = float(g.dW[0][0, 0]), float(g.db[0][0])
         rows.append(
             {
-                "": f"batch {i + 1}",
+                "batch": i + 1,
                 "samples": len(idx),
                 "share m_i/n": share,
                 "dL/dw": dw,
@@ -263,20 +263,23 @@ def accumulation_table(check: AccumulationCheck) -> pd.DataFrame:
                 "share × dL/db": share * db,
             }
         )
-    scaled_w, scaled_b = float(check.scaled.dW[0][0, 0]), float(check.scaled.db[0][0])
-    full_w, full_b = float(check.full.dW[0][0, 0]), float(check.full.db[0][0])
-    n = sum(len(b) for b in check.batches)
-    empty = {"dL/dw": None, "dL/db": None}
-    rows.append(
-        {"": "accumulated (sum)", "samples": n, "share m_i/n": float(check.shares.sum()), **empty}
-        | {"share × dL/dw": scaled_w, "share × dL/db": scaled_b}
-    )
-    rows.append(
-        {"": "full batch, one pass", "samples": n, "share m_i/n": 1.0, "dL/dw": full_w, "dL/db": full_b}
-        | {"share × dL/dw": full_w, "share × dL/db": full_b}
-    )
-    rows.append(
-        {"": "difference", "samples": None, "share m_i/n": None, **empty}
-        | {"share × dL/dw": scaled_w - full_w, "share × dL/db": scaled_b - full_b}
-    )
     return pd.DataFrame(rows)
+
+
+def accumulation_summary(check: AccumulationCheck) -> pd.DataFrame:
+    """The accumulated (share-weighted) gradient, the full-batch gradient and their difference."""
+    acc = (float(check.scaled.dW[0][0, 0]), float(check.scaled.db[0][0]))
+    full = (float(check.full.dW[0][0, 0]), float(check.full.db[0][0]))
+    plain = (float(check.unscaled.dW[0][0, 0]), float(check.unscaled.db[0][0]))
+    return pd.DataFrame(
+        {
+            "": [
+                "accumulated: Σ share × batch gradient",
+                "full batch: one backward pass on all samples",
+                "difference (accumulated − full)",
+                "without the shares: Σ batch gradient",
+            ],
+            "dL/dw": [acc[0], full[0], acc[0] - full[0], plain[0]],
+            "dL/db": [acc[1], full[1], acc[1] - full[1], plain[1]],
+        }
+    )

@@ -42,6 +42,19 @@ def visible_range(run: WeightRun) -> tuple[float, float, int]:
     return run.w_star - half, run.w_star + half, hidden
 
 
+def _spaced_labels(weights: np.ndarray, inside: np.ndarray, gap: float) -> list[str]:
+    """Step numbers for the visible iterates, leaving out those too close to a labelled one."""
+    labels, placed = [], []
+    for k, (w, keep) in enumerate(zip(weights, inside, strict=True)):
+        if not keep:
+            continue
+        near = any(abs(w - p) < gap for p in placed)
+        labels.append("" if near else str(k))
+        if not near:
+            placed.append(w)
+    return labels
+
+
 def loss_curve_figure(run: WeightRun) -> go.Figure:
     """The parabola ``L(w)`` with the iterates ``w_0, w_1, ...`` as numbered points joined by arrows."""
     lo, hi, hidden = visible_range(run)
@@ -65,12 +78,13 @@ def loss_curve_figure(run: WeightRun) -> go.Figure:
         for k, w, L, g in zip(steps, weights, losses, run.grads, strict=True)
     ]
     label = len(weights) <= LABELLED_STEPS + 1
+    texts = _spaced_labels(weights, inside, 0.04 * (hi - lo)) if label else None
     fig.add_trace(
         go.Scatter(
             x=weights[inside],
             y=losses[inside],
             mode="markers+text" if label else "markers",
-            text=[str(k) for k in steps[inside]] if label else None,
+            text=texts,
             textposition="top center",
             name="iterates w₀, w₁, …",
             marker={"color": ITERATE_COLOR, "size": 9, "line": {"color": "white", "width": 1}},
@@ -153,73 +167,82 @@ def distance_figure(run: WeightRun) -> go.Figure:
             hovertemplate="%{hovertext}<extra></extra>",
         )
     )
-    fig.add_hline(
-        y=TOO_SLOW_SHARE,
-        line={"dash": "dash", "color": "black", "width": 1},
-        annotation_text="1% of the start: closer than this is 'arrived'",
-        annotation_position="top left",
+    fig.add_hline(y=TOO_SLOW_SHARE, line={"dash": "dash", "color": "black", "width": 1})
+    # annotations on a log axis take log10 of the value
+    fig.add_annotation(
+        x=0,
+        xref="paper",
+        xanchor="left",
+        y=np.log10(TOO_SLOW_SHARE),
+        yanchor="top",
+        text="1%: below this line counts as arrived",
+        showarrow=False,
     )
     fig.update_layout(
         **base_layout(
-            title={"text": "Distance to the minimum, as a share of the starting distance"},
+            title={"text": "Distance left to the minimum (share of the start)"},
             height=320,
             showlegend=False,
         )
     )
     fig.update_xaxes(title_text="step k", rangemode="tozero")
-    fig.update_yaxes(title_text="|w_k − w*| / |w_0 − w*|", type="log", exponentformat="power")
+    fig.update_yaxes(title_text="|w_k − w*| / |w_0 − w*|", type="log", exponentformat="power", dtick=1)
     return fig
 
 
-def regime_strip_figure(rates: CriticalRates, lr: float, lo: float, hi: float) -> go.Figure:
-    """The learning-rate axis cut into regimes at ``1/L''`` and ``2/L''``, with ``lr`` marked.
+def regime_strip_figure(rates: CriticalRates, lr: float) -> go.Figure:
+    """The learning-rate axis from 0 to ``2.5 * 2/L''`` cut into regimes at ``1/L''`` and ``2/L''``.
 
-    The axis is drawn in ``log10(lr)`` units with the rates themselves as tick labels.
+    A linear axis gives the three regimes room side by side; a rate beyond the right edge is
+    drawn at the edge with an arrow and its value.
     """
     one, two = rates.one_step, rates.bounce
-    L = np.log10
+    hi = 2.5 * two
     bands = (
-        (lo, one, "#d9ecf7", f"from one side<br>lr < {fmt(one)}"),
+        (0.0, one, "#d9ecf7", f"approach from one side<br>lr < {fmt(one)}"),
         (one, two, "#fde7c8", f"oscillate inward<br>{fmt(one)} < lr < {fmt(two)}"),
         (two, hi, "#f6d0d0", f"diverge<br>lr > {fmt(two)}"),
     )
     fig = go.Figure()
     for a, b, colour, text in bands:
-        a, b = max(a, lo), min(b, hi)
-        if b <= a:
-            continue
-        fig.add_vrect(x0=L(a), x1=L(b), fillcolor=colour, line_width=0, layer="below")
-        fig.add_annotation(x=(L(a) + L(b)) / 2, y=0.55, text=text, showarrow=False, font={"size": 12})
-    for x, text in ((one, f"one step: 1/L'' = {fmt(one)}"), (two, f"bounce: 2/L'' = {fmt(two)}")):
-        if lo <= x <= hi:
-            fig.add_vline(x=L(x), line={"color": "black", "width": 2})
-            fig.add_annotation(x=L(x), y=1.0, text=text, showarrow=False, yanchor="bottom")
+        fig.add_vrect(x0=a, x1=b, fillcolor=colour, line_width=0, layer="below")
+        fig.add_annotation(x=(a + b) / 2, y=0.6, text=text, showarrow=False, font={"size": 12})
+    for x, text, side in (
+        (one, f"one step: 1/L'' = {fmt(one)}", "right"),
+        (two, f"bounce: 2/L'' = {fmt(two)}", "left"),
+    ):
+        fig.add_vline(x=x, line={"color": "black", "width": 2})
+        fig.add_annotation(
+            x=x,
+            y=1.0,
+            text=text,
+            showarrow=False,
+            yanchor="bottom",
+            xanchor=side,
+            xshift=-4 if side == "right" else 4,
+        )
+    off = lr > hi
+    shown = min(lr, hi)
     fig.add_trace(
         go.Scatter(
-            x=[L(lr)],
-            y=[0.12],
+            x=[shown],
+            y=[0.15],
             mode="markers+text",
-            text=[f"your lr = {fmt(lr)}"],
-            textposition="middle right",
-            marker={"symbol": "triangle-up", "size": 16, "color": "black"},
+            text=[f"your lr = {fmt(lr)}" + (" (off the scale →)" if off else "")],
+            textposition="middle left" if shown > 0.6 * hi else "middle right",
+            marker={"symbol": "triangle-right" if off else "triangle-up", "size": 16, "color": "black"},
             hovertemplate=f"lr = {fmt(lr, 6)}<br>lr · L'' = {fmt(lr * rates.curvature, 6)}<extra></extra>",
             showlegend=False,
         )
     )
-    decades = np.arange(np.ceil(L(lo)), np.floor(L(hi)) + 1)
     fig.update_layout(
         **base_layout(
             title={"text": f"Learning-rate regimes for curvature L'' = {fmt(rates.curvature)}"},
-            height=210,
-            margin={"l": 40, "r": 20, "t": 80, "b": 45},
+            height=230,
+            margin={"l": 40, "r": 30, "t": 85, "b": 45},
         )
     )
-    fig.update_xaxes(
-        title_text="learning rate lr (log scale)",
-        range=[L(lo), L(hi)],
-        tickvals=decades,
-        ticktext=[fmt(10.0**d) for d in decades],
-    )
+    fig.update_xaxes(title_text="learning rate lr", range=[0, hi], tickformat=".3~g")
     fig.update_yaxes(visible=False, range=[0, 1])
     return fig
 
@@ -262,7 +285,13 @@ def zero_grad_figure(good: AccumRun, bad: AccumRun, forget: bool, w_star: float)
             )
     fig.add_hline(y=w_star, line={"dash": "dot", "color": "black"}, row=1, col=2)
     fig.add_annotation(
-        x=1, y=w_star, text=f"w* = {fmt(w_star)}", showarrow=False, yshift=10, xanchor="left", row=1, col=2
+        x=1,
+        xref="x2 domain",
+        y=w_star,
+        text=f"w* = {fmt(w_star)}",
+        showarrow=False,
+        yshift=9,
+        xanchor="right",
     )
     fig.add_hline(y=0, line={"color": GREY}, row=1, col=1)
     fig.update_layout(
@@ -295,7 +324,8 @@ def accumulation_figure(
     ) -> float:
         return float(grads_b[layer][j] if i is None else grads_W[layer][i, j])
 
-    labels = [n[0] for n in names]
+    full = [pick(check.full.dW, check.full.db, layer, j, i) for _, layer, j, i in names]
+    labels = [f"{n[0]} = {fmt(v, 6)}" for n, v in zip(names, full, strict=True)]
     fig = go.Figure()
     for b, (idx, share, g) in enumerate(zip(check.batches, check.shares, check.grads, strict=True)):
         values = [share * pick(g.dW, g.db, layer, j, i) for _, layer, j, i in names]
@@ -315,15 +345,12 @@ def accumulation_figure(
                 showlegend=check.k <= 8,
             )
         )
-    full = [pick(check.full.dW, check.full.db, layer, j, i) for _, layer, j, i in names]
     fig.add_trace(
         go.Scatter(
             y=labels,
             x=full,
-            mode="markers+text",
+            mode="markers",
             name="full-batch gradient",
-            text=[fmt(v, 6) for v in full],
-            textposition="top center",
             marker={"symbol": "diamond", "size": 14, "color": "black"},
             hovertemplate="full batch: %{y} = %{x:.12g}<extra></extra>",
         )

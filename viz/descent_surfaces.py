@@ -197,17 +197,23 @@ def loss_steps_figure(paths: Sequence[Path], threshold: float, title: str) -> go
                     "<extra></extra>",
                 )
             )
-    fig.add_hline(
-        y=threshold,
-        line={"dash": "dash", "color": "black", "width": 1},
-        annotation_text=f"threshold L = {fmt(threshold)}",
-        annotation_position="top right",
-    )
+    if threshold > 0:
+        fig.add_hline(y=threshold, line={"dash": "dash", "color": "black", "width": 1})
+        # annotations on a log axis take log10 of the value
+        fig.add_annotation(
+            x=1,
+            xref="paper",
+            xanchor="right",
+            y=np.log10(threshold),
+            yanchor="bottom",
+            text=f"threshold L = {fmt(threshold)}",
+            showarrow=False,
+        )
     fig.update_layout(
         **base_layout(title={"text": title}, height=360, legend={"orientation": "h", "y": -0.25})
     )
     fig.update_xaxes(title_text=paths[0].step_name if paths else "step", rangemode="tozero")
-    fig.update_yaxes(title_text="loss L (log scale)", type="log", exponentformat="power")
+    fig.update_yaxes(title_text="loss L (log scale)", type="log", exponentformat="power", tickformat=".2~g")
     return fig
 
 
@@ -247,7 +253,8 @@ def batch_loss_figure(paths: Sequence[Path], epochs: Sequence[np.ndarray], by: s
         **base_layout(title={"text": title}, height=360, legend={"orientation": "h", "y": -0.3})
     )
     if by == "iteration":
-        fig.update_xaxes(title_text="iteration (log scale, from 1)", type="log")
+        ticks = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000]
+        fig.update_xaxes(title_text="iteration (log scale, from 1)", type="log", tickvals=ticks)
     else:
         fig.update_xaxes(title_text="epoch", rangemode="tozero")
     fig.update_yaxes(title_text="loss on all 24 samples")

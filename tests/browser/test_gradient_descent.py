@@ -1,0 +1,94 @@
+"""The gradient descent lab in a real browser: every section renders, a click on the contour plot
+moves the start (and the URL follows), a bad URL value gives a notice; screenshots of each section."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from tests.browser.conftest import assert_no_exception, wait_settled
+
+pytestmark = pytest.mark.browser
+
+SECTIONS = (
+    ("1 · The learning rate on one weight", "gd_1_one_weight"),
+    ("2 · Two parameters, three optimizers", "gd_2_optimizers"),
+    ("3 · Batch modes", "gd_3_batch_modes"),
+    ("4 · Why gradients must be reset", "gd_4_zero_grad"),
+)
+
+
+def _section_shot(page, heading: str, path: Path, height: int = 1700) -> None:
+    """Screenshot from a section's heading down ``height`` pixels (the page is made tall enough)."""
+    h = page.get_by_role("heading", name=heading).first
+    h.scroll_into_view_if_needed()
+    time.sleep(0.5)
+    box = h.bounding_box()
+    assert box is not None, heading
+    page.screenshot(
+        path=str(path), clip={"x": 0, "y": max(box["y"] - 10, 0), "width": 1400, "height": height}
+    )
+
+
+def _number_input(page, label: str):
+    return page.get_by_role("spinbutton", name=label, exact=True)
+
+
+def test_gradient_descent_sections_click_and_url(app_url: str, page, artifacts_dir: Path) -> None:
+    page.set_viewport_size({"width": 1400, "height": 7200})
+    page.goto(f"{app_url}/Gradient_descent")
+    wait_settled(page)
+    assert_no_exception(page)
+    assert page.get_by_text("Try this").count() >= 1
+    # every section drew its charts
+    assert page.locator('[data-testid="stPlotlyChart"]').count() >= 10
+    for heading, name in SECTIONS:
+        _section_shot(
+            page, heading, artifacts_dir / f"{name}.png", height=2500 if name.startswith("gd_4") else 1700
+        )
+
+    # the URL carries section 2's settings
+    query = parse_qs(urlparse(page.url).query)
+    assert query["surface"] == ["neuron"] and query["lr_sgd"] == ["1"]
+
+    # click on the contour plot: the start moves to the clicked grid point and the URL follows
+    w1 = _number_input(page, "start weight w")
+    before = w1.input_value()
+    chart = page.locator('[data-testid="stPlotlyChart"]').nth(3)
+    chart.scroll_into_view_if_needed()
+    plot = chart.locator(".nsewdrag").first
+    box = plot.bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + box["width"] * 0.8, box["y"] + box["height"] * 0.25)
+    wait_settled(page)
+    assert_no_exception(page)
+    after = w1.input_value()
+    assert after != before, "clicking the contour plot should move the start"
+    # the clicked point is near 80% across the w axis (-4 .. 6) and 75% up the b axis (-5 .. 5)
+    assert float(after) == pytest.approx(-4 + 0.8 * 10, abs=0.6)
+    assert float(_number_input(page, "start bias b").input_value()) == pytest.approx(-5 + 0.75 * 10, abs=0.6)
+    query = parse_qs(urlparse(page.url).query)
+    assert float(query["w1"][0]) == pytest.approx(float(after))
+    _section_shot(page, SECTIONS[1][0], artifacts_dir / "gd_2_after_click.png", height=1300)
+
+    # switch to the ravine and the forgetful loop; nothing breaks
+    page.get_by_text("forget to reset the gradients").click()
+    wait_settled(page)
+    assert_no_exception(page)
+    _section_shot(page, SECTIONS[3][0], artifacts_dir / "gd_4_forget.png", height=1300)
+
+
+def test_a_bad_link_gives_a_notice_and_defaults(app_url: str, page, artifacts_dir: Path) -> None:
+    page.goto(f"{app_url}/Gradient_descent?surface=bowl&lr_sgd=7&steps=3")
+    wait_settled(page)
+    assert_no_exception(page)
+    notice = page.locator('[data-testid="stAlert"]').filter(has_text="could not be used")
+    assert notice.count() == 1
+    text = notice.inner_text()
+    assert "surface" in text and "lr_sgd" in text
+    # the good value was kept
+    assert _number_input(page, "steps").input_value() == "3"
+    page.screenshot(path=str(artifacts_dir / "gd_bad_link.png"))
