@@ -60,6 +60,7 @@ from viz.vanishing import (
     heatmap_gaps,
     histogram_figure,
     histogram_gaps,
+    latex_number,
     loss_figure,
     loss_notes,
     profile_figure,
@@ -207,6 +208,11 @@ if lab.runs:
         "weights next to the input is than the output layer's."
     )
     st.dataframe(ratio_table(profiles), hide_index=True, key="vg_ratio_table")
+    st.caption(
+        "‖dW_l‖ = ‖a_{l-1}ᵀ delta_l‖ also carries the size of the layer's input a_{l-1}, so the ‖dW‖ and "
+        "‖delta‖ ratios can differ: with relu and xavier init both the activations (forward) and delta "
+        "(backward) shrink, and in dW the two partly cancel."
+    )
 
 # -- 2. training -------------------------------------------------------------------------------------
 
@@ -294,23 +300,23 @@ st.markdown(
     f"Follow the error signal from the output layer back to layer 1. In each of the {depth} hidden layers "
     "it is multiplied by that layer's weights and, unit by unit, by $f'(z)$. sigmoid' is never above "
     f"0.25, so the derivative factors alone can shrink the signal by $0.25^{{{depth}}} = "
-    f"{fmt(derivative_bound('sigmoid', depth), 3)}$ — that is the *most* they can pass on. The weights "
+    f"{latex_number(derivative_bound('sigmoid', depth))}$ — that is the *most* they can pass on. The weights "
     "multiply in too: weights smaller than 1 in size shrink the signal further, larger ones can make up for "
     "part of the loss, so the measured ratio can land below or above the bound."
 )
+if lab.runs:
+    st.markdown(f"**The bound next to the measurement** ({depth} hidden layers, at initialisation)")
+    st.dataframe(bound_table([r.profile for r in lab.runs], depth), hide_index=True, key="vg_bound_table")
+    st.caption(
+        "Last column = measured ratio ÷ bound: what the weights (and f' values below their maximum) "
+        "multiplied in. Below 1: they shrank the signal further; above 1: they made up for some of it."
+    )
 c1, c2 = st.columns([1, 1])
 with c1:
     st.plotly_chart(
         derivative_figure(acts or COMPARE_ACTIVATIONS), key="vg_derivative_chart", width="stretch"
     )
 with c2:
-    if lab.runs:
-        st.markdown(f"**The bound next to the measurement** ({depth} hidden layers, at initialisation)")
-        st.dataframe(bound_table([r.profile for r in lab.runs], depth), hide_index=True, key="vg_bound_table")
-        st.caption(
-            "Last column = measured ratio ÷ bound: what the weights (and f' values below their maximum) "
-            "multiplied in. Below 1: they shrank the signal further; above 1: they made up for some of it."
-        )
     st.markdown(
         "**Why ReLU helps.** relu'(z) is exactly 1 wherever a unit is active, so along active units the "
         "error passes back without shrinking; only the weights decide whether it grows or shrinks, and he "
@@ -323,7 +329,9 @@ st.markdown(
     f"A unit passes little gradient back when its $z$ sits where $f'$ is flat. For sigmoid and tanh that "
     f"is large $|z|$: a value is counted **saturated** when $f'(z) < {SATURATED_BELOW:g}$. A relu unit "
     "is **dead** when $z \\le 0$ for every sample: its derivative is 0 on all of them, so it gets no "
-    "gradient at all and cannot recover."
+    "gradient at all and cannot recover. Note that with xavier init sigmoid's $z$ sit near 0, where "
+    "sigmoid' is close to its best, 0.25, and its gradient vanishes anyway: 0.25 per layer is enough. "
+    "Saturation comes on top when the weights are larger (section 4)."
 )
 captions(view_notes)
 if lab.runs:
@@ -368,10 +376,11 @@ he_std = float(np.sqrt(2.0 / setup.width))
 st.markdown(
     "Now start from normal weights and turn up their std. Each relu layer multiplies the signal by about "
     f"std × √(width/2); he's std for width {setup.width}, √(2/{setup.width}) = {fmt(he_std, 3)}, makes "
-    "that factor 1. Above it, activations grow on the way forward and delta grows on the way back, so "
-    f"the gradients grow like std^{depth} (std to the power of the depth) and are largest next to the "
-    "input. sigmoid and tanh react differently: with large weights most of their $z$ values land where "
-    "the curve is flat, so they **saturate** instead."
+    "that factor 1. Above it the activations grow layer after layer on the way forward, and delta grows "
+    "layer after layer on the way back, so it is largest next to the input. Each weight gradient "
+    "$dW_l = a_{l-1}^T \\delta_l$ multiplies the two, so for relu the gradient of *every* layer grows like "
+    f"std^{depth}, std to the power of the depth. sigmoid and tanh react differently: with large weights "
+    "most of their $z$ values land where the curve is flat, so they **saturate** instead."
 )
 x1, x2, x3 = st.columns([2, 1, 2])
 with x1:
@@ -399,16 +408,16 @@ sweep_acts = tuple(a for a in COMPARE_ACTIVATIONS if a in sweep_acts)
 normal_setup = replace(setup, activations=sweep_acts, init="normal", std=xstd)
 # the sweep covers every std itself: key its cache without the slider's value
 sweep = cached_sweep(replace(normal_setup, std=1.0), sweep_acts)
-e1, e2 = st.columns([3, 2])
+st.plotly_chart(sweep_figure(sweep, xstd), key="vg_sweep_chart", width="stretch")
+e1, e2 = st.columns([1, 2])
 with e1:
-    st.plotly_chart(sweep_figure(sweep, xstd), key="vg_sweep_chart", width="stretch")
-with e2:
     slope = sweep.slope("relu", 1.0, 10.0)
     st.metric(
         "relu: measured growth of ‖dW‖ layer 1 (std from 1 to 10)",
         f"std^{fmt(slope, 3)}",
         help="The slope of the line on the log-log chart: ‖dW‖ ∝ std^slope.",
     )
+with e2:
     st.markdown(
         f"With {depth} hidden layers the gradient grows like std^{depth} when the output's error stays "
         "bounded (the classification datasets)."
@@ -481,11 +490,8 @@ with s2:
     )
 sym = cached_symmetry(setup.dataset, st.session_state.vg_sym_act, st.session_state.vg_sym_start, setup.seed)
 fix = cached_symmetry(setup.dataset, st.session_state.vg_sym_act, "random", setup.seed)
-y1, y2 = st.columns([1, 1])
-with y1:
-    st.plotly_chart(symmetry_spread_figure(sym, fix), key="vg_symmetry_chart", width="stretch")
-with y2:
-    st.plotly_chart(symmetry_weights_figure(sym, fix), key="vg_symmetry_weights_chart", width="stretch")
+st.plotly_chart(symmetry_spread_figure(sym, fix), key="vg_symmetry_chart", width="stretch")
+st.plotly_chart(symmetry_weights_figure(sym, fix), key="vg_symmetry_weights_chart", width="stretch")
 st.markdown(
     f"After 200 updates the largest difference between two units is **{fmt(float(sym.spread[-1].max()))}** "
     f"from the symmetric start and **{fmt(float(fix.spread[-1].max()))}** from random weights; final loss "

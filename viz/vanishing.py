@@ -79,12 +79,14 @@ def layer_label(layer: int, n_layers: int) -> str:
     return f"{layer} (output)" if layer == n_layers else str(layer)
 
 
-def _layer_axis(n_layers: int) -> dict:
+def _layer_axis(n_layers: int, output_last: bool = True, one_line: bool = False) -> dict:
+    """Ticks for an axis of layers 1..n; the last is marked as the output layer if ``output_last``."""
     step = 1 if n_layers <= 16 else 5
     vals = [*range(1, n_layers, step), n_layers]
+    sep = " " if one_line else "<br>"
     return {
         "tickvals": vals,
-        "ticktext": [f"{v}<br>out" if v == n_layers else str(v) for v in vals],
+        "ticktext": [f"{v}{sep}out" if v == n_layers and output_last else str(v) for v in vals],
         "range": [0.5, n_layers + 0.5],
     }
 
@@ -115,8 +117,25 @@ def describe_ratio(ratio: float) -> str:
     if ratio == 0:
         return "the first layer's gradient is 0"
     if ratio < 1:
-        return f"{fmt(1 / ratio, 3)}× smaller"
-    return f"{fmt(ratio, 3)}× larger"
+        return f"{times(1 / ratio)} times smaller"
+    return f"{times(ratio)} times larger"
+
+
+def latex_number(x: float, digits: int = 3) -> str:
+    """``x`` for a LaTeX formula: ``9.54 \\times 10^{-7}`` rather than ``9.54e-07``."""
+    text = fmt(x, digits)
+    if "e" not in text:
+        return text
+    mantissa, exponent = text.split("e")
+    return f"{mantissa} \\times 10^{{{int(exponent)}}}"
+
+
+def times(x: float) -> str:
+    """A factor in words a learner reads at a glance: ``2.44 million``, ``31.6``, ``4.1e+15``."""
+    for word, size in (("trillion", 1e12), ("billion", 1e9), ("million", 1e6), ("thousand", 1e3)):
+        if size <= x < 1000 * size:
+            return f"{x / size:.3g} {word}"
+    return fmt(x, 3)
 
 
 def ratio_table(profiles: Sequence[GradientProfile]) -> pd.DataFrame:
@@ -278,7 +297,7 @@ def heatmap_figure(runs: Sequence[Run], max_columns: int = MAX_HEATMAP_COLUMNS) 
     ticks = list(range(math.floor(lo), math.ceil(hi) + 1))
     if len(ticks) > 10:
         ticks = ticks[:: math.ceil(len(ticks) / 10)]
-    fig.update_yaxes(title_text="layer", **_layer_axis(n_layers))
+    fig.update_yaxes(title_text="layer", **_layer_axis(n_layers, one_line=True))
     fig.update_xaxes(title_text="iteration", row=n, col=1)
     fig.update_layout(
         **base_layout(
@@ -408,7 +427,7 @@ def derivative_figure(activations: Sequence[str]) -> go.Figure:
     fig.update_yaxes(title_text="f'(z) = da/dz", range=[-0.05, 1.1])
     fig.update_layout(
         **base_layout(
-            title={"text": "The derivative each layer multiplies the error signal by"},
+            title={"text": "f'(z): the factor each layer applies"},
             height=340,
             legend={"orientation": "h", "y": -0.25},
         )
@@ -486,7 +505,15 @@ def histogram_figure(stats: LayerStats, layers: Sequence[int], bins: int = 40) -
             col=col,
             secondary_y=True,
         )
-        fig.update_yaxes(range=[0, 1.05], showgrid=False, row=row, col=col, secondary_y=True)
+        fig.update_yaxes(
+            range=[0, 1.05],
+            tickmode="array",
+            tickvals=[0, 0.25, 0.5, 0.75, 1],
+            showgrid=False,
+            row=row,
+            col=col,
+            secondary_y=True,
+        )
         fig.update_yaxes(tickformat=".0%", row=row, col=col, secondary_y=False)
         fig.update_xaxes(title_text="z", row=row, col=col)
     fig.update_yaxes(title_text="share of values", col=1, secondary_y=False)
@@ -494,9 +521,9 @@ def histogram_figure(stats: LayerStats, layers: Sequence[int], bins: int = 40) -
     fig.update_layout(
         **base_layout(
             title={"text": f"{act}: where the pre-activations z fall, and the derivative there"},
-            height=140 + 260 * nrows,
+            height=170 + 260 * nrows,
             bargap=0,
-            legend={"orientation": "h", "y": 1.08, "x": 1, "xanchor": "right"},
+            legend={"orientation": "h", "y": -0.3 / nrows, "x": 0.5, "xanchor": "center", "yanchor": "top"},
         )
     )
     return fig
@@ -560,7 +587,22 @@ def saturation_figure(all_stats: Sequence[LayerStats]) -> go.Figure:
                 col=2,
             )
     for col, group in ((1, SATURATING), (2, PIECEWISE_LINEAR)):
-        if not any(s.activation in group for s in all_stats):
+        members = [s for s in all_stats if s.activation in group]
+        zero = [
+            s.activation
+            for s in members
+            if not np.any(s.saturated_share if s.activation in SATURATING else s.dead_share)
+        ]
+        if zero:
+            fig.add_annotation(
+                text=f"{', '.join(zero)}: 0% in every layer",
+                showarrow=False,
+                xref=f"x{col if col > 1 else ''} domain",
+                yref=f"y{col if col > 1 else ''} domain",
+                x=0.5,
+                y=0.6,
+            )
+        if not members:
             fig.add_annotation(
                 text=f"no {' or '.join(group)} network in this comparison",
                 showarrow=False,
@@ -570,8 +612,9 @@ def saturation_figure(all_stats: Sequence[LayerStats]) -> go.Figure:
                 y=0.5,
             )
     fig.update_yaxes(title_text="% of the layer", range=[0, 105])
-    fig.update_xaxes(title_text="hidden layer (1 = next to the input)", **_layer_axis(depth))
-    fig.update_xaxes(range=[0.5, depth + 0.5])
+    fig.update_xaxes(
+        title_text="hidden layer (1 = next to the input)", **_layer_axis(depth, output_last=False)
+    )
     fig.update_layout(
         **base_layout(
             title={"text": "Stuck units per hidden layer: saturated (sigmoid, tanh) and dead (relu)"},
@@ -591,8 +634,12 @@ def sweep_figure(sweep: ScaleSweep, current_std: float) -> go.Figure:
     fig = make_subplots(
         rows=1,
         cols=3,
-        horizontal_spacing=0.08,
-        subplot_titles=("‖dW‖ of layer 1", "‖dW‖ layer 1 / output layer", "saturated values (sigmoid, tanh)"),
+        horizontal_spacing=0.07,
+        subplot_titles=(
+            "‖dW‖ of layer 1",
+            "‖dW‖ layer 1 ÷ output layer",
+            "saturated z values (sigmoid, tanh)",
+        ),
     )
     stds = sweep.stds
     std_text = [fmt(s, 3) for s in stds]
@@ -664,7 +711,14 @@ def sweep_figure(sweep: ScaleSweep, current_std: float) -> go.Figure:
         )
     for col in (1, 2, 3):
         fig.add_vline(x=current_std, line={"color": "#888888", "dash": "dash", "width": 1}, row=1, col=col)
-    fig.update_xaxes(type="log", exponentformat="power", title_text="std of the initial weights")
+    decades = [10.0**k for k in range(math.floor(math.log10(stds[0])), math.ceil(math.log10(stds[-1])) + 1)]
+    fig.update_xaxes(
+        type="log",
+        tickmode="array",
+        tickvals=decades,
+        ticktext=[fmt(d) for d in decades],
+        title_text="std of the initial weights",
+    )
     fig.update_yaxes(type="log", exponentformat="power", row=1, col=1, title_text="‖dW‖ (log)")
     fig.update_yaxes(type="log", exponentformat="power", row=1, col=2, title_text="ratio (log)")
     fig.update_yaxes(range=[0, 105], row=1, col=3, title_text="% of hidden z values")
@@ -818,8 +872,8 @@ def symmetry_weights_figure(sym: SymmetryRun, fix: SymmetryRun) -> go.Figure:
     fig = make_subplots(
         rows=n_hidden,
         cols=2,
-        horizontal_spacing=0.12,
-        vertical_spacing=0.2 / n_hidden,
+        horizontal_spacing=0.1,
+        vertical_spacing=0.3 / n_hidden,
         subplot_titles=[
             f"layer {l + 1}, {_START_NAMES[r.start]}" for l in range(n_hidden) for r in (sym, fix)
         ],
@@ -843,6 +897,7 @@ def symmetry_weights_figure(sym: SymmetryRun, fix: SymmetryRun) -> go.Figure:
                 coloraxis="coloraxis",
                 text=text,
                 texttemplate="%{text}",
+                textfont={"size": 12},
                 hovertemplate="%{y}, weight %{x}: %{text}<extra></extra>",
             ),
             row=k // 2 + 1,
@@ -852,7 +907,7 @@ def symmetry_weights_figure(sym: SymmetryRun, fix: SymmetryRun) -> go.Figure:
     fig.update_layout(
         **base_layout(
             title={"text": "Every hidden unit's incoming weights and bias after training"},
-            height=120 + 230 * n_hidden,
+            height=120 + 250 * n_hidden,
             coloraxis={
                 "colorscale": DIVERGING,
                 "cmid": 0,

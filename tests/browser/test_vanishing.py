@@ -1,0 +1,63 @@
+"""The vanishing-gradients page in a real browser: open it, train, play and pause, look at it."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+from .conftest import assert_no_exception, wait_settled
+
+pytestmark = pytest.mark.browser
+
+
+def _losses(page: object) -> dict[str, str]:
+    """The loss metrics of the training panel: label -> shown value."""
+    out = {}
+    for m in page.locator('[data-testid="stMetric"]').all():
+        label = m.locator('[data-testid="stMetricLabel"]').inner_text()
+        if "loss after" in label:
+            out[label] = m.locator('[data-testid="stMetricValue"]').inner_text()
+    return out
+
+
+def _iterations(page: object) -> list[int]:
+    return [int(re.search(r"after (\d+) updates", k).group(1)) for k in _losses(page)]
+
+
+def test_page_trains_plays_and_shows_no_exception(app_url: str, page: object, artifacts_dir: Path) -> None:
+    page.goto(f"{app_url}/Vanishing_gradients")
+    wait_settled(page)
+    assert_no_exception(page)
+    assert page.get_by_role("heading", name="Vanishing and exploding gradients").count() == 1
+    assert _iterations(page) == [0, 0]
+    # every chart of the page is drawn (plotly puts an svg in each)
+    charts = page.locator('[data-testid="stPlotlyChart"]')
+    assert charts.count() >= 10
+    page.screenshot(path=str(artifacts_dir / "vanishing_1_open.png"), full_page=True)
+
+    page.get_by_role("button", name="Train 100 iterations").click()
+    wait_settled(page)
+    assert_no_exception(page)
+    assert _iterations(page) == [100, 100]
+    losses = _losses(page)
+    # sigmoid barely moves from ln 2 = 0.693 while relu learns
+    assert float(losses["sigmoid · loss after 100 updates"]) > 0.6
+    assert float(losses["relu · loss after 100 updates"]) < 0.6
+    page.locator('[data-testid="stHeading"]', has_text="Train them side by side").scroll_into_view_if_needed()
+    page.screenshot(path=str(artifacts_dir / "vanishing_2_trained.png"))
+
+    page.get_by_role("button", name="▶ Play").click()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and min(_iterations(page) or [0]) < 130:
+        time.sleep(0.5)
+    assert min(_iterations(page)) >= 130, "Play should keep training"
+    page.get_by_role("button", name="⏸ Pause").click()
+    wait_settled(page)
+    assert_no_exception(page)
+    stopped = _iterations(page)
+    time.sleep(2 * 0.6 + 0.5)
+    assert _iterations(page) == stopped, "Pause should stop the training"
+    page.screenshot(path=str(artifacts_dir / "vanishing_3_paused.png"), full_page=True)
