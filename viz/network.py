@@ -23,6 +23,23 @@ LABEL_AT = 0.3
 N_BINS = 7
 MIN_WIDTH, MAX_WIDTH = 0.8, 7.0
 SMALL_NETWORK_EDGES = 24
+# the halo behind a picked edge or neuron: teal, apart from the orange that marks a layer
+PICK = "#5fc4b0"
+
+
+def _colorbar(title: str, x: float) -> dict:
+    """A horizontal colour bar under the diagram, centred at ``x`` (paper coordinates)."""
+    return {
+        "title": {"text": title, "side": "top"},
+        "orientation": "h",
+        "x": x,
+        "xanchor": "center",
+        "y": -0.02,
+        "yanchor": "top",
+        "len": 0.42,
+        "thickness": 12,
+        "tickfont": {"size": 11},
+    }
 
 
 def layer_title(index: int, n_weight_layers: int) -> str:
@@ -89,7 +106,8 @@ def network_figure(
     (pass them only when the network is small). ``grey_layers``: weight layers not reached yet,
     drawn grey with their target neurons. ``highlight_layer``: weight layer whose target neurons
     are outlined. ``selected``: ``(layer, i, j)`` of an edge to draw highlighted.
-    ``selected_node``: ``(column, k)`` of a neuron to ring (column 0 = input).
+    ``selected_node``: ``(column, k)`` of a neuron to ring (column 0 = input). The two colour
+    bars (edges left, neurons right) sit under the diagram.
     """
     sizes = list(sizes)
     n_layers = len(sizes) - 1
@@ -144,7 +162,7 @@ def network_figure(
                     x=[x0, x1],
                     y=[y0, y1],
                     mode="lines",
-                    line={"color": HIGHLIGHT, "width": MAX_WIDTH + 8},
+                    line={"color": PICK, "width": MAX_WIDTH + 8},
                     opacity=0.55,
                     hoverinfo="skip",
                     showlegend=False,
@@ -228,12 +246,7 @@ def network_figure(
                 "cmax": vmax,
                 "cmid": 0,
                 "showscale": True,
-                "colorbar": {
-                    "title": {"text": f"edge: {edge_title}", "side": "right"},
-                    "x": 1.0,
-                    "len": 0.8,
-                    "thickness": 14,
-                },
+                "colorbar": _colorbar(f"edge colour: {edge_title}", 0.25),
             },
         )
     )
@@ -293,7 +306,7 @@ def network_figure(
                     x=[pos[c][k][0]],
                     y=[pos[c][k][1]],
                     mode="markers",
-                    marker={"size": 50, "color": HIGHLIGHT, "opacity": 0.55},
+                    marker={"size": 50, "color": PICK, "opacity": 0.55},
                     hoverinfo="skip",
                     showlegend=False,
                 )
@@ -334,12 +347,7 @@ def network_figure(
                 "cmax": nmax,
                 "cmid": 0,
                 "showscale": True,
-                "colorbar": {
-                    "title": {"text": f"node: {node_title}", "side": "right"},
-                    "x": 1.12,
-                    "len": 0.8,
-                    "thickness": 14,
-                },
+                "colorbar": _colorbar(f"neuron colour: {node_title}", 0.75),
             },
         )
     )
@@ -358,7 +366,7 @@ def network_figure(
         **base_layout(
             height=height,
             title={"text": title} if title else None,
-            margin={"l": 10, "r": 10, "t": 40 if title else 20, "b": 10},
+            margin={"l": 10, "r": 10, "t": 40 if title else 20, "b": 60},
             dragmode=False,
             hovermode="closest",
             clickmode="event+select",
