@@ -415,15 +415,19 @@ def _equations(
         st.markdown("Nothing is computed yet. Press **Forward**.")
         return
     c, k = neuron
-    st.markdown(f"**Forward: neuron {names[c][k]}** ({layer_title(c, len(names) - 1)})")
-    for eq in neuron_equations(trace, names, c, k, sample, wn):
-        st.latex(eq.latex)
-        st.caption(eq.note)
-    if run.shows("loss"):
-        st.markdown(f"**Loss** ({trace.loss_trace.name})")
-        for eq in loss_equations(trace, names, sample):
+    # the phases already passed fold away once the backward pass starts, to keep the new work in view
+    folded = run.shows("backward")
+    earlier = st.expander("Forward and loss equations", expanded=False) if folded else st.container()
+    with earlier:
+        st.markdown(f"**Forward: neuron {names[c][k]}** ({layer_title(c, len(names) - 1)})")
+        for eq in neuron_equations(trace, names, c, k, sample, wn):
             st.latex(eq.latex)
             st.caption(eq.note)
+        if run.shows("loss"):
+            st.markdown(f"**Loss** ({trace.loss_trace.name})")
+            for eq in loss_equations(trace, names, sample):
+                st.latex(eq.latex)
+                st.caption(eq.note)
     if not run.shows("backward"):
         return
     label = param_label(param, names, preset.weight_names)

@@ -44,6 +44,16 @@ def loss_history_figure(losses: Sequence[float], current: float | None, height: 
             )
         )
     n = len(losses) + 1
+    if not losses and current is None:
+        fig.add_annotation(
+            text="no loss yet:<br>press Forward, then Loss",
+            x=0.5,
+            y=0.5,
+            xref="paper",
+            yref="paper",
+            showarrow=False,
+            font={"color": "#777"},
+        )
     fig.update_layout(
         **base_layout(
             height=height,
