@@ -420,7 +420,7 @@ def _equations(
     earlier = st.expander("Forward and loss equations", expanded=False) if folded else st.container()
     with earlier:
         st.markdown(f"**Forward: neuron {names[c][k]}** ({layer_title(c, len(names) - 1)})")
-        for eq in neuron_equations(trace, names, c, k, sample, wn):
+        for eq in neuron_equations(trace, names, c, k, sample, wn, with_bias=not preset.fixed_biases):
             st.latex(eq.latex)
             st.caption(eq.note)
         if run.shows("loss"):

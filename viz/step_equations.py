@@ -70,8 +70,12 @@ def neuron_equations(
     k: int,
     sample: int = 0,
     weight_names: dict | None = None,
+    with_bias: bool = True,
 ) -> list[Equation]:
-    """``z = sum w * a + b`` and ``a = f(z)`` for neuron k of diagram ``column`` (>= 1)."""
+    """``z = sum w * a + b`` and ``a = f(z)`` for neuron k of diagram ``column`` (>= 1).
+
+    ``with_bias=False`` for a model without a bias (y = w * x): the sum has no ``+ b`` term.
+    """
     net = trace.net_before
     if column == 0:
         x = trace.x[sample, k]
@@ -91,12 +95,13 @@ def neuron_equations(
     a = trace.a[l][sample, k]
     act = net.activations[l]
     f = _ACT_TEX[act]
-    eqs = [
-        Equation(
-            f"z_{{{me}}} = {symbols} + {bias} = {numbers} + {tex_num(b[k], True)} = {tex_num(z)}",
-            "weighted sum of the previous layer's activations, plus the bias",
-        )
-    ]
+    if with_bias:
+        line = f"z_{{{me}}} = {symbols} + {bias} = {numbers} + {tex_num(b[k], True)} = {tex_num(z)}"
+        note = "weighted sum of the previous layer's activations, plus the bias"
+    else:
+        line = f"z_{{{me}}} = {symbols} = {numbers} = {tex_num(z)}"
+        note = "the input times the weight (this model has no bias)"
+    eqs = [Equation(line, note)]
     if act == "softmax":
         zs = trace.z[l][sample]
         denom = " + ".join(f"e^{{{tex_num(v)}}}" for v in zs)
@@ -111,7 +116,9 @@ def neuron_equations(
         eqs.append(
             Equation(
                 f"a_{{{me}}} = {f}(z_{{{me}}}) = {f}({tex_num(z)}) = {tex_num(a)}",
-                f"the activation squashes z; here ${ACTIVATIONS[act].formula}$",
+                "a linear activation passes z on unchanged"
+                if act == "linear"
+                else f"the activation turns z into the neuron's output; here ${ACTIVATIONS[act].formula}$",
             )
         )
     return eqs

@@ -50,7 +50,7 @@ def bias_frame(values: np.ndarray, names: Sequence[Sequence[str]], layer: int, l
 def input_frame(trace: StepTrace, names: Sequence[Sequence[str]]) -> pd.DataFrame:
     """The batch: inputs and targets, one row per sample."""
     x = pd.DataFrame(trace.x, index=sample_index(trace.x.shape[0]), columns=list(names[0]))
-    y = pd.DataFrame(trace.y, index=x.index, columns=[f"target y({n})" for n in names[-1]])
+    y = pd.DataFrame(trace.y, index=x.index, columns=[f"target for {n}" for n in names[-1]])
     return pd.concat([x, y], axis=1)
 
 
