@@ -49,7 +49,7 @@ def check_answer(text: str, truth: float, rel_tol: float) -> QuizResult:
         return QuizResult(True, value, f"Right: {value:g} is within {rel_tol:.1%} of the engine's value.")
     if truth != 0 and value != 0 and math.copysign(1, value) != math.copysign(1, truth):
         hint = "The sign is wrong: check whether the weight should go up or down."
-    elif truth != 0 and math.isclose(abs(value), abs(truth), rel_tol=rel_tol * 10):
+    elif truth != 0 and math.isclose(abs(value), abs(truth), rel_tol=rel_tol * 3):
         hint = "Close: probably rounding. Carry more digits through the multiplication."
     else:
         hint = "Not quite. Multiply the factors in the working below and compare."
