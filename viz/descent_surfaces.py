@@ -51,6 +51,36 @@ def _log_levels(loss: np.ndarray) -> tuple[np.ndarray, float, np.ndarray, list[s
     return z, low, ticks, [fmt(10.0**t, 3) for t in ticks]
 
 
+def _axis(title: str, **extra: object) -> dict:
+    return {"title": {"text": title}, **extra}
+
+
+def _threshold_marks(threshold: float) -> tuple[list[dict], list[dict]]:
+    """The dashed threshold line and its label on a log y axis (annotations take log10 there)."""
+    if threshold <= 0:
+        return [], []
+    line = {
+        "type": "line",
+        "xref": "x domain",
+        "x0": 0,
+        "x1": 1,
+        "yref": "y",
+        "y0": threshold,
+        "y1": threshold,
+    }
+    label = {
+        "x": 1,
+        "xref": "paper",
+        "xanchor": "right",
+        "y": float(np.log10(threshold)),
+        "yanchor": "bottom",
+    }
+    return (
+        [line | {"line": {"dash": "dash", "color": "black", "width": 1}}],
+        [label | {"text": f"threshold L = {fmt(threshold)}", "showarrow": False}],
+    )
+
+
 def contour_figure(
     grid: SurfaceGrid,
     paths: Sequence[Path],
@@ -66,9 +96,10 @@ def contour_figure(
     spot of the plot selectable; ``customdata`` of each grid point is its loss.
     """
     surface = get_surface(grid.surface)
+    n1, n2 = surface.labels
     z, _, ticks, labels = _log_levels(grid.loss)
-    fig = go.Figure()
-    fig.add_trace(
+    keep = {"marker": {"opacity": 1}}
+    traces: list[go.Scatter | go.Contour] = [
         go.Contour(
             x=grid.w1,
             y=grid.w2,
@@ -81,22 +112,21 @@ def contour_figure(
             hoverinfo="skip",
             name="loss",
         )
-    )
+    ]
+    lo1, hi1, lo2, hi2 = surface.box
     if clickable:
-        lo1, hi1, lo2, hi2 = surface.box
         g1, g2 = np.meshgrid(np.linspace(lo1, hi1, CLICK_GRID), np.linspace(lo2, hi2, CLICK_GRID))
-        loss = surface.loss(g1, g2)
-        fig.add_trace(
+        traces.append(
             go.Scatter(
                 x=g1.ravel(),
                 y=g2.ravel(),
                 mode="markers",
                 marker={"size": 14, "opacity": 0, "color": "black"},
-                customdata=loss.ravel(),
+                customdata=surface.loss(g1, g2).ravel(),
                 name=CLICK_TRACE_NAME,
                 showlegend=False,
                 hovertemplate=(
-                    f"{surface.labels[0]} = %{{x:.3g}}, {surface.labels[1]} = %{{y:.3g}}"
+                    f"{n1} = %{{x:.3g}}, {n2} = %{{y:.3g}}"
                     "<br>L = %{customdata:.4g}<br>click to start here<extra></extra>"
                 ),
                 selected={"marker": {"opacity": 0}},
@@ -105,7 +135,7 @@ def contour_figure(
         )
     for path in paths:
         k = np.arange(len(path.points))
-        fig.add_trace(
+        traces.append(
             go.Scatter(
                 x=path.points[:, 0],
                 y=path.points[:, 1],
@@ -116,13 +146,15 @@ def contour_figure(
                 customdata=np.column_stack([k, path.losses]),
                 hovertemplate=(
                     f"{path.label}<br>{path.step_name} %{{customdata[0]}}: "
-                    f"{surface.labels[0]} = %{{x:.4g}}, {surface.labels[1]} = %{{y:.4g}}"
-                    "<br>L = %{customdata[1]:.5g}<extra></extra>"
+                    f"{n1} = %{{x:.4g}}, {n2} = %{{y:.4g}}<br>L = %{{customdata[1]:.5g}}<extra></extra>"
                 ),
-                unselected={"marker": {"opacity": 1}},
+                unselected=keep,
             )
         )
-    fig.add_trace(
+    start_loss = fmt(surface.value(np.array(start)), 5)
+    min_loss = fmt(surface.value(np.array(surface.minimum)), 5)
+    m1, m2 = surface.minimum
+    traces += [
         go.Scatter(
             x=[start[0]],
             y=[start[1]],
@@ -130,52 +162,41 @@ def contour_figure(
             name="start",
             marker={"symbol": "circle", "size": 13, "color": "black", "line": {"color": "white", "width": 2}},
             hovertemplate=(
-                f"start: {surface.labels[0]} = {fmt(start[0])}, {surface.labels[1]} = {fmt(start[1])}"
-                f"<br>L = {fmt(surface.value(np.array(start)), 5)}<extra></extra>"
+                f"start: {n1} = {fmt(start[0])}, {n2} = {fmt(start[1])}<br>L = {start_loss}<extra></extra>"
             ),
-            unselected={"marker": {"opacity": 1}},
-        )
-    )
-    fig.add_trace(
+            unselected=keep,
+        ),
         go.Scatter(
-            x=[surface.minimum[0]],
-            y=[surface.minimum[1]],
+            x=[m1],
+            y=[m2],
             mode="markers",
             name="minimum",
             marker={"symbol": "star", "size": 15, "color": "black"},
-            hovertemplate=(
-                f"minimum: {surface.labels[0]} = {fmt(surface.minimum[0])}, "
-                f"{surface.labels[1]} = {fmt(surface.minimum[1])}"
-                f"<br>L = {fmt(surface.value(np.array(surface.minimum)), 5)}<extra></extra>"
-            ),
-            unselected={"marker": {"opacity": 1}},
-        )
+            hovertemplate=f"minimum: {n1} = {fmt(m1)}, {n2} = {fmt(m2)}<br>L = {min_loss}<extra></extra>",
+            unselected=keep,
+        ),
+    ]
+    layout = base_layout(
+        title={"text": title},
+        height=height,
+        legend={"orientation": "h", "y": -0.14},
+        margin={"l": 60, "r": 20, "t": 60, "b": 40},
+        clickmode="event+select",
+        dragmode="zoom",
+        uirevision=grid.surface,
+        xaxis=_axis(n1, range=[lo1, hi1], constrain="domain"),
+        yaxis=_axis(n2, range=[lo2, hi2]),
     )
-    lo1, hi1, lo2, hi2 = surface.box
-    fig.update_layout(
-        **base_layout(
-            title={"text": title},
-            height=height,
-            legend={"orientation": "h", "y": -0.14},
-            margin={"l": 60, "r": 20, "t": 60, "b": 40},
-            clickmode="event+select",
-            dragmode="zoom",
-            uirevision=grid.surface,
-        )
-    )
-    fig.update_xaxes(title_text=surface.labels[0], range=[lo1, hi1], constrain="domain")
-    fig.update_yaxes(title_text=surface.labels[1], range=[lo2, hi2])
-    return fig
+    return go.Figure(data=traces, layout=layout)
 
 
 def loss_steps_figure(paths: Sequence[Path], threshold: float, title: str) -> go.Figure:
     """Loss per step of every path (log axis) with the threshold line and where each crosses it."""
-    fig = go.Figure()
+    traces = []
     for path in paths:
-        k = np.arange(len(path.losses))
-        fig.add_trace(
+        traces.append(
             go.Scatter(
-                x=k,
+                x=np.arange(len(path.losses)),
                 y=path.losses,
                 mode="lines",
                 name=path.label,
@@ -186,7 +207,7 @@ def loss_steps_figure(paths: Sequence[Path], threshold: float, title: str) -> go
         hits = np.flatnonzero(path.losses <= threshold)
         if hits.size:
             h = int(hits[0])
-            fig.add_trace(
+            traces.append(
                 go.Scatter(
                     x=[h],
                     y=[path.losses[h]],
@@ -197,40 +218,35 @@ def loss_steps_figure(paths: Sequence[Path], threshold: float, title: str) -> go
                     "<extra></extra>",
                 )
             )
-    if threshold > 0:
-        fig.add_hline(y=threshold, line={"dash": "dash", "color": "black", "width": 1})
-        # annotations on a log axis take log10 of the value
-        fig.add_annotation(
-            x=1,
-            xref="paper",
-            xanchor="right",
-            y=np.log10(threshold),
-            yanchor="bottom",
-            text=f"threshold L = {fmt(threshold)}",
-            showarrow=False,
-        )
-    fig.update_layout(
-        **base_layout(title={"text": title}, height=360, legend={"orientation": "h", "y": -0.25})
+    shapes, annotations = _threshold_marks(threshold)
+    layout = base_layout(
+        title={"text": title},
+        height=360,
+        legend={"orientation": "h", "y": -0.25},
+        shapes=shapes,
+        annotations=annotations,
+        xaxis=_axis(paths[0].step_name if paths else "step", rangemode="tozero"),
+        yaxis=_axis("loss L (log scale)", type="log", exponentformat="power", tickformat=".2~g"),
     )
-    fig.update_xaxes(title_text=paths[0].step_name if paths else "step", rangemode="tozero")
-    fig.update_yaxes(title_text="loss L (log scale)", type="log", exponentformat="power", tickformat=".2~g")
-    return fig
+    return go.Figure(data=traces, layout=layout)
+
+
+ITERATION_TICKS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000]
 
 
 def batch_loss_figure(paths: Sequence[Path], epochs: Sequence[np.ndarray], by: str) -> go.Figure:
     """The loss on all samples after every iteration, against iterations or against epochs.
 
     ``epochs[i]`` holds the epoch count at each point of ``paths[i]``; ``by`` is ``iteration``
-    or ``epoch``.
+    or ``epoch``. A log axis has no 0, so the iteration chart starts after the first update.
     """
     if by not in ("iteration", "epoch"):
         raise ValueError(f"by must be 'iteration' or 'epoch', got {by!r}")
-    fig = go.Figure()
+    traces = []
     for path, epoch in zip(paths, epochs, strict=True):
         k = np.arange(len(path.losses))
-        # a log axis has no 0: the iteration chart starts after the first update
         keep = k >= 1 if by == "iteration" else k >= 0
-        fig.add_trace(
+        traces.append(
             go.Scatter(
                 x=(k if by == "iteration" else epoch)[keep],
                 y=path.losses[keep],
@@ -244,18 +260,17 @@ def batch_loss_figure(paths: Sequence[Path], epochs: Sequence[np.ndarray], by: s
                 ),
             )
         )
-    title = (
-        "Loss against iterations (updates)"
-        if by == "iteration"
-        else "Loss against epochs (passes over the data)"
-    )
-    fig.update_layout(
-        **base_layout(title={"text": title}, height=360, legend={"orientation": "h", "y": -0.3})
-    )
     if by == "iteration":
-        ticks = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000]
-        fig.update_xaxes(title_text="iteration (log scale, from 1)", type="log", tickvals=ticks)
+        title = "Loss against iterations (updates)"
+        xaxis = _axis("iteration (log scale, from 1)", type="log", tickvals=ITERATION_TICKS)
     else:
-        fig.update_xaxes(title_text="epoch", rangemode="tozero")
-    fig.update_yaxes(title_text="loss on all 24 samples")
-    return fig
+        title = "Loss against epochs (passes over the data)"
+        xaxis = _axis("epoch", rangemode="tozero")
+    layout = base_layout(
+        title={"text": title},
+        height=360,
+        legend={"orientation": "h", "y": -0.3},
+        xaxis=xaxis,
+        yaxis=_axis("loss on all 24 samples"),
+    )
+    return go.Figure(data=traces, layout=layout)
