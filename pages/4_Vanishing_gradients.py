@@ -38,13 +38,16 @@ from ui.vanishing import (
     MIN_DEPTH,
     MIN_WIDTH,
     PARAMS,
+    PLAY_BUDGET,
     PLAY_INTERVAL,
     PLAY_STEP,
+    PRESS_BUDGET,
     STD_VALUES,
     SYMMETRIC_STARTS,
     TRAIN_CHOICES,
     URL_MARKER,
     current_lab,
+    limit_blas_threads,
     reset,
     sanitise_view_state,
     setup_from_state,
@@ -73,9 +76,10 @@ from viz.vanishing import (
 )
 
 st.set_page_config(page_title="Vanishing gradients · Backprop Lab", page_icon="📉", layout="wide")
+limit_blas_threads()
 
-SWEEP_STDS = tuple(float(s) for s in np.geomspace(0.01, 10.0, 19))
-CLIP_ITERATIONS = 100
+SWEEP_STDS = tuple(float(s) for s in np.geomspace(0.01, 10.0, 13))
+CLIP_ITERATIONS = 60
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -229,7 +233,7 @@ def _finish_play_if_done() -> None:
 def training_panel() -> None:
     s = st.session_state
     if s.vg_playing and s.vg_lab.runs:
-        train(PLAY_STEP)
+        train(PLAY_STEP, PLAY_BUDGET)
         _finish_play_if_done()
     lab = s.vg_lab
     playing = s.vg_playing
@@ -253,6 +257,8 @@ def training_panel() -> None:
         )
     with c4:
         restart = st.button("↺ Reset", key="vg_reset", width="stretch")
+    if restart or toggled:
+        s.vg_press_note = None
     if restart:
         reset()
         st.rerun()
@@ -260,7 +266,14 @@ def training_panel() -> None:
         s.vg_playing = not playing
         st.rerun()
     if pressed:
-        lab = train(s.vg_n)
+        lab, done = train(s.vg_n)
+        s.vg_press_note = (
+            None
+            if done >= s.vg_n or lab.finished
+            else f"Trained {done} of {s.vg_n} iterations: with {lab.setup.depth} layers of "
+            f"{lab.setup.width} neurons and {len(lab.runs)} networks one press stops after about "
+            f"{PRESS_BUDGET:g} seconds. Press again (or Play) to continue."
+        )
         if s.vg_hist_when == "now":
             # the histograms further down show the trained networks: redraw the whole page
             st.rerun()
@@ -277,6 +290,8 @@ def training_panel() -> None:
             delta=None if r.iteration == 0 else f"{fmt(change, 3)} since the start",
             delta_color="inverse",
         )
+    if s.vg_press_note:
+        st.info(s.vg_press_note, icon="⏱️")
     if lab.finished:
         st.info(
             "Every run has stopped (diverged or reached the iteration limit). Press Reset to start again."
@@ -438,7 +453,13 @@ captions(profile_gaps(xprofiles))
 
 clip_on = bool(st.session_state.vg_clip)
 clip_max = float(st.session_state.vg_clipmax)
-cmp = cached_clipping(setup, xstd, clip_max, float(st.session_state.vg_lr), st.session_state.vg_opt)
+cmp = cached_clipping(
+    replace(setup, activations=("relu",), init="normal", std=xstd),
+    xstd,
+    clip_max,
+    float(st.session_state.vg_lr),
+    st.session_state.vg_opt,
+)
 st.plotly_chart(clipping_figure(cmp, clipped=clip_on), key="vg_clip_chart", width="stretch")
 captions(clipping_notes(cmp, clipped=clip_on))
 if clip_on:

@@ -7,6 +7,7 @@ the learning rate and optimizer only steer the next updates.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 
 import streamlit as st
@@ -30,6 +31,9 @@ MAX_HIST_LAYERS = 6
 # Play: how often the training panel refreshes, and how many updates each refresh makes
 PLAY_INTERVAL = 0.6
 PLAY_STEP = 10
+# seconds of training one press (or one Play tick) may take before it stops and says so
+PRESS_BUDGET = 2.0
+PLAY_BUDGET = 0.4
 URL_MARKER = "vg_url_seen"
 
 INIT_LABELS = {
@@ -59,6 +63,7 @@ DEFAULTS = {
     "vg_hist_layers": [1, 5, 10],
     "vg_hist_when": "init",
     "vg_playing": False,
+    "vg_press_note": None,
 }
 
 
@@ -102,6 +107,21 @@ PARAMS: tuple[Param, ...] = (
 )
 
 
+def limit_blas_threads() -> None:
+    """Run numpy's matrix products on one thread, for the whole server process.
+
+    The lab multiplies small matrices (300 x 64 at most) many times. On a server shared by several
+    learners, OpenBLAS's extra threads spin while waiting for a core and make such products 10-20
+    times slower (measured on this 2-core machine under load); one thread is both faster and fair.
+    Without ``threadpoolctl`` nothing changes.
+    """
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return
+    threadpool_limits(limits=1, user_api="blas")
+
+
 def ordered(activations: Sequence[str]) -> tuple[str, ...]:
     """The chosen activations in the page's fixed order (so reordering a selection restarts nothing)."""
     return tuple(a for a in COMPARE_ACTIVATIONS if a in activations)
@@ -131,14 +151,30 @@ def current_lab(setup: LabSetup) -> Lab:
     return lab
 
 
-def train(iterations: int) -> Lab:
-    """Train the session's comparison ``iterations`` more updates with the current lr and optimizer."""
+def train(iterations: int, budget: float = PRESS_BUDGET) -> tuple[Lab, int]:
+    """Train the session's comparison up to ``iterations`` more updates (current lr and optimizer).
+
+    Stops early once ``budget`` seconds have passed, so a press on the deepest, widest networks
+    stays responsive; every run advances the same number of updates. Returns the lab and how many
+    updates were made.
+    """
     s = st.session_state
-    lab = train_lab(s.vg_lab, int(iterations), float(s.vg_lr), s.vg_opt)
+    lab = s.vg_lab
+    start = time.perf_counter()
+    done, chunk = 0, 1
+    while done < iterations and not lab.finished:
+        n = min(chunk, iterations - done)
+        lab = train_lab(lab, n, float(s.vg_lr), s.vg_opt)
+        done += n
+        elapsed = time.perf_counter() - start
+        if elapsed >= budget:
+            break
+        # the next chunk fills what is left of the budget, judged by the time per update so far
+        chunk = max(1, int((budget - elapsed) / (elapsed / done)))
     s.vg_lab = lab
     if lab.finished:
         s.vg_playing = False
-    return lab
+    return lab, done
 
 
 def reset() -> None:
