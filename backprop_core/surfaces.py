@@ -261,7 +261,7 @@ def trajectory(
     p = np.array(start, dtype=float)
     if p.shape != (2,) or not np.all(np.isfinite(p)):
         raise ValueError(f"the start must be two finite numbers (w1, w2), got {start!r}")
-    points, losses, grads = [p], [s.value(p)], []
+    points, grads = [p], []
     state = None
     diverged = False
     with np.errstate(**_QUIET):
@@ -274,13 +274,15 @@ def trajectory(
                 break
             grads.append(g)
             points.append(p)
-            losses.append(s.value(p))
+        path = np.array(points)
+        # the loss at every point in one vectorised call
+        losses = s.loss(path[:, 0], path[:, 1])
     return Trajectory(
         s.name,
         opt,
         float(lr),
-        np.array(points),
-        np.array(losses),
+        path,
+        np.asarray(losses, dtype=float),
         np.array(grads).reshape(-1, 2),
         steps,
         diverged,

@@ -1,0 +1,144 @@
+"""How long the gradient descent lab takes, server-side, to handle one control change.
+
+In the app every section is a fragment, so changing a control reruns only its own section. This
+script runs each section alone in AppTest (exactly the code the fragment runs: widgets, engine
+calls, figures, tables, serialisation), changes one control to a value it has not had before
+(so the engine's cache misses, as for a learner trying something new) and times the rerun.
+It prints the median and worst time per control against the 150 ms budget, the cost of an
+AppTest rerun of a page that does nothing (harness overhead, included in every number), and,
+for reference, whole-page reruns (AppTest does not run fragments on their own).
+
+Run: ``python benchmarks/bench_descent.py`` (the machine is shared: numbers from one run).
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+BUDGET_MS = 150.0
+
+
+def _section_1() -> None:
+    from ui.common import ensure_state
+    from ui.descent import DEFAULTS
+    from ui.descent_sections import section_one_weight
+
+    ensure_state(DEFAULTS)
+    section_one_weight()
+
+
+def _section_2() -> None:
+    from ui.common import ensure_state
+    from ui.descent import DEFAULTS
+    from ui.descent_sections import section_surfaces
+
+    ensure_state(DEFAULTS)
+    section_surfaces()
+
+
+def _section_3() -> None:
+    from ui.common import ensure_state
+    from ui.descent import DEFAULTS
+    from ui.descent_sections import section_batches
+
+    ensure_state(DEFAULTS)
+    section_batches()
+
+
+def _section_4() -> None:
+    from ui.common import ensure_state
+    from ui.descent import DEFAULTS
+    from ui.descent_sections import section_zero_grad
+
+    ensure_state(DEFAULTS)
+    section_zero_grad()
+
+
+def _empty() -> None:
+    import streamlit as st
+
+    st.write("nothing")
+
+
+# (section script, widget kind, key, values to step through: each new to the cache)
+CONTROLS = (
+    (_section_1, "select_slider", "gd_s1_lr", [0.003, 0.015, 0.025, 0.035, 0.045, 5.0]),
+    (_section_1, "slider", "gd_s1_w0", [-1.0, 0.5, 4.0, 7.5, 9.9]),
+    (_section_1, "slider", "gd_s1_steps", [17, 29, 41, 50, 3]),
+    (_section_2, "selectbox", "gd_s2_surface", ["ravine", "curved valley", "single neuron (w, b)"]),
+    (_section_2, "number_input", "gd_s2_w1", [-2.5, -1.0, 0.5, 2.0, 4.5]),
+    (_section_2, "number_input", "gd_s2_w2", [-4.0, -2.0, 1.0, 2.0, 4.0]),
+    (_section_2, "number_input", "gd_s2_steps", [300, 400, 500, 250, 350]),
+    (_section_2, "number_input", "gd_s2_thr", [0.33, 0.35, 0.4, 0.5, 1.0]),
+    (_section_2, "select_slider", "gd_s2_lr_sgd", [0.3, 2.0, 3.0, 5.0, 10.0]),
+    (_section_2, "select_slider", "gd_s2_lr_momentum", [0.03, 0.05, 0.2, 0.3, 0.5]),
+    (_section_2, "select_slider", "gd_s2_beta", [0.5, 0.8, 0.95, 0.99, 0.0]),
+    (_section_2, "select_slider", "gd_s2_lr_adam", [0.05, 0.3, 0.5, 1.0, 2.0]),
+    (_section_2, "select_slider", "gd_s2_beta1", [0.5, 0.8, 0.95, 0.99, 0.0]),
+    (_section_2, "select_slider", "gd_s2_beta2", [0.9, 0.99, 0.9999]),
+    (_section_3, "select_slider", "gd_s3_lr", [0.1, 0.2, 0.3, 1.0, 2.0]),
+    (_section_3, "slider", "gd_s3_epochs", [20, 19, 18, 17, 16]),
+    (_section_3, "select_slider", "gd_s3_batch", [2, 3, 4, 8, 12]),
+    (_section_3, "number_input", "gd_s3_seed", [1, 2, 3, 4, 5]),
+    (_section_3, "number_input", "gd_s3_w", [-2.0, -1.0, 0.0, 1.0, 2.0]),
+    (_section_3, "number_input", "gd_s3_b", [-2.0, -1.0, 0.0, 1.0, 2.0]),
+    (_section_4, "toggle", "gd_s4_forget", [True, False]),
+    (_section_4, "select_slider", "gd_s4_lr", [0.001, 0.003, 0.005, 0.02, 0.04]),
+    (_section_4, "slider", "gd_s4_steps", [20, 30, 40, 25, 35]),
+    (_section_4, "slider", "gd_s4_k", [2, 3, 7, 12, 24]),
+)
+
+
+def _timed_run(at: AppTest) -> float:
+    t0 = time.perf_counter()
+    at.run()
+    elapsed = (time.perf_counter() - t0) * 1000.0
+    if at.exception:
+        raise RuntimeError(at.exception[0].value)
+    return elapsed
+
+
+def main() -> None:
+    import streamlit as st
+
+    empty = AppTest.from_function(_empty, default_timeout=60).run()
+    overhead = statistics.median(_timed_run(empty) for _ in range(7))
+    print(f"AppTest rerun of a page that only writes text (harness overhead): {overhead:.0f} ms")
+    print(f"\nOne section rerun per control change (= the fragment's work), budget {BUDGET_MS:.0f} ms:")
+    print(f"{'control':22s} {'median ms':>10s} {'worst ms':>9s} {'worst/budget':>13s}")
+    worst_all = 0.0
+    for script, kind, key, values in CONTROLS:
+        st.cache_data.clear()
+        at = AppTest.from_function(script, default_timeout=60).run()
+        _timed_run(at)  # warm: the defaults are now cached, as after the page's first load
+        times = []
+        for value in values:
+            getattr(at, kind)(key=key).set_value(value)
+            times.append(_timed_run(at))
+        worst = max(times)
+        worst_all = max(worst_all, worst)
+        print(f"{key:22s} {statistics.median(times):10.0f} {worst:9.0f} {worst / BUDGET_MS:13.2f}")
+    ratio = worst_all / BUDGET_MS
+    print(f"\nworst control change: {worst_all:.0f} ms = {ratio:.2f} x the {BUDGET_MS:.0f} ms budget")
+
+    print("\nFor reference, whole-page reruns (all four sections; the browser reruns only one):")
+    st.cache_data.clear()
+    page = AppTest.from_file(str(ROOT / "pages" / "2_Gradient_descent.py"), default_timeout=60)
+    t0 = time.perf_counter()
+    page.run()
+    print(f"first load, nothing cached: {(time.perf_counter() - t0) * 1000:.0f} ms")
+    for kind, key, value in (("select_slider", "gd_s1_lr", 0.03), ("select_slider", "gd_s2_lr_sgd", 0.5)):
+        getattr(page, kind)(key=key).set_value(value)
+        print(f"whole page after {key} -> {value}: {_timed_run(page):.0f} ms")
+
+
+if __name__ == "__main__":
+    main()
