@@ -71,11 +71,10 @@ def saturation_section() -> None:
     )
     left, right = st.columns([1, 1.3])
     with left:
-        st.dataframe(
-            table,
-            key="step_sat_table",
-            column_config={c: st.column_config.NumberColumn(format="%.6g") for c in table.columns},
-        )
+        with st.container(key="step_sat_table"):
+            st.dataframe(
+                table, column_config={c: st.column_config.NumberColumn(format="%.6g") for c in table.columns}
+            )
         ratio = abs(point.delta_bce[0]) / abs(point.delta_mse[0]) if point.delta_mse[0] else float("inf")
         st.markdown(
             f"At z = {z:g} with target {y:g}: squared error sends **delta = {num(point.delta_mse[0])}**, "
@@ -128,7 +127,8 @@ def classic_note() -> None:
             "Every value the walk-through prints, against the engine (iteration 1 with the preset's own "
             "settings: sigmoid, half squared error, lr 0.5, biases fixed)."
         )
-        st.dataframe(published_table(), key="step_classic_table")
+        with st.container(key="step_classic_table"):
+            st.dataframe(published_table())
         frozen_one, trained_one, stale_one = _after_one()
         st.markdown(CLASSIC_NOTE.format(frozen_one=f"{frozen_one:.9f}", stale_one=f"{stale_one:.9f}"))
         st.markdown(
@@ -154,7 +154,8 @@ def classic_note() -> None:
                 rows,
                 index=["error after 1 update", "error after 10,000", "output o1 after 10,000", "output o2"],
             ).T
-            st.dataframe(frame, key="step_classic10k_table")
+            with st.container(key="step_classic10k_table"):
+                st.dataframe(frame)
             st.caption(
                 "The summary's outputs after 10,000 updates (0.015912196 and 0.984065734) are reproduced "
                 "by the last row, which points to where the summary came from. Its printed error, "

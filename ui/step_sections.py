@@ -495,7 +495,9 @@ def _df(frame: pd.DataFrame, key: str) -> None:
         for c in frame.columns
         if pd.api.types.is_float_dtype(frame[c])
     }
-    st.dataframe(frame, key=key, column_config=config, width="content")
+    # the keyed container names the table (for tests and styling); st.dataframe itself keeps no key
+    with st.container(key=key):
+        st.dataframe(frame, column_config=config, width="content")
 
 
 def _tables(run: StepRun, trace: StepTrace, preset: Preset, quiz_pending: bool) -> None:
