@@ -112,6 +112,10 @@ def test_loss_steps_marks_the_first_crossing() -> None:
     assert diamond.x[0] == t.steps_to(0.01)
     assert fig.layout.yaxis.type == "log"
     assert fig.layout.annotations[0].y == pytest.approx(np.log10(0.01))
+    # the neuron's losses span about one decade: a plain axis reads better
+    n = trajectory(NEURON, "sgd", 1.0, (-3.0, 3.0), 50)
+    plain = loss_steps_figure([Path("SGD", n.points, n.losses, "blue")], 0.32, "loss")
+    assert plain.layout.yaxis.type != "log" and plain.layout.annotations[0].y == 0.32
 
 
 def test_batch_loss_against_iterations_and_epochs() -> None:

@@ -55,30 +55,25 @@ def _axis(title: str, **extra: object) -> dict:
     return {"title": {"text": title}, **extra}
 
 
-def _threshold_marks(threshold: float) -> tuple[list[dict], list[dict]]:
-    """The dashed threshold line and its label on a log y axis (annotations take log10 there)."""
-    if threshold <= 0:
+def _threshold_marks(threshold: float, log: bool) -> tuple[list[dict], list[dict]]:
+    """The dashed threshold line and its label (annotations take log10 of the value on a log axis)."""
+    if threshold <= 0 and log:
         return [], []
-    line = {
-        "type": "line",
-        "xref": "x domain",
-        "x0": 0,
-        "x1": 1,
-        "yref": "y",
-        "y0": threshold,
-        "y1": threshold,
-    }
-    label = {
-        "x": 1,
-        "xref": "paper",
-        "xanchor": "right",
-        "y": float(np.log10(threshold)),
-        "yanchor": "bottom",
-    }
+    line = {"type": "line", "xref": "x domain", "x0": 0, "x1": 1, "yref": "y"}
+    line |= {"y0": threshold, "y1": threshold}
+    y = float(np.log10(threshold)) if log else threshold
+    label = {"x": 1, "xref": "paper", "xanchor": "right", "y": y, "yanchor": "bottom"}
     return (
         [line | {"line": {"dash": "dash", "color": "black", "width": 1}}],
         [label | {"text": f"threshold L = {fmt(threshold)}", "showarrow": False}],
     )
+
+
+def wants_log_axis(losses: Sequence[np.ndarray]) -> bool:
+    """A log axis pays off when the finite positive losses span more than ~1.5 decades."""
+    values = np.concatenate([np.asarray(v, dtype=float).ravel() for v in losses]) if losses else np.zeros(0)
+    values = values[np.isfinite(values) & (values > 0)]
+    return bool(values.size) and float(values.max() / values.min()) > 30.0
 
 
 def contour_figure(
@@ -191,7 +186,10 @@ def contour_figure(
 
 
 def loss_steps_figure(paths: Sequence[Path], threshold: float, title: str) -> go.Figure:
-    """Loss per step of every path (log axis) with the threshold line and where each crosses it."""
+    """Loss per step of every path with the threshold line and where each crosses it.
+
+    The loss axis is logarithmic when the losses span many decades (``wants_log_axis``).
+    """
     traces = []
     for path in paths:
         traces.append(
@@ -218,7 +216,9 @@ def loss_steps_figure(paths: Sequence[Path], threshold: float, title: str) -> go
                     "<extra></extra>",
                 )
             )
-    shapes, annotations = _threshold_marks(threshold)
+    log = wants_log_axis([p.losses for p in paths])
+    shapes, annotations = _threshold_marks(threshold, log)
+    yaxis = _axis("loss L (log scale)", type="log", exponentformat="power") if log else _axis("loss L")
     layout = base_layout(
         title={"text": title},
         height=360,
@@ -226,7 +226,7 @@ def loss_steps_figure(paths: Sequence[Path], threshold: float, title: str) -> go
         shapes=shapes,
         annotations=annotations,
         xaxis=_axis(paths[0].step_name if paths else "step", rangemode="tozero"),
-        yaxis=_axis("loss L (log scale)", type="log", exponentformat="power", tickformat=".2~g"),
+        yaxis=yaxis,
     )
     return go.Figure(data=traces, layout=layout)
 
