@@ -378,9 +378,10 @@ def section_batches() -> None:
         column_config={"final loss (all 24 samples)": st.column_config.NumberColumn(**NUMBERS)},
     )
     st.caption(
-        "Per iteration, the full batch makes the best single step; per epoch (the same amount of "
-        "computation on the data), the small batches take many more steps and often get further, "
-        "at the price of a noisy path that keeps jittering near the minimum."
+        "Per iteration, the full batch follows the true gradient, so each of its steps is the most "
+        "reliable one; per epoch (the same amount of work on the data), small batches make many more "
+        "updates and usually get further, at the price of a noisy path that keeps jittering near the "
+        "minimum instead of settling on it."
     )
 
 
