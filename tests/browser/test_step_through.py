@@ -1,0 +1,106 @@
+"""The step-through page in a real browser: a full iteration of the classic preset, phase by phase,
+a click on an edge of the diagram, and a screenshot of every phase (look at them)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.browser.conftest import assert_no_exception, wait_settled
+
+pytestmark = pytest.mark.browser
+
+# where the diagram draws the hover marker of edge (layer, i, j), in page coordinates
+EDGE_POSITION = """([l, i, j]) => {
+  const gd = [...document.querySelectorAll('.js-plotly-plot')]
+      .find(g => (g._fullData || []).some(t => t.name === 'edges'));
+  const tr = gd._fullData.find(t => t.name === 'edges');
+  const idx = Array.from(tr.customdata).findIndex(c => c[0] == l && c[1] == i && c[2] == j);
+  const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+  const r = gd.getBoundingClientRect();
+  return [r.left + xa._offset + xa.l2p(tr.x[idx]), r.top + ya._offset + ya.l2p(tr.y[idx])];
+}"""
+
+
+def press(page, label: str) -> None:
+    page.get_by_role("button", name=label, exact=True).click()
+    time.sleep(0.3)
+    wait_settled(page)
+    assert_no_exception(page)
+
+
+def progress(page) -> str:
+    return page.locator('[data-testid="stProgress"]').first.inner_text()
+
+
+def shoot(page, artifacts_dir, name: str) -> None:
+    page.screenshot(path=str(artifacts_dir / f"step_through_{name}.png"), full_page=True)
+
+
+def diagram_ready(page) -> None:
+    chart = page.locator('[data-testid="stPlotlyChart"]').first
+    chart.wait_for(state="visible")
+    # the diagram has drawn its neurons (34 px markers) and its edges
+    assert chart.locator("g.trace.scatter").count() >= 5
+    assert chart.locator("path.point").count() >= 6
+
+
+def test_classic_preset_full_iteration(app_url: str, page, artifacts_dir) -> None:
+    page.set_viewport_size({"width": 1400, "height": 2200})
+    page.goto(f"{app_url}/Step_through?preset=classic")
+    wait_settled(page)
+    assert_no_exception(page)
+    diagram_ready(page)
+    assert "ready" in progress(page)
+    shoot(page, artifacts_dir, "0_ready")
+
+    press(page, "▶ Forward")
+    assert "phase 1 of 4: Forward" in progress(page)
+    diagram_ready(page)
+    shoot(page, artifacts_dir, "1_forward")
+
+    press(page, "Loss")
+    assert "0.298371109" in page.locator('[data-testid="stMetric"]').all_inner_texts()[1]
+    shoot(page, artifacts_dir, "2_loss")
+
+    press(page, "◀ Backward")
+    assert "1 of 2 layers done" in progress(page)
+    shoot(page, artifacts_dir, "3_backward_output_layer")
+    press(page, "◀ Backward")
+    assert "2 of 2 layers done" in progress(page)
+    shoot(page, artifacts_dir, "4_backward_hidden_layer")
+
+    press(page, "Update")
+    assert "phase 4 of 4: Update" in progress(page)
+    metrics = " ".join(page.locator('[data-testid="stMetric"]').all_inner_texts())
+    assert "0.291027774" in metrics
+    assert "phase=update" in page.url and "weight=w5" in page.url
+    diagram_ready(page)
+    shoot(page, artifacts_dir, "5_update")
+
+    # a click on the w1 edge picks w1: its chain rule with the delta recursion appears
+    page.locator('[data-testid="stPlotlyChart"]').first.scroll_into_view_if_needed()
+    x, y = page.evaluate(EDGE_POSITION, [0, 0, 0])
+    page.mouse.click(x, y)
+    time.sleep(0.5)
+    wait_settled(page)
+    assert_no_exception(page)
+    assert "weight=w1" in page.url
+    assert page.get_by_text("Backward: the gradient of w1 (i1 → h1)").count() == 1
+    assert "0.000438568" in page.locator('[data-testid="stMain"]').inner_text()
+    shoot(page, artifacts_dir, "6_picked_w1")
+
+
+def test_quiz_and_gradient_check_in_the_browser(app_url: str, page, artifacts_dir) -> None:
+    page.set_viewport_size({"width": 1400, "height": 2200})
+    page.goto(f"{app_url}/Step_through?preset=classic&phase=backward&quiz=1")
+    wait_settled(page)
+    assert_no_exception(page)
+    page.get_by_label("Your value").fill("0.0822")
+    press(page, "Check my answer")
+    assert page.get_by_text("Right:").count() >= 1
+    page.get_by_role("tab", name="✅ Gradient check").click()
+    press(page, "Run the gradient check")
+    assert page.get_by_text("24 forward passes").count() >= 1
+    shoot(page, artifacts_dir, "7_quiz_and_gradcheck")
