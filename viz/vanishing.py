@@ -385,18 +385,31 @@ def loss_figure(runs: Sequence[Run]) -> go.Figure:
     return fig
 
 
+def _loss_gaps(name: str, losses: Sequence[float]) -> list[str]:
+    v = np.asarray(losses, dtype=float)
+    notes = []
+    zeros = np.flatnonzero(v == 0)
+    if zeros.size:
+        notes.append(
+            f"{name}: the loss is exactly 0 (below the smallest float64) after {_updates(int(zeros[0]))} "
+            f"and at {zeros.size} point(s) in all; a log axis cannot show 0, so those points are not drawn."
+        )
+    bad = np.flatnonzero(~np.isfinite(v))
+    if bad.size:
+        notes.append(
+            f"{name}: the loss is not a finite number (it overflowed) after {_updates(int(bad[0]))}; "
+            "that point is not drawn."
+        )
+    return notes
+
+
 def loss_notes(runs: Sequence[Run]) -> list[str]:
     """Why a run stopped, and loss values the log axis cannot show."""
     notes = []
     for r in runs:
         if r.diverged:
             notes.append(f"{r.activation} stopped after {_updates(r.iteration)}: {r.stop_reason}.")
-        zeros = [t for t, v in enumerate(r.losses) if v == 0]
-        if zeros:
-            notes.append(
-                f"{r.activation}: the loss is exactly 0 (too small for float64) from update {zeros[0]} on; "
-                "a log axis cannot show 0, so those points are not drawn."
-            )
+        notes.extend(_loss_gaps(r.activation, r.losses))
     return notes
 
 
@@ -821,12 +834,7 @@ def clipping_notes(cmp: ClipComparison, clipped: bool = True) -> list[str]:
     for what, losses, stop in runs:
         if stop:
             notes.append(f"The run {what} stopped after {_updates(len(losses) - 1)}: {stop}.")
-        zeros = int(np.sum(np.asarray(losses) == 0))
-        if zeros:
-            notes.append(
-                f"The run {what} reaches a loss of exactly 0 (below float64's smallest number) at "
-                f"{zeros} point(s); a log axis cannot show them."
-            )
+        notes.extend(_loss_gaps(f"The run {what}", losses))
     return notes
 
 
