@@ -24,7 +24,7 @@ from functools import cached_property
 import numpy as np
 
 from .activations import ACTIVATIONS
-from .engine import _QUIET, backward, compute_loss, forward
+from .engine import _QUIET, _compute_loss, _forward, backward, compute_loss, forward
 from .losses import LOSSES
 from .network import MLP
 from .optimizers import Optimizer, optimizer_step
@@ -52,16 +52,26 @@ def neuron_net(w: float, b: float) -> MLP:
     return MLP.from_params([[[float(w)]]], [[float(b)]], ["sigmoid"])
 
 
+_NEURON_XY = (NEURON_X[:, None], NEURON_Y[:, None])
+
+
 def neuron_grad(p: np.ndarray, X: np.ndarray | None = None, Y: np.ndarray | None = None) -> np.ndarray:
     """``(dL/dw, dL/db)`` of the neuron at ``p = (w, b)`` on ``X, Y`` (default: all 24 samples).
 
-    One engine forward pass, loss and backward pass.
+    One engine forward pass, loss and backward pass. With the built-in data (checked once, here)
+    the engine's unchecked inner passes are used: a trajectory calls this hundreds of times.
     """
-    X = NEURON_X[:, None] if X is None else X
-    Y = NEURON_Y[:, None] if Y is None else Y
-    net = neuron_net(p[0], p[1])
-    fwd = forward(net, X)
-    back = backward(net, fwd, compute_loss(net, fwd, Y, NEURON_LOSS))
+    if X is None and Y is None:
+        w, b = float(p[0]), float(p[1])
+        if not (np.isfinite(w) and np.isfinite(b)):
+            raise ValueError(f"the neuron's weight and bias must be finite, got {(w, b)!r}")
+        net = MLP([np.array([[w]])], [np.array([b])], ("sigmoid",))
+        fwd = _forward(net, _NEURON_XY[0])
+        back = backward(net, fwd, _compute_loss(net, fwd, _NEURON_XY[1], NEURON_LOSS, 0.0))
+    else:
+        net = neuron_net(p[0], p[1])
+        fwd = forward(net, X)
+        back = backward(net, fwd, compute_loss(net, fwd, Y, NEURON_LOSS))
     return np.array([back.dW[0][0, 0], back.db[0][0]])
 
 

@@ -191,3 +191,11 @@ def test_bad_inputs_say_what_is_wrong() -> None:
         batch_mode_run("half batch", (0, 0), 0.1, 1, 4)
     with pytest.raises(ValueError, match="mini-batch size"):
         batch_mode_run("mini-batch", (0, 0), 0.1, 1, 0)
+
+
+def test_neuron_gradient_fast_path_equals_the_checked_path() -> None:
+    rng = np.random.default_rng(0)
+    for p in rng.uniform(-4, 4, (5, 2)):
+        assert np.array_equal(neuron_grad(p), neuron_grad(p, NEURON_X[:, None], NEURON_Y[:, None]))
+    with pytest.raises(ValueError, match="finite"):
+        neuron_grad(np.array([np.nan, 0.0]))
