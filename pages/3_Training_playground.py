@@ -33,6 +33,7 @@ from ui.playground_views import (
 )
 from ui.urlstate import seed_from_url, show_notices, write_url
 
+PLAY, PAUSE = "▶ Play", "⏸ Pause"
 TICK_SECONDS = 0.25  # Play asks for a redraw this often (each one trains `speed` iterations)
 INSPECT_SECONDS = 2.0  # the diagram and gradient flow refresh this often while playing
 
@@ -41,7 +42,9 @@ use_one_blas_thread()
 
 state = st.session_state
 set_defaults(state)
-ensure_state({"pg_playing": False, "pg_tt_follow": True, "pg_csv": None})
+ensure_state(
+    {"pg_playing": False, "pg_tt_follow": True, "pg_csv": None, "pg_show_test": True, "pg_log": False}
+)
 notices = seed_from_url(URL_PARAMS, URL_MARKER)
 if notices:
     state.pg_notices = notices
@@ -100,18 +103,22 @@ playing = state.pg_playing
 stopped = run.divergence is not None
 
 
-def _toggle_play() -> None:
-    state.pg_playing = not state.pg_playing
+def _play_changed() -> None:
+    state.pg_playing = state.pg_play_mode == PLAY
 
 
-b1, b2, b3, b4, _ = st.columns([1, 1, 1, 1, 3])
-b1.button(
-    "⏸ Pause" if playing else "▶ Play",
-    key="pg_play",
-    on_click=_toggle_play,
-    type="primary",
+# Play/Pause is a two-state control rather than a button: a click that lands while a Play tick is
+# running can be lost, but a widget's value travels with every later request and cannot be.
+state.pg_play_mode = PLAY if playing else PAUSE
+b1, b2, b3, b4, _ = st.columns([2, 1, 1, 1, 2], vertical_alignment="center")
+b1.segmented_control(
+    "Play or pause",
+    (PLAY, PAUSE),
+    key="pg_play_mode",
+    on_change=_play_changed,
+    required=True,
     disabled=stopped,
-    width="stretch",
+    label_visibility="collapsed",
 )
 b2.button(
     "Step",
@@ -153,6 +160,9 @@ def live() -> None:
         train(state, iterations=settings.speed)
         if state.pg_run.divergence is not None:
             st.rerun()
+    elif playing:
+        # a tick that arrives after Pause: redraw the whole page once so the ticking stops
+        st.rerun()
     live_panel(state)
 
 

@@ -291,11 +291,13 @@ def data_controls(dataset_names: list[str], hide: frozenset[str], csv_label: str
         "Data set",
         dataset_names,
         key="pg_dataset",
-        format_func=lambda n: f"{csv_label} (your file)" if n == CSV else f"{n}: {DATASETS[n].description}",
+        format_func=lambda n: f"{csv_label} (your file)" if n == CSV else n,
         help="Two classes, three classes (blobs) or a number to fit (sine, plane).",
         **_KEEP,
     )
     own = st.session_state.pg_dataset == CSV
+    if not own:
+        st.caption(DATASETS[st.session_state.pg_dataset].description.capitalize() + ".")
     st.select_slider(
         "Noise",
         NOISE_VALUES,
@@ -313,13 +315,13 @@ def data_controls(dataset_names: list[str], hide: frozenset[str], csv_label: str
         help="Points held back from training. The test loss shows how well the network generalises.",
         **_KEEP,
     )
-    c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
+    c1, c2 = st.columns(2, vertical_alignment="bottom")
     c1.number_input("Data seed", 0, SEED_MAX, step=1, key="pg_dseed", **_KEEP)
     c2.button(
-        "🎲 Regenerate",
+        "🎲 New data",
         key="pg_regen",
         on_click=_regenerate,
-        help="New random points (the next data seed).",
+        help="Regenerate: new random points (the next data seed).",
         width="stretch",
     )
 
@@ -333,10 +335,10 @@ def network_controls(kind: str, hide: frozenset[str]) -> None:
     if "network" not in hide:
         layers = st.slider("Hidden layers", 0, MAX_HIDDEN, key="pg_layers", **_KEEP)
         if layers:
-            cols = st.columns(4)
+            cols = st.columns(2)
             for i in range(layers):
-                cols[i % 4].number_input(
-                    f"Layer {i + 1}",
+                cols[i % 2].number_input(
+                    f"Width of layer {i + 1}",
                     1,
                     MAX_HIDDEN_WIDTH,
                     step=1,

@@ -56,6 +56,8 @@ def loss_figure(
     """Train and test loss against the iteration; accuracy (if defined) on a right-hand axis 0-1."""
     cols = loss_columns(run)
     it = cols["iteration"]
+    # a line needs two points: show markers while the run is short
+    mode = "lines+markers" if len(it) < 30 else "lines"
     fig = go.Figure()
     for name, color, key in (("train loss", TRAIN, "train_loss"), ("test loss", TEST, "test_loss")):
         y = cols[key]
@@ -65,7 +67,7 @@ def loss_figure(
                     x=it,
                     y=y,
                     customdata=cols["epoch"],
-                    mode="lines",
+                    mode=mode,
                     name=name,
                     line={"color": color, "width": 2.5},
                     hovertemplate=(
@@ -82,9 +84,9 @@ def loss_figure(
                     go.Scatter(
                         x=it,
                         y=y,
-                        mode="lines",
                         name=name,
                         yaxis="y2",
+                        mode=mode,
                         line={"color": color, "width": 1.5, "dash": "dot"},
                         hovertemplate=f"iteration %{{x}}<br>{name} = %{{y:.1%}}<extra></extra>",
                     )
@@ -110,7 +112,13 @@ def loss_figure(
         }
     fig.update_layout(**layout)
     fig.update_xaxes(title_text="iteration", rangemode="tozero")
-    fig.update_yaxes(title_text="loss" + (" (log scale)" if log_y else ""), type="log" if log_y else "linear")
+    # only the left axis: update_yaxes would also retitle the accuracy axis
+    fig.update_layout(
+        yaxis={
+            "title": {"text": "loss" + (" (log scale)" if log_y else "")},
+            "type": "log" if log_y else "linear",
+        }
+    )
     return fig
 
 
@@ -174,6 +182,10 @@ def grad_flow_figure(run: Run, *, marker: int | None = None, height: int = 330) 
     )
     fig.update_xaxes(title_text="iteration", rangemode="tozero")
     fig.update_yaxes(title_text="||dL/dW|| (log scale)", type="log", exponentformat="power")
+    if recs and np.isfinite(norms).any():
+        span = np.log10(np.nanmax(norms) / np.nanmin(norms))
+        # one label per power of ten over a wide range; 1, 2, 5 within a narrow one
+        fig.update_yaxes(dtick=1 if span >= 1.5 else "D2")
     if not recs:
         fig.add_annotation(
             text="No iteration yet: press Step or Play",

@@ -15,8 +15,8 @@ import plotly.graph_objects as go
 from backprop_core.boundary import InputGrid
 from backprop_core.playground_run import Snapshot
 
-from .network import layer_title, network_figure, node_positions
-from .theme import DIVERGING, HIGHLIGHT, base_layout, fmt, symmetric_range
+from .network import layer_title, network_figure
+from .theme import DIVERGING, base_layout, fmt, symmetric_range
 
 EDGE_MODES = {"weight": "weight w", "gradient": "last dL/dw"}
 NODE_MODES = {"a": "activation a", "delta": "delta = dL/dz"}
@@ -103,23 +103,10 @@ def diagram_figure(
         node_title="mean a" if nodes == "a" else "Σ delta",
         node_hover=node_hover,
         grey_layers=grey,
+        selected_node=selected,
         title=title,
         height=height,
     )
-    if selected is not None:
-        c, k = selected
-        if 0 <= c < n_cols and 0 <= k < sizes[c]:
-            x, y = node_positions(sizes)[c][k]
-            fig.add_trace(
-                go.Scatter(
-                    x=[x],
-                    y=[y],
-                    mode="markers",
-                    marker={"size": 46, "color": "rgba(0,0,0,0)", "line": {"color": HIGHLIGHT, "width": 4}},
-                    hoverinfo="skip",
-                    showlegend=False,
-                )
-            )
     if not trained:
         fig.add_annotation(
             text="No iteration yet: gradients, activations and deltas appear after the first Step",
