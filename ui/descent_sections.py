@@ -10,16 +10,20 @@ which is what a control change costs once the page wraps each section in ``st.fr
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 
-from backprop_core.accumulate import accumulated_gradient, zero_grad_lesson
-from backprop_core.descent import REGIME_TEXT, critical_rates, descend, one_weight_example
+from backprop_core.accumulate import AccumRun, AccumulationCheck, accumulated_gradient, zero_grad_lesson
+from backprop_core.descent import REGIME_TEXT, WeightRun, critical_rates, descend, minimum, one_weight_example
 from backprop_core.optimizers import Optimizer
 from backprop_core.surfaces import (
     BATCH_MODES,
     NEURON_X,
     NEURON_Y,
     SURFACES,
+    BatchRun,
+    SurfaceGrid,
+    Trajectory,
     batch_mode_run,
     get_surface,
     neuron_net,
@@ -72,36 +76,47 @@ KEEP = {"persist_state": "session"}
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _descend(w0: float, lr: float, steps: int, loss: str = "mse"):
+def _descend(w0: float, lr: float, steps: int, loss: str = "mse") -> WeightRun:
     return descend(w0, lr, steps, loss)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def _grid(name: str):
+def _grid(name: str) -> SurfaceGrid:
     return surface_grid(name, 101)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _trajectory(name: str, opt: str, lr: float, beta: float, beta1: float, beta2: float, start, steps: int):
+def _trajectory(
+    name: str,
+    opt: str,
+    lr: float,
+    beta: float,
+    beta1: float,
+    beta2: float,
+    start: tuple[float, float],
+    steps: int,
+) -> Trajectory:
     return trajectory(name, Optimizer(opt, beta=beta, beta1=beta1, beta2=beta2), lr, start, steps)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _batch_run(mode: str, start, lr: float, epochs: int, batch_size: int, seed: int):
+def _batch_run(
+    mode: str, start: tuple[float, float], lr: float, epochs: int, batch_size: int, seed: int
+) -> BatchRun:
     return batch_mode_run(mode, start, lr, epochs, batch_size, seed)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def _zero_grad(lr: float, steps: int, reset: bool):
+def _zero_grad(lr: float, steps: int, reset: bool) -> AccumRun:
     return zero_grad_lesson(lr, steps, reset)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def _accumulation(w: float, b: float, k: int):
+def _accumulation(w: float, b: float, k: int) -> AccumulationCheck:
     return accumulated_gradient(neuron_net(w, b), NEURON_X[:, None], NEURON_Y[:, None], "bce", k)
 
 
-def number_columns(df, skip: tuple[str, ...] = ()) -> dict:
+def number_columns(df: pd.DataFrame, skip: tuple[str, ...] = ()) -> dict:
     """Show every float column with 6 significant digits (the full value is in the data)."""
     return {c: st.column_config.NumberColumn(c, **NUMBERS) for c in df.columns if c not in skip}
 
@@ -112,10 +127,10 @@ def section_one_weight() -> None:
     example = one_weight_example("mse")
     rates = critical_rates(example)
     half = critical_rates(one_weight_example("half_sse"))
-    x, y = float(example.X[0, 0]), float(example.Y[0, 0])
+    x, y, w_star = float(example.X[0, 0]), float(example.Y[0, 0]), minimum(example)
     st.markdown(
         f"One weight, one sample: the prediction is $a = w\\,x$ with $x = {x:g}$ and target $y = {y:g}$, "
-        f"so the best weight is $w^* = {y:g}/{x:g} = {y / x:g}$. The loss is the squared error "
+        f"so the best weight is $w^* = {y:g}/{x:g} = {fmt(w_star)}$. The loss is the squared error "
         f"$L(w) = (w x - y)^2$ (the engine's `mse`, **no ½**). Its slope is "
         f"$\\frac{{dL}}{{dw}} = 2x(wx - y)$ and its curvature is $L'' = 2x^2 = {fmt(rates.curvature)}$, "
         "the same for every $w$ because $L$ is a parabola. One step $w \\leftarrow w - lr \\cdot dL/dw$ "
@@ -434,7 +449,7 @@ def section_zero_grad() -> None:
     )
     if chosen.stopped:
         st.error(f"The numbers overflowed after {len(chosen.steps)} steps, so the run stopped there.")
-    w_star = 12.0 / 5.0
+    w_star = minimum(one_weight_example("mse"))
     st.plotly_chart(zero_grad_figure(good, bad, forget, w_star), key="gd_s4_chart", width="stretch")
     table = zero_grad_table(chosen)
     st.markdown(f"**Step by step, {'without' if forget else 'with'} `zero_grad()`:**")
