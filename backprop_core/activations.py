@@ -12,7 +12,7 @@ The registry ``ACTIVATIONS`` is keyed by the names the learner sees in the app.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -25,6 +25,8 @@ class Activation:
 
     ``df`` is ``None`` for softmax, whose derivative is the Jacobian returned by ``jacobian``.
     ``formula`` and ``derivative`` are LaTeX strings for the UI.
+    ``df_from_a(z, a)``: optional, the same ``f'(z)`` bit for bit, given also ``a = f(z)`` from the
+    forward pass -- the backward pass uses it to skip recomputing ``f`` (sigmoid, tanh).
     """
 
     name: str
@@ -33,6 +35,13 @@ class Activation:
     formula: str
     derivative: str
     output_only: bool = False
+    df_from_a: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = field(default=None, repr=False)
+
+    def df_given(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+        """``f'(z)``, computed from ``a = f(z)`` where that is cheaper; always equal to ``df(z)``."""
+        if self.df_from_a is not None:
+            return self.df_from_a(z, a)
+        return self.df(z)  # type: ignore[misc]
 
     @property
     def elementwise(self) -> bool:
@@ -58,7 +67,9 @@ class Activation:
 def _sigmoid(z: np.ndarray) -> np.ndarray:
     # exp(-|z|) never overflows; pick the algebraically equal form that keeps precision.
     e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    d = 1.0 + e
+    out = e / d
+    return np.divide(1.0, d, out=out, where=z >= 0)
 
 
 def _dsigmoid(z: np.ndarray) -> np.ndarray:
@@ -66,9 +77,19 @@ def _dsigmoid(z: np.ndarray) -> np.ndarray:
     return s * (1.0 - s)
 
 
+def _dsigmoid_from_a(z: np.ndarray, a: np.ndarray) -> np.ndarray:
+    # a is _sigmoid(z), so this is _dsigmoid(z) to the last bit
+    return a * (1.0 - a)
+
+
 def _dtanh(z: np.ndarray) -> np.ndarray:
     t = np.tanh(z)
     return 1.0 - t * t
+
+
+def _dtanh_from_a(z: np.ndarray, a: np.ndarray) -> np.ndarray:
+    # a is tanh(z), so this is _dtanh(z) to the last bit
+    return 1.0 - a * a
 
 
 def _relu(z: np.ndarray) -> np.ndarray:
@@ -134,8 +155,11 @@ ACTIVATIONS: dict[str, Activation] = {
             _dsigmoid,
             r"\sigma(z) = \frac{1}{1 + e^{-z}}",
             r"\sigma'(z) = \sigma(z)\,(1 - \sigma(z))",
+            df_from_a=_dsigmoid_from_a,
         ),
-        Activation("tanh", np.tanh, _dtanh, r"\tanh(z)", r"\tanh'(z) = 1 - \tanh^2(z)"),
+        Activation(
+            "tanh", np.tanh, _dtanh, r"\tanh(z)", r"\tanh'(z) = 1 - \tanh^2(z)", df_from_a=_dtanh_from_a
+        ),
         Activation(
             "relu",
             _relu,

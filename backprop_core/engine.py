@@ -4,6 +4,10 @@
 and gives back an immutable trace; the network passed in is never modified. Numbers overflow
 silently to inf/NaN instead of warning: a diverging run is something to show, not to crash on,
 and ``StepTrace.non_finite`` flags it.
+
+Each phase is a checked public function wrapping a ``_*_pass`` that does the arithmetic;
+``train_step`` checks its inputs once and runs the four passes under one ``np.errstate``, which
+keeps the cost of the bookkeeping small next to the arithmetic itself.
 """
 
 from __future__ import annotations
@@ -30,14 +34,18 @@ def forward(net: MLP, X: np.ndarray) -> ForwardTrace:
 
 
 def _forward(net: MLP, X: np.ndarray) -> ForwardTrace:
+    with np.errstate(**_QUIET):
+        return _forward_pass(net, X)
+
+
+def _forward_pass(net: MLP, X: np.ndarray) -> ForwardTrace:
     zs, as_ = [], []
     a = X
-    with np.errstate(**_QUIET):
-        for W, b, name in zip(net.weights, net.biases, net.activations, strict=True):
-            z = a @ W + b
-            a = ACTIVATIONS[name].f(z)
-            zs.append(z)
-            as_.append(a)
+    for W, b, name in zip(net.weights, net.biases, net.activations, strict=True):
+        z = a @ W + b
+        a = ACTIVATIONS[name].f(z)
+        zs.append(z)
+        as_.append(a)
     return ForwardTrace(X, zs, as_, net.activations)
 
 
@@ -69,20 +77,24 @@ def compute_loss(net: MLP, fwd: ForwardTrace, Y: np.ndarray, loss: str, l2: floa
 
 
 def _compute_loss(net: MLP, fwd: ForwardTrace, Y: np.ndarray, loss: str, l2: float) -> LossTrace:
+    with np.errstate(**_QUIET):
+        return _loss_pass(net, fwd, Y, loss, l2)
+
+
+def _loss_pass(net: MLP, fwd: ForwardTrace, Y: np.ndarray, loss: str, l2: float) -> LossTrace:
     spec = get_loss(loss)
     a, z = fwd.a[-1], fwd.z[-1]
     m, k = a.shape
-    with np.errstate(**_QUIET):
-        per_sample = spec.per_sample(a, z, Y)
-        dL_da = spec.grad(a, Y)
-        shortcut = spec.shortcut_output == net.output_activation
-        if shortcut:
-            # sigmoid + bce and softmax + cross_entropy: f'(z) cancels the denominator of dL/da,
-            # leaving delta = (a - y) / m, and / (m*k) for bce which also averages over outputs
-            delta = (a - Y) / (m * k if loss == "bce" else m)
-        else:
-            delta = dL_da * ACTIVATIONS[net.output_activation].df(z)
-        data_loss = float(np.mean(per_sample))
+    per_sample = spec.per_sample(a, z, Y)
+    dL_da = spec.grad(a, Y)
+    shortcut = spec.shortcut_output == net.activations[-1]
+    if shortcut:
+        # sigmoid + bce and softmax + cross_entropy: f'(z) cancels the denominator of dL/da,
+        # leaving delta = (a - y) / m, and / (m*k) for bce which also averages over outputs
+        delta = (a - Y) / (m * k if loss == "bce" else m)
+    else:
+        delta = dL_da * ACTIVATIONS[net.activations[-1]].df_given(z, a)
+    data_loss = float(np.add.reduce(per_sample) / m)  # np.mean's own arithmetic, without its overhead
     return LossTrace(loss, Y, per_sample, data_loss, l2_penalty(net, l2), l2, dL_da, delta, shortcut)
 
 
@@ -92,22 +104,28 @@ def backward(net: MLP, fwd: ForwardTrace, loss_trace: LossTrace) -> BackwardTrac
     ``dW[l] = a_prev.T @ delta[l] + l2 * W[l]`` (the L2 term of the loss) and
     ``db[l] = delta[l].sum(axis=0)``.
     """
-    L = net.n_layers
+    with np.errstate(**_QUIET):
+        return _backward_pass(net, fwd, loss_trace)
+
+
+def _backward_pass(net: MLP, fwd: ForwardTrace, loss_trace: LossTrace) -> BackwardTrace:
+    weights, z, a = net.weights, fwd.z, fwd.a
+    L = len(weights)
     dL_da: list[np.ndarray] = [None] * L  # type: ignore[list-item]
     delta: list[np.ndarray] = [None] * L  # type: ignore[list-item]
     dW: list[np.ndarray] = [None] * L  # type: ignore[list-item]
     db: list[np.ndarray] = [None] * L  # type: ignore[list-item]
     dL_da[-1] = loss_trace.dL_da
-    delta[-1] = loss_trace.output_delta
+    delta[-1] = d = loss_trace.output_delta
     l2 = loss_trace.l2
-    with np.errstate(**_QUIET):
-        for l in range(L - 1, -1, -1):
-            if l < L - 1:
-                dL_da[l] = delta[l + 1] @ net.weights[l + 1].T
-                delta[l] = dL_da[l] * ACTIVATIONS[net.activations[l]].df(fwd.z[l])
-            g = fwd.a_prev(l).T @ delta[l]
-            dW[l] = g + l2 * net.weights[l] if l2 else g
-            db[l] = delta[l].sum(axis=0)
+    for l in range(L - 1, -1, -1):
+        if l < L - 1:
+            dL_da[l] = g = d @ weights[l + 1].T
+            # f'(z) from the cached a = f(z) where that is cheaper; the same numbers as df(z)
+            delta[l] = d = g * ACTIVATIONS[net.activations[l]].df_given(z[l], a[l])
+        g = (fwd.x if l == 0 else a[l - 1]).T @ d
+        dW[l] = g + l2 * weights[l] if l2 else g
+        db[l] = np.add.reduce(d, axis=0)  # = d.sum(axis=0)
     return BackwardTrace(dL_da, delta, dW, db)
 
 
@@ -128,18 +146,29 @@ def update(
     """
     lr = check_lr(lr)
     opt = as_optimizer(optimizer)
-    if clip_norm is not None and not (np.isfinite(clip_norm) and clip_norm > 0):
-        raise ValueError(f"clip_norm must be a positive number or None, got {clip_norm!r}")
-    L = net.n_layers
+    clip_norm = _check_clip(clip_norm)
+    with np.errstate(**_QUIET):
+        return _update_pass(net, grads, lr, opt, state, clip_norm, freeze_biases)
+
+
+def _update_pass(
+    net: MLP,
+    grads: BackwardTrace,
+    lr: float,
+    opt: Optimizer,
+    state: OptimizerState | None,
+    clip_norm: float | None,
+    freeze_biases: bool,
+) -> UpdateTrace:
+    L = len(net.weights)
     bias_grads: list[np.ndarray | None] = [None] * L if freeze_biases else list(grads.db)
     all_grads = [*grads.dW, *bias_grads]
-    with np.errstate(**_QUIET):
-        norm, scale = clip_scale(all_grads, clip_norm)
-        if scale != 1.0:
-            all_grads = [None if g is None else g * scale for g in all_grads]
-        params = [*net.weights, *net.biases]
-        changes, new_state = optimizer_step(opt, params, all_grads, lr, state)
-        new_params = [p + c for p, c in zip(params, changes, strict=True)]
+    norm, scale = clip_scale(all_grads, clip_norm)
+    if scale != 1.0:
+        all_grads = [None if g is None else g * scale for g in all_grads]
+    params = [*net.weights, *net.biases]
+    changes, new_state = optimizer_step(opt, params, all_grads, lr, state)
+    new_params = [p + c for p, c in zip(params, changes, strict=True)]
     net_after = net._replace_unchecked(new_params[:L], new_params[L:])
     return UpdateTrace(
         lr, opt.name, changes[:L], changes[L:], new_state, norm, scale, freeze_biases, net, net_after
@@ -166,11 +195,20 @@ def train_step(
     gradients without a change. A diverging step is not an error: ``trace.non_finite`` says so.
     """
     get_loss(loss)
-    check_pairing(net.output_activation, loss)
-    X = as_inputs(X, net.sizes[0])
-    Y = as_targets(Y, X.shape[0], net.sizes[-1], loss)
+    check_pairing(net.activations[-1], loss)
+    X = as_inputs(X, net.weights[0].shape[0])
+    Y = as_targets(Y, X.shape[0], net.weights[-1].shape[1], loss)
     return _train_step(
-        net, X, Y, loss, check_lr(lr), as_optimizer(optimizer), state, _check_l2(l2), clip_norm, freeze_biases
+        net,
+        X,
+        Y,
+        loss,
+        check_lr(lr),
+        as_optimizer(optimizer),
+        state,
+        _check_l2(l2),
+        _check_clip(clip_norm),
+        freeze_biases,
     )
 
 
@@ -187,10 +225,11 @@ def _train_step(
     freeze_biases: bool,
 ) -> StepTrace:
     # inputs already validated: the runner calls this in its loop
-    fwd = _forward(net, X)
-    lt = _compute_loss(net, fwd, Y, loss, l2)
-    back = backward(net, fwd, lt)
-    upd = update(net, back, lr, optimizer, state, clip_norm=clip_norm, freeze_biases=freeze_biases)
+    with np.errstate(**_QUIET):
+        fwd = _forward_pass(net, X)
+        lt = _loss_pass(net, fwd, Y, loss, l2)
+        back = _backward_pass(net, fwd, lt)
+        upd = _update_pass(net, back, lr, optimizer, state, clip_norm, freeze_biases)
     return StepTrace(fwd, lt, back, upd)
 
 
@@ -203,6 +242,18 @@ def evaluate(net: MLP, X: np.ndarray, Y: np.ndarray, loss: str, l2: float = 0.0)
     with np.errstate(**_QUIET):
         value = float(np.mean(get_loss(loss).per_sample(fwd.output, fwd.z[-1], Y)))
     return value + l2_penalty(net, _check_l2(l2))
+
+
+def _check_clip(clip_norm: float | None) -> float | None:
+    if clip_norm is None:
+        return None
+    try:
+        value = float(clip_norm)
+    except (TypeError, ValueError):
+        value = float("nan")
+    if not (np.isfinite(value) and value > 0):
+        raise ValueError(f"clip_norm must be a positive number or None, got {clip_norm!r}")
+    return value
 
 
 def _check_l2(l2: float) -> float:

@@ -15,6 +15,7 @@ step and passed into the next one.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -43,8 +44,16 @@ class Optimizer:
             raise ValueError(f"eps must be a positive number, got {self.eps!r}")
 
 
+_DEFAULTS: dict[str, Optimizer] = {name: Optimizer(name) for name in OPTIMIZERS}
+
+
 def as_optimizer(optimizer: str | Optimizer) -> Optimizer:
-    return optimizer if isinstance(optimizer, Optimizer) else Optimizer(optimizer)
+    if isinstance(optimizer, Optimizer):
+        return optimizer
+    try:
+        return _DEFAULTS[optimizer]  # frozen, so one shared instance per name is safe
+    except (KeyError, TypeError):
+        return Optimizer(optimizer)  # raises the ValueError naming the valid choices
 
 
 @dataclass(frozen=True)
@@ -96,18 +105,19 @@ def optimizer_step(
     ):
         state = None
     t = (state.t if state is not None else 0) + 1
-    zeros = [np.zeros_like(p) for p in params]
     changes: list[np.ndarray] = []
     if optimizer.name == "sgd":
-        changes = [z if g is None else -lr * g for z, g in zip(zeros, grads, strict=True)]
+        changes = [np.zeros_like(p) if g is None else -lr * g for p, g in zip(params, grads, strict=True)]
         return changes, OptimizerState("sgd", t)
+    # a fresh start: every slot begins at zero
+    zeros = [np.zeros_like(p) for p in params] if state is None else None
     if optimizer.name == "momentum":
         old_v = state.slots["v"] if state is not None else zeros
         new_v = []
-        for z, g, v in zip(zeros, grads, old_v, strict=True):
+        for p, g, v in zip(params, grads, old_v, strict=True):
             if g is None:
                 new_v.append(v)
-                changes.append(z)
+                changes.append(np.zeros_like(p))
                 continue
             v = optimizer.beta * v + g
             new_v.append(v)
@@ -120,11 +130,11 @@ def optimizer_step(
     corr1 = 1.0 - b1**t
     corr2 = 1.0 - b2**t
     new_m, new_v = [], []
-    for z, g, m, v in zip(zeros, grads, old_m, old_v, strict=True):
+    for p, g, m, v in zip(params, grads, old_m, old_v, strict=True):
         if g is None:
             new_m.append(m)
             new_v.append(v)
-            changes.append(z)
+            changes.append(np.zeros_like(p))
             continue
         m = b1 * m + (1.0 - b1) * g
         v = b2 * v + (1.0 - b2) * (g * g)
@@ -140,8 +150,8 @@ def clip_scale(grads: Sequence[np.ndarray | None], max_norm: float | None) -> tu
     As ``torch.nn.utils.clip_grad_norm_``: if the norm over all (trainable) gradients exceeds
     ``max_norm`` every gradient is scaled by ``max_norm / (norm + 1e-6)``; otherwise by 1.
     """
-    sq = sum(float(np.dot(g.ravel(), g.ravel())) for g in grads if g is not None)
-    norm = float(np.sqrt(sq))
-    if max_norm is None or not np.isfinite(norm) or norm <= max_norm:
+    sq = sum(float(np.vdot(g, g)) for g in grads if g is not None)
+    norm = math.sqrt(sq)
+    if max_norm is None or not math.isfinite(norm) or norm <= max_norm:
         return norm, 1.0
     return norm, max_norm / (norm + 1e-6)

@@ -7,7 +7,7 @@ import numpy as np
 
 def check_finite(array: np.ndarray, what: str) -> None:
     """``ValueError`` if ``array`` holds NaN or infinity."""
-    if not np.all(np.isfinite(array)):
+    if not np.isfinite(array).all():
         bad = int(np.size(array) - np.count_nonzero(np.isfinite(array)))
         raise ValueError(f"{what} contains {bad} NaN or infinite value(s); expected finite numbers")
 
@@ -52,10 +52,13 @@ def as_targets(Y: object, m: int, n_out: int, loss: str) -> np.ndarray:
     if Y.shape != (m, n_out):
         hint = " (for one output, make it a column of shape (m, 1))" if Y.shape == (m,) else ""
         raise ValueError(f"Y has shape {Y.shape}; expected ({m}, {n_out}){hint}")
+    # the common case first: bce targets within [0, 1] are finite too (a NaN fails both tests)
+    if loss == "bce" and Y.size and 0.0 <= Y.min() and Y.max() <= 1.0:
+        return Y
     check_finite(Y, "Y")
     if loss == "cross_entropy" and (np.any(Y < 0) or not np.allclose(Y.sum(axis=1), 1.0)):
         raise ValueError("cross_entropy targets must be one-hot rows (or probabilities) summing to 1")
-    if loss == "bce" and (np.any(Y < 0) or np.any(Y > 1)):
+    if loss == "bce":
         raise ValueError("bce targets must lie between 0 and 1")
     return Y
 

@@ -40,6 +40,19 @@ def test_derivative_matches_numeric_derivative(name):
 
 
 @pytest.mark.parametrize("name", ELEMENTWISE)
+def test_derivative_from_the_cached_activation_is_bit_identical(name):
+    # the backward pass takes f'(z) from the forward pass's a = f(z) where that is cheaper;
+    # it must be exactly df(z), or the explainer (which uses df) and dW would disagree
+    act = bc.ACTIVATIONS[name]
+    z = np.concatenate(
+        [np.random.default_rng(5).normal(0, 4, 200), [0.0, -0.0, 1e-300, 40.0, -40.0, 1e308, -1e308]]
+    )
+    z = z.reshape(-1, 1)
+    with np.errstate(all="ignore"):
+        assert act.df_given(z, act.f(z)).tobytes() == act.df(z).tobytes()
+
+
+@pytest.mark.parametrize("name", ELEMENTWISE)
 def test_elementwise_jacobian_is_diagonal_of_df(name):
     act = bc.ACTIVATIONS[name]
     z = np.array([[-1.5, 0.3, 2.0], [0.7, -0.2, 4.0]])
