@@ -278,7 +278,6 @@ def heatmap_figure(runs: Sequence[Run], max_columns: int = MAX_HEATMAP_COLUMNS) 
     for k, (r, (cols, m)) in enumerate(zip(runs, mats, strict=True)):
         if not m.size:
             continue
-        labels = np.array([[fmt(float(v)) for v in row] for row in m], dtype=object)
         with np.errstate(divide="ignore", invalid="ignore"):
             z = np.log10(drawable(m))
         fig.add_trace(
@@ -287,9 +286,10 @@ def heatmap_figure(runs: Sequence[Run], max_columns: int = MAX_HEATMAP_COLUMNS) 
                 x=cols + 1,
                 y=np.arange(1, m.shape[0] + 1),
                 coloraxis="coloraxis",
-                customdata=labels,
+                # the true norm, formatted in the browser (a numeric array stays small on the wire)
+                customdata=m,
                 hovertemplate=f"<b>{r.activation}</b> · iteration %{{x}} · layer %{{y}}<br>"
-                "‖dW‖ = %{customdata}<extra></extra>",
+                "‖dW‖ = %{customdata:.4~g}<extra></extra>",
             ),
             row=k + 1,
             col=1,
@@ -355,9 +355,9 @@ def loss_figure(runs: Sequence[Run]) -> go.Figure:
                 mode="lines",
                 name=r.activation,
                 line={"color": colour, "width": 2},
-                customdata=[fmt(float(v), 5) for v in losses[idx]],
+                customdata=losses[idx],
                 hovertemplate=f"<b>{r.activation}</b> · after %{{x}} updates<br>"
-                "loss = %{customdata}<extra></extra>",
+                "loss = %{customdata:.5~g}<extra></extra>",
             )
         )
         if r.diverged:
@@ -788,9 +788,9 @@ def clipping_figure(cmp: ClipComparison, clipped: bool = True) -> go.Figure:
                 mode="lines",
                 name=f"loss {name}",
                 line={"color": colour, "dash": dash},
-                customdata=[fmt(float(v), 5) for v in losses],
+                customdata=np.asarray(losses, dtype=float),
                 hovertemplate=f"<b>{name}</b> · after %{{x}} updates<br>"
-                "loss = %{customdata}<extra></extra>",
+                "loss = %{customdata:.5~g}<extra></extra>",
             ),
             row=1,
             col=2,
@@ -857,9 +857,9 @@ def symmetry_spread_figure(sym: SymmetryRun, fix: SymmetryRun) -> go.Figure:
                     mode="lines",
                     name=f"{_START_NAMES[run.start]}: layer {l + 1}",
                     line={"color": SERIES[l], "dash": dash, "width": 2.5 if dash == "solid" else 2},
-                    customdata=[fmt(float(v)) for v in values],
+                    customdata=values,
                     hovertemplate=f"<b>{_START_NAMES[run.start]}</b> · layer {l + 1} · after %{{x}} updates"
-                    "<br>largest difference between two units = %{customdata}<extra></extra>",
+                    "<br>largest difference between two units = %{customdata:.4~g}<extra></extra>",
                 )
             )
     fig.update_xaxes(title_text="updates")
