@@ -132,6 +132,11 @@ def test_section_1_learning_rate_moves_through_the_regimes(
     assert f"Regime: {kind}" in boxes(at, box)
     run = descend(2.0, lr, 10)
     pd.testing.assert_frame_equal(table(at, "step k"), weight_steps_table(run))
+    left = {m.label: m.value for m in at.metric}["distance left"]
+    if kind == "diverging":
+        assert left == f"{fmt(run.remaining, 3)} × the start"
+    else:
+        assert left == f"{fmt(100 * run.remaining, 3)}%"
     fig = chart(at, "with 10 steps of lr")
     iterates = next(t for t in fig["data"] if t.get("name", "").startswith("iterates"))
     shown = values(iterates, "x")

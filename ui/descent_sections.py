@@ -153,11 +153,15 @@ def section_one_weight() -> None:
     regime = run.regime
 
     left = run.remaining
-    after = (
-        "you started at the minimum, where the slope is 0: nothing moves"
-        if np.isnan(left)
-        else f"after {len(run.steps_taken)} steps, **{fmt(100 * left, 3)}%** of the starting distance is left"
-    )
+    n = len(run.steps_taken)
+    if np.isnan(left):
+        after, left_text = "you started at the minimum, where the slope is 0: nothing moves", "—"
+    elif left <= 1.0:
+        left_text = f"{fmt(100 * left, 3)}%"
+        after = f"after {n} steps, **{left_text}** of the starting distance is left"
+    else:
+        left_text = f"{fmt(left, 3)} × the start"
+        after = f"after {n} steps the distance has grown to **{left_text}**"
     message = (
         f"**Regime: {regime.headline}.** With lr = {format_lr(lr)}, $r = 1 - lr \\cdot L'' = "
         f"{fmt(regime.factor, 4)}$: the iterates {REGIME_TEXT[regime.kind]}; {after}."
@@ -177,7 +181,7 @@ def section_one_weight() -> None:
     m[1].metric("one step: 1/L''", fmt(rates.one_step))
     m[2].metric("bounce: 2/L''", fmt(rates.bounce))
     m[3].metric("r = 1 − lr·L''", fmt(regime.factor, 4))
-    m[4].metric("distance left", "—" if np.isnan(left) else f"{fmt(100 * left, 3)}%")
+    m[4].metric("distance left", left_text)
 
     g1, g2 = st.columns([3, 2])
     g1.plotly_chart(loss_curve_figure(run), key="gd_s1_curve", width="stretch")
@@ -228,6 +232,7 @@ def section_surfaces() -> None:
         list(SURFACES),
         key="gd_s2_surface",
         on_change=apply_surface_defaults,
+        help="Each surface comes with its own start, threshold and learning rates; change them freely.",
         **KEEP,
     )
     surface = get_surface(st.session_state.gd_s2_surface)

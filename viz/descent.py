@@ -176,14 +176,21 @@ def distance_figure(run: WeightRun) -> go.Figure:
                 "xanchor": "left",
                 "y": np.log10(TOO_SLOW_SHARE),
                 "yanchor": "top",
-                "text": "1%: below this line counts as arrived",
+                "text": "1%",
                 "showarrow": False,
             }
         ],
         xaxis=_axis("step k", rangemode="tozero"),
-        yaxis=_axis("|w_k − w*| / |w_0 − w*|", type="log", exponentformat="power", dtick=1),
+        yaxis=_axis("|w_k − w*| / |w_0 − w*|", type="log", exponentformat="power", dtick=_decade_step(shown)),
     )
     return go.Figure(data=[trace], layout=layout)
+
+
+def _decade_step(values: np.ndarray) -> int:
+    """Tick every 1, 2, 5, ... decades so that a log axis shows about six labels."""
+    finite = values[np.isfinite(values) & (values > 0)]
+    span = float(np.log10(finite.max() / finite.min())) if finite.size else 1.0
+    return next(step for step in (1, 2, 5, 10, 20, 50, 100) if span / step <= 7) if span <= 700 else 100
 
 
 def _hline(y: float, colour: str, dash: str = "solid", axis: str = "") -> dict:

@@ -74,7 +74,16 @@ def test_gradient_descent_sections_click_and_url(app_url: str, page, artifacts_d
     assert float(query["w1"][0]) == pytest.approx(float(after))
     _section_shot(page, SECTIONS[1][0], artifacts_dir / "gd_2_after_click.png", height=1300)
 
-    # switch to the ravine and the forgetful loop; nothing breaks
+    # an extreme learning rate from the keyboard: the slider's last value, lr = 10
+    lr_slider = page.locator('[data-testid="stSlider"]').filter(has_text="learning rate lr (log scale)")
+    lr_slider.get_by_role("slider").first.focus()
+    page.keyboard.press("End")
+    wait_settled(page)
+    assert_no_exception(page)
+    assert page.get_by_text("Regime: diverging").count() == 1
+    _section_shot(page, SECTIONS[0][0], artifacts_dir / "gd_1_diverging.png", height=1300)
+
+    # the forgetful loop; nothing breaks
     page.get_by_text("forget to reset the gradients").click()
     wait_settled(page)
     assert_no_exception(page)
