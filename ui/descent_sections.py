@@ -156,7 +156,7 @@ def section_one_weight() -> None:
     n = len(run.steps_taken)
     if np.isnan(left):
         after, left_text = "you started at the minimum, where the slope is 0: nothing moves", "—"
-    elif left <= 1.0:
+    elif regime.kind != "diverging":
         left_text = f"{fmt(100 * left, 3)}%"
         after = f"after {n} steps, **{left_text}** of the starting distance is left"
     else:
