@@ -133,7 +133,8 @@ def loss_choices(kind: str, output: str) -> list[str]:
     if kind == "regression":
         # bce takes log(y) and log(1 - y): regression targets are not probabilities
         losses = [loss for loss in losses if loss != "bce"]
-    natural = DEFAULT_LOSS[kind] if DEFAULT_LOSS[kind] in losses else losses[0]
+    # the problem's own loss if it fits; else bce for sigmoid outputs (one yes/no per class)
+    natural = next(loss for loss in (DEFAULT_LOSS[kind], "bce", *losses) if loss in losses)
     return [natural, *(loss for loss in losses if loss != natural)]
 
 

@@ -45,6 +45,9 @@ set_defaults(state)
 ensure_state(
     {"pg_playing": False, "pg_tt_follow": True, "pg_csv": None, "pg_show_test": True, "pg_log": False}
 )
+# `pg_hidden` (the link's `layers=4-4`) is written back after the widgets; present here only when a
+# new link was just read, and then it sets the layer widgets
+state.pop("pg_hidden", None)
 notices = seed_from_url(URL_PARAMS, URL_MARKER)
 if notices:
     state.pg_notices = notices

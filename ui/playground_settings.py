@@ -232,7 +232,7 @@ def set_defaults(state: MutableMapping[str, Any]) -> None:
 
 
 def expand_hidden(state: MutableMapping[str, Any]) -> None:
-    """Copy ``pg_hidden`` (the URL's ``layers=4-4``) into the layer-count and width widgets."""
+    """Copy ``pg_hidden`` (a link's ``layers=4-4``, if one was just read) into the layer widgets."""
     hidden = state.get("pg_hidden")
     if hidden is None:
         return

@@ -271,5 +271,5 @@ def classroom_link(state: MutableMapping[str, Any]) -> None:
     if picked:
         values["hide"] = ",".join(sorted(picked))
     base = st.context.url or ""
-    link = f"{base}?{urlencode(values)}"
+    link = f"{base}?{urlencode(values, safe=',')}"
     st.code(link, language="text", wrap_lines=True)
