@@ -71,6 +71,7 @@ from viz.vanishing import (
     ratio_table,
     saturation_figure,
     sweep_figure,
+    sweep_gaps,
     symmetry_spread_figure,
     symmetry_weights_figure,
 )
@@ -213,9 +214,9 @@ if lab.runs:
     )
     st.dataframe(ratio_table(profiles), hide_index=True, key="vg_ratio_table")
     st.caption(
-        "‖dW_l‖ = ‖a_{l-1}ᵀ delta_l‖ also carries the size of the layer's input a_{l-1}, so the ‖dW‖ and "
-        "‖delta‖ ratios can differ: with relu and xavier init both the activations (forward) and delta "
-        "(backward) shrink, and in dW the two partly cancel."
+        "$\\|dW_l\\| = \\|a_{l-1}^T \\delta_l\\|$ also carries the size of the layer's input $a_{l-1}$, so "
+        "the ‖dW‖ and ‖delta‖ ratios can differ: with relu and xavier init the activations shrink on the "
+        "way forward as delta shrinks on the way back, and in dW the two partly cancel."
     )
 
 # -- 2. training -------------------------------------------------------------------------------------
@@ -425,11 +426,12 @@ normal_setup = replace(setup, activations=sweep_acts, init="normal", std=xstd)
 sweep = cached_sweep(replace(normal_setup, std=1.0), sweep_acts)
 st.plotly_chart(sweep_figure(sweep, xstd), key="vg_sweep_chart", width="stretch")
 e1, e2 = st.columns([1, 2])
+captions(sweep_gaps(sweep))
 with e1:
     slope = sweep.slope("relu", 1.0, 10.0)
     st.metric(
         "relu: measured growth of ‖dW‖ layer 1 (std from 1 to 10)",
-        f"std^{fmt(slope, 3)}",
+        f"std^{fmt(slope, 3)}" if np.isfinite(slope) else "undefined",
         help="The slope of the line on the log-log chart: ‖dW‖ ∝ std^slope.",
     )
 with e2:
@@ -440,6 +442,13 @@ with e2:
             " With a linear output (regression) the output's error itself grows with the scale, so the "
             "slope is steeper still."
             if DATASETS[setup.dataset].kind == "regression"
+            else ""
+        )
+        + (
+            " Here relu's first-layer gradient is 0: some hidden layer has every unit dead (z ≤ 0 on every "
+            "sample), so no gradient gets through at any scale. Narrow, deep relu networks often start "
+            "like that; try more neurons per layer."
+            if not np.isfinite(slope)
             else ""
         )
     )

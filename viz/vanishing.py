@@ -74,6 +74,11 @@ def layer_ranges(layers: Sequence[int]) -> str:
     return ", ".join(parts)
 
 
+def layers_text(layers: Sequence[int]) -> str:
+    """``"layer 3"`` or ``"layers 1–3, 5"``."""
+    return f"layer {layers[0]}" if len(layers) == 1 else f"layers {layer_ranges(layers)}"
+
+
 def layer_label(layer: int, n_layers: int) -> str:
     """``layer`` counted from 1; the last one is the output layer."""
     return f"{layer} (output)" if layer == n_layers else str(layer)
@@ -158,8 +163,9 @@ def ratio_table(profiles: Sequence[GradientProfile]) -> pd.DataFrame:
 def bound_table(profiles: Sequence[GradientProfile], depth: int) -> pd.DataFrame:
     """``max f'``, ``(max f')^depth`` and the measured ``||delta_1|| / ||delta_out||`` per activation.
 
-    The last column is measured / bound: what the weights (and ``f'`` values below their maximum)
-    multiplied in on top of the derivative bound.
+    The last column is the measured delta ratio / bound: what the weights (and ``f'`` values below
+    their maximum) multiplied in on top of the derivative bound. The ``||dW||`` ratio of section 1
+    is shown too: it also carries the size of each layer's input.
     """
     rows = []
     for p in profiles:
@@ -172,6 +178,7 @@ def bound_table(profiles: Sequence[GradientProfile], depth: int) -> pd.DataFrame
                 "largest f'(z)": fmt(max_derivative(p.activation)),
                 f"(largest f')^{depth}": fmt(bound),
                 "measured ‖delta‖ layer 1 / output": fmt(measured),
+                "measured ‖dW‖ layer 1 / output": fmt(p.ratio),
                 "weights & the rest multiplied by": fmt(rest),
             }
         )
@@ -227,7 +234,12 @@ def profile_gaps(profiles: Sequence[GradientProfile]) -> list[str]:
     for p in profiles:
         for what, values in (("‖dW‖", p.grad_norms), ("‖delta‖", p.delta_norms)):
             for kind, layers in _what_is_missing(values).items():
-                notes.append(f"{p.activation}: {what} is {kind} in layer {layer_ranges(layers)} (not drawn).")
+                why = (
+                    " A relu layer whose units all have z ≤ 0 on every sample passes no gradient back."
+                    if kind == "exactly 0" and p.activation == "relu"
+                    else ""
+                )
+                notes.append(f"{p.activation}: {what} is {kind} in {layers_text(layers)} (not drawn).{why}")
     return notes
 
 
@@ -330,7 +342,7 @@ def heatmap_gaps(runs: Sequence[Run]) -> list[str]:
             if layers:
                 notes.append(
                     f"{r.activation}: ‖dW‖ is {kind} at {int(mask.sum())} layer-iteration cell(s) "
-                    f"in layer {layer_ranges(layers)}; those cells are left blank."
+                    f"in {layers_text(layers)}; those cells are left blank."
                 )
         if g.shape[1] > MAX_HEATMAP_COLUMNS:
             shown = len(_columns(g.shape[1], MAX_HEATMAP_COLUMNS))
@@ -436,6 +448,8 @@ def derivative_figure(activations: Sequence[str]) -> go.Figure:
         fig.add_annotation(
             x=0, y=0.25, text="sigmoid'(0) = 0.25, its largest value", showarrow=True, ax=70, ay=-30
         )
+    if "relu" in activations:
+        fig.add_annotation(x=3, y=1, text="relu'(z): 1 for z > 0, else 0", showarrow=False, yshift=12)
     fig.update_xaxes(title_text="z (pre-activation)", range=[-6, 6])
     fig.update_yaxes(title_text="f'(z) = da/dz", range=[-0.05, 1.1])
     fig.update_layout(
@@ -472,7 +486,7 @@ def histogram_figure(stats: LayerStats, layers: Sequence[int], bins: int = 40) -
         specs=[[{"secondary_y": True}] * ncols for _ in range(nrows)],
         subplot_titles=[f"layer {l + 1}: {_hidden_summary(stats, l)}" for l in layers],
         horizontal_spacing=0.1,
-        vertical_spacing=0.22 / nrows,
+        vertical_spacing=0.32 / nrows,
     )
     act = stats.activation
     for k, l in enumerate(layers):
@@ -745,6 +759,21 @@ def sweep_figure(sweep: ScaleSweep, current_std: float) -> go.Figure:
     return fig
 
 
+def sweep_gaps(sweep: ScaleSweep) -> list[str]:
+    """What ``sweep_figure`` could not draw, per activation and quantity."""
+    notes = []
+    ratio = sweep.ratio
+    for i, act in enumerate(sweep.activations):
+        for what, values in (("‖dW‖ of layer 1", sweep.first_grad[i]), ("the first/output ratio", ratio[i])):
+            v = np.asarray(values, dtype=float)
+            for kind, mask in (("exactly 0", v == 0), ("not a finite number", ~np.isfinite(v))):
+                if mask.any():
+                    stds = ", ".join(fmt(x, 3) for x in sweep.stds[mask])
+                    where = "every std" if mask.all() else f"std {stds}"
+                    notes.append(f"{act}: {what} is {kind} at {where} (not drawn).")
+    return notes
+
+
 def clipping_figure(cmp: ClipComparison, clipped: bool = True) -> go.Figure:
     """Left: ``||dW_l||`` of the first update before and after clipping. Right: both loss curves.
 
@@ -829,8 +858,13 @@ def clipping_notes(cmp: ClipComparison, clipped: bool = True) -> list[str]:
     """Why a run of ``clipping_figure`` stopped, and losses its log axis cannot show."""
     notes = []
     runs = [("without clipping", cmp.losses_plain, cmp.stop_plain)]
+    grads = [("‖dW‖ as computed", cmp.raw_grads)]
     if clipped:
         runs.append(("with clipping", cmp.losses_clipped, cmp.stop_clipped))
+        grads.append(("‖dW‖ after clipping", cmp.clipped_grads))
+    for what, values in grads:
+        for kind, layers in _what_is_missing(values).items():
+            notes.append(f"{what} is {kind} in {layers_text(layers)} (not drawn).")
     for what, losses, stop in runs:
         if stop:
             notes.append(f"The run {what} stopped after {_updates(len(losses) - 1)}: {stop}.")
