@@ -13,6 +13,21 @@ from .conftest import assert_no_exception, wait_settled
 pytestmark = pytest.mark.browser
 
 COUNTER = ".st-key-pg_counter"
+PLAY_CONTROL = ".st-key-pg_play_mode"
+
+
+def _press(page: object, label: str) -> None:
+    """Click Play or Pause (a two-option control; the icon is a separate element)."""
+    page.locator(PLAY_CONTROL).locator("button", has_text=label).click()
+
+
+def _shot(page: object, path: Path) -> None:
+    """A screenshot of the whole page (the app scrolls inside its own container, so grow the window)."""
+    size = page.viewport_size
+    page.set_viewport_size({"width": size["width"], "height": 3200})
+    time.sleep(1.0)  # Plotly redraws at the new size
+    page.screenshot(path=str(path))
+    page.set_viewport_size(size)
 
 
 def _counter(page: object) -> dict[str, float]:
@@ -40,13 +55,13 @@ def test_play_trains_and_pause_stops(page: object, app_url: str, artifacts_dir: 
     assert_no_exception(page)
     before = _counter(page)
     assert before["iteration"] == 0
-    page.screenshot(path=str(artifacts_dir / "playground_start.png"), full_page=True)
+    _shot(page, artifacts_dir / "playground_start.png")
 
-    page.get_by_role("button", name="▶ Play").click()
+    _press(page, "Play")
     time.sleep(2.0)
-    page.get_by_role("button", name="⏸ Pause").click()
+    _press(page, "Pause")
+    time.sleep(1.0)
     wait_settled(page)
-    page.get_by_role("button", name="▶ Play").wait_for()
     after = _counter(page)
     assert after["iteration"] >= 10, after
     assert after["test loss"] < before["test loss"], (before, after)
@@ -54,7 +69,7 @@ def test_play_trains_and_pause_stops(page: object, app_url: str, artifacts_dir: 
     time.sleep(1.0)
     assert _counter(page)["iteration"] == after["iteration"]
     assert_no_exception(page)
-    page.screenshot(path=str(artifacts_dir / "playground_after_play.png"), full_page=True)
+    _shot(page, artifacts_dir / "playground_after_play.png")
 
 
 def test_shared_link_restores_settings(page: object, app_url: str, artifacts_dir: Path) -> None:
@@ -62,9 +77,9 @@ def test_shared_link_restores_settings(page: object, app_url: str, artifacts_dir
     _open(page, f"{app_url}/Training_playground?{query}")
     assert_no_exception(page)
     sidebar = page.locator('[data-testid="stSidebar"]')
-    assert "xor" in sidebar.locator(".st-key-pg_dataset").inner_text()
-    assert "relu" in sidebar.locator(".st-key-pg_act").inner_text()
-    assert "adam" in sidebar.locator(".st-key-pg_opt").inner_text()
+    assert sidebar.locator(".st-key-pg_dataset input").input_value() == "xor"
+    assert sidebar.locator(".st-key-pg_act input").input_value() == "relu"
+    assert sidebar.locator(".st-key-pg_opt input").input_value() == "adam"
     assert sidebar.locator(".st-key-pg_width_0 input").input_value() == "6"
     assert sidebar.locator(".st-key-pg_width_1 input").input_value() == "3"
     assert "0.03" in sidebar.locator(".st-key-pg_lr").inner_text()
@@ -73,7 +88,7 @@ def test_shared_link_restores_settings(page: object, app_url: str, artifacts_dir
     url = page.url
     for part in ("ds=xor", "layers=6-3", "lr=0.03", "seed=7", "hide=upload"):
         assert part in url, url
-    page.screenshot(path=str(artifacts_dir / "playground_shared_link.png"), full_page=True)
+    _shot(page, artifacts_dir / "playground_shared_link.png")
 
     _open(page, f"{app_url}/Training_playground?lr=banana&layers=4-99")
     warning = page.locator('[data-testid="stAlert"]').filter(has_text="could not be used").inner_text()
