@@ -46,8 +46,12 @@ def test_page_trains_plays_and_shows_no_exception(app_url: str, page: object, ar
     # sigmoid barely moves from ln 2 = 0.693 while relu learns
     assert float(losses["sigmoid · loss after 100 updates"]) > 0.6
     assert float(losses["relu · loss after 100 updates"]) < 0.6
-    page.locator('[data-testid="stHeading"]', has_text="Train them side by side").scroll_into_view_if_needed()
-    page.screenshot(path=str(artifacts_dir / "vanishing_2_trained.png"))
+    # one screenshot per section, for a person to look at
+    for number in range(1, 7):
+        heading = page.locator("h2", has_text=re.compile(rf"^{number} · "))
+        heading.evaluate("el => el.scrollIntoView({block: 'start'})")
+        time.sleep(0.3)
+        page.screenshot(path=str(artifacts_dir / f"vanishing_2_section_{number}.png"))
 
     page.get_by_role("button", name="▶ Play").click()
     deadline = time.monotonic() + 30
