@@ -64,6 +64,14 @@ def _scale_range(arrays: Sequence[np.ndarray]) -> float:
     return vmax if vmax > 1e-12 else 1.0
 
 
+def _scatter(**kwargs: object) -> dict:
+    return {"type": "scatter", **kwargs}
+
+
+def _annotate(annotations: list[dict], **kwargs: object) -> None:
+    annotations.append(kwargs)
+
+
 def default_edge_hover(values: Sequence[np.ndarray], name: str = "w") -> list[np.ndarray]:
     return [
         np.array(
@@ -113,7 +121,10 @@ def network_figure(
     n_layers = len(sizes) - 1
     pos = node_positions(sizes)
     grey = set(grey_layers)
-    fig = go.Figure()
+    # traces and annotations are collected as plain dicts and validated once at the end: adding
+    # them one by one to a go.Figure re-validates the whole figure each time (several times slower)
+    traces: list[dict] = []
+    annotations: list[dict] = []
 
     values = (
         list(edge_values)
@@ -157,8 +168,8 @@ def network_figure(
         l, i, j = selected
         if 0 <= l < n_layers and 0 <= i < sizes[l] and 0 <= j < sizes[l + 1]:
             (x0, y0), (x1, y1) = pos[l][i], pos[l + 1][j]
-            fig.add_trace(
-                go.Scatter(
+            traces.append(
+                _scatter(
                     x=[x0, x1],
                     y=[y0, y1],
                     mode="lines",
@@ -174,8 +185,8 @@ def network_figure(
     base_x = [x for b in sorted(bins) for x in bins[b][0]]
     base_y = [y for b in sorted(bins) for y in bins[b][1]]
     if base_x:
-        fig.add_trace(
-            go.Scatter(
+        traces.append(
+            _scatter(
                 x=base_x,
                 y=base_y,
                 mode="lines",
@@ -185,8 +196,8 @@ def network_figure(
             )
         )
     if grey_xy[0]:
-        fig.add_trace(
-            go.Scatter(
+        traces.append(
+            _scatter(
                 x=grey_xy[0],
                 y=grey_xy[1],
                 mode="lines",
@@ -203,8 +214,8 @@ def network_figure(
             centre = 0.5 * (edges[b] + edges[b + 1])
             color = diverging_color(centre, vmax)
             width = MIN_WIDTH + (MAX_WIDTH - MIN_WIDTH) * min(abs(centre) / vmax, 1.0)
-        fig.add_trace(
-            go.Scatter(
+        traces.append(
+            _scatter(
                 x=xs,
                 y=ys,
                 mode="lines",
@@ -215,8 +226,8 @@ def network_figure(
         )
 
     # invisible markers carrying each edge's hover text and identity
-    fig.add_trace(
-        go.Scatter(
+    traces.append(
+        _scatter(
             x=mark_x,
             y=mark_y,
             mode="markers",
@@ -232,8 +243,8 @@ def network_figure(
         )
     )
     # a colour bar for the edges, on an invisible marker
-    fig.add_trace(
-        go.Scatter(
+    traces.append(
+        _scatter(
             x=[None],
             y=[None],
             mode="markers",
@@ -259,7 +270,8 @@ def network_figure(
                     if not text:
                         continue
                     (x0, y0), (x1, y1) = pos[l][i], pos[l + 1][j]
-                    fig.add_annotation(
+                    _annotate(
+                        annotations,
                         x=x0 + LABEL_AT * (x1 - x0),
                         y=y0 + LABEL_AT * (y1 - y0),
                         text=text,
@@ -301,8 +313,8 @@ def network_figure(
     if selected_node is not None:
         c, k = selected_node
         if 0 <= c < len(sizes) and 0 <= k < sizes[c]:
-            fig.add_trace(
-                go.Scatter(
+            traces.append(
+                _scatter(
                     x=[pos[c][k][0]],
                     y=[pos[c][k][1]],
                     mode="markers",
@@ -311,8 +323,8 @@ def network_figure(
                     showlegend=False,
                 )
             )
-    fig.add_trace(
-        go.Scatter(
+    traces.append(
+        _scatter(
             x=xs,
             y=ys,
             mode="markers+text",
@@ -333,8 +345,8 @@ def network_figure(
             showlegend=False,
         )
     )
-    fig.add_trace(
-        go.Scatter(
+    traces.append(
+        _scatter(
             x=[None],
             y=[None],
             mode="markers",
@@ -354,7 +366,8 @@ def network_figure(
 
     top = max(sizes) / 2 + 0.1
     for c in range(len(sizes)):
-        fig.add_annotation(
+        _annotate(
+            annotations,
             x=c,
             y=top,
             text=f"<b>{layer_title(c, n_layers)}</b>",
@@ -362,16 +375,17 @@ def network_figure(
             yanchor="bottom",
             font={"size": 12},
         )
-    fig.update_layout(
-        **base_layout(
-            height=height,
-            title={"text": title} if title else None,
-            margin={"l": 10, "r": 10, "t": 40 if title else 20, "b": 60},
-            dragmode=False,
-            hovermode="closest",
-            clickmode="event+select",
-        )
+    layout = base_layout(
+        height=height,
+        title={"text": title} if title else None,
+        margin={"l": 10, "r": 10, "t": 40 if title else 20, "b": 60},
+        dragmode=False,
+        hovermode="closest",
+        clickmode="event+select",
+        annotations=annotations,
+        xaxis={"visible": False, "range": [-0.4, n_layers + 0.4], "fixedrange": True},
+        yaxis={"visible": False, "range": [-max(sizes) / 2 - 0.3, top + 0.45], "fixedrange": True},
     )
-    fig.update_xaxes(visible=False, range=[-0.4, n_layers + 0.4], fixedrange=True)
-    fig.update_yaxes(visible=False, range=[-max(sizes) / 2 - 0.3, top + 0.45], fixedrange=True)
-    return fig
+    # built from known-good dicts: Plotly's per-property validation would cost more than the rest of
+    # a step (tests/test_viz_step.py validates these figures in full, so a mistake cannot slip by)
+    return go.Figure(data=traces, layout=layout, _validate=False)
