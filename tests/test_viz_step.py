@@ -291,3 +291,20 @@ def test_saturation_chart_plots_both_losses_with_numbers_on_hover() -> None:
     assert fig.layout.yaxis.type == "log" and fig.layout.xaxis.title.text and fig.layout.title.text
     assert fig.data[1].customdata[0] == num(point.delta_mse[0])
     assert fig.data[3].customdata[0] == num(point.delta_bce[0])
+
+
+@pytest.mark.parametrize("phase", ["ready", "forward", "loss", "backward", "update"])
+def test_diagram_figures_pass_plotly_validation(trace, tiny_trace, phase: str) -> None:
+    # the diagram is assembled without per-property validation for speed; validate it in full here
+    import plotly.graph_objects as go
+
+    for names, t in ((NAMES, trace), (tiny_trace[0].neuron_names, tiny_trace[1])):
+        view = DiagramView(phase, layers_done=1, selected=(1, 0, 0), neuron=(1, 0), hidden=(1, 0, 0))
+        go.Figure(phase_figure(t, names, view).to_dict())  # raises on any invalid property
+
+
+def test_loss_history_figure_passes_plotly_validation() -> None:
+    import plotly.graph_objects as go
+
+    for losses, current in (([], None), ([0.3, float("nan")], 0.2), ([0.5], None)):
+        go.Figure(loss_history_figure(losses, current).to_dict())

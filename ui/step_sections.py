@@ -33,7 +33,6 @@ from viz.step_tables import (
     bias_frame,
     gradcheck_frame,
     input_frame,
-    matrix_frame,
     matrix_view,
     parameters_frame,
     per_sample_frame,
@@ -117,7 +116,6 @@ def stepper(setup: Setup) -> None:
     _buttons(key, preset, controls, run, trace)
     layer_names = [layer_title(l + 1, run.n_layers) for l in range(run.n_layers)]
     st.progress(progress_fraction(run), text=progress_text(run, layer_names))
-    st.info(PHASE_TEXT[run.phase])
     _warnings(run, trace, preset, controls)
 
     weight_names = preset.weight_names
@@ -150,9 +148,13 @@ def stepper(setup: Setup) -> None:
             width="stretch",
             config={"displayModeBar": False},
         )
-        st.caption(diagram_legend(run.phase, trace.x.shape[0]) + " Click an edge or a neuron to pick it.")
+        st.caption(
+            diagram_legend(run.phase, trace.x.shape[0])
+            + " Teal halo: the weight and neuron you picked; click an edge or a neuron to pick another."
+        )
     with right:
         _numbers(run, trace, preset, controls)
+    st.info(PHASE_TEXT[run.phase])
 
     st.subheader("Equations with the numbers in")
     _equations(run, trace, preset, param, neuron, sample, quiz)
@@ -522,7 +524,7 @@ def _tables(run: StepRun, trace: StepTrace, preset: Preset, quiz_pending: bool) 
             f"L = their mean = {num(trace.loss)}"
         )
         _df(frame, "step_tbl_loss")
-    for l in range(L):
+    for l in _table_layers(L):
         n_in, n_out = trace.net_before.weights[l].shape
         act = trace.net_before.activations[l]
         st.markdown(f"##### {layer_title(l + 1, L).capitalize()} — {n_out} neuron(s), activation {act}")
@@ -538,33 +540,31 @@ def _tables(run: StepRun, trace: StepTrace, preset: Preset, quiz_pending: bool) 
         if quiz_pending:
             st.caption("delta, dW and db are hidden until you answer the quiz.")
             continue
-        cols = st.columns(3)
+        # the matrix view: all of the layer's gradients in one product, delta in the middle
+        shapes = f"({n_in}, {m}) @ ({m}, {n_out}) = ({n_in}, {n_out})"
+        st.markdown(f"**Backward, matrix view:** dW = a_prevᵀ @ delta — shapes {shapes}")
+        left, middle, right = matrix_view(trace, names, l)
+        cols = st.columns([1, 0.1, 1, 0.1, 1])
         with cols[0]:
-            st.caption(f"delta = dL/dz, shape ({m}, {n_out})")
-            _df(per_sample_frame(trace.delta[l], names, l + 1), f"step_tbl_delta{l}")
-        with cols[1]:
-            st.caption(f"dW = dL/dW, shape ({n_in}, {n_out}): rows from, columns to")
-            _df(matrix_frame(trace.dW[l], names, l), f"step_tbl_dW{l}")
+            st.caption(f"a_prevᵀ: the layer's inputs, shape ({n_in}, {m})")
+            _df(left, f"step_tbl_aT{l}")
+        cols[1].markdown("### @")
         with cols[2]:
-            st.caption(f"db = delta summed over samples, shape ({n_out},)")
+            st.caption(f"delta = dL/dz, shape ({m}, {n_out})")
+            _df(middle, f"step_tbl_delta{l}")
+        cols[3].markdown("### =")
+        with cols[4]:
+            st.caption(f"dW = dL/dW, shape ({n_in}, {n_out}): rows from, columns to")
+            _df(right, f"step_tbl_dW{l}")
+        cols = st.columns([1, 2.2])
+        with cols[0]:
+            st.caption(f"db = delta summed over the samples, shape ({n_out},)")
             _df(bias_frame(trace.db[l], names, l, "db"), f"step_tbl_db{l}")
-        with st.expander(f"Matrix view of layer {l + 1}: dW = a_prevᵀ @ delta, beside the per-weight view"):
-            left, middle, right = matrix_view(trace, names, l)
-            cols = st.columns([1, 0.12, 1, 0.12, 1])
-            with cols[0]:
-                st.caption(f"a_prevᵀ, shape ({n_in}, {m})")
-                _df(left, f"step_tbl_aT{l}")
-            cols[1].markdown("### @")
-            with cols[2]:
-                st.caption(f"delta, shape ({m}, {n_out})")
-                _df(middle, f"step_tbl_mdelta{l}")
-            cols[3].markdown("### =")
-            with cols[4]:
-                st.caption(f"dW, shape ({n_in}, {n_out})")
-                _df(right, f"step_tbl_mdW{l}")
+        with cols[1]:
             st.caption(
-                "Per weight: dL/dw = sum over samples of a_prev · delta, worked out weight by weight with "
-                "the chain rule. The matrix product does all of them at once; the last two columns agree."
+                "Per-weight view: dL/dw = sum over samples of a_prev · delta, worked out weight by weight "
+                "with the chain rule; the matrix product above does all of them at once. The last two "
+                "columns agree."
             )
             _df(per_weight_frame(trace, names, l, wn), f"step_tbl_pw{l}")
     if run.phase == "update":
@@ -573,6 +573,25 @@ def _tables(run: StepRun, trace: StepTrace, preset: Preset, quiz_pending: bool) 
             return
         st.markdown("**Every parameter: before, gradient, change, after**")
         _df(parameters_frame(trace, names, wn, include_biases=not preset.fixed_biases), "step_tbl_params")
+
+
+def _table_layers(n_layers: int) -> list[int]:
+    """The layers whose tables are drawn: all of them for a small network; for a deeper one the
+    layer the learner picks (drawing every table of every layer would slow each step down)."""
+    if n_layers <= 2:
+        return list(range(n_layers))
+    ss = st.session_state
+    options = list(range(n_layers))
+    if ss.get("step_table_layer") not in options:
+        ss.step_table_layer = n_layers - 1
+    chosen = st.segmented_control(
+        "Layer to show",
+        options,
+        key="step_table_layer",
+        format_func=lambda l: layer_title(l + 1, n_layers),
+        required=True,
+    )
+    return [int(chosen)]
 
 
 # -- gradient check -----------------------------------------------------------------------------

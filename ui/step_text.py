@@ -42,11 +42,10 @@ PHASE_TEXT: dict[str, str] = {
 }
 
 CLASSIC_CLAIM = (
-    "This preset is the widely published hand-worked 2-2-2 example (inputs 0.05 and 0.10, targets 0.01 "
-    "and 0.99, sigmoid everywhere, half squared error, lr 0.5, biases kept fixed as in the original). With "
-    "these settings the page reproduces its walk-through **digit for digit**: in iteration 1, total error "
-    "0.298371109, dE/dw5 = 0.082167041, new w5 = 0.35891648, dE/dw1 = 0.000438568, new w1 = 0.149780716. "
-    "The table under *About the published numbers* checks every value against the engine."
+    "**This preset reproduces the published walk-through digit for digit** (with its own settings: "
+    "sigmoid, half squared error, lr 0.5, biases fixed): total error 0.298371109, dE/dw5 = 0.082167041, "
+    "new w5 = 0.35891648, dE/dw1 = 0.000438568, new w1 = 0.149780716. Every printed value is checked under "
+    "*About the published numbers*, below the stepper."
 )
 
 CLASSIC_NOTE = (

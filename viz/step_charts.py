@@ -16,56 +16,61 @@ from .theme import SERIES, base_layout
 
 def loss_history_figure(losses: Sequence[float], current: float | None, height: int = 260) -> go.Figure:
     """Loss of every finished iteration (``losses``, measured before each update) and, once the
-    Loss phase has been reached, the current iteration's loss ``current``."""
-    fig = go.Figure()
-    xs = list(range(1, len(losses) + 1))
-    finite = [v if np.isfinite(v) else None for v in losses]
-    fig.add_trace(
-        go.Scatter(
-            x=xs,
-            y=finite,
-            mode="lines+markers",
-            name="finished iterations",
-            line={"color": SERIES[0]},
-            hovertemplate="iteration %{x}<br>loss %{customdata}<extra></extra>",
-            customdata=[num(v) for v in losses],
-        )
-    )
+    Loss phase has been reached, the current iteration's loss ``current``.
+
+    Redrawn on every step, so it is assembled from plain dicts without Plotly's per-property
+    validation (tests/test_viz_step.py validates it in full).
+    """
+    traces = [
+        {
+            "type": "scatter",
+            "x": list(range(1, len(losses) + 1)),
+            "y": [float(v) if np.isfinite(v) else None for v in losses],
+            "mode": "lines+markers",
+            "name": "finished iterations",
+            "line": {"color": SERIES[0]},
+            "hovertemplate": "iteration %{x}<br>loss %{customdata}<extra></extra>",
+            "customdata": [num(v) for v in losses],
+        }
+    ]
     if current is not None:
-        fig.add_trace(
-            go.Scatter(
-                x=[len(losses) + 1],
-                y=[current if np.isfinite(current) else None],
-                mode="markers",
-                name="this iteration",
-                marker={"color": SERIES[1], "size": 11, "symbol": "diamond"},
-                hovertemplate="iteration %{x} (now)<br>loss %{customdata}<extra></extra>",
-                customdata=[num(current)],
-            )
+        traces.append(
+            {
+                "type": "scatter",
+                "x": [len(losses) + 1],
+                "y": [float(current) if np.isfinite(current) else None],
+                "mode": "markers",
+                "name": "this iteration",
+                "marker": {"color": SERIES[1], "size": 11, "symbol": "diamond"},
+                "hovertemplate": "iteration %{x} (now)<br>loss %{customdata}<extra></extra>",
+                "customdata": [num(current)],
+            }
         )
     n = len(losses) + 1
+    annotations = []
     if not losses and current is None:
-        fig.add_annotation(
-            text="no loss yet:<br>press Forward, then Loss",
-            x=0.5,
-            y=0.5,
-            xref="paper",
-            yref="paper",
-            showarrow=False,
-            font={"color": "#777"},
+        annotations.append(
+            {
+                "text": "no loss yet:<br>press Forward, then Loss",
+                "x": 0.5,
+                "y": 0.5,
+                "xref": "paper",
+                "yref": "paper",
+                "showarrow": False,
+                "font": {"color": "#777"},
+            }
         )
-    fig.update_layout(
-        **base_layout(
-            height=height,
-            title={"text": "Loss per iteration (before its update)", "font": {"size": 14}},
-            margin={"l": 55, "r": 10, "t": 40, "b": 40},
-            showlegend=True,
-            legend={"orientation": "h", "y": -0.3, "x": 0},
-        )
+    layout = base_layout(
+        height=height,
+        title={"text": "Loss per iteration (before its update)", "font": {"size": 14}},
+        margin={"l": 55, "r": 10, "t": 40, "b": 40},
+        showlegend=True,
+        legend={"orientation": "h", "y": -0.3, "x": 0},
+        annotations=annotations,
+        xaxis={"title": {"text": "iteration"}, "range": [0.5, max(n, 5) + 0.5], "dtick": max(1, n // 8)},
+        yaxis={"title": {"text": "loss L"}, "rangemode": "tozero"},
     )
-    fig.update_xaxes(title="iteration", range=[0.5, max(n, 5) + 0.5], dtick=max(1, n // 8))
-    fig.update_yaxes(title="loss L", rangemode="tozero")
-    return fig
+    return go.Figure(data=traces, layout=layout, _validate=False)
 
 
 def saturation_figure(curve: SaturationCompare, point: SaturationCompare, height: int = 330) -> go.Figure:
