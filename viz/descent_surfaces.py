@@ -41,14 +41,22 @@ class Path:
     width: float = 2.0
 
 
+# colours follow log10 of the loss down to this share of the largest loss on the plot; lower
+# losses (the bottom of a valley whose minimum is 0) share the palest colour, labelled "≤"
+LOG_FLOOR = 1e-4
+
+
 def _log_levels(loss: np.ndarray) -> tuple[np.ndarray, float, np.ndarray, list[str]]:
     """``log10`` of the loss (floored), its floor, and colour-bar ticks labelled with loss values."""
     finite = loss[np.isfinite(loss)]
-    low = max(float(finite.min()), 1e-3 * max(float(finite.max()), 1e-12), 1e-12)
+    low = max(float(finite.min()), LOG_FLOOR * max(float(finite.max()), 1e-12), 1e-12)
     z = np.log10(np.maximum(loss, low))
     lo, hi = float(z.min()), float(z.max())
     ticks = np.linspace(lo, hi, 6)
-    return z, low, ticks, [fmt(10.0**t, 3) for t in ticks]
+    labels = [fmt(10.0**t, 3) for t in ticks]
+    if low > float(finite.min()):
+        labels[0] = "≤ " + labels[0]
+    return z, low, ticks, labels
 
 
 def _axis(title: str, **extra: object) -> dict:
