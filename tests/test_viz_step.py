@@ -26,7 +26,7 @@ from viz.step_tables import (
     per_sample_frame,
     per_weight_frame,
 )
-from viz.theme import GREY, HIGHLIGHT
+from viz.theme import GREY, HIGHLIGHT, diverging_color
 
 CLASSIC = get_preset("classic 2-2-2")
 WN = CLASSIC.weight_names
@@ -161,6 +161,20 @@ def test_large_networks_get_no_printed_labels_but_keep_hover() -> None:
     assert len(trace_named(fig, "edges").hovertext) == 4 * 6 + 6 * 6 + 6 * 3
     edges_traces = [tr for tr in fig.data if tr.mode == "lines"]
     assert len(edges_traces) <= 10  # binned, not one trace per edge
+
+
+def test_colour_bars_match_the_edge_colours(trace) -> None:
+    # red for negative, blue for positive, on the bars as on the edges (an explicit scale, not a name
+    # that plotly.js would read reversed)
+    fig = phase_figure(trace, NAMES, DiagramView("backward", layers_done=2))
+    bars = [t.marker for t in fig.data if t.marker is not None and t.marker.showscale]
+    assert len(bars) == 2
+    for bar in bars:
+        scale = list(bar.colorscale)
+        assert not isinstance(bar.colorscale, str)
+        assert scale[0][1].replace(" ", "") == diverging_color(-1.0, 1.0).replace(" ", "") == "rgb(103,0,31)"
+        assert scale[-1][1].replace(" ", "") == diverging_color(1.0, 1.0).replace(" ", "") == "rgb(5,48,97)"
+        assert bar.cmin == -bar.cmax
 
 
 def test_network_figure_keyword_arguments_still_work() -> None:

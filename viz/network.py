@@ -14,6 +14,7 @@ from collections.abc import Collection, Sequence
 
 import numpy as np
 import plotly.graph_objects as go
+from plotly.colors import get_colorscale
 
 from .theme import DIVERGING, GREY, HIGHLIGHT, base_layout, diverging_color, fmt, symmetric_range
 
@@ -23,6 +24,9 @@ LABEL_AT = 0.3
 N_BINS = 7
 MIN_WIDTH, MAX_WIDTH = 0.8, 7.0
 SMALL_NETWORK_EDGES = 24
+# the scale as explicit [position, colour] pairs: the figure skips Plotly's validation (which would
+# expand the name), and plotly.js reads the bare name "RdBu" the other way round (blue low, red high)
+_DIVERGING_SCALE = [[float(p), c] for p, c in get_colorscale(DIVERGING)]
 # the halo behind a picked edge or neuron: teal, apart from the orange that marks a layer
 PICK = "#5fc4b0"
 
@@ -252,7 +256,7 @@ def network_figure(
             showlegend=False,
             marker={
                 "color": [0],
-                "colorscale": DIVERGING,
+                "colorscale": _DIVERGING_SCALE,
                 "cmin": -vmax,
                 "cmax": vmax,
                 "cmid": 0,
@@ -354,7 +358,7 @@ def network_figure(
             showlegend=False,
             marker={
                 "color": [0],
-                "colorscale": DIVERGING,
+                "colorscale": _DIVERGING_SCALE,
                 "cmin": -nmax,
                 "cmax": nmax,
                 "cmid": 0,
