@@ -70,6 +70,9 @@ def loss_history_figure(losses: Sequence[float], current: float | None, height: 
         xaxis={"title": {"text": "iteration"}, "range": [0.5, max(n, 5) + 0.5], "dtick": max(1, n // 8)},
         yaxis={"title": {"text": "loss L"}, "rangemode": "tozero"},
     )
+    # a template given by name is only expanded by Plotly's validation, which is skipped here; the
+    # chart is styled by Streamlit's theme, so the name is left out rather than sent unresolved
+    layout.pop("template", None)
     return go.Figure(data=traces, layout=layout, _validate=False)
 
 
