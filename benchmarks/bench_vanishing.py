@@ -130,7 +130,9 @@ def apptest_full_run() -> tuple[float, float]:
 
 
 def report(what: str, med: float, worst: float, budget: float | None = None, extra: str = "") -> None:
-    verdict = "" if budget is None else f"  (budget {budget * 1000:.0f} ms) -> {'OK' if med <= budget else 'OVER'}"
+    verdict = ""
+    if budget is not None:
+        verdict = f"  (budget {budget * 1000:.0f} ms) -> {'OK' if med <= budget else 'OVER'}"
     print(f"{what}: median {med * 1000:.0f} ms, worst {worst * 1000:.0f} ms{verdict}{extra}")
 
 
@@ -144,7 +146,7 @@ def main() -> None:
     extra = f"  [history grew to {holder[0].iteration} updates]"
     report("one Train-50 press: 50 updates x 2 networks + loss chart + heatmap", med, worst, 0.4, extra)
     med, worst = apptest_full_run()
-    report("AppTest: whole page run, new seed + Train 200, cold caches (Streamlit's work included)", med, worst)
+    report("AppTest: whole page run, new seed + Train 200, cold caches (with Streamlit's work)", med, worst)
 
 
 if __name__ == "__main__":
