@@ -286,7 +286,7 @@ def training_panel() -> None:
     for col, r in zip(cols, lab.runs, strict=True):
         change = r.losses[-1] - r.losses[0]
         col.metric(
-            f"{r.activation} · loss after {r.iteration} updates",
+            f"{r.activation} · loss after {r.iteration} update{'' if r.iteration == 1 else 's'}",
             fmt(r.losses[-1], 4),
             delta=None if r.iteration == 0 else f"{fmt(change, 3)} since the start",
             delta_color="inverse",
@@ -324,7 +324,7 @@ if lab.runs:
     st.markdown(f"**The bound next to the measurement** ({depth} hidden layers, at initialisation)")
     st.dataframe(bound_table([r.profile for r in lab.runs], depth), hide_index=True, key="vg_bound_table")
     st.caption(
-        "Last column = measured ratio ÷ bound: what the weights (and f' values below their maximum) "
+        "Last column = measured ‖delta‖ ratio ÷ bound: what the weights (and f' values below their maximum) "
         "multiplied in. Below 1: they shrank the signal further; above 1: they made up for some of it."
     )
 c1, c2 = st.columns([1, 1])

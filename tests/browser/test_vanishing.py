@@ -24,7 +24,7 @@ def _losses(page: object) -> dict[str, str]:
 
 
 def _iterations(page: object) -> list[int]:
-    return [int(re.search(r"after (\d+) updates", k).group(1)) for k in _losses(page)]
+    return [int(re.search(r"after (\d+) update", k).group(1)) for k in _losses(page)]
 
 
 def test_page_trains_plays_and_shows_no_exception(app_url: str, page: object, artifacts_dir: Path) -> None:
