@@ -19,7 +19,8 @@ from plotly.colors import hex_to_rgb
 from backprop_core.boundary import InputGrid
 from backprop_core.playground import Problem, class_scores
 
-from .theme import DIVERGING, SERIES, base_layout, fmt, symmetric_range
+from .playground_fig import DIVERGING_SCALE, figure, layout
+from .theme import SERIES, symmetric_range
 
 CLASS0, CLASS1 = "#b2182b", "#2166ac"  # the ends of RdBu, so points match the heatmap
 # ten colour-blind-friendly class colours: Okabe-Ito, then two of Paul Tol's
@@ -57,17 +58,15 @@ def boundary_figure(
             return _curve(problem, grid, grid_out, train_out, test_out, show_test, title, height)
         return _surface(problem, grid, grid_out, train_out, test_out, show_test, title, height)
     scores = class_scores(grid_out, output, problem.kind)
-    fig = go.Figure()
     if problem.kind == "binary":
-        fig.add_trace(_binary_heatmap(grid, scores, output))
+        traces = [_binary_heatmap(grid, scores, output)]
     else:
-        fig.add_trace(_class_regions(grid, scores, problem.class_names, output))
-    _add_class_points(fig, problem, output, train_out, test_out, show_test)
-    _layout_plane(fig, grid, title, height)
-    return fig
+        traces = [_class_regions(grid, scores, problem.class_names, output)]
+    traces += _class_points(problem, output, train_out, test_out, show_test)
+    return figure(traces, _layout_plane(grid, title, height))
 
 
-def _binary_heatmap(grid: InputGrid, score: np.ndarray, output: str) -> go.Heatmap:
+def _binary_heatmap(grid: InputGrid, score: np.ndarray, output: str) -> dict:
     if output in PROBABILITY_OUTPUTS:
         name, lo, hi = "P(class 1)", 0.0, 1.0
     else:
@@ -75,14 +74,15 @@ def _binary_heatmap(grid: InputGrid, score: np.ndarray, output: str) -> go.Heatm
         name = "output"
         half = max(float(np.nanmax(np.abs(score - 0.5))) if np.isfinite(score).any() else 0.5, 0.5)
         lo, hi = 0.5 - half, 0.5 + half
-    return go.Heatmap(
+    return dict(
+        type="heatmap",
         x=grid.x1,
         y=grid.x2,
         z=score.astype(np.float32),
         zmin=lo,
         zmax=hi,
         zmid=0.5,
-        colorscale=DIVERGING,
+        colorscale=DIVERGING_SCALE,
         opacity=0.85,
         colorbar={"title": {"text": name, "side": "right"}, "thickness": 14, "len": 0.9},
         hovertemplate=f"x1 = %{{x:.3f}}<br>x2 = %{{y:.3f}}<br>{name} = %{{z:.4f}}<extra>network</extra>",
@@ -97,7 +97,7 @@ def _mix(hex_color: str, share: float) -> str:
     return f"rgb({r},{g},{b})"
 
 
-def _class_regions(grid: InputGrid, scores: np.ndarray, names: tuple[str, ...], output: str) -> go.Heatmap:
+def _class_regions(grid: InputGrid, scores: np.ndarray, names: tuple[str, ...], output: str) -> dict:
     k = scores.shape[-1]
     winner = np.argmax(scores, axis=-1)
     if output == "softmax":
@@ -118,7 +118,8 @@ def _class_regions(grid: InputGrid, scores: np.ndarray, names: tuple[str, ...], 
     scale[-1][0] = 1.0
     what = "P" if output == "softmax" else "output"
     lines = "<br>".join(f"{what}({names[c]}) = %{{customdata[{c}]:.4f}}" for c in range(k))
-    return go.Heatmap(
+    return dict(
+        type="heatmap",
         x=grid.x1,
         y=grid.x2,
         z=z,
@@ -149,14 +150,14 @@ def _point_hover(problem: Problem, output: str, out: np.ndarray | None, k: int, 
     return base + f"<br>network: {what}(true class) = %{{customdata:.4f}}<extra></extra>"
 
 
-def _add_class_points(
-    fig: go.Figure,
+def _class_points(
     problem: Problem,
     output: str,
     train_out: np.ndarray | None,
     test_out: np.ndarray | None,
     show_test: bool,
-) -> None:
+) -> list[dict]:
+    traces = []
     sets = [("train", problem.X_train, problem.y_train, train_out)]
     if show_test and problem.n_test:
         sets.append(("test", problem.X_test, problem.y_test, test_out))
@@ -170,8 +171,9 @@ def _add_class_points(
             if scores is not None:
                 custom = scores[mask] if problem.kind == "binary" else scores[mask, k]
             is_test = which == "test"
-            fig.add_trace(
-                go.Scatter(
+            traces.append(
+                dict(
+                    type="scatter",
                     x=X[mask, 0],
                     y=X[mask, 1],
                     mode="markers",
@@ -187,20 +189,19 @@ def _add_class_points(
                     hovertemplate=_point_hover(problem, output, custom, k, which),
                 )
             )
+    return traces
 
 
-def _layout_plane(fig: go.Figure, grid: InputGrid, title: str, height: int) -> None:
-    fig.update_layout(
-        **base_layout(
-            title={"text": title},
-            height=height,
-            margin={"l": 50, "r": 10, "t": 45, "b": 40},
-            legend={"orientation": "h", "yanchor": "top", "y": -0.13, "x": 0},
-            uirevision="boundary",
-        )
+def _layout_plane(grid: InputGrid, title: str, height: int) -> dict:
+    return layout(
+        title={"text": title},
+        height=height,
+        margin={"l": 50, "r": 10, "t": 45, "b": 40},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.13, "x": 0},
+        uirevision="boundary",
+        xaxis={"title": {"text": "x1"}, "range": [float(grid.x1[0]), float(grid.x1[-1])], "showgrid": False},
+        yaxis={"title": {"text": "x2"}, "range": [float(grid.x2[0]), float(grid.x2[-1])], "showgrid": False},
     )
-    fig.update_xaxes(title_text="x1", range=[float(grid.x1[0]), float(grid.x1[-1])], showgrid=False)
-    fig.update_yaxes(title_text="x2", range=[float(grid.x2[0]), float(grid.x2[-1])], showgrid=False)
 
 
 def _surface(
@@ -215,36 +216,38 @@ def _surface(
 ) -> go.Figure:
     pred = grid_out[..., 0]
     vmax = symmetric_range(problem.y_train, pred)
-    fig = go.Figure(
-        go.Heatmap(
+    traces = [
+        dict(
+            type="heatmap",
             x=grid.x1,
             y=grid.x2,
             z=pred.astype(np.float32),
             zmin=-vmax,
             zmax=vmax,
             zmid=0,
-            colorscale=DIVERGING,
+            colorscale=DIVERGING_SCALE,
             opacity=0.85,
             colorbar={"title": {"text": "predicted y", "side": "right"}, "thickness": 14, "len": 0.9},
             hovertemplate="x1 = %{x:.3f}<br>x2 = %{y:.3f}<br>predicted y = %{z:.4f}<extra>network</extra>",
             name="network",
         )
-    )
+    ]
     sets = [("train", problem.X_train, problem.y_train, train_out)]
     if show_test and problem.n_test:
         sets.append(("test", problem.X_test, problem.y_test, test_out))
     for which, X, y, out in sets:
         is_test = which == "test"
         custom = np.column_stack([y, out[:, 0] if out is not None else np.full(len(y), np.nan)])
-        fig.add_trace(
-            go.Scatter(
+        traces.append(
+            dict(
+                type="scatter",
                 x=X[:, 0],
                 y=X[:, 1],
                 mode="markers",
                 name=f"{which} points (colour = target y)",
                 marker={
                     "color": y,
-                    "colorscale": DIVERGING,
+                    "colorscale": DIVERGING_SCALE,
                     "cmin": -vmax,
                     "cmax": vmax,
                     "cmid": 0,
@@ -259,8 +262,7 @@ def _surface(
                 ),
             )
         )
-    _layout_plane(fig, grid, title, height)
-    return fig
+    return figure(traces, _layout_plane(grid, title, height))
 
 
 def _curve(
@@ -273,14 +275,15 @@ def _curve(
     title: str,
     height: int,
 ) -> go.Figure:
-    fig = go.Figure()
+    traces = []
     sets = [("train", problem.X_train, problem.y_train, train_out, SERIES[0])]
     if show_test and problem.n_test:
         sets.append(("test", problem.X_test, problem.y_test, test_out, SERIES[1]))
     for which, X, y, out, color in sets:
         pred = out[:, 0] if out is not None else np.full(len(y), np.nan)
-        fig.add_trace(
-            go.Scatter(
+        traces.append(
+            dict(
+                type="scatter",
                 x=X[:, 0],
                 y=y,
                 mode="markers",
@@ -298,8 +301,9 @@ def _curve(
                 ),
             )
         )
-    fig.add_trace(
-        go.Scatter(
+    traces.append(
+        dict(
+            type="scatter",
             x=grid.x1,
             y=grid_out[:, 0],
             mode="lines",
@@ -311,19 +315,17 @@ def _curve(
     ys = np.concatenate([problem.y_train, problem.y_test])
     lo, hi = float(ys.min()), float(ys.max())
     pad = 0.25 * (hi - lo or 1.0)
-    fig.update_layout(
-        **base_layout(
-            title={"text": title},
-            height=height,
-            margin={"l": 50, "r": 10, "t": 45, "b": 40},
-            legend={"orientation": "h", "yanchor": "top", "y": -0.13, "x": 0},
-            uirevision="boundary",
-        )
+    fig_layout = layout(
+        title={"text": title},
+        height=height,
+        margin={"l": 50, "r": 10, "t": 45, "b": 40},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.13, "x": 0},
+        uirevision="boundary",
+        xaxis={"title": {"text": "x"}, "range": [float(grid.x1[0]), float(grid.x1[-1])]},
+        # the y range follows the data, so a wild curve early in training does not squash the points
+        yaxis={"title": {"text": "y"}, "range": [lo - pad, hi + pad]},
     )
-    fig.update_xaxes(title_text="x", range=[float(grid.x1[0]), float(grid.x1[-1])])
-    # the y range follows the data, so a wild curve early in training does not squash the points
-    fig.update_yaxes(title_text="y", range=[lo - pad, hi + pad])
-    return fig
+    return figure(traces, fig_layout)
 
 
 def boundary_title(kind: str, iteration: int, latest: int) -> str:
@@ -335,4 +337,4 @@ def boundary_title(kind: str, iteration: int, latest: int) -> str:
     return text
 
 
-__all__ = ["boundary_figure", "boundary_title", "class_color", "fmt"]
+__all__ = ["boundary_figure", "boundary_title", "class_color"]

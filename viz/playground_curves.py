@@ -10,9 +10,10 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from backprop_core.playground_run import Run
+from backprop_core.playground_run import Metrics, Run
 
-from .theme import SERIES, base_layout
+from .playground_fig import figure, layout
+from .theme import SERIES
 
 MAX_POINTS = 600
 TRAIN, TEST = SERIES[0], SERIES[1]
@@ -58,12 +59,13 @@ def loss_figure(
     it = cols["iteration"]
     # a line needs two points: show markers while the run is short
     mode = "lines+markers" if len(it) < 30 else "lines"
-    fig = go.Figure()
+    traces: list[dict] = []
     for name, color, key in (("train loss", TRAIN, "train_loss"), ("test loss", TEST, "test_loss")):
         y = cols[key]
         if np.isfinite(y).any():
-            fig.add_trace(
-                go.Scatter(
+            traces.append(
+                dict(
+                    type="scatter",
                     x=it,
                     y=y,
                     customdata=cols["epoch"],
@@ -75,13 +77,14 @@ def loss_figure(
                     ),
                 )
             )
-    has_acc = np.isfinite(cols["train_acc"]).any()
+    has_acc = bool(np.isfinite(cols["train_acc"]).any())
     if has_acc:
         for name, color, key in (("train accuracy", TRAIN, "train_acc"), ("test accuracy", TEST, "test_acc")):
             y = cols[key]
             if np.isfinite(y).any():
-                fig.add_trace(
-                    go.Scatter(
+                traces.append(
+                    dict(
+                        type="scatter",
                         x=it,
                         y=y,
                         name=name,
@@ -91,18 +94,26 @@ def loss_figure(
                         hovertemplate=f"iteration %{{x}}<br>{name} = %{{y:.1%}}<extra></extra>",
                     )
                 )
+    shapes = []
     if marker is not None:
-        _mark(fig, marker, run.metrics_at(marker))
-    layout = base_layout(
+        shapes.append(_vline(marker))
+        traces += _marker_points(marker, run.metrics_at(marker))
+    fig_layout = layout(
         title={"text": title},
         height=height,
         margin={"l": 55, "r": 55 if has_acc else 15, "t": 45, "b": 40},
         legend={"orientation": "h", "yanchor": "top", "y": -0.15, "x": 0},
         hovermode="closest",
         uirevision="loss",
+        shapes=shapes,
+        xaxis={"title": {"text": "iteration"}, "rangemode": "tozero"},
+        yaxis={
+            "title": {"text": "loss" + (" (log scale)" if log_y else "")},
+            "type": "log" if log_y else "linear",
+        },
     )
     if has_acc:
-        layout["yaxis2"] = {
+        fig_layout["yaxis2"] = {
             "title": {"text": "accuracy"},
             "overlaying": "y",
             "side": "right",
@@ -110,57 +121,63 @@ def loss_figure(
             "tickformat": ".0%",
             "showgrid": False,
         }
-    fig.update_layout(**layout)
-    fig.update_xaxes(title_text="iteration", rangemode="tozero")
-    # only the left axis: update_yaxes would also retitle the accuracy axis
-    fig.update_layout(
-        yaxis={
-            "title": {"text": "loss" + (" (log scale)" if log_y else "")},
-            "type": "log" if log_y else "linear",
-        }
-    )
-    return fig
+    return figure(traces, fig_layout)
 
 
-def _mark(fig: go.Figure, iteration: int, metrics: object) -> None:
-    fig.add_vline(x=iteration, line={"color": "#555", "width": 1, "dash": "dash"})
+def _vline(x: float) -> dict:
+    return {
+        "type": "line",
+        "xref": "x",
+        "yref": "paper",
+        "x0": x,
+        "x1": x,
+        "y0": 0,
+        "y1": 1,
+        "line": {"color": "#555", "width": 1, "dash": "dash"},
+    }
+
+
+def _marker_points(iteration: int, metrics: Metrics) -> list[dict]:
     xs, ys, texts = [], [], []
     for name, value in (("train loss", metrics.train_loss), ("test loss", metrics.test_loss)):
         if value is not None and np.isfinite(value):
             xs.append(iteration)
             ys.append(value)
             texts.append(f"iteration {iteration}: {name} = {value:.5g}")
-    if xs:
-        fig.add_trace(
-            go.Scatter(
-                x=xs,
-                y=ys,
-                mode="markers",
-                name="shown moment",
-                marker={"color": "#111", "size": 9, "symbol": "circle-open", "line": {"width": 2}},
-                hovertext=texts,
-                hoverinfo="text",
-                showlegend=False,
-            )
+    if not xs:
+        return []
+    return [
+        dict(
+            type="scatter",
+            x=xs,
+            y=ys,
+            mode="markers",
+            name="shown moment",
+            marker={"color": "#111", "size": 9, "symbol": "circle-open", "line": {"width": 2}},
+            hovertext=texts,
+            hoverinfo="text",
+            showlegend=False,
         )
+    ]
 
 
 def grad_flow_figure(run: Run, *, marker: int | None = None, height: int = 330) -> go.Figure:
     """``||dW||`` of every layer against the iteration, on a log scale (layer 1 is next to the input)."""
     recs = run.records
-    fig = go.Figure()
+    traces: list[dict] = []
     n_layers = run.state.net.n_layers
+    yaxis: dict = {"title": {"text": "||dL/dW|| (log scale)"}, "type": "log", "exponentformat": "power"}
     if recs:
         idx = _spread(len(recs))
         it = np.array([recs[i].iteration for i in idx])
         norms = np.array([recs[i].grad_norms for i in idx], dtype=float)
-        with np.errstate(divide="ignore"):
-            norms[norms <= 0] = np.nan  # a zero gradient has no place on a log axis
+        norms[~(norms > 0)] = np.nan  # a zero gradient has no place on a log axis
         for l in range(n_layers):
             kind = "output" if l == n_layers - 1 else "hidden"
             name = f"layer {l + 1} ({kind})"
-            fig.add_trace(
-                go.Scatter(
+            traces.append(
+                dict(
+                    type="scatter",
                     x=it,
                     y=norms[:, l],
                     mode="lines",
@@ -169,31 +186,30 @@ def grad_flow_figure(run: Run, *, marker: int | None = None, height: int = 330) 
                     hovertemplate=f"iteration %{{x}}<br>{name}: ||dL/dW|| = %{{y:.4g}}<extra></extra>",
                 )
             )
-    if marker is not None and recs:
-        fig.add_vline(x=marker, line={"color": "#555", "width": 1, "dash": "dash"})
-    fig.update_layout(
-        **base_layout(
-            title={"text": "Gradient flow: size of dL/dW in each layer"},
-            height=height,
-            margin={"l": 60, "r": 15, "t": 45, "b": 40},
-            legend={"orientation": "h", "yanchor": "top", "y": -0.2, "x": 0},
-            hovermode="closest",
-        )
+        if np.isfinite(norms).any():
+            span = np.log10(np.nanmax(norms) / np.nanmin(norms))
+            # one label per power of ten over a wide range; 1, 2, 5 within a narrow one
+            yaxis["dtick"] = 1 if span >= 1.5 else "D2"
+    fig_layout = layout(
+        title={"text": "Gradient flow: size of dL/dW in each layer"},
+        height=height,
+        margin={"l": 60, "r": 15, "t": 45, "b": 40},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.2, "x": 0},
+        hovermode="closest",
+        shapes=[_vline(marker)] if marker is not None and recs else [],
+        xaxis={"title": {"text": "iteration"}, "rangemode": "tozero"},
+        yaxis=yaxis,
     )
-    fig.update_xaxes(title_text="iteration", rangemode="tozero")
-    fig.update_yaxes(title_text="||dL/dW|| (log scale)", type="log", exponentformat="power")
-    if recs and np.isfinite(norms).any():
-        span = np.log10(np.nanmax(norms) / np.nanmin(norms))
-        # one label per power of ten over a wide range; 1, 2, 5 within a narrow one
-        fig.update_yaxes(dtick=1 if span >= 1.5 else "D2")
     if not recs:
-        fig.add_annotation(
-            text="No iteration yet: press Step or Play",
-            showarrow=False,
-            xref="paper",
-            yref="paper",
-            x=0.5,
-            y=0.5,
-            font={"size": 14, "color": "#666"},
-        )
-    return fig
+        fig_layout["annotations"] = [
+            {
+                "text": "No iteration yet: press Step or Play",
+                "showarrow": False,
+                "xref": "paper",
+                "yref": "paper",
+                "x": 0.5,
+                "y": 0.5,
+                "font": {"size": 14, "color": "#666"},
+            }
+        ]
+    return figure(traces, fig_layout)

@@ -16,7 +16,8 @@ from backprop_core.boundary import InputGrid
 from backprop_core.playground_run import Snapshot
 
 from .network import layer_title, network_figure
-from .theme import DIVERGING, base_layout, fmt, symmetric_range
+from .playground_fig import DIVERGING_SCALE, figure, layout
+from .theme import fmt, symmetric_range
 
 EDGE_MODES = {"weight": "weight w", "gradient": "last dL/dw"}
 NODE_MODES = {"a": "activation a", "delta": "delta = dL/dz"}
@@ -131,43 +132,41 @@ def neuron_figure(
 ) -> go.Figure:
     """One neuron's output ``a`` over the input plane (``values``: ``grid.shape``), or along x for 1 input."""
     if grid.x2 is None:
-        fig = go.Figure(
-            go.Scatter(
-                x=grid.x1,
-                y=values,
-                mode="lines",
-                line={"color": "#111", "width": 2.5},
-                name=name,
-                hovertemplate=f"x = %{{x:.3f}}<br>a = %{{y:.4f}}<extra>{name}</extra>",
-            )
+        trace = dict(
+            type="scatter",
+            x=grid.x1,
+            y=values,
+            mode="lines",
+            line={"color": "#111", "width": 2.5},
+            name=name,
+            hovertemplate=f"x = %{{x:.3f}}<br>a = %{{y:.4f}}<extra>{name}</extra>",
         )
-        fig.update_xaxes(title_text="x")
-        fig.update_yaxes(title_text="a")
+        axes = {"xaxis": {"title": {"text": "x"}}, "yaxis": {"title": {"text": "a"}}}
     else:
         vmax = symmetric_range(values)
-        fig = go.Figure(
-            go.Heatmap(
-                x=grid.x1,
-                y=grid.x2,
-                z=values.astype(np.float32),
-                zmin=-vmax,
-                zmax=vmax,
-                zmid=0,
-                colorscale=DIVERGING,
-                colorbar={"title": {"text": "a", "side": "right"}, "thickness": 12},
-                hovertemplate=f"x1 = %{{x:.3f}}<br>x2 = %{{y:.3f}}<br>a = %{{z:.4f}}<extra>{name}</extra>",
-            )
+        trace = dict(
+            type="heatmap",
+            x=grid.x1,
+            y=grid.x2,
+            z=values.astype(np.float32),
+            zmin=-vmax,
+            zmax=vmax,
+            zmid=0,
+            colorscale=DIVERGING_SCALE,
+            colorbar={"title": {"text": "a", "side": "right"}, "thickness": 12},
+            hovertemplate=f"x1 = %{{x:.3f}}<br>x2 = %{{y:.3f}}<br>a = %{{z:.4f}}<extra>{name}</extra>",
         )
-        fig.update_xaxes(title_text="x1", showgrid=False)
-        fig.update_yaxes(title_text="x2", showgrid=False)
-    fig.update_layout(
-        **base_layout(
-            title={"text": f"{name} ({activation}): its output a over the inputs", "font": {"size": 13}},
-            height=height,
-            margin={"l": 45, "r": 10, "t": 40, "b": 40},
-        )
+        axes = {
+            "xaxis": {"title": {"text": "x1"}, "showgrid": False},
+            "yaxis": {"title": {"text": "x2"}, "showgrid": False},
+        }
+    fig_layout = layout(
+        title={"text": f"{name} ({activation}): its output a over the inputs", "font": {"size": 13}},
+        height=height,
+        margin={"l": 45, "r": 10, "t": 40, "b": 40},
+        **axes,
     )
-    return fig
+    return figure([trace], fig_layout)
 
 
 def neuron_options(sizes: tuple[int, ...]) -> list[tuple[int, int]]:
