@@ -21,7 +21,7 @@ from .theme import base_layout, fmt
 
 # loss colours: pale (low) to mid grey-blue (high), so that coloured paths stand out; the
 # colour bar prints the loss values (the colours follow log10 of the loss)
-LOSS_SCALE = [[0.0, "#ffffff"], [0.35, "#dfe6ee"], [0.7, "#a9bccf"], [1.0, "#6f8aa6"]]
+LOSS_SCALE = [[0.0, "#ffffff"], [0.35, "#e6ecf2"], [0.7, "#c2cfdc"], [1.0, "#91a6bb"]]
 CLICK_GRID = 41
 CLICK_TRACE_NAME = "click to start here"
 
