@@ -57,7 +57,7 @@ def test_gradient_descent_sections_click_and_url(app_url: str, page, artifacts_d
     # click on the contour plot: the start moves to the clicked grid point and the URL follows
     w1 = _number_input(page, "start weight w")
     before = w1.input_value()
-    chart = page.locator('[data-testid="stPlotlyChart"]').nth(3)
+    chart = page.locator('[data-testid="stPlotlyChart"]').filter(has_text="paths of 150 steps").first
     chart.scroll_into_view_if_needed()
     plot = chart.locator(".nsewdrag").first
     box = plot.bounding_box()
