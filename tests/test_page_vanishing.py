@@ -343,7 +343,7 @@ SHARED = {
     "clip": "1",
     "clipmax": "3",
     "symact": "relu",
-    "symstart": "equal",
+    "symstart": "zeros",
     "hact": "leaky_relu",
     "hl": "1-5",
     "when": "now",
@@ -364,7 +364,7 @@ def test_every_setting_round_trips_through_the_url() -> None:
     )
     assert (s.vg_sym_act, s.vg_sym_start, s.vg_hist_act, s.vg_hist_layers, s.vg_hist_when) == (
         "relu",
-        "equal",
+        "zeros",
         "leaky_relu",
         [1, 5],
         "now",

@@ -58,7 +58,7 @@ DEFAULTS = {
     "vg_clip": False,
     "vg_clipmax": 1.0,
     "vg_sym_act": "tanh",
-    "vg_sym_start": "zeros",
+    "vg_sym_start": "equal",
     "vg_hist_act": "sigmoid",
     "vg_hist_layers": [1, 5, 10],
     "vg_hist_when": "init",

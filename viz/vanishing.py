@@ -449,7 +449,7 @@ def derivative_figure(activations: Sequence[str]) -> go.Figure:
             x=0, y=0.25, text="sigmoid'(0) = 0.25, its largest value", showarrow=True, ax=70, ay=-30
         )
     if "relu" in activations:
-        fig.add_annotation(x=3, y=1, text="relu'(z): 1 for z > 0, else 0", showarrow=False, yshift=12)
+        fig.add_annotation(x=3, y=0.9, text="relu'(z): 1 for z > 0, else 0", showarrow=False)
     fig.update_xaxes(title_text="z (pre-activation)", range=[-6, 6])
     fig.update_yaxes(title_text="f'(z) = da/dz", range=[-0.05, 1.1])
     fig.update_layout(
