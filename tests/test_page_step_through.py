@@ -257,8 +257,16 @@ def test_quiz_wrong_then_right() -> None:
     assert "0.35891648" in latex(at)
 
 
+def open_tab(at: AppTest, label: str) -> AppTest:
+    at.session_state["step_tab"] = label
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
 def test_gradient_check_compares_with_finite_differences() -> None:
-    at = open_page(preset="classic")
+    at = open_tab(open_page(preset="classic"), "✅ Gradient check")
+    assert not has_frame(at, "step_tbl_batch")  # only the open tab is computed
     press(at, "gradcheck")
     table = frame(at, "step_tbl_gradcheck")
     p = get_preset("classic 2-2-2")
@@ -267,8 +275,7 @@ def test_gradient_check_compares_with_finite_differences() -> None:
     assert table.loc["w5", "backprop"] == gc.dW[1][0, 0]
     assert table.loc["w5", "finite differences"] == pytest.approx(gc.num_dW[1][0, 0], rel=1e-12)
     assert table["relative error"].max() < 1e-6
-    assert metric(at, "Finite differences") == "24 forward passes"
-    assert metric(at, "Backprop") == "1 forward + 1 backward pass"
+    assert metric(at, "Passes for the check (2P)") == "24" and metric(at, "Passes for backprop") == "2"
     assert "agree" in " ".join(c.value for c in at.caption)
     press(at, "full")  # the same iteration, finished: still the same starting weights
     assert has_frame(at, "step_tbl_gradcheck")
@@ -278,6 +285,8 @@ def test_gradient_check_compares_with_finite_differences() -> None:
 
 def test_export_buttons_offer_csv_and_json() -> None:
     at = open_page(preset="tiny")
+    assert not at.get("download_button")
+    open_tab(at, "💾 Export")
     buttons = {b.key: b.label for b in at.get("download_button")}
     assert buttons == {"step_dl_csv": "Download CSV", "step_dl_json": "Download JSON"}
 

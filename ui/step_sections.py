@@ -40,6 +40,7 @@ from viz.step_tables import (
 )
 
 Param = tuple[int, int | None, int]
+TABS = ("📋 Tables", "✅ Gradient check", "💾 Export")
 
 
 # -- callbacks (run before the rerun, so the buttons are drawn with the new state) ---------------
@@ -158,13 +159,17 @@ def stepper(setup: Setup) -> None:
 
     st.subheader("Equations with the numbers in")
     _equations(run, trace, preset, param, neuron, sample, quiz)
-    tables, check, export = st.tabs(["📋 Tables", "✅ Gradient check", "💾 Export"])
-    with tables:
-        _tables(run, trace, preset, quiz.pending)
-    with check:
-        _gradient_check(key, run, trace, preset, controls)
-    with export:
-        _export(run, trace, preset, controls)
+    # the tabs track which one is open: it stays open across steps, and only its content is computed
+    tables, check, export = st.tabs(TABS, key="step_tab", on_change="rerun")
+    if tables.open:
+        with tables:
+            _tables(run, trace, preset, quiz.pending)
+    if check.open:
+        with check:
+            _gradient_check(key, run, trace, preset, controls)
+    if export.open:
+        with export:
+            _export(run, trace, preset, controls)
     write_step_url(preset, run)
 
 
@@ -636,9 +641,9 @@ def _gradient_check(key: str, run: StepRun, trace: StepTrace, preset: Preset, co
     cols = st.columns(4)
     cols[0].metric("Parameters P", p)
     cols[1].metric(
-        "Finite differences", f"{gc.forward_passes} forward passes", help="2P: one up, one down per parameter"
+        "Passes for the check (2P)", gc.forward_passes, help="Two forward passes per parameter: p + ε and p − ε"
     )
-    cols[2].metric("Backprop", "1 forward + 1 backward pass")
+    cols[2].metric("Passes for backprop", 2, help="One forward and one backward pass, for every parameter at once")
     cols[3].metric("Largest relative error", f"{gc.max_rel_error:.1e}")
     ratio = gc.numeric_seconds / gc.backprop_seconds if gc.backprop_seconds > 0 else float("inf")
     st.markdown(

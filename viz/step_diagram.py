@@ -190,7 +190,7 @@ def phase_figure(
             node_title = "delta"
         elif phase == "update":
             node_values.append(trace.update.step_b[l])
-            node_title = "change Δb"
+            node_title = "change Δb (biases fixed: 0)" if trace.update.freeze_biases else "change Δb"
         else:
             node_values.append(a[l])
 
