@@ -640,10 +640,8 @@ def _gradient_check(key: str, run: StepRun, trace: StepTrace, preset: Preset, co
     p = gc.n_params
     cols = st.columns(4)
     cols[0].metric("Parameters P", p)
-    cols[1].metric(
-        "Passes for the check (2P)", gc.forward_passes, help="Two forward passes per parameter: p + ε and p − ε"
-    )
-    cols[2].metric("Passes for backprop", 2, help="One forward and one backward pass, for every parameter at once")
+    cols[1].metric("Passes for the check (2P)", gc.forward_passes, help="Two forward passes per parameter")
+    cols[2].metric("Passes for backprop", 2, help="One forward and one backward pass, for all parameters")
     cols[3].metric("Largest relative error", f"{gc.max_rel_error:.1e}")
     ratio = gc.numeric_seconds / gc.backprop_seconds if gc.backprop_seconds > 0 else float("inf")
     st.markdown(
