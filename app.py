@@ -91,8 +91,9 @@ with col2:
     )
 
 st.caption(
-    "Notation used everywhere: `z` pre-activation, `a` activation, `delta = dL/dz`, `dW = dL/dW`, `lr` learning "
-    "rate. Layers are numbered from 1 next to the input; neurons from 1 at the top of each layer."
+    "Notation used everywhere: `z` pre-activation, `a` activation, `delta = dL/dz`, `dW = dL/dW`, "
+    "`lr` learning rate. Layers are numbered from 1 next to the input; neurons from 1 at the top of each "
+    "layer."
 )
 
 try_this(

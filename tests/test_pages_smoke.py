@@ -18,8 +18,10 @@ def test_landing_page_lists_the_learning_path() -> None:
     text = " ".join(m.value for m in at.markdown)
     assert "Try this" in text
     # every page that exists is linked, in the order of its numeric prefix
+    # (a page link names its page by the URL path: the file name without the numeric prefix)
     links = [el.proto.page for el in at.get("page_link")]
-    assert links == [f"pages/{name}" for name in PAGES]
+    assert links == [name.removesuffix(".py").split("_", 1)[1] for name in PAGES]
+    assert len(links) == 4
 
 
 @pytest.mark.parametrize("page", PAGES)
