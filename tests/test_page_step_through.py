@@ -314,7 +314,9 @@ def test_bad_url_values_get_a_visible_notice_and_the_defaults() -> None:
     assert at.session_state["step_preset"] == "single weight"
     at = open_page(preset="classic", phase="backward-5", weight="w99")
     text = at.warning[0].value
-    assert "backward-5 needs 5 layers" in text and "`weight`" in text
+    assert "backward-5 needs 5 layers" in text and "'w99' is not a weight name" in text
+    at = open_page(preset="classic", weight="zz")
+    assert at.warning[0].value.count("`weight`") == 1  # one notice per bad value
     assert state(at)[1].pos == 0 and at.selectbox(key="step_weight").value == "w5"
 
 

@@ -329,7 +329,8 @@ def apply_url_position(setup: Setup, fresh: Mapping[str, str], notices: list[str
             notices.append(f"URL parameter `phase`/`it`: {exc}.")
             pos = 0
         ss.step_runs[setup.key] = run.at(pos)
-    if "weight" in fresh:
+    # a malformed weight name has been reported by seed_from_url; check only that a well-formed one exists
+    if "weight" in fresh and _parsed(fresh, "weight", None) is not None:
         try:
             parse_param_id(fresh["weight"], preset.sizes, preset.weight_names)
         except ValueError as exc:

@@ -139,7 +139,14 @@ def stepper(setup: Setup) -> None:
     left, right = st.columns([3, 1.15], gap="medium")
     with left:
         view = DiagramView(
-            run.phase, run.layers_done, sample, param, neuron, quiz.hidden_param, weight_names or None
+            run.phase,
+            run.layers_done,
+            sample,
+            param,
+            neuron,
+            quiz.hidden_param,
+            weight_names or None,
+            has_bias=not preset.fixed_biases,
         )
         st.plotly_chart(
             phase_figure(trace, names, view),
@@ -287,10 +294,11 @@ def _sample_select(trace: StepTrace) -> int:
 
     return int(
         st.selectbox(
-            "Sample shown on the diagram and in the equations",
+            "Sample shown",
             list(range(m)),
             format_func=label,
             key="step_sample",
+            help="The diagram and the equations show this sample's numbers; gradients add up the batch.",
         )
     )
 

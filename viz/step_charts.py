@@ -68,12 +68,21 @@ def loss_history_figure(losses: Sequence[float], current: float | None, height: 
         legend={"orientation": "h", "y": -0.3, "x": 0},
         annotations=annotations,
         xaxis={"title": {"text": "iteration"}, "range": [0.5, max(n, 5) + 0.5], "dtick": max(1, n // 8)},
-        yaxis={"title": {"text": "loss L"}, "rangemode": "tozero"},
+        yaxis=_loss_axis([*losses, *([] if current is None else [current])]),
     )
     # a template given by name is only expanded by Plotly's validation, which is skipped here; the
     # chart is styled by Streamlit's theme, so the name is left out rather than sent unresolved
     layout.pop("template", None)
     return go.Figure(data=traces, layout=layout, _validate=False)
+
+
+def _loss_axis(values: Sequence[float]) -> dict:
+    """A linear loss axis from zero, or a log axis once the losses span three orders of magnitude
+    (a diverging run), so that every iteration stays readable."""
+    finite = [v for v in values if np.isfinite(v)]
+    if finite and min(finite) > 0 and max(finite) / min(finite) > 1e3:
+        return {"title": {"text": "loss L (log scale)"}, "type": "log", "exponentformat": "e"}
+    return {"title": {"text": "loss L"}, "rangemode": "tozero"}
 
 
 def saturation_figure(curve: SaturationCompare, point: SaturationCompare, height: int = 330) -> go.Figure:

@@ -43,6 +43,7 @@ class DiagramView:
     neuron: tuple[int, int] | None = None
     hidden: Param | None = None
     weight_names: dict[Param, str] | None = None
+    has_bias: bool = True
 
 
 def _edge_name(names: Sequence[Sequence[str]], l: int, i: int, j: int, weight_names: dict | None) -> str:
@@ -154,7 +155,8 @@ def phase_figure(
         for k in range(sizes[c]):
             head = f"{names[c][k]} ({where}, neuron {k + 1})"
             if phase == "ready":
-                lines.append(f"{head}<br>bias b = {num(b[k])}<br>z and a: press Forward")
+                bias = f"<br>bias b = {num(b[k])}" if view.has_bias else ""
+                lines.append(f"{head}{bias}<br>z and a: press Forward")
                 labels.append("")
                 continue
             text = f"{head}<br>z = {num(z[l][k])}<br>a = {net.activations[l]}(z) = {num(a[l][k])}"
@@ -170,7 +172,7 @@ def phase_figure(
                 else:
                     text += "<br>delta: not reached yet"
                     label = ""
-            if phase == "update":
+            if phase == "update" and view.has_bias:
                 new_b = trace.net_after.biases[l][k]
                 frozen = " (frozen: not updated)" if trace.update.freeze_biases else ""
                 text += f"<br>bias b: {num(b[k])} → {num(new_b)}{frozen}"
@@ -188,6 +190,9 @@ def phase_figure(
         elif phase == "backward":
             node_values.append(trace.delta[l][s])
             node_title = "delta"
+        elif phase == "update" and not view.has_bias:
+            node_values.append(None)
+            node_title = "none (no bias)"
         elif phase == "update":
             node_values.append(trace.update.step_b[l])
             node_title = "change Δb (biases fixed: 0)" if trace.update.freeze_biases else "change Δb"
