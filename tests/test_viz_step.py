@@ -322,3 +322,20 @@ def test_loss_history_figure_passes_plotly_validation() -> None:
 
     for losses, current in (([], None), ([0.3, float("nan")], 0.2), ([0.5], None)):
         go.Figure(loss_history_figure(losses, current).to_dict())
+
+
+def test_loss_axis_turns_logarithmic_when_a_run_diverges() -> None:
+    assert loss_history_figure([0.3, 0.29], 0.28).layout.yaxis.type is None
+    diverging = loss_history_figure([4.0, 9604.0, 2.3e7], 5.5e10)
+    assert diverging.layout.yaxis.type == "log" and "log" in diverging.layout.yaxis.title.text
+
+
+def test_a_model_without_bias_shows_none() -> None:
+    single = get_preset("single weight")
+    t = train_step(single.net, single.X, single.Y, loss="mse", lr=0.01, freeze_biases=True)
+    fig = phase_figure(t, single.neuron_names, DiagramView("update", has_bias=False))
+    hover, label, _ = node_hover(fig, 1, 0)
+    assert (
+        "bias" not in hover and label == "a=10 | y=12" and hover.startswith("ŷ: layer 1 (output), neuron 1")
+    )
+    assert "new w = 2.2" in edge_hover(fig, 0, 0, 0)

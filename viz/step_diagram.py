@@ -153,7 +153,7 @@ def phase_figure(
         lines = []
         labels = []
         for k in range(sizes[c]):
-            head = f"{names[c][k]} ({where}, neuron {k + 1})"
+            head = f"{names[c][k]}: {where}, neuron {k + 1}"
             if phase == "ready":
                 bias = f"<br>bias b = {num(b[k])}" if view.has_bias else ""
                 lines.append(f"{head}{bias}<br>z and a: press Forward")
