@@ -339,3 +339,28 @@ def test_a_model_without_bias_shows_none() -> None:
         "bias" not in hover and label == "a=10 | y=12" and hover.startswith("ŷ: layer 1 (output), neuron 1")
     )
     assert "new w = 2.2" in edge_hover(fig, 0, 0, 0)
+
+
+@pytest.mark.parametrize("preset_name", ["single weight", "classic 2-2-2", "tiny classifier", "custom"])
+def test_every_valid_pairing_builds_every_view(preset_name: str) -> None:
+    """No activation/loss pairing the page offers makes a figure, an equation or a table fail."""
+    from backprop_core.presets import loss_choices, output_activations
+    from ui.step_model import Controls, StepRun, make_trace
+
+    preset = get_preset(preset_name, (3, 4, 3), 1)
+    run = StepRun.start(preset.net)
+    for output in output_activations(preset.sizes[-1]):
+        for loss in loss_choices(output, preset.Y)[0]:
+            controls = Controls(0.5, "relu", output, loss, preset.n_samples, True)
+            t = make_trace(preset, run, controls)
+            names = preset.neuron_names
+            for phase in ("forward", "backward", "update"):
+                phase_figure(t, names, DiagramView(phase, layers_done=preset.net.n_layers, sample=0))
+            for l, i, j in ((preset.net.n_layers - 1, 0, 0), (0, 0, 0), (0, None, 0)):
+                e = explain_weight(t, l, i, j)
+                eqs = chain_rule(e, t, names, 0)
+                assert eqs[-1].latex.endswith(tex_num(e.gradient)), (output, loss)
+                update_equation(e, names)
+            loss_equations(t, names, 0)
+            neuron_equations(t, names, len(names) - 1, 0, 0)
+            parameters_frame(t, names)
