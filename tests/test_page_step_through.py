@@ -336,6 +336,13 @@ def test_custom_architecture_batch_and_invalid_sizes() -> None:
     assert state(at)[0].sizes == (3, 4, 2)
     at.text_input(key="step_sizes").input("2-2-2-2-2-2-1").run()
     assert any("too many" in e.value for e in at.error)
+    # a deeper network: the tables show one layer at a time, the learner picks which
+    at.text_input(key="step_sizes").input("2-3-3-1").run()
+    press(at, "forward")
+    assert has_frame(at, "step_tbl_z2") and not has_frame(at, "step_tbl_z0")
+    at.get("button_group")[0].set_value(0).run()
+    assert has_frame(at, "step_tbl_z0") and not has_frame(at, "step_tbl_z2")
+    assert np.array_equal(frame(at, "step_tbl_z0").to_numpy(), state(at)[3].z[0])
 
 
 def test_diverging_learning_rate_gets_a_clear_message() -> None:

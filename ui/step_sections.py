@@ -298,6 +298,7 @@ def _sample_select(trace: StepTrace) -> int:
             list(range(m)),
             format_func=label,
             key="step_sample",
+            persist_state="session",
             help="The diagram and the equations show this sample's numbers; gradients add up the batch.",
         )
     )
@@ -319,6 +320,7 @@ def _weight_choice(preset: Preset) -> Param:
         "Weight to explain (or click its edge)",
         ids,
         key="step_weight",
+        persist_state="session",
         format_func=lambda i: param_label(by_id[i], preset.neuron_names, wn),
         help="Its chain rule and update are worked out under the diagram.",
     )
@@ -340,6 +342,7 @@ def _neuron_choice(preset: Preset) -> tuple[int, int]:
         "Neuron to explain (or click it)",
         ids,
         key="step_neuron",
+        persist_state="session",
         format_func=lambda n: f"{n} ({layer_title(by_id[n][0], len(names) - 1)})",
         help="Its weighted sum and activation are worked out under the diagram.",
     )
