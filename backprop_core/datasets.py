@@ -135,6 +135,14 @@ DATASETS: dict[str, Dataset] = {
 MAX_POINTS = 5000
 
 
+def _as_float(value: object) -> float:
+    """``value`` as a float, or NaN when it is not a number (so that range checks fail)."""
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return float("nan")
+
+
 def get_dataset(name: str) -> Dataset:
     try:
         return DATASETS[name]
@@ -149,7 +157,7 @@ def make_dataset(
     spec = get_dataset(name)
     if not isinstance(n, (int, np.integer)) or not 1 <= n <= MAX_POINTS:
         raise ValueError(f"number of points must be a whole number from 1 to {MAX_POINTS}, got {n!r}")
-    if not (np.isfinite(noise) and 0.0 <= noise <= 1.0):
+    if not 0.0 <= _as_float(noise) <= 1.0:  # NaN fails too
         raise ValueError(f"noise must lie between 0 and 1, got {noise!r}")
     rng = rng if rng is not None else np.random.default_rng(seed)
     return spec.generate(int(n), float(noise), rng)
@@ -162,7 +170,7 @@ def train_test_split(
 
     ``test_fraction`` in [0, 0.9]; at least one training point is always kept.
     """
-    if not (np.isfinite(test_fraction) and 0.0 <= test_fraction <= 0.9):
+    if not 0.0 <= _as_float(test_fraction) <= 0.9:  # NaN fails too
         raise ValueError(f"test fraction must lie between 0 and 0.9, got {test_fraction!r}")
     n = len(X)
     if len(y) != n:

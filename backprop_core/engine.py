@@ -12,6 +12,8 @@ keeps the cost of the bookkeeping small next to the arithmetic itself.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .activations import ACTIVATIONS
@@ -42,7 +44,8 @@ def _forward_pass(net: MLP, X: np.ndarray) -> ForwardTrace:
     zs, as_ = [], []
     a = X
     for W, b, name in zip(net.weights, net.biases, net.activations, strict=True):
-        z = a @ W + b
+        z = a @ W
+        z += b  # = a @ W + b, without a second (m, n) array
         a = ACTIVATIONS[name].f(z)
         zs.append(z)
         as_.append(a)
@@ -122,11 +125,24 @@ def _backward_pass(net: MLP, fwd: ForwardTrace, loss_trace: LossTrace) -> Backwa
         if l < L - 1:
             dL_da[l] = g = d @ weights[l + 1].T
             # f'(z) from the cached a = f(z) where that is cheaper; the same numbers as df(z)
-            delta[l] = d = g * ACTIVATIONS[net.activations[l]].df_given(z[l], a[l])
+            fz = ACTIVATIONS[net.activations[l]].df_given(z[l], a[l])
+            # f'(z) is needed only here: multiply into it rather than beside it
+            delta[l] = d = np.multiply(g, fz, out=fz) if _scratch(fz, g) else g * fz
         g = (fwd.x if l == 0 else a[l - 1]).T @ d
         dW[l] = g + l2 * weights[l] if l2 else g
         db[l] = np.add.reduce(d, axis=0)  # = d.sum(axis=0)
     return BackwardTrace(dL_da, delta, dW, db)
+
+
+def _scratch(fz: np.ndarray, like: np.ndarray) -> bool:
+    """Whether ``fz`` is a fresh array of ``like``'s shape and type, free to overwrite."""
+    return (
+        isinstance(fz, np.ndarray)
+        and fz.flags.owndata
+        and fz.flags.writeable
+        and fz.shape == like.shape
+        and fz.dtype == like.dtype
+    )
 
 
 def update(
@@ -251,7 +267,7 @@ def _check_clip(clip_norm: float | None) -> float | None:
         value = float(clip_norm)
     except (TypeError, ValueError):
         value = float("nan")
-    if not (np.isfinite(value) and value > 0):
+    if not (math.isfinite(value) and value > 0):
         raise ValueError(f"clip_norm must be a positive number or None, got {clip_norm!r}")
     return value
 
@@ -261,6 +277,6 @@ def _check_l2(l2: float) -> float:
         l2 = float(l2)
     except (TypeError, ValueError):
         raise ValueError(f"l2 must be a number >= 0, got {l2!r}") from None
-    if not np.isfinite(l2) or l2 < 0:
+    if not math.isfinite(l2) or l2 < 0:
         raise ValueError(f"l2 must be a finite number >= 0, got {l2!r}")
     return l2

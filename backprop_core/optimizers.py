@@ -107,7 +107,8 @@ def optimizer_step(
     t = (state.t if state is not None else 0) + 1
     changes: list[np.ndarray] = []
     if optimizer.name == "sgd":
-        changes = [np.zeros_like(p) if g is None else -lr * g for p, g in zip(params, grads, strict=True)]
+        step = -lr
+        changes = [np.zeros_like(p) if g is None else step * g for p, g in zip(params, grads, strict=True)]
         return changes, OptimizerState("sgd", t)
     # a fresh start: every slot begins at zero
     zeros = [np.zeros_like(p) for p in params] if state is None else None
@@ -150,7 +151,10 @@ def clip_scale(grads: Sequence[np.ndarray | None], max_norm: float | None) -> tu
     As ``torch.nn.utils.clip_grad_norm_``: if the norm over all (trainable) gradients exceeds
     ``max_norm`` every gradient is scaled by ``max_norm / (norm + 1e-6)``; otherwise by 1.
     """
-    sq = sum(float(np.vdot(g, g)) for g in grads if g is not None)
+    sq = 0.0
+    for g in grads:
+        if g is not None:
+            sq += float(np.vdot(g, g))
     norm = math.sqrt(sq)
     if max_norm is None or not math.isfinite(norm) or norm <= max_norm:
         return norm, 1.0

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from .engine import _QUIET, _check_l2, _forward, _train_step, l2_penalty
+from .engine import _QUIET, _check_clip, _check_l2, _forward, _train_step, l2_penalty
 from .losses import check_pairing, get_loss
 from .network import MLP
 from .optimizers import Optimizer, OptimizerState, as_optimizer
@@ -51,8 +51,7 @@ class TrainConfig:
             not isinstance(self.batch_size, (int, np.integer)) or self.batch_size < 1
         ):
             raise ValueError(f"batch size must be a whole number >= 1 or None, got {self.batch_size!r}")
-        if self.clip_norm is not None and not (np.isfinite(self.clip_norm) and self.clip_norm > 0):
-            raise ValueError(f"clip_norm must be a positive number or None, got {self.clip_norm!r}")
+        _check_clip(self.clip_norm)
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 
@@ -69,6 +71,6 @@ def check_lr(lr: float) -> float:
         lr = float(lr)
     except (TypeError, ValueError):
         raise ValueError(f"learning rate must be a number, got {lr!r}") from None
-    if not np.isfinite(lr) or lr < 0:
+    if not math.isfinite(lr) or lr < 0:
         raise ValueError(f"learning rate must be a finite number >= 0, got {lr!r}")
     return lr

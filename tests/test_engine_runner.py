@@ -208,8 +208,9 @@ def test_dataset_arguments_are_checked():
         bc.make_dataset("xor", 2.5)
     with pytest.raises(ValueError, match="noise must lie between 0 and 1"):
         bc.make_dataset("xor", 10, noise=1.5)
-    with pytest.raises(ValueError, match="noise must lie between 0 and 1"):
-        bc.make_dataset("xor", 10, noise=-0.1)
+    for noise in (-0.1, float("nan"), None, "loud"):
+        with pytest.raises(ValueError, match="noise must lie between 0 and 1"):
+            bc.make_dataset("xor", 10, noise=noise)
 
 
 @pytest.mark.parametrize(
@@ -229,8 +230,9 @@ def test_train_test_split_sizes(n, fraction, n_test):
 
 def test_train_test_split_checks():
     X, y = np.zeros((4, 2)), np.zeros(4)
-    with pytest.raises(ValueError, match=r"test fraction must lie between 0 and 0\.9"):
-        bc.train_test_split(X, y, 0.95, np.random.default_rng(0))
+    for fraction in (0.95, -0.1, float("nan"), None):
+        with pytest.raises(ValueError, match=r"test fraction must lie between 0 and 0\.9"):
+            bc.train_test_split(X, y, fraction, np.random.default_rng(0))
     with pytest.raises(ValueError, match="X has 4 rows but y has 3"):
         bc.train_test_split(X, y[:3], 0.5, np.random.default_rng(0))
 

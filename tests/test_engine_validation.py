@@ -111,6 +111,14 @@ def test_architecture_limits():
         bc.MLP.create([2])
     with pytest.raises(ValueError, match="got 1 hidden activations for 2 hidden layers"):
         bc.MLP.create([2, 3, 3, 1], ["tanh"])
+    with pytest.raises(ValueError, match="sizes must be whole numbers"):
+        bc.MLP.create([2, 2.5, 1])
+    with pytest.raises(ValueError, match="sizes must be whole numbers"):
+        bc.MLP.create([2, "wide", 1])
+    assert bc.MLP.create([2, 3.0, 1]).sizes == (2, 3, 1)
+    for std in (-1.0, float("nan"), "big"):
+        with pytest.raises(ValueError, match="std must be a finite number >= 0"):
+            bc.MLP.create([2, 3, 1], init="normal", std=std)
 
 
 @pytest.mark.parametrize(
@@ -158,6 +166,8 @@ def test_bad_learning_rates(net, lr):
         ({"l2": float("nan")}, "l2 must be a finite number >= 0"),
         ({"clip_norm": 0.0}, "clip_norm must be a positive number or None"),
         ({"clip_norm": -1.0}, "clip_norm must be a positive number or None"),
+        ({"clip_norm": "tight"}, "clip_norm must be a positive number or None"),
+        ({"l2": "some"}, "l2 must be a number >= 0"),
     ],
 )
 def test_bad_regularisation_options(net, options, match):
@@ -167,6 +177,9 @@ def test_bad_regularisation_options(net, options, match):
 
 def test_bad_run_options(net):
     data = bc.Data.create(net, "bce", X, Y)
+    for clip in (0.0, "x", float("inf")):
+        with pytest.raises(ValueError, match="clip_norm must be a positive number or None"):
+            bc.TrainConfig(loss="bce", lr=0.1, clip_norm=clip)
     with pytest.raises(ValueError, match="batch size must be a whole number >= 1"):
         bc.TrainConfig(loss="bce", lr=0.1, batch_size=0)
     with pytest.raises(ValueError, match="give either iterations or epochs"):
