@@ -103,7 +103,7 @@ def test_loss_diagram_shows_prediction_against_target(trace) -> None:
     assert "target y = 0.01" in hover and "error a - y = 0.74136507" in hover
     assert "its share of the loss = 0.274811083" in hover  # the published E_o1
     assert label == "a=0.7514 | y=0.01"
-    assert "0.298371109" in fig.layout.title.text
+    assert fig.layout.title.text.startswith("Loss L = ½ Σ (a − y)² = 0.298371109")
 
 
 def test_backward_diagram_greys_unreached_layers_and_outlines_the_current_one(trace) -> None:

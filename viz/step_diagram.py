@@ -28,6 +28,13 @@ from .network import SMALL_NETWORK_EDGES, layer_title, network_figure
 from .step_format import num, short
 
 SMALL_NETWORK_NODES = 16
+# the losses in plain text for the diagram title (the equations below give them in LaTeX)
+LOSS_TEXT = {
+    "mse": "L = mean of (a − y)²",
+    "half_sse": "L = ½ Σ (a − y)²",
+    "bce": "L = −mean of [y log a + (1 − y) log(1 − a)]",
+    "cross_entropy": "L = −Σ y log a",
+}
 Param = tuple[int, int | None, int]
 
 
@@ -228,7 +235,7 @@ def diagram_title(trace: StepTrace, view: DiagramView) -> str:
     return {
         "ready": "Ready: the inputs are set, nothing is computed yet",
         "forward": f"Forward pass: every neuron's activation a{who}",
-        "loss": f"Loss L = {num(trace.loss)}: prediction vs target{who}",
+        "loss": f"Loss {LOSS_TEXT[trace.loss_trace.name]} = {num(trace.loss)}: prediction a vs target y{who}",
         "backward": f"Backward pass: dL/dw on the edges, delta on the neurons{who}",
         "update": "Update: every weight moved by -lr · dL/dw",
     }[view.phase]
