@@ -232,10 +232,15 @@ def phase_figure(
 def diagram_title(trace: StepTrace, view: DiagramView) -> str:
     m = trace.x.shape[0]
     who = f" · sample {view.sample + 1} of {m}" if m > 1 else ""
+    name = trace.loss_trace.name
+    # mse and bce already average over every number; the other two sum per sample, then average
+    loss_text = LOSS_TEXT[name] + (
+        " per sample, averaged" if m > 1 and name in ("half_sse", "cross_entropy") else ""
+    )
     return {
         "ready": "Ready: the inputs are set, nothing is computed yet",
         "forward": f"Forward pass: every neuron's activation a{who}",
-        "loss": f"Loss {LOSS_TEXT[trace.loss_trace.name]} = {num(trace.loss)}: prediction a vs target y{who}",
+        "loss": f"Loss {loss_text} = {num(trace.loss)}: prediction a vs target y{who}",
         "backward": f"Backward pass: dL/dw on the edges, delta on the neurons{who}",
         "update": "Update: every weight moved by -lr · dL/dw",
     }[view.phase]
