@@ -1,4 +1,5 @@
-"""The step-through presets, parameter names, valid choices and the classic example's published numbers."""
+"""The step-through presets, parameter names, valid choices, and the classic example's published numbers
+(backprop_core.step_classic)."""
 
 from __future__ import annotations
 
@@ -8,26 +9,28 @@ import pytest
 from backprop_core import CLASSIC_WEIGHT_NAMES, compute_loss, evaluate, forward, train_step
 from backprop_core.losses import LOSSES
 from backprop_core.presets import (
-    CLASSIC_PUBLISHED,
-    CLASSIC_PUBLISHED_AFTER_ONE,
-    CLASSIC_PUBLISHED_OUTPUTS_10000,
     MAX_BATCH,
     PRESET_NAMES,
     all_params,
-    classic_after_one,
-    classic_walkthrough_values,
     custom,
     get_preset,
     loss_choices,
-    matches_printed,
     output_activations,
     param_id,
     param_label,
     parse_param_id,
     parse_sizes,
+    tiny_classifier,
+)
+from backprop_core.step_classic import (
+    CLASSIC_PUBLISHED,
+    CLASSIC_PUBLISHED_AFTER_ONE,
+    CLASSIC_PUBLISHED_OUTPUTS_10000,
+    classic_after_one,
+    classic_walkthrough_values,
+    matches_printed,
     printed_decimals,
     stale_order_step,
-    tiny_classifier,
 )
 from backprop_core.step_losses import output_loss_shares, saturation_compare
 

@@ -8,7 +8,8 @@ import pandas as pd
 import streamlit as st
 
 from backprop_core.engine import train_step
-from backprop_core.presets import (
+from backprop_core.presets import get_preset
+from backprop_core.step_classic import (
     CLASSIC_PUBLISHED,
     CLASSIC_PUBLISHED_AFTER_10000,
     CLASSIC_PUBLISHED_AFTER_ONE,
@@ -17,7 +18,6 @@ from backprop_core.presets import (
     classic_after_one,
     classic_summary,
     classic_walkthrough_values,
-    get_preset,
     matches_printed,
     printed_decimals,
 )
