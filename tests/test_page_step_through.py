@@ -153,6 +153,7 @@ def test_classic_preset_shows_the_published_walk_through() -> None:
     assert r"0.138498562 \times 0.593269992 = 0.082167041" in text  # dE/dw5
     assert r"0.4 - 0.5 \times 0.082167041 = 0.35891648" in text  # new w5
     assert metric(at, "Loss after the update") == "0.291027774"
+    assert any("summary prints 0.291027924 here" in c.value for c in at.caption)
     at.selectbox(key="step_weight").select("w1").run()
     text = latex(at)
     assert r"w_{5}\,\delta_{o_{1}} + w_{7}\,\delta_{o_{2}}" in text  # the delta recursion for w1

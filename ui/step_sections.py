@@ -353,5 +353,11 @@ def _numbers(run: StepRun, trace: StepTrace, preset: Preset, controls: Controls)
             delta_color="inverse",
             help="The same batch fed forward through the updated weights",
         )
+        classic_own = Controls(0.5, "sigmoid", "sigmoid", "half_sse", 1, False)
+        if preset.is_classic and run.iteration == 0 and controls == classic_own:
+            st.caption(
+                "The original's summary prints 0.291027924 here. Why that differs from what its own "
+                "walk-through gives: *About the published numbers*, below."
+            )
     current = trace.loss if run.shows("loss") else None
     st.plotly_chart(loss_history_figure(run.losses, current), key="step_loss_chart", width="stretch")
