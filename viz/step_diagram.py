@@ -71,12 +71,16 @@ def phase_figure(
     names: Sequence[Sequence[str]],
     view: DiagramView,
     *,
-    height: int = 420,
+    height: int | None = None,
 ) -> go.Figure:
-    """The diagram of ``trace`` in ``view.phase`` (see the module docstring)."""
+    """The diagram of ``trace`` in ``view.phase`` (see the module docstring).
+
+    ``height`` defaults to one that grows with the widest layer (330 px for one neuron, 520 for six).
+    """
     net = trace.net_before
     sizes = list(net.sizes)
     L = net.n_layers
+    height = height if height is not None else min(520, 280 + 50 * max(sizes))
     s = view.sample
     phase = view.phase
     n_edges = sum(a * b for a, b in itertools.pairwise(sizes))
