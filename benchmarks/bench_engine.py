@@ -143,10 +143,10 @@ def blas_threads() -> int:
     return os.cpu_count() or 1
 
 
-def interleaved_medians(
+def interleaved_times(
     candidates: dict[str, Callable[[], object]], rounds: int = ROUNDS
-) -> dict[str, float]:
-    """Median seconds per call of each candidate, timed in interleaved blocks."""
+) -> dict[str, list[float]]:
+    """Seconds per call of each candidate in every round, timed in interleaved blocks."""
     counts = {}
     for name, fn in candidates.items():
         for _ in range(20):
@@ -163,7 +163,27 @@ def interleaved_medians(
             for _ in range(n):
                 fn()
             samples[name].append((time.perf_counter() - start) / n)
-    return {name: statistics.median(values) for name, values in samples.items()}
+    return samples
+
+
+def keep_freed_memory() -> bool:
+    """Ask glibc to keep freed memory instead of handing it back to the OS (diagnostic only).
+
+    Every step of the engine keeps its whole trace, so it writes fresh memory each step; when a
+    trace is dropped glibc returns the pages, and the next step page-faults them back in. With
+    both thresholds raised the heap stays mapped, which isolates that cost.
+    """
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return False
+    m_trim_threshold, m_mmap_threshold = -1, -3
+    return bool(libc.mallopt(m_trim_threshold, 1 << 30)) and bool(libc.mallopt(m_mmap_threshold, 1 << 30))
+
+
+def quartiles(values: list[float]) -> tuple[float, float, float]:
+    q1, q2, q3 = statistics.quantiles(values, n=4)
+    return q1, q2, q3
 
 
 def main() -> None:
@@ -225,16 +245,19 @@ def main() -> None:
     candidates = {"engine a": engine("a"), "bare a": bare("a"), "engine b": engine("b"), "bare b": bare("b")}
     if torch_step is not None:
         candidates["torch a"] = torch_step
-    t = interleaved_medians(candidates)
+    load_before = os.getloadavg()[0]
+    times = interleaved_times(candidates)
+    load_after = os.getloadavg()[0]
+    t = {name: statistics.median(values) for name, values in times.items()}
 
     print(f"Backprop Lab engine benchmark: median of {ROUNDS} interleaved rounds, time.perf_counter")
     print(
         f"python {platform.python_version()}, numpy {np.__version__}, {os.cpu_count()} CPUs, "
-        f"numpy BLAS threads {blas_threads()}"
+        f"numpy BLAS threads {blas_threads()}, load average {load_before:.1f} -> {load_after:.1f}"
     )
     print()
     print("one training step (forward, loss, backward, SGD update; engine also records the trace)")
-    print(f"{'network':<46}{'engine':>12}{'bare numpy':>13}{'engine/bare':>13}")
+    print(f"{'network':<46}{'engine':>12}{'bare numpy':>13}{'engine/bare':>13}   engine quartiles")
     rows = [
         ("a", "(a) 2-8-8-1 tanh/sigmoid + bce, m=256"),
         ("b", "(b) 2-64-64-64-10 relu/softmax + CE, m=512"),
@@ -243,7 +266,9 @@ def main() -> None:
     for key, label in rows:
         e, b = t[f"engine {key}"], t[f"bare {key}"]
         ratios[key] = e / b
-        print(f"{label:<46}{e * 1e6:>10.1f}us{b * 1e6:>11.1f}us{e / b:>12.2f}x")
+        q1, _, q3 = quartiles(times[f"engine {key}"])
+        spread = f"{q1 * 1e6:.1f}-{q3 * 1e6:.1f}us"
+        print(f"{label:<46}{e * 1e6:>10.1f}us{b * 1e6:>11.1f}us{e / b:>12.2f}x   {spread}")
     print(
         "target engine/bare <= 1.5x: "
         + ", ".join(f"({k}) {'met' if r <= 1.5 else 'MISSED'}" for k, r in ratios.items())
@@ -259,6 +284,16 @@ def main() -> None:
             f"{tt * 1e6:.1f}us per step; torch/engine = {ratio:.2f}x "
             f"(target >= 2x: {'met' if ratio >= 2 else 'MISSED'})"
         )
+
+    # diagnostic: the same two steps of network (b) with glibc keeping freed memory mapped
+    if keep_freed_memory():
+        kept = interleaved_times({"engine b": engine("b"), "bare b": bare("b")}, rounds=ROUNDS // 3)
+        e, b = statistics.median(kept["engine b"]), statistics.median(kept["bare b"])
+        print()
+        print(
+            "diagnostic, (b) again with glibc keeping freed memory (no page faults from regrowing the heap):"
+        )
+        print(f"{'':<46}{e * 1e6:>10.1f}us{b * 1e6:>11.1f}us{e / b:>12.2f}x")
 
 
 if __name__ == "__main__":
