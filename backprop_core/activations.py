@@ -27,6 +27,7 @@ class Activation:
     ``formula`` and ``derivative`` are LaTeX strings for the UI.
     ``df_from_a(z, a)``: optional, the same ``f'(z)`` bit for bit, given also ``a = f(z)`` from the
     forward pass -- the backward pass uses it to skip recomputing ``f`` (sigmoid, tanh).
+    ``f``, ``df`` and ``df_from_a`` return new arrays (the engine may overwrite a derivative).
     """
 
     name: str

@@ -123,11 +123,11 @@ def _backward_pass(net: MLP, fwd: ForwardTrace, loss_trace: LossTrace) -> Backwa
     l2 = loss_trace.l2
     for l in range(L - 1, -1, -1):
         if l < L - 1:
-            dL_da[l] = g = d @ weights[l + 1].T
+            dL_da[l] = da = d @ weights[l + 1].T
             # f'(z) from the cached a = f(z) where that is cheaper; the same numbers as df(z)
             fz = ACTIVATIONS[net.activations[l]].df_given(z[l], a[l])
             # f'(z) is needed only here: multiply into it rather than beside it
-            delta[l] = d = np.multiply(g, fz, out=fz) if _scratch(fz, g) else g * fz
+            delta[l] = d = np.multiply(da, fz, out=fz) if _scratch(fz, da) else da * fz
         g = (fwd.x if l == 0 else a[l - 1]).T @ d
         dW[l] = g + l2 * weights[l] if l2 else g
         db[l] = np.add.reduce(d, axis=0)  # = d.sum(axis=0)
