@@ -51,6 +51,7 @@ def app_url() -> Iterator[str]:
             sys.executable, "-m", "streamlit", "run", "app.py",
             "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+            "--client.showErrorDetails", "full",
         ],
         cwd=ROOT,
         stdout=log,
