@@ -34,8 +34,10 @@ from ui.playground_views import (
 from ui.urlstate import seed_from_url, show_notices, write_url
 
 PLAY, PAUSE = "▶ Play", "⏸ Pause"
-TICK_SECONDS = 0.25  # Play asks for a redraw this often (each one trains `speed` iterations)
-INSPECT_SECONDS = 2.0  # the diagram and gradient flow refresh this often while playing
+# While playing, the browser asks for the next tick this often; a tick that takes longer simply
+# runs the next one right after (Streamlit keeps at most one waiting), so this is the top speed.
+TICK_SECONDS = 0.15
+INSPECT_SECONDS = 3.0  # the diagram, neuron map and gradient flow refresh this often while playing
 
 st.set_page_config(page_title="Training playground · Backprop Lab", page_icon="🎛️", layout="wide")
 use_one_blas_thread()

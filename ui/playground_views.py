@@ -65,6 +65,8 @@ def live_panel(state: MutableMapping[str, Any]) -> None:
     with st.container(key="pg_counter"):
         st.markdown(counter_text(run, shown))
     problem, net = setup.problem, snap.net
+    # while playing, the points' hover skips the network's answers: each redraw stays small
+    paused = not state.get("pg_playing")
     left, right = st.columns(2)
     with left:
         fig = boundary_figure(
@@ -72,8 +74,8 @@ def live_panel(state: MutableMapping[str, Any]) -> None:
             setup.grid,
             grid_outputs(net, setup.grid),
             net.output_activation,
-            train_out=predict(net, problem.X_train),
-            test_out=predict(net, problem.X_test) if problem.n_test else None,
+            train_out=predict(net, problem.X_train) if paused else None,
+            test_out=predict(net, problem.X_test) if paused and problem.n_test else None,
             show_test=state.get("pg_show_test", True),
             title=boundary_title(problem.kind, snap.iteration, run.iteration),
         )
