@@ -209,7 +209,7 @@ try_this(
     "can the network draw a ring-shaped boundary? Press Play and watch the boundary and the test loss. "
     "Then add one hidden layer of 3 neurons and click each neuron in the diagram: which simple shape does "
     "each one draw, and how do they add up to a ring? Finally set the learning rate to 10 on **sine** and "
-    "press Step: what does the page say, and which rate does it suggest?"
+    "press Step epoch: what does the page say, and which rate does it suggest?"
 )
 
 write_url(URL_PARAMS, marker=URL_MARKER)

@@ -14,7 +14,7 @@ import streamlit as st
 
 from backprop_core import predict
 from backprop_core.boundary import grid_activations, grid_outputs
-from backprop_core.playground_run import Run, history_csv, weights_json
+from backprop_core.playground_run import RECORD_CAP, Run, history_csv, weights_json
 from ui.common import format_lr, show_error
 from ui.playground_session import Setup, go_back, import_weights, reset, view_iteration
 from ui.playground_settings import HIDEABLE, URL_PARAMS, Settings
@@ -30,9 +30,8 @@ from viz.playground_network import (
 )
 from viz.theme import fmt
 
-# the training loss this many times its start (after a few iterations) earns a gentle warning
-RISING_FACTOR = 1.2
-RISING_AFTER = 20
+# a training loss this many times its starting value earns a gentle warning (before a divergence)
+RISING_FACTOR = 2.0
 
 
 def _pct(value: float | None) -> str:
@@ -173,7 +172,8 @@ def divergence_box(state: MutableMapping[str, Any]) -> None:
         st.error(
             f"**Training stopped at iteration {d.iteration}: {d.reason}.** The learning rate "
             f"{format_lr(d.lr)} is too high for this set-up: each update overshoots the low point, the next "
-            "gradient is larger, and the weights and loss run away.",
+            "gradient is larger, and the weights and loss run away. The charts show the last network before "
+            "that update (switch on Log-scale loss to see the climb).",
             icon="💥",
         )
         if d.safe_lr is not None:
@@ -201,13 +201,9 @@ def divergence_box(state: MutableMapping[str, Any]) -> None:
 
 def rising_warning(run: Run) -> None:
     m = run.metrics
-    if (
-        run.divergence is None
-        and run.iteration >= RISING_AFTER
-        and m.train_loss > RISING_FACTOR * run.initial.train_loss
-    ):
+    if run.divergence is None and run.iteration and m.train_loss > RISING_FACTOR * run.initial.train_loss:
         st.warning(
-            f"The training loss ({fmt(m.train_loss)}) is above where it started "
+            f"The training loss ({fmt(m.train_loss)}) is more than twice where it started "
             f"({fmt(run.initial.train_loss)}): the updates overshoot. Try a smaller learning rate.",
             icon="📈",
         )
@@ -244,9 +240,9 @@ def export_panel(state: MutableMapping[str, Any], settings: Settings) -> None:
         width="stretch",
     )
     st.caption(
-        "The history has one row per iteration (thinned evenly after "
-        f"{len(run.records) if run.record_stride == 1 else 'many'} rows): losses, accuracies and the size of "
-        "dL/dW in each layer. The weights file can be loaded back into a network of the same shape."
+        f"The history has one row per iteration (up to {RECORD_CAP:,}; a longer run keeps every 2nd, "
+        "4th, ... row): losses, accuracies and the size of dL/dW in each layer. The weights file can be "
+        "loaded back into a network of the same shape."
     )
     st.file_uploader(
         "Load weights (JSON) into this network",

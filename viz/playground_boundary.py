@@ -197,7 +197,7 @@ def _layout_plane(grid: InputGrid, title: str, height: int) -> dict:
         title={"text": title},
         height=height,
         margin={"l": 50, "r": 10, "t": 45, "b": 40},
-        legend={"orientation": "h", "yanchor": "top", "y": -0.13, "x": 0},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.19, "x": 0},
         uirevision="boundary",
         xaxis={"title": {"text": "x1"}, "range": [float(grid.x1[0]), float(grid.x1[-1])], "showgrid": False},
         yaxis={"title": {"text": "x2"}, "range": [float(grid.x2[0]), float(grid.x2[-1])], "showgrid": False},
@@ -319,7 +319,7 @@ def _curve(
         title={"text": title},
         height=height,
         margin={"l": 50, "r": 10, "t": 45, "b": 40},
-        legend={"orientation": "h", "yanchor": "top", "y": -0.13, "x": 0},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.19, "x": 0},
         uirevision="boundary",
         xaxis={"title": {"text": "x"}, "range": [float(grid.x1[0]), float(grid.x1[-1])]},
         # the y range follows the data, so a wild curve early in training does not squash the points

@@ -102,7 +102,7 @@ def loss_figure(
         title={"text": title},
         height=height,
         margin={"l": 55, "r": 55 if has_acc else 15, "t": 45, "b": 40},
-        legend={"orientation": "h", "yanchor": "top", "y": -0.15, "x": 0},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.2, "x": 0},
         hovermode="closest",
         uirevision="loss",
         shapes=shapes,
@@ -118,6 +118,9 @@ def loss_figure(
             "overlaying": "y",
             "side": "right",
             "range": [0, 1.02],
+            "tickmode": "linear",
+            "tick0": 0,
+            "dtick": 0.25,
             "tickformat": ".0%",
             "showgrid": False,
         }
