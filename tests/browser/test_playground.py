@@ -71,6 +71,21 @@ def test_play_trains_and_pause_stops(page: object, app_url: str, artifacts_dir: 
     assert_no_exception(page)
     _shot(page, artifacts_dir / "playground_after_play.png")
 
+    # clicking a neuron in the diagram maps that neuron over the input plane
+    diagram = page.locator(".st-key-pg_diagram")
+    diagram.scroll_into_view_if_needed()
+    neurons = next(
+        t.locator("path.point")
+        for t in diagram.locator(".scatterlayer .trace").all()
+        if t.locator("path.point").count() == 2 + 4 + 4 + 1
+    )
+    box = neurons.nth(2 + 4).bounding_box()  # the first neuron of hidden layer 2
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    title = "document.querySelector('.st-key-pg_neuron_chart .gtitle')?.textContent"
+    page.wait_for_function(f"() => /^layer 2, neuron 1/.test({title})")
+    assert page.locator(".st-key-pg_neuron input").input_value() == "layer 2, neuron 1"
+    assert_no_exception(page)
+
 
 def test_shared_link_restores_settings(page: object, app_url: str, artifacts_dir: Path) -> None:
     query = "ds=xor&noise=0.2&n=200&layers=6-3&act=relu&lr=0.03&opt=adam&batch=20&seed=7&hide=upload"
