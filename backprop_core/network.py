@@ -207,7 +207,7 @@ class MLP:
             raise ValueError("activations must be a list of names")
         net = cls.from_params(weights, biases, acts)
         sizes = data.get("sizes", list(net.sizes))
-        if not isinstance(sizes, list) or sizes != list(net.sizes):
+        if not isinstance(sizes, (list, tuple)) or list(sizes) != list(net.sizes):
             raise ValueError(f"sizes {sizes!r} do not match the weight shapes {list(net.sizes)}")
         return net
 

@@ -256,6 +256,7 @@ def test_to_dict_from_dict_round_trip():
     for a, b in zip(back.weights, net.weights, strict=True):
         assert a.tobytes() == b.tobytes()  # JSON keeps every bit of a float64
     assert not back.weights[0].flags.writeable
+    assert bc.MLP.from_dict({**net.to_dict(), "sizes": (3, 5, 4, 2)}) == net  # a tuple is fine too
 
 
 GOOD = {"sizes": [1, 1], "weights": [[[1.0]]], "biases": [[0.0]], "activations": ["linear"]}
