@@ -65,28 +65,33 @@ page_intro(
     "weight and its last gradient `dL/dw`, and how strongly the error signal reaches each layer.",
     "🎛️",
 )
-show_notices(state.get("pg_notices", []))
+if state.get("pg_notices"):
+    show_notices(state.pg_notices)
+    st.button("OK, hide this notice", key="pg_dismiss", on_click=lambda: state.pop("pg_notices", None))
 
 # settings that depend on the problem are made to fit it before their widgets are drawn
 problem = current_problem(read_settings(state), state)
 head_note = fit_head(state, problem.kind)
 fit_batch(state, problem.n_train)
 
+summary = fixed_summary(read_settings(state), hide)
 with st.sidebar:
-    st.header("Data")
+    if summary:
+        st.info(summary, icon="🔒")
+    if not {"data", "upload"} <= hide:
+        st.header("Data")
     data_controls(dataset_names(state), hide, state.pg_csv[0] if state.pg_csv else None)
     if "upload" not in hide:
         upload_control()
-    st.header("Network")
+    if not {"network", "head"} <= hide:
+        st.header("Network")
     network_controls(problem.kind, hide)
-    st.header("Training")
+    if not {"lr", "optimizer", "batch", "regularisation", "speed"} <= hide:
+        st.header("Training")
     training_controls(problem.n_train, hide)
 
 settings = read_settings(state)
 state.pg_hidden = settings.hidden
-summary = fixed_summary(settings, hide)
-if summary:
-    st.sidebar.info(summary, icon="🔒")
 if "link" not in hide:
     with st.sidebar.expander("Classroom link"):
         classroom_link(state)

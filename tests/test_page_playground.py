@@ -269,6 +269,10 @@ def test_bad_url_values_fall_back_to_defaults_with_a_notice() -> None:
     s = read_settings(at.session_state)
     assert (s.lr, s.hidden, s.dataset, s.batch, s.act, s.noise) == (0.3, (4, 4), "circle", 10, "tanh", 0.1)
     assert at.session_state["pg_run"].iteration == 0
+    at.button(key="pg_step").click().run()
+    assert at.warning, "the notice stays until the learner dismisses it"
+    at.button(key="pg_dismiss").click().run()
+    assert not at.warning and not at.exception
 
 
 def test_link_with_an_unfitting_head_adjusts_it_and_says_so() -> None:
