@@ -7,7 +7,7 @@ import streamlit as st
 from backprop_core.blas_threads import use_one_blas_thread
 from ui.common import ensure_state, page_intro, show_error, try_this
 from ui.playground_data import current_problem, dataset_names, upload_control
-from ui.playground_session import reset, sync, train
+from ui.playground_session import in_sync, reset, sync, train
 from ui.playground_settings import (
     CSV,
     URL_MARKER,
@@ -166,12 +166,12 @@ view_toggles()
 
 @st.fragment(run_every=TICK_SECONDS if playing else None)
 def live() -> None:
-    if state.pg_playing:
+    if state.pg_playing and in_sync(state):
         train(state, iterations=settings.speed)
         if state.pg_run.divergence is not None:
             st.rerun()
     elif playing:
-        # a tick that arrives after Pause: redraw the whole page once so the ticking stops
+        # a tick after Pause, or after a change that needs a new network: redraw the whole page once
         st.rerun()
     live_panel(state)
 

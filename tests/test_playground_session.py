@@ -10,7 +10,16 @@ from backprop_core import RunState, run
 from backprop_core.playground import build_data, build_network, make_problem
 from backprop_core.playground_run import weights_json
 from ui.playground_data import take_upload
-from ui.playground_session import go_back, import_weights, play_tick, reset, sync, train, view_iteration
+from ui.playground_session import (
+    go_back,
+    import_weights,
+    in_sync,
+    play_tick,
+    reset,
+    sync,
+    train,
+    view_iteration,
+)
 from ui.playground_settings import (
     CSV,
     DEFAULTS,
@@ -49,6 +58,14 @@ def test_play_tick_trains_speed_iterations_like_the_engine() -> None:
     play_tick(state)
     assert state["pg_run"].iteration == 40
     assert state["pg_run"].state.net == _engine(state, 40).net
+
+
+def test_no_training_while_the_settings_wait_for_a_new_network() -> None:
+    state = _state()
+    train(state, iterations=2)
+    state["pg_out"], state["pg_loss"], state["pg_custom_head"] = "linear", "mse", True
+    assert not in_sync(state)
+    assert play_tick(state).iteration == 2  # a tick before the rebuild leaves the run alone
 
 
 def test_tick_that_diverges_stops_play() -> None:

@@ -94,12 +94,25 @@ def sync(state: MutableMapping[str, Any], settings: Settings, problem: Problem) 
     )
 
 
+def in_sync(state: MutableMapping[str, Any]) -> bool:
+    """Whether the set-up matches the settings (a Play tick may come before the rerun that rebuilds it)."""
+    settings = read_settings(state)
+    setup: Setup = state["pg_setup"]
+    return setup.data_key == data_key(settings, state) and setup.net_key == settings.net_key
+
+
 def train(
     state: MutableMapping[str, Any], *, iterations: int | None = None, epochs: int | None = None
 ) -> Run:
-    """Advance the run with the current training settings; a divergence stops Play."""
+    """Advance the run with the current training settings; a divergence stops Play.
+
+    Nothing happens while the data or architecture settings no longer match the set-up: the
+    network would not fit them, and the next full run rebuilds it.
+    """
     settings = read_settings(state)
     setup: Setup = state["pg_setup"]
+    if not in_sync(state):
+        return state["pg_run"]
     run = advance(
         state["pg_run"],
         setup.data,
