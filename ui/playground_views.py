@@ -118,10 +118,20 @@ def inspect_panel(state: MutableMapping[str, Any]) -> None:
     with left:
         c1, c2 = st.columns(2)
         edges = c1.radio(
-            "Edges show", list(EDGE_MODES), format_func=EDGE_MODES.get, key="pg_edges", horizontal=True
+            "Edges show",
+            list(EDGE_MODES),
+            format_func=EDGE_MODES.get,
+            key="pg_edges",
+            horizontal=True,
+            persist_state="session",
         )
         nodes = c2.radio(
-            "Nodes show", list(NODE_MODES), format_func=NODE_MODES.get, key="pg_nodes", horizontal=True
+            "Nodes show",
+            list(NODE_MODES),
+            format_func=NODE_MODES.get,
+            key="pg_nodes",
+            horizontal=True,
+            persist_state="session",
         )
         fig = diagram_figure(snap, edges=edges, nodes=nodes, selected=state["pg_neuron"])
         st.plotly_chart(
