@@ -184,3 +184,28 @@ def test_neuron_map_is_the_neurons_activation_over_the_plane() -> None:
 def test_class_scores_feed_the_heatmap() -> None:
     out = np.random.default_rng(0).random((3, 3, 3))
     np.testing.assert_array_equal(class_scores(out, "softmax", "multiclass"), out)
+
+
+def test_every_figure_passes_plotly_validation() -> None:
+    """The builders skip validation for speed; here each kind of figure is validated in full."""
+    import plotly.graph_objects as go
+
+    figures = []
+    for name, output, loss in (
+        ("circle", "sigmoid", "bce"),
+        ("xor", "linear", "mse"),
+        ("blobs", "softmax", "cross_entropy"),
+        ("plane", "linear", "mse"),
+        ("sine", "linear", "mse"),
+    ):
+        problem, run, grid = _setup(name, output, loss, iterations=3)
+        net = run.state.net
+        out = grid_outputs(net, grid)
+        figures.append(boundary_figure(problem, grid, out, output, train_out=predict(net, problem.X_train)))
+        acts = grid_activations(net, grid)
+        figures.append(neuron_figure(grid, acts[1][..., 0], "layer 1, neuron 1", "tanh"))
+        figures += [loss_figure(run, marker=2, log_y=True), grad_flow_figure(run, marker=1)]
+        figures.append(diagram_figure(run.latest, edges="gradient", nodes="delta"))
+    figures.append(grad_flow_figure(_setup("circle", "sigmoid", "bce", iterations=0)[1]))
+    for fig in figures:
+        go.Figure(fig.to_dict())  # raises on any property Plotly does not know

@@ -2,31 +2,27 @@
 
 Play redraws the boundary and loss charts several times a second. Building them from
 ``go.Heatmap``/``go.Scatter`` objects and ``update_layout`` calls validates every property on
-every change and cost ~50 ms per chart here; plain dicts wrapped once cost well under 1 ms.
-Without validation nothing resolves names for us, so the diverging scale and the template are
-given explicitly (Plotly.js reads a bare ``"RdBu"`` the other way round from plotly.py).
+every change and cost ~50 ms per chart here; plain dicts wrapped once cost well under 1 ms
+(``tests/test_viz_playground.py`` validates every figure in full, so a typo cannot slip by).
+Without validation nothing resolves names for us: the diverging scale is given as explicit
+colours (Plotly.js reads a bare ``"RdBu"`` the other way round from plotly.py), and the template
+name is left out, as in ``viz/network.py`` - Streamlit's theme styles the charts.
 """
 
 from __future__ import annotations
 
 import plotly.graph_objects as go
-import plotly.io as pio
 from plotly.colors import get_colorscale
 
 from .theme import DIVERGING, base_layout
 
-DIVERGING_SCALE: list[list] = get_colorscale(DIVERGING)
-_TEMPLATES: dict[str, dict] = {}
+DIVERGING_SCALE: list[list] = [[float(p), c] for p, c in get_colorscale(DIVERGING)]
 
 
 def layout(**overrides: object) -> dict:
-    """``theme.base_layout`` with its template spelled out as a dict."""
+    """``theme.base_layout`` without the template name (only validation would expand it)."""
     out = base_layout(**overrides)
-    name = out.get("template")
-    if isinstance(name, str):
-        if name not in _TEMPLATES:
-            _TEMPLATES[name] = pio.templates[name].to_plotly_json()
-        out["template"] = _TEMPLATES[name]
+    out.pop("template", None)
     return out
 
 
