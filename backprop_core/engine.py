@@ -89,16 +89,21 @@ def _loss_pass(net: MLP, fwd: ForwardTrace, Y: np.ndarray, loss: str, l2: float)
     a, z = fwd.a[-1], fwd.z[-1]
     m, k = a.shape
     per_sample = spec.per_sample(a, z, Y)
-    dL_da = spec.grad(a, Y)
     shortcut = spec.shortcut_output == net.activations[-1]
+    dL_da = None
     if shortcut:
         # sigmoid + bce and softmax + cross_entropy: f'(z) cancels the denominator of dL/da,
-        # leaving delta = (a - y) / m, and / (m*k) for bce which also averages over outputs
+        # leaving delta = (a - y) / m, and / (m*k) for bce which also averages over outputs.
+        # dL/da itself is not needed then: the trace works it out if someone looks.
         delta = (a - Y) / (m * k if loss == "bce" else m)
     else:
+        dL_da = spec.grad(a, Y)
         delta = dL_da * ACTIVATIONS[net.activations[-1]].df_given(z, a)
     data_loss = float(np.add.reduce(per_sample) / m)  # np.mean's own arithmetic, without its overhead
-    return LossTrace(loss, Y, per_sample, data_loss, l2_penalty(net, l2), l2, dL_da, delta, shortcut)
+    trace = LossTrace(loss, Y, per_sample, data_loss, l2_penalty(net, l2), l2, a, delta, shortcut)
+    if dL_da is not None:
+        trace.__dict__["dL_da"] = dL_da  # the value of the cached property, as used above
+    return trace
 
 
 def backward(net: MLP, fwd: ForwardTrace, loss_trace: LossTrace) -> BackwardTrace:
@@ -118,7 +123,6 @@ def _backward_pass(net: MLP, fwd: ForwardTrace, loss_trace: LossTrace) -> Backwa
     delta: list[np.ndarray] = [None] * L  # type: ignore[list-item]
     dW: list[np.ndarray] = [None] * L  # type: ignore[list-item]
     db: list[np.ndarray] = [None] * L  # type: ignore[list-item]
-    dL_da[-1] = loss_trace.dL_da
     delta[-1] = d = loss_trace.output_delta
     l2 = loss_trace.l2
     for l in range(L - 1, -1, -1):
@@ -131,7 +135,7 @@ def _backward_pass(net: MLP, fwd: ForwardTrace, loss_trace: LossTrace) -> Backwa
         g = (fwd.x if l == 0 else a[l - 1]).T @ d
         dW[l] = g + l2 * weights[l] if l2 else g
         db[l] = np.add.reduce(d, axis=0)  # = d.sum(axis=0)
-    return BackwardTrace(dL_da, delta, dW, db)
+    return BackwardTrace(dL_da, delta, dW, db, loss_trace)
 
 
 def _scratch(fz: np.ndarray, like: np.ndarray) -> bool:
@@ -178,17 +182,21 @@ def _update_pass(
 ) -> UpdateTrace:
     L = len(net.weights)
     bias_grads: list[np.ndarray | None] = [None] * L if freeze_biases else list(grads.db)
-    all_grads = [*grads.dW, *bias_grads]
-    norm, scale = clip_scale(all_grads, clip_norm)
-    if scale != 1.0:
-        all_grads = [None if g is None else g * scale for g in all_grads]
+    raw_grads = [*grads.dW, *bias_grads]
+    norm, scale = None, 1.0
+    if clip_norm is not None:  # without clipping the global norm is worked out only on request
+        norm, scale = clip_scale(raw_grads, clip_norm)
+    all_grads = raw_grads if scale == 1.0 else [None if g is None else g * scale for g in raw_grads]
     params = [*net.weights, *net.biases]
     changes, new_state = optimizer_step(opt, params, all_grads, lr, state)
     new_params = [p + c for p, c in zip(params, changes, strict=True)]
     net_after = net._replace_unchecked(new_params[:L], new_params[L:])
-    return UpdateTrace(
-        lr, opt.name, changes[:L], changes[L:], new_state, norm, scale, freeze_biases, net, net_after
+    trace = UpdateTrace(
+        lr, opt.name, changes[:L], changes[L:], new_state, raw_grads, scale, freeze_biases, net, net_after
     )
+    if norm is not None:
+        trace.__dict__["grad_norm"] = norm
+    return trace
 
 
 def train_step(

@@ -72,13 +72,19 @@ def _half_sse_grad(a: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 def _bce(a: np.ndarray, z: np.ndarray, y: np.ndarray) -> np.ndarray:
-    # -log(a) = softplus(-z) and -log(1 - a) = softplus(z), with softplus(x) = log(1 + e^x)
-    # = -log_sigmoid(-x): computed from z, so finite even when a rounds to 0 or 1
-    terms = y * np.logaddexp(0.0, -z) + (1.0 - y) * np.logaddexp(0.0, z)
+    # -y log(a) - (1 - y) log(1 - a) with a = sigmoid(z) equals softplus(z) - y z, written in the
+    # form max(z, 0) - y z + log(1 + e^-|z|): computed from z, so finite even where a rounds to 0
+    # or 1, and without the cancellation softplus(z) - y z suffers for large z
+    terms = np.exp(-np.abs(z))
+    np.log1p(terms, out=terms)
+    terms += np.maximum(z, 0.0)
+    terms -= y * z
     k = terms.shape[1]
+    if k == 1:
+        return terms[:, 0]
     # the mean over outputs, divided before summing: each term is at most |z| in size, so
     # the sum cannot overflow even for logits near the float limit (|z| ~ 1e308)
-    return np.add.reduce(terms if k == 1 else terms / k, axis=1)
+    return np.add.reduce(terms / k, axis=1)
 
 
 def _bce_grad(a: np.ndarray, y: np.ndarray) -> np.ndarray:

@@ -14,8 +14,9 @@ from functools import cached_property
 
 import numpy as np
 
+from .losses import get_loss
 from .network import MLP
-from .optimizers import OptimizerState
+from .optimizers import OptimizerState, clip_scale
 
 
 def _norms(arrays: list[np.ndarray]) -> np.ndarray:
@@ -54,7 +55,7 @@ class LossTrace:
     term ``l2/2 * sum of squared weights``. ``dL_da`` and ``output_delta`` are of the batch loss
     and carry the ``1/m`` of the average; ``shortcut`` says whether ``output_delta`` was formed
     directly as ``(a - y) * scale`` (sigmoid + bce, softmax + cross_entropy) instead of
-    ``dL_da * f'(z)``.
+    ``dL_da * f'(z)``. ``output`` is the network's prediction ``a`` the loss was measured on.
     """
 
     name: str
@@ -63,9 +64,19 @@ class LossTrace:
     data_loss: float
     penalty: float
     l2: float
-    dL_da: np.ndarray
+    output: np.ndarray
     output_delta: np.ndarray
     shortcut: bool
+
+    @cached_property
+    def dL_da(self) -> np.ndarray:
+        """``dL/da`` at the output, ``(m, k)``.
+
+        With the shortcut the backward pass never needs it, so it is worked out only when
+        someone looks; otherwise the engine stores the one it used.
+        """
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            return get_loss(self.name).grad(self.output, self.y)
 
     @property
     def value(self) -> float:
@@ -94,12 +105,22 @@ class BackwardTrace:
     """The backward pass: per layer ``dL_da``, ``delta = dL/dz``, ``dW``, ``db``.
 
     ``dW[l] = a_prev.T @ delta[l] + l2 * W[l]`` and ``db[l] = sum over samples of delta[l]``.
+    ``hidden_dL_da`` holds ``dL/da`` of the hidden layers (the output layer's entry is taken from
+    ``loss_trace``, where it was formed); ``dL_da`` lists every layer's.
     """
 
-    dL_da: list[np.ndarray]
+    hidden_dL_da: list[np.ndarray | None]
     delta: list[np.ndarray]
     dW: list[np.ndarray]
     db: list[np.ndarray]
+    loss_trace: LossTrace | None = None
+
+    @cached_property
+    def dL_da(self) -> list[np.ndarray]:
+        """``dL/da[l]`` for every layer ``l``, the output layer's from the loss."""
+        if self.loss_trace is None or not self.hidden_dL_da:
+            return list(self.hidden_dL_da)
+        return [*self.hidden_dL_da[:-1], self.loss_trace.dL_da]
 
     @property
     def sample_delta(self) -> list[np.ndarray]:
@@ -131,7 +152,8 @@ class UpdateTrace:
 
     ``step_W[l] = W_after[l] - W_before[l]`` (``-lr * dW[l]`` for plain SGD). ``clip_scale`` is
     the factor the gradients were multiplied by before the optimiser saw them (1 = not clipped);
-    ``grad_norm`` the global norm before clipping. Frozen biases get a zero step.
+    ``grad_norm`` the global norm before clipping, over ``grads`` (the gradients of the trainable
+    parameters, ``None`` for frozen ones). Frozen biases get a zero step.
     """
 
     lr: float
@@ -139,11 +161,17 @@ class UpdateTrace:
     step_W: list[np.ndarray]
     step_b: list[np.ndarray]
     state: OptimizerState
-    grad_norm: float
+    grads: list[np.ndarray | None]
     clip_scale: float
     freeze_biases: bool
     net_before: MLP
     net_after: MLP
+
+    @cached_property
+    def grad_norm(self) -> float:
+        """The global gradient norm before clipping (worked out when clipping needed it, else on look)."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            return clip_scale(self.grads, None)[0]
 
     def __repr__(self) -> str:
         return f"UpdateTrace({self.optimizer}, lr={self.lr:g}, clip_scale={self.clip_scale:.3g})"
