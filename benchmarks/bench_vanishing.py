@@ -38,7 +38,7 @@ from backprop_core.vanishing import (  # noqa: E402
     symmetry_experiment,
     train_lab,
 )
-from ui.vanishing import limit_blas_threads  # noqa: E402
+from ui.common import limit_blas_threads  # noqa: E402
 from viz.vanishing import (  # noqa: E402
     bound_table,
     clipping_figure,

@@ -47,7 +47,6 @@ from ui.vanishing import (
     TRAIN_CHOICES,
     URL_MARKER,
     current_lab,
-    limit_blas_threads,
     reset,
     sanitise_view_state,
     setup_from_state,
@@ -77,7 +76,6 @@ from viz.vanishing import (
 )
 
 st.set_page_config(page_title="Vanishing gradients · Backprop Lab", page_icon="📉", layout="wide")
-limit_blas_threads()
 
 SWEEP_STDS = tuple(float(s) for s in np.geomspace(0.01, 10.0, 13))
 CLIP_ITERATIONS = 60

@@ -107,21 +107,6 @@ PARAMS: tuple[Param, ...] = (
 )
 
 
-def limit_blas_threads() -> None:
-    """Run numpy's matrix products on one thread, for the whole server process.
-
-    The lab multiplies small matrices (300 x 64 at most) many times. On a server shared by several
-    learners, OpenBLAS's extra threads spin while waiting for a core and make such products 10-20
-    times slower (measured on this 2-core machine under load); one thread is both faster and fair.
-    Without ``threadpoolctl`` nothing changes.
-    """
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        return
-    threadpool_limits(limits=1, user_api="blas")
-
-
 def ordered(activations: Sequence[str]) -> tuple[str, ...]:
     """The chosen activations in the page's fixed order (so reordering a selection restarts nothing)."""
     return tuple(a for a in COMPARE_ACTIVATIONS if a in activations)
