@@ -12,6 +12,7 @@ from typing import Any
 
 import streamlit as st
 
+from backprop_core import DATASETS
 from backprop_core.byod import MAX_CLASSES, MAX_ROWS, Table, read_csv
 from backprop_core.playground import Problem, make_problem, problem_from_table
 from ui.playground_settings import CSV, Settings
@@ -40,8 +41,7 @@ def current_problem(settings: Settings, state: MutableMapping[str, Any]) -> Prob
 
 
 def dataset_names(state: MutableMapping[str, Any]) -> list[str]:
-    from backprop_core import DATASETS
-
+    """The built-in data sets, then the learner's file if one is loaded."""
     names = list(DATASETS)
     if state.get("pg_csv") is not None:
         names.append(CSV)

@@ -315,13 +315,12 @@ def data_controls(dataset_names: list[str], hide: frozenset[str], csv_label: str
         help="Points held back from training. The test loss shows how well the network generalises.",
         **_KEEP,
     )
-    c1, c2 = st.columns(2, vertical_alignment="bottom")
-    c1.number_input("Data seed", 0, SEED_MAX, step=1, key="pg_dseed", **_KEEP)
-    c2.button(
-        "🎲 New data",
+    st.number_input("Data seed", 0, SEED_MAX, step=1, key="pg_dseed", **_KEEP)
+    st.button(
+        "🎲 Regenerate",
         key="pg_regen",
         on_click=_regenerate,
-        help="Regenerate: new random points (the next data seed).",
+        help="New random points: the next data seed.",
         width="stretch",
     )
 
