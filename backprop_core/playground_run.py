@@ -34,7 +34,8 @@ from .runner import EXPLOSION_FACTOR, Data, Record, RunState, TrainConfig, accur
 from .trace import StepTrace
 
 RECORD_CAP = 10_000
-SNAPSHOT_CAP = 500
+# snapshots hold whole networks: 300 of the largest allowed (8 x 16) cost about 10 MB per learner
+SNAPSHOT_CAP = 300
 PROBE_MIN_ITERATIONS = 200
 # below this the starting loss is treated as this, so that a nearly perfect start does not make
 # every small wobble look like an explosion
@@ -56,6 +57,8 @@ class Metrics:
 @dataclass(frozen=True, repr=False)
 class Snapshot:
     """The network after ``iteration`` updates and what that iteration computed.
+
+    ``state`` is the run's position then, without the optimiser's memory (``opt_state=None``).
 
     ``dW[l]``: ``(n_{l-1}, n_l)`` and ``db[l]``: ``(n_l,)`` of the batch loss (``db`` is ``delta``
     summed over the batch). ``a_mean[c]``: the mean over the batch of diagram column c's values
@@ -268,7 +271,9 @@ def _snapshot(record: Record, state: RunState, trace: StepTrace) -> Snapshot:
     return Snapshot(
         record.iteration,
         record.epoch,
-        state,
+        # snapshots are for looking back; the optimiser's memory (as large as the network again for
+        # momentum, twice for Adam) is only needed to continue, which starts from `Run.state`
+        replace(state, opt_state=None),
         tuple(trace.dW),
         tuple(trace.db),
         a_mean,

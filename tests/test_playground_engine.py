@@ -232,6 +232,14 @@ def test_advance_equals_the_runner_and_keeps_every_iteration() -> None:
     assert r.metrics_at(12).test_loss == direct.records[-1].test_loss
 
 
+def test_snapshots_drop_the_optimizer_memory_but_the_run_keeps_it() -> None:
+    net, data, _ = _circle_setup()
+    config = TrainConfig("bce", 0.1, "momentum", batch_size=10, seed=0)
+    r = advance(start_run(net, data, "bce"), data, config, iterations=4)
+    assert r.latest.state.opt_state is None and r.state.opt_state.name == "momentum"
+    assert r.state == run(RunState(net), data, config, iterations=4).state
+
+
 def test_advance_by_epochs_completes_the_current_epoch() -> None:
     net, data, config = _circle_setup()
     r = advance(start_run(net, data, "bce"), data, config, iterations=5)
