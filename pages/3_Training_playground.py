@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-from backprop_core.blas_threads import use_one_blas_thread
 from ui.common import ensure_state, page_intro, show_error, try_this
 from ui.playground_data import current_problem, dataset_names, upload_control
 from ui.playground_session import in_sync, reset, sync, train
@@ -40,7 +39,6 @@ TICK_SECONDS = 0.15
 INSPECT_SECONDS = 3.0  # the diagram, neuron map and gradient flow refresh this often while playing
 
 st.set_page_config(page_title="Training playground · Backprop Lab", page_icon="🎛️", layout="wide")
-use_one_blas_thread()
 
 state = st.session_state
 set_defaults(state)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import numpy as np
 import pytest
 
@@ -27,18 +25,6 @@ from backprop_core.vanishing import (
     train_lab,
     unit_spread,
 )
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_blas_thread() -> Iterator[None]:
-    # small matrices: one BLAS thread is faster on a busy machine (as the page runs them)
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        yield
-        return
-    with threadpool_limits(limits=1, user_api="blas"):
-        yield
 
 
 def _profile(setup: LabSetup, activation: str) -> vg.GradientProfile:

@@ -12,6 +12,8 @@ from typing import Any
 
 import streamlit as st
 
+from ui.blas import use_one_blas_thread
+
 # One list of learning rates for every log-scale control in the app. It holds every rate a preset
 # or a lesson needs exactly (0.01 and 0.5 for the step-through presets; 0.02 and 0.04, the critical
 # rates of the single-weight example).
@@ -29,11 +31,7 @@ def limit_blas_threads() -> None:
     make such products 10-20 times slower (measured on a 2-core machine under load); one thread is
     both faster and fairer. Called when this module is imported, so every page gets it.
     """
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # an optional speed-up: without it nothing changes
-        return
-    threadpool_limits(limits=1, user_api="blas")
+    use_one_blas_thread()
 
 
 limit_blas_threads()

@@ -1,4 +1,4 @@
-"""Run numpy's OpenBLAS on one thread: the playground's matrices are tiny and the server is shared.
+"""Run numpy's OpenBLAS on one thread: the app's matrices are tiny and the server is shared.
 
 With several BLAS threads, a product as small as ``(10000, 16) @ (16, 16)`` spends most of its
 time waking and syncing threads, and on a busy 2-core machine one 100 x 100 boundary grid of a
