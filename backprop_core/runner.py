@@ -93,7 +93,11 @@ class Data:
 
 @dataclass(frozen=True)
 class RunState:
-    """Where a run stands: the network, optimiser memory and position in the data."""
+    """Where a run stands: the network, optimiser memory and position in the data.
+
+    ``reference_loss`` is the loss of the run's first iteration: the explosion rule compares
+    against it, so a run advanced one call at a time stops exactly when one long call would.
+    """
 
     net: MLP
     opt_state: OptimizerState | None = None
@@ -101,6 +105,7 @@ class RunState:
     epoch: int = 0
     cursor: int = 0
     diverged: bool = False
+    reference_loss: float | None = None
 
 
 @dataclass(frozen=True)
@@ -181,7 +186,7 @@ def run(
     records: list[Record] = []
     nets: list[MLP] = []
     trace: StepTrace | None = None
-    reference: float | None = None
+    reference = state.reference_loss
     stop_reason = None
     while not state.diverged:
         if iterations is not None and len(records) >= iterations:
@@ -216,7 +221,9 @@ def run(
         epoch = state.epoch
         if cursor >= n:
             cursor, epoch = 0, epoch + 1
-        state = RunState(trace.net_after, trace.optimizer_state, state.iteration + 1, epoch, cursor)
+        state = RunState(
+            trace.net_after, trace.optimizer_state, state.iteration + 1, epoch, cursor, False, reference
+        )
         if evaluate:
             train_loss, train_acc = _metrics(state.net, data.X_train, data.Y_train, config.loss, config.l2)
             if data.X_test is not None:

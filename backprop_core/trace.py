@@ -18,6 +18,9 @@ from .losses import get_loss
 from .network import MLP
 from .optimizers import OptimizerState, clip_scale
 
+# Traces are compared by identity (``eq=False``): a generated ``__eq__`` would compare numpy arrays,
+# which has no single truth value.
+
 
 def _norms(arrays: list[np.ndarray]) -> np.ndarray:
     # a diverging run's gradients overflow the sum of squares: the norm is then inf, quietly
@@ -25,7 +28,7 @@ def _norms(arrays: list[np.ndarray]) -> np.ndarray:
         return np.array([np.sqrt(np.dot(x.ravel(), x.ravel())) for x in arrays])
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class ForwardTrace:
     """The forward pass: ``x`` (the inputs, ``(m, n_in)``) and ``z[l]``, ``a[l]`` per layer."""
 
@@ -47,7 +50,7 @@ class ForwardTrace:
         return f"ForwardTrace(m={self.x.shape[0]}, layers={len(self.z)})"
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class LossTrace:
     """The loss of a batch and the error signal it sends into the output layer.
 
@@ -100,7 +103,7 @@ class LossTrace:
         return f"LossTrace({self.name}, value={self.value:.6g}, shortcut={self.shortcut})"
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class BackwardTrace:
     """The backward pass: per layer ``dL_da``, ``delta = dL/dz``, ``dW``, ``db``.
 
@@ -146,7 +149,7 @@ class BackwardTrace:
         return f"BackwardTrace(layers={len(self.delta)})"
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class UpdateTrace:
     """The weight update: the change applied to every parameter and the parameters around it.
 
@@ -177,7 +180,7 @@ class UpdateTrace:
         return f"UpdateTrace({self.optimizer}, lr={self.lr:g}, clip_scale={self.clip_scale:.3g})"
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class StepTrace:
     """One whole training iteration: forward, loss, backward, update.
 

@@ -296,3 +296,30 @@ def test_repr_and_description():
     assert repr(trace).startswith("StepTrace(loss=0.693147")
     assert repr(trace.forward) == "ForwardTrace(m=2, layers=2)"
     assert "shortcut=True" in repr(trace.loss_trace)
+
+
+def test_divergence_is_caught_as_soon_one_call_at_a_time_as_in_one_long_call() -> None:
+    # the explosion rule compares with the run's first loss, kept in RunState across calls
+    net = bc.MLP.create([1, 8, 1], hidden="tanh", output="linear", seed=0)
+    X, y = bc.make_dataset("sine", 100, 0.1, seed=0)
+    data = bc.Data.create(net, "mse", X, y)
+    config = bc.TrainConfig(loss="mse", lr=10.0)
+    one = bc.run(bc.RunState(net), data, config, iterations=200)
+    assert one.state.diverged and one.stop_reason
+    state, calls = bc.RunState(net), 0
+    while not state.diverged and calls < 200:
+        state = bc.run(state, data, config, iterations=1).state
+        calls += 1
+    assert state.diverged
+    assert calls == len(one.records) + 1  # the call that found the explosion records nothing
+    assert state.iteration == one.state.iteration
+    first_loss = bc.train_step(net, X, y, loss="mse", lr=10.0).loss
+    assert state.reference_loss == one.state.reference_loss == first_loss
+
+
+def test_traces_compare_by_identity() -> None:
+    net = bc.MLP.create([2, 3, 1], seed=0)
+    X, Y = np.ones((2, 2)), np.ones((2, 1))
+    a = bc.train_step(net, X, Y, loss="mse", lr=0.1)
+    b = bc.train_step(net, X, Y, loss="mse", lr=0.1)
+    assert a == a and a != b  # no "truth value of an array is ambiguous"
