@@ -121,6 +121,23 @@ def number_columns(df: pd.DataFrame, skip: tuple[str, ...] = ()) -> dict:
     return {c: st.column_config.NumberColumn(c, **NUMBERS) for c in df.columns if c not in skip}
 
 
+def show_table(table: pd.DataFrame, key: str, skip: tuple[str, ...], max_height: int | None = None) -> None:
+    """A full-width table without its index, every column but ``skip`` as numbers (6 digits).
+
+    With ``max_height`` (pixels) it is as tall as its rows (about 35 px each, plus the header)
+    up to that height, then scrolls.
+    """
+    size = {} if max_height is None else {"height": min(38 + 35 * len(table), max_height)}
+    st.dataframe(
+        table,
+        key=key,
+        hide_index=True,
+        width="stretch",
+        column_config=number_columns(table, skip=skip),
+        **size,
+    )
+
+
 def section_one_weight() -> None:
     """Section 1: the loss curve of one weight, its iterates, the regimes of the learning rate."""
     st.header("1 · The learning rate on one weight")
@@ -197,15 +214,7 @@ def section_one_weight() -> None:
         f"so both critical rates double: one step at {fmt(half.one_step)}, bouncing at {fmt(half.bounce)}."
     )
     st.markdown("**The steps**, one row per update (numbers from the engine's forward and backward pass):")
-    table = weight_steps_table(run)
-    st.dataframe(
-        table,
-        key="gd_s1_table",
-        hide_index=True,
-        width="stretch",
-        height=min(38 + 35 * len(table), 400),
-        column_config=number_columns(table, skip=("step k",)),
-    )
+    show_table(weight_steps_table(run), "gd_s1_table", skip=("step k",), max_height=400)
 
 
 def section_surfaces() -> None:
@@ -237,24 +246,10 @@ def section_surfaces() -> None:
     )
     surface = get_surface(st.session_state.gd_s2_surface)
     lo1, hi1, lo2, hi2 = surface.box
-    c2.number_input(
-        f"start {surface.labels[0]}",
-        lo1,
-        hi1,
-        step=0.1,
-        format="%.3f",
-        key="gd_s2_w1",
-        **KEEP,
-    )
-    c3.number_input(
-        f"start {surface.labels[1]}",
-        lo2,
-        hi2,
-        step=0.1,
-        format="%.3f",
-        key="gd_s2_w2",
-        **KEEP,
-    )
+    for col, label, lo, hi, key in zip(
+        (c2, c3), surface.labels, (lo1, lo2), (hi1, hi2), ("gd_s2_w1", "gd_s2_w2"), strict=True
+    ):
+        col.number_input(f"start {label}", lo, hi, step=0.1, format="%.3f", key=key, **KEEP)
     c4.number_input("steps", 1, MAX_S2_STEPS, step=10, key="gd_s2_steps", **KEEP)
     c5.number_input("loss threshold", 0.0, 1000.0, step=0.01, format="%.4f", key="gd_s2_thr", **KEEP)
     st.latex(surface.formula)
@@ -263,17 +258,12 @@ def section_surfaces() -> None:
     )
     o1, o2, o3 = st.columns(3)
     with o1:
-        st.markdown(f"**<span style='color:{OPT_COLOURS['sgd']}'>SGD</span>**", unsafe_allow_html=True)
-        st.select_slider("SGD lr", S2_LRS, key="gd_s2_lr_sgd", format_func=format_lr, **KEEP)
+        _optimizer_lr("sgd")
     with o2:
-        st.markdown(
-            f"**<span style='color:{OPT_COLOURS['momentum']}'>Momentum</span>**", unsafe_allow_html=True
-        )
-        st.select_slider("Momentum lr", S2_LRS, key="gd_s2_lr_momentum", format_func=format_lr, **KEEP)
+        _optimizer_lr("momentum")
         st.select_slider("Momentum β", BETAS, key="gd_s2_beta", **KEEP)
     with o3:
-        st.markdown(f"**<span style='color:{OPT_COLOURS['adam']}'>Adam</span>**", unsafe_allow_html=True)
-        st.select_slider("Adam lr", S2_LRS, key="gd_s2_lr_adam", format_func=format_lr, **KEEP)
+        _optimizer_lr("adam")
         a1, a2 = st.columns(2)
         a1.select_slider("Adam β1", BETAS, key="gd_s2_beta1", **KEEP)
         a2.select_slider("Adam β2", BETA2S, key="gd_s2_beta2", **KEEP)
@@ -318,13 +308,14 @@ def section_surfaces() -> None:
         width="stretch",
     )
     table = threshold_table(trajectories, threshold)
-    st.dataframe(
-        table,
-        key="gd_s2_table",
-        hide_index=True,
-        width="stretch",
-        column_config=number_columns(table, skip=tuple(table.columns[:3])),
-    )
+    show_table(table, "gd_s2_table", skip=tuple(table.columns[:3]))
+
+
+def _optimizer_lr(name: str) -> None:
+    """The optimiser's name in its path colour, and its learning-rate slider (``gd_s2_lr_<name>``)."""
+    label = OPTIMIZER_LABELS[name]
+    st.markdown(f"**<span style='color:{OPT_COLOURS[name]}'>{label}</span>**", unsafe_allow_html=True)
+    st.select_slider(f"{label} lr", S2_LRS, key=f"gd_s2_lr_{name}", format_func=format_lr, **KEEP)
 
 
 def section_batches() -> None:
@@ -456,16 +447,8 @@ def section_zero_grad() -> None:
         st.error(f"The numbers overflowed after {len(chosen.steps)} steps, so the run stopped there.")
     w_star = minimum(one_weight_example("mse"))
     st.plotly_chart(zero_grad_figure(good, bad, forget, w_star), key="gd_s4_chart", width="stretch")
-    table = zero_grad_table(chosen)
     st.markdown(f"**Step by step, {'without' if forget else 'with'} `zero_grad()`:**")
-    st.dataframe(
-        table,
-        key="gd_s4_table",
-        hide_index=True,
-        width="stretch",
-        height=min(38 + 35 * len(table), 400),
-        column_config=number_columns(table, skip=("step",)),
-    )
+    show_table(zero_grad_table(chosen), "gd_s4_table", skip=("step",), max_height=400)
 
     st.subheader("The useful side: accumulating on purpose")
     st.markdown(
@@ -478,15 +461,7 @@ def section_zero_grad() -> None:
     )
     st.slider("number of mini-batches k", 1, 24, key="gd_s4_k", **KEEP)
     check = _accumulation(-3.0, 3.0, int(ss.gd_s4_k))
-    table = accumulation_table(check)
-    st.dataframe(
-        table,
-        key="gd_s4_accum_table",
-        hide_index=True,
-        width="stretch",
-        height=min(38 + 35 * len(table), 330),
-        column_config=number_columns(table, skip=("batch", "samples")),
-    )
+    show_table(accumulation_table(check), "gd_s4_accum_table", skip=("batch", "samples"), max_height=330)
     summary = accumulation_summary(check)
     st.dataframe(
         summary,
