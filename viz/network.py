@@ -31,19 +31,35 @@ _DIVERGING_SCALE = [[float(p), c] for p, c in get_colorscale(DIVERGING)]
 PICK = "#5fc4b0"
 
 
-def _colorbar(title: str, x: float) -> dict:
-    """A horizontal colour bar under the diagram, centred at ``x`` (paper coordinates)."""
-    return {
-        "title": {"text": title, "side": "top"},
-        "orientation": "h",
-        "x": x,
-        "xanchor": "center",
-        "y": -0.02,
-        "yanchor": "top",
-        "len": 0.42,
-        "thickness": 12,
-        "tickfont": {"size": 11},
-    }
+def _colorbar(title: str, vmax: float, x: float) -> dict:
+    """A horizontal colour bar from ``-vmax`` to ``vmax`` under the diagram, centred at ``x``
+    (paper coordinates), carried by an invisible marker."""
+    return _scatter(
+        x=[None],
+        y=[None],
+        mode="markers",
+        hoverinfo="skip",
+        showlegend=False,
+        marker={
+            "color": [0],
+            "colorscale": _DIVERGING_SCALE,
+            "cmin": -vmax,
+            "cmax": vmax,
+            "cmid": 0,
+            "showscale": True,
+            "colorbar": {
+                "title": {"text": title, "side": "top"},
+                "orientation": "h",
+                "x": x,
+                "xanchor": "center",
+                "y": -0.02,
+                "yanchor": "top",
+                "len": 0.42,
+                "thickness": 12,
+                "tickfont": {"size": 11},
+            },
+        },
+    )
 
 
 def layer_title(index: int, n_weight_layers: int) -> str:
@@ -70,6 +86,19 @@ def _scale_range(arrays: Sequence[np.ndarray]) -> float:
 
 def _scatter(**kwargs: object) -> dict:
     return {"type": "scatter", **kwargs}
+
+
+def _lines(x: list, y: list, color: str, width: float, **kwargs: object) -> dict:
+    """Line segments (``None``-separated) without hover or legend."""
+    return _scatter(
+        x=x,
+        y=y,
+        mode="lines",
+        line={"color": color, "width": width},
+        hoverinfo="skip",
+        showlegend=False,
+        **kwargs,
+    )
 
 
 def _annotate(annotations: list[dict], **kwargs: object) -> None:
@@ -172,44 +201,16 @@ def network_figure(
         l, i, j = selected
         if 0 <= l < n_layers and 0 <= i < sizes[l] and 0 <= j < sizes[l + 1]:
             (x0, y0), (x1, y1) = pos[l][i], pos[l + 1][j]
-            traces.append(
-                _scatter(
-                    x=[x0, x1],
-                    y=[y0, y1],
-                    mode="lines",
-                    line={"color": PICK, "width": MAX_WIDTH + 8},
-                    opacity=0.55,
-                    hoverinfo="skip",
-                    showlegend=False,
-                )
-            )
+            traces.append(_lines([x0, x1], [y0, y1], PICK, MAX_WIDTH + 8, opacity=0.55))
 
     # every live edge also as a thin light line underneath: an edge whose value is near zero
     # takes the scale's near-white colour and would otherwise vanish on the white background
     base_x = [x for b in sorted(bins) for x in bins[b][0]]
     base_y = [y for b in sorted(bins) for y in bins[b][1]]
     if base_x:
-        traces.append(
-            _scatter(
-                x=base_x,
-                y=base_y,
-                mode="lines",
-                line={"color": "#d9d9d9", "width": 1.2},
-                hoverinfo="skip",
-                showlegend=False,
-            )
-        )
+        traces.append(_lines(base_x, base_y, "#d9d9d9", 1.2))
     if grey_xy[0]:
-        traces.append(
-            _scatter(
-                x=grey_xy[0],
-                y=grey_xy[1],
-                mode="lines",
-                line={"color": GREY, "width": 1},
-                hoverinfo="skip",
-                showlegend=False,
-            )
-        )
+        traces.append(_lines(grey_xy[0], grey_xy[1], GREY, 1))
     for b in sorted(bins):
         xs, ys = bins[b]
         if b < 0:
@@ -218,16 +219,7 @@ def network_figure(
             centre = 0.5 * (edges[b] + edges[b + 1])
             color = diverging_color(centre, vmax)
             width = MIN_WIDTH + (MAX_WIDTH - MIN_WIDTH) * min(abs(centre) / vmax, 1.0)
-        traces.append(
-            _scatter(
-                x=xs,
-                y=ys,
-                mode="lines",
-                line={"color": color, "width": width},
-                hoverinfo="skip",
-                showlegend=False,
-            )
-        )
+        traces.append(_lines(xs, ys, color, width))
 
     # invisible markers carrying each edge's hover text and identity
     traces.append(
@@ -246,25 +238,7 @@ def network_figure(
             unselected={"marker": {"opacity": 1}},
         )
     )
-    # a colour bar for the edges, on an invisible marker
-    traces.append(
-        _scatter(
-            x=[None],
-            y=[None],
-            mode="markers",
-            hoverinfo="skip",
-            showlegend=False,
-            marker={
-                "color": [0],
-                "colorscale": _DIVERGING_SCALE,
-                "cmin": -vmax,
-                "cmax": vmax,
-                "cmid": 0,
-                "showscale": True,
-                "colorbar": _colorbar(f"edge colour: {edge_title}", 0.25),
-            },
-        )
-    )
+    traces.append(_colorbar(f"edge colour: {edge_title}", vmax, 0.25))
 
     if edge_labels is not None:
         for l in range(n_layers):
@@ -349,24 +323,7 @@ def network_figure(
             showlegend=False,
         )
     )
-    traces.append(
-        _scatter(
-            x=[None],
-            y=[None],
-            mode="markers",
-            hoverinfo="skip",
-            showlegend=False,
-            marker={
-                "color": [0],
-                "colorscale": _DIVERGING_SCALE,
-                "cmin": -nmax,
-                "cmax": nmax,
-                "cmid": 0,
-                "showscale": True,
-                "colorbar": _colorbar(f"neuron colour: {node_title}", 0.75),
-            },
-        )
-    )
+    traces.append(_colorbar(f"neuron colour: {node_title}", nmax, 0.75))
 
     top = max(sizes) / 2 + 0.1
     for c in range(len(sizes)):
