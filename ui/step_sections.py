@@ -190,44 +190,45 @@ def _buttons(key: str, preset: Preset, controls: Controls, run: StepRun, trace: 
         "backward": "Send the error signal back one layer (or all layers, with the toggle off)",
         "update": "Move every weight against its gradient",
     }
-    for col, action in zip(cols[:4], ("forward", "loss", "backward", "update"), strict=True):
-        enabled = action == nxt and not (action == "forward" and blocked)
+
+    # every button moves the run: its key and callback arguments follow from its action
+    def button(col, label: str, action: str, tip: str, disabled: bool = False, **kwargs) -> None:
         col.button(
-            labels[action],
+            label,
             key=f"step_btn_{action}",
             on_click=_move,
             args=(key, preset, controls, action),
+            disabled=disabled,
+            help=tip,
+            width="stretch",
+            **kwargs,
+        )
+
+    for col, action in zip(cols[:4], ("forward", "loss", "backward", "update"), strict=True):
+        enabled = action == nxt and not (action == "forward" and blocked)
+        button(
+            col,
+            labels[action],
+            action,
+            helps[action] + ("" if enabled else " (not the next phase)"),
             disabled=not enabled,
             type="primary" if enabled else "secondary",
-            help=helps[action] + ("" if enabled else " (not the next phase)"),
-            width="stretch",
         )
-    cols[4].button(
+    button(
+        cols[4],
         "⏭ Full iteration",
-        key="step_btn_full",
-        on_click=_move,
-        args=(key, preset, controls, "full"),
+        "full",
+        "Finish this iteration in one go (after an update: run the whole next one)",
         disabled=blocked,
-        help="Finish this iteration in one go (after an update: run the whole next one)",
-        width="stretch",
     )
-    cols[5].button(
+    button(
+        cols[5],
         "↩ Step back",
-        key="step_btn_back",
-        on_click=_move,
-        args=(key, preset, controls, "back"),
+        "back",
+        "One phase (or one layer) back; from the start of an iteration back into the previous one",
         disabled=not run.can_step_back,
-        help="One phase (or one layer) back; from the start of an iteration back into the previous one",
-        width="stretch",
     )
-    cols[6].button(
-        "⟲ Reset",
-        key="step_btn_reset",
-        on_click=_move,
-        args=(key, preset, controls, "reset"),
-        help="Back to the preset's starting weights, iteration 1",
-        width="stretch",
-    )
+    button(cols[6], "⟲ Reset", "reset", "Back to the preset's starting weights, iteration 1")
     if run.n_layers > 1:
         st.toggle(
             "Backward one layer per click",
