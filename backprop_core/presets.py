@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .activations import ACTIVATIONS, HIDDEN_ACTIVATIONS
-from .datasets import CLASSIC_WEIGHT_NAMES, classic_222, single_weight
+from .datasets import CLASSIC_WEIGHT_NAMES, Example, classic_222, single_weight
 from .losses import LOSSES, pairing_problem
 from .network import MLP, check_sizes
 from .validation import as_targets
@@ -41,22 +41,14 @@ Param = tuple[int, int | None, int]
 
 
 @dataclass(frozen=True)
-class Preset:
-    """A network to step through and the samples it may train on.
+class Preset(Example):
+    """A network to step through and the samples it may train on: an ``Example`` with names.
 
     ``X``: ``(n, n_in)`` and ``Y``: ``(n, n_out)`` hold every available sample; a batch of size
     m uses the first m rows. ``neuron_names[c][k]``: the name of neuron k of diagram column c
     (0 = input). ``fixed_biases``: the model has no trainable bias (single weight).
     """
 
-    name: str
-    net: MLP
-    X: np.ndarray
-    Y: np.ndarray
-    loss: str
-    lr: float
-    freeze_biases: bool
-    description: str
     neuron_names: tuple[tuple[str, ...], ...]
     fixed_biases: bool = False
 
@@ -80,6 +72,24 @@ class Preset:
         if self.name == "single weight":
             return {(0, 0, 0): "w"}
         return {}
+
+
+def from_example(
+    ex: Example, neuron_names: tuple[tuple[str, ...], ...], fixed_biases: bool = False
+) -> Preset:
+    """The engine's fixed example ``ex`` as a preset, with names for its neurons."""
+    return Preset(
+        ex.name,
+        ex.net,
+        ex.X,
+        ex.Y,
+        ex.loss,
+        ex.lr,
+        ex.freeze_biases,
+        ex.description,
+        neuron_names,
+        fixed_biases,
+    )
 
 
 def default_neuron_names(sizes: Sequence[int]) -> tuple[tuple[str, ...], ...]:
@@ -179,23 +189,9 @@ def custom(sizes: Sequence[int], seed: int = 0) -> Preset:
 def get_preset(name: str, sizes: Sequence[int] | None = None, seed: int = 0) -> Preset:
     """The preset ``name``; ``sizes`` and ``seed`` build the custom one."""
     if name == "single weight":
-        ex = single_weight()
-        return Preset(
-            ex.name, ex.net, ex.X, ex.Y, ex.loss, ex.lr, True, ex.description, (("x",), ("ŷ",)), True
-        )
+        return from_example(single_weight(), (("x",), ("ŷ",)), fixed_biases=True)
     if name == "classic 2-2-2":
-        ex = classic_222()
-        return Preset(
-            ex.name,
-            ex.net,
-            ex.X,
-            ex.Y,
-            ex.loss,
-            ex.lr,
-            True,
-            ex.description,
-            (("i1", "i2"), ("h1", "h2"), ("o1", "o2")),
-        )
+        return from_example(classic_222(), (("i1", "i2"), ("h1", "h2"), ("o1", "o2")))
     if name == "tiny classifier":
         return tiny_classifier()
     if name == "custom":
