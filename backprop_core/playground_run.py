@@ -168,9 +168,13 @@ def measure(net: MLP, data: Data, loss: str, l2: float = 0.0) -> Metrics:
 
 def start_run(net: MLP, data: Data, loss: str, l2: float = 0.0) -> Run:
     """A run at iteration 0 with ``net``, measured on ``data``."""
-    state = RunState(net)
+    initial = measure(net, data, loss, l2)
+    # the runner's explosion rule compares each batch loss with the state's reference loss; left
+    # unset it would be the first batch's loss, which for a batch of one sample can be ~0 and make
+    # any later batch look like an explosion: use the training-set loss the run started from
+    state = RunState(net, reference_loss=max(initial.train_loss, EXPLOSION_FLOOR))
     first = Snapshot(0, 0.0, state, None, None, None, 0)
-    return Run(state, measure(net, data, loss, l2), (), (first,))
+    return Run(state, initial, (), (first,))
 
 
 def advance(
@@ -194,7 +198,7 @@ def advance(
         return current
     start = current.state
     target_epoch = start.epoch + epochs if epochs is not None else None
-    limit = _explosion_limit(current.initial.train_loss)
+    limit = EXPLOSION_FACTOR * start.reference_loss
     state = start
     records: list[Record] = []
     snapshots: list[Snapshot] = []
@@ -260,10 +264,6 @@ def largest_working_lr(
         if math.isfinite(end_loss) and end_loss <= start_loss * (1 + PROBE_TOLERANCE):
             return lr
     return None
-
-
-def _explosion_limit(start_loss: float) -> float:
-    return EXPLOSION_FACTOR * max(start_loss, EXPLOSION_FLOOR)
 
 
 def _snapshot(record: Record, state: RunState, trace: StepTrace) -> Snapshot:

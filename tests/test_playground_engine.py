@@ -237,7 +237,7 @@ def test_snapshots_drop_the_optimizer_memory_but_the_run_keeps_it() -> None:
     config = TrainConfig("bce", 0.1, "momentum", batch_size=10, seed=0)
     r = advance(start_run(net, data, "bce"), data, config, iterations=4)
     assert r.latest.state.opt_state is None and r.state.opt_state.name == "momentum"
-    assert r.state == run(RunState(net), data, config, iterations=4).state
+    assert r.state == run(start_run(net, data, "bce").state, data, config, iterations=4).state
 
 
 def test_advance_by_epochs_completes_the_current_epoch() -> None:
@@ -304,6 +304,21 @@ def test_divergence_stops_keeps_finite_state_and_finds_a_working_rate() -> None:
     assert bad.divergence is not None or bad.metrics.train_loss > start.metrics.train_loss
     # a diverged run does not move until it is resumed
     assert advance(r, data, TrainConfig("mse", 0.01), iterations=3) is r
+
+
+def test_a_tiny_first_batch_loss_is_not_the_reference_for_an_explosion() -> None:
+    # one sample per batch: with this shuffle the first sample's loss is about 2e-6, so measured
+    # against it a later ordinary batch loss would look like an explosion (it stopped at iteration 42)
+    net, data = _sine_setup()
+    config = TrainConfig("mse", 0.03, batch_size=1, seed=73)
+    first = run(RunState(net), data, config, iterations=1)
+    assert first.state.reference_loss < 1e-5
+    r = start_run(net, data, "mse")
+    for _ in range(10):
+        r = advance(r, data, config, iterations=10)
+    assert r.divergence is None and r.iteration == 100
+    # an ordinary, noisy run: nowhere near a real explosion
+    assert max(rec.train_loss for rec in r.records) < 2 * r.initial.train_loss
 
 
 def test_resume_drops_the_failed_path() -> None:
