@@ -99,6 +99,12 @@ def _w(net: bc.MLP, name: str) -> float:
     return float(net.weights[layer][i, j])
 
 
+def _assert_weights_after(t: bc.StepTrace, **printed: str) -> None:
+    """Each named weight (``w5="0.35891648"``) after the update, as the walk-through prints it."""
+    for name, number in printed.items():
+        assert_printed(_w(t.net_after, name), number)
+
+
 def test_classic_weight_names_match_the_published_layout():
     net = bc.classic_222().net
     for name, value in zip(
@@ -139,11 +145,7 @@ def test_classic_output_layer_gradients_and_update():
     layer, i, j = bc.CLASSIC_WEIGHT_NAMES["w5"]
     assert_printed(t.dW[layer][i, j], "0.082167041")
 
-    after = t.net_after
-    assert_printed(_w(after, "w5"), "0.35891648")
-    assert_printed(_w(after, "w6"), "0.408666186")
-    assert_printed(_w(after, "w7"), "0.511301270")
-    assert_printed(_w(after, "w8"), "0.561370121")
+    _assert_weights_after(t, w5="0.35891648", w6="0.408666186", w7="0.511301270", w8="0.561370121")
 
 
 def test_classic_hidden_layer_gradients_and_update():
@@ -163,11 +165,7 @@ def test_classic_hidden_layer_gradients_and_update():
     assert_printed(w1.new_weight, "0.149780716")
     assert not w1.is_output
 
-    after = t.net_after
-    assert_printed(_w(after, "w1"), "0.149780716")
-    assert_printed(_w(after, "w2"), "0.19956143")
-    assert_printed(_w(after, "w3"), "0.24975114")
-    assert_printed(_w(after, "w4"), "0.29950229")
+    _assert_weights_after(t, w1="0.149780716", w2="0.19956143", w3="0.24975114", w4="0.29950229")
 
 
 def test_classic_loss_after_one_update_with_frozen_biases():
