@@ -27,40 +27,18 @@ from streamlit.testing.v1 import AppTest  # noqa: E402
 BUDGET_MS = 150.0
 
 
-def _section_1() -> None:
+def _section(name: str) -> None:
+    """The script of one section: its state set up as the page does, then the section alone.
+
+    AppTest runs this function's source as the script, passing ``name`` (a function of
+    ``ui.descent_sections``), so everything it needs is imported inside.
+    """
+    from ui import descent_sections
     from ui.common import ensure_state
     from ui.descent import DEFAULTS
-    from ui.descent_sections import section_one_weight
 
     ensure_state(DEFAULTS)
-    section_one_weight()
-
-
-def _section_2() -> None:
-    from ui.common import ensure_state
-    from ui.descent import DEFAULTS
-    from ui.descent_sections import section_surfaces
-
-    ensure_state(DEFAULTS)
-    section_surfaces()
-
-
-def _section_3() -> None:
-    from ui.common import ensure_state
-    from ui.descent import DEFAULTS
-    from ui.descent_sections import section_batches
-
-    ensure_state(DEFAULTS)
-    section_batches()
-
-
-def _section_4() -> None:
-    from ui.common import ensure_state
-    from ui.descent import DEFAULTS
-    from ui.descent_sections import section_zero_grad
-
-    ensure_state(DEFAULTS)
-    section_zero_grad()
+    getattr(descent_sections, name)()
 
 
 def _empty() -> None:
@@ -69,32 +47,32 @@ def _empty() -> None:
     st.write("nothing")
 
 
-# (section script, widget kind, key, values to step through: each new to the cache)
+# (section function, widget kind, key, values to step through: each new to the cache)
 CONTROLS = (
-    (_section_1, "select_slider", "gd_s1_lr", [0.003, 0.015, 0.025, 0.035, 0.045, 5.0]),
-    (_section_1, "slider", "gd_s1_w0", [-1.0, 0.5, 4.0, 7.5, 9.9]),
-    (_section_1, "slider", "gd_s1_steps", [17, 29, 41, 50, 3]),
-    (_section_2, "selectbox", "gd_s2_surface", ["ravine", "curved valley", "single neuron (w, b)"]),
-    (_section_2, "number_input", "gd_s2_w1", [-2.5, -1.0, 0.5, 2.0, 4.5]),
-    (_section_2, "number_input", "gd_s2_w2", [-4.0, -2.0, 1.0, 2.0, 4.0]),
-    (_section_2, "number_input", "gd_s2_steps", [300, 400, 500, 250, 350]),
-    (_section_2, "number_input", "gd_s2_thr", [0.33, 0.35, 0.4, 0.5, 1.0]),
-    (_section_2, "select_slider", "gd_s2_lr_sgd", [0.3, 2.0, 3.0, 5.0, 10.0]),
-    (_section_2, "select_slider", "gd_s2_lr_momentum", [0.03, 0.05, 0.2, 0.3, 0.5]),
-    (_section_2, "select_slider", "gd_s2_beta", [0.5, 0.8, 0.95, 0.99, 0.0]),
-    (_section_2, "select_slider", "gd_s2_lr_adam", [0.05, 0.3, 0.5, 1.0, 2.0]),
-    (_section_2, "select_slider", "gd_s2_beta1", [0.5, 0.8, 0.95, 0.99, 0.0]),
-    (_section_2, "select_slider", "gd_s2_beta2", [0.9, 0.99, 0.9999]),
-    (_section_3, "select_slider", "gd_s3_lr", [0.1, 0.2, 0.3, 1.0, 2.0]),
-    (_section_3, "slider", "gd_s3_epochs", [20, 19, 18, 17, 16]),
-    (_section_3, "select_slider", "gd_s3_batch", [2, 3, 4, 8, 12]),
-    (_section_3, "number_input", "gd_s3_seed", [1, 2, 3, 4, 5]),
-    (_section_3, "number_input", "gd_s3_w", [-2.0, -1.0, 0.0, 1.0, 2.0]),
-    (_section_3, "number_input", "gd_s3_b", [-2.0, -1.0, 0.0, 1.0, 2.0]),
-    (_section_4, "toggle", "gd_s4_forget", [True, False]),
-    (_section_4, "select_slider", "gd_s4_lr", [0.001, 0.003, 0.005, 0.02, 0.04]),
-    (_section_4, "slider", "gd_s4_steps", [20, 30, 40, 25, 35]),
-    (_section_4, "slider", "gd_s4_k", [2, 3, 7, 12, 24]),
+    ("section_one_weight", "select_slider", "gd_s1_lr", [0.003, 0.015, 0.025, 0.035, 0.045, 5.0]),
+    ("section_one_weight", "slider", "gd_s1_w0", [-1.0, 0.5, 4.0, 7.5, 9.9]),
+    ("section_one_weight", "slider", "gd_s1_steps", [17, 29, 41, 50, 3]),
+    ("section_surfaces", "selectbox", "gd_s2_surface", ["ravine", "curved valley", "single neuron (w, b)"]),
+    ("section_surfaces", "number_input", "gd_s2_w1", [-2.5, -1.0, 0.5, 2.0, 4.5]),
+    ("section_surfaces", "number_input", "gd_s2_w2", [-4.0, -2.0, 1.0, 2.0, 4.0]),
+    ("section_surfaces", "number_input", "gd_s2_steps", [300, 400, 500, 250, 350]),
+    ("section_surfaces", "number_input", "gd_s2_thr", [0.33, 0.35, 0.4, 0.5, 1.0]),
+    ("section_surfaces", "select_slider", "gd_s2_lr_sgd", [0.3, 2.0, 3.0, 5.0, 10.0]),
+    ("section_surfaces", "select_slider", "gd_s2_lr_momentum", [0.03, 0.05, 0.2, 0.3, 0.5]),
+    ("section_surfaces", "select_slider", "gd_s2_beta", [0.5, 0.8, 0.95, 0.99, 0.0]),
+    ("section_surfaces", "select_slider", "gd_s2_lr_adam", [0.05, 0.3, 0.5, 1.0, 2.0]),
+    ("section_surfaces", "select_slider", "gd_s2_beta1", [0.5, 0.8, 0.95, 0.99, 0.0]),
+    ("section_surfaces", "select_slider", "gd_s2_beta2", [0.9, 0.99, 0.9999]),
+    ("section_batches", "select_slider", "gd_s3_lr", [0.1, 0.2, 0.3, 1.0, 2.0]),
+    ("section_batches", "slider", "gd_s3_epochs", [20, 19, 18, 17, 16]),
+    ("section_batches", "select_slider", "gd_s3_batch", [2, 3, 4, 8, 12]),
+    ("section_batches", "number_input", "gd_s3_seed", [1, 2, 3, 4, 5]),
+    ("section_batches", "number_input", "gd_s3_w", [-2.0, -1.0, 0.0, 1.0, 2.0]),
+    ("section_batches", "number_input", "gd_s3_b", [-2.0, -1.0, 0.0, 1.0, 2.0]),
+    ("section_zero_grad", "toggle", "gd_s4_forget", [True, False]),
+    ("section_zero_grad", "select_slider", "gd_s4_lr", [0.001, 0.003, 0.005, 0.02, 0.04]),
+    ("section_zero_grad", "slider", "gd_s4_steps", [20, 30, 40, 25, 35]),
+    ("section_zero_grad", "slider", "gd_s4_k", [2, 3, 7, 12, 24]),
 )
 
 
@@ -125,9 +103,9 @@ def main() -> None:
     header = f"{'CPU median':>10s} {'CPU worst':>10s} {'wall median':>12s} {'worst CPU/budget':>17s}"
     print(f"{'control':22s} {header}")
     worst_all = 0.0
-    for script, kind, key, values in CONTROLS:
+    for section, kind, key, values in CONTROLS:
         st.cache_data.clear()
-        at = AppTest.from_function(script, default_timeout=60).run()
+        at = AppTest.from_function(_section, args=(section,), default_timeout=60).run()
         _timed_run(at)  # warm: the defaults are now cached, as after the page's first load
         walls, cpus = [], []
         for value in values:
