@@ -110,6 +110,56 @@ def _what_is_missing(values: np.ndarray) -> dict[str, list[int]]:
     return out
 
 
+def _layer_line(values: Sequence[float], name: str, what: str, **style: object) -> go.Scatter:
+    """``values`` (one per layer, layer 1 first) over the layers, for a log axis; hover: each exact value."""
+    n_layers = len(values)
+    labels = [layer_label(l, n_layers) for l in range(1, n_layers + 1)]
+    return go.Scatter(
+        x=np.arange(1, n_layers + 1),
+        y=drawable(values),
+        mode="lines+markers",
+        name=name,
+        customdata=np.column_stack([labels, [fmt(float(v)) for v in values]]),
+        hovertemplate=f"<b>{name}</b> · layer %{{customdata[0]}}<br>{what} = %{{customdata[1]}}"
+        "<extra></extra>",
+        **style,
+    )
+
+
+def _loss_line(updates: np.ndarray, losses: np.ndarray, name: str, run_name: str, line: dict) -> go.Scatter:
+    """The loss after each of ``updates``, for a log axis; hover: the exact value."""
+    return go.Scatter(
+        x=updates,
+        y=drawable(losses),
+        mode="lines",
+        name=name,
+        line=line,
+        customdata=np.asarray(losses, dtype=float),
+        hovertemplate=f"<b>{run_name}</b> · after %{{x}} updates<br>"
+        "loss = %{customdata:.5~g}<extra></extra>",
+    )
+
+
+def _stop_marker(losses: Sequence[float], colour: str, label: str, position: str, why: str) -> go.Scatter:
+    """A cross labelled ``label`` on the last loss of a run that stopped; hover: ``why``."""
+    return go.Scatter(
+        x=[len(losses) - 1],
+        y=drawable(losses[-1:]),
+        mode="markers+text",
+        marker={"symbol": "x", "size": 12, "color": colour},
+        text=[label],
+        textposition=position,
+        showlegend=False,
+        hovertemplate=f"{why}<extra></extra>",
+    )
+
+
+def _panel_note(fig: go.Figure, text: str, col: int, y: float = 0.5) -> None:
+    """``text`` in the middle of panel ``col`` of a one-row figure of subplots."""
+    axis = "" if col == 1 else col
+    fig.add_annotation(text=text, showarrow=False, xref=f"x{axis} domain", yref=f"y{axis} domain", x=0.5, y=y)
+
+
 # -- ratios in words ---------------------------------------------------------------------------------
 
 
@@ -197,23 +247,17 @@ def profile_figure(profiles: Sequence[GradientProfile], title: str, height: int 
         subplot_titles=("‖dW‖ = ‖dL/dW‖ of each layer", "‖delta‖ = ‖dL/dz‖ of each layer"),
     )
     n_layers = len(profiles[0].grad_norms) if profiles else 1
-    layers = np.arange(1, n_layers + 1)
-    labels = [layer_label(int(l), n_layers) for l in layers]
     for p in profiles:
         for col, values, what in ((1, p.grad_norms, "‖dW‖"), (2, p.delta_norms, "‖delta‖")):
             fig.add_trace(
-                go.Scatter(
-                    x=layers,
-                    y=drawable(values),
-                    mode="lines+markers",
-                    name=p.activation,
+                _layer_line(
+                    values,
+                    p.activation,
+                    what,
                     legendgroup=p.activation,
                     showlegend=col == 1,
                     line={"color": activation_colour(p.activation), "width": 2},
                     marker={"size": 6},
-                    customdata=np.column_stack([labels, [fmt(float(v)) for v in values]]),
-                    hovertemplate=f"<b>{p.activation}</b> · layer %{{customdata[0]}}<br>"
-                    f"{what} = %{{customdata[1]}}<extra></extra>",
                 ),
                 row=1,
                 col=col,
@@ -360,31 +404,10 @@ def loss_figure(runs: Sequence[Run]) -> go.Figure:
         losses = np.array(r.losses)
         idx = _columns(len(losses), MAX_LINE_POINTS)
         colour = activation_colour(r.activation)
-        fig.add_trace(
-            go.Scatter(
-                x=idx,
-                y=drawable(losses[idx]),
-                mode="lines",
-                name=r.activation,
-                line={"color": colour, "width": 2},
-                customdata=losses[idx],
-                hovertemplate=f"<b>{r.activation}</b> · after %{{x}} updates<br>"
-                "loss = %{customdata:.5~g}<extra></extra>",
-            )
-        )
+        fig.add_trace(_loss_line(idx, losses[idx], r.activation, r.activation, {"color": colour, "width": 2}))
         if r.diverged:
-            fig.add_trace(
-                go.Scatter(
-                    x=[len(losses) - 1],
-                    y=drawable(losses[-1:]),
-                    mode="markers+text",
-                    marker={"symbol": "x", "size": 12, "color": colour},
-                    text=["stopped: diverged"],
-                    textposition="top center",
-                    showlegend=False,
-                    hovertemplate=f"<b>{r.activation}</b> stopped here: {r.stop_reason}<extra></extra>",
-                )
-            )
+            why = f"<b>{r.activation}</b> stopped here: {r.stop_reason}"
+            fig.add_trace(_stop_marker(losses, colour, "stopped: diverged", "top center", why))
     fig.update_yaxes(type="log", exponentformat="power", title_text="loss on the training set (log scale)")
     fig.update_xaxes(title_text="updates (iterations)", rangemode="tozero")
     fig.update_layout(
@@ -621,23 +644,9 @@ def saturation_figure(all_stats: Sequence[LayerStats]) -> go.Figure:
             if not np.any(s.saturated_share if s.activation in SATURATING else s.dead_share)
         ]
         if zero:
-            fig.add_annotation(
-                text=f"{', '.join(zero)}: 0% in every layer",
-                showarrow=False,
-                xref=f"x{col if col > 1 else ''} domain",
-                yref=f"y{col if col > 1 else ''} domain",
-                x=0.5,
-                y=0.6,
-            )
+            _panel_note(fig, f"{', '.join(zero)}: 0% in every layer", col, y=0.6)
         if not members:
-            fig.add_annotation(
-                text=f"no {' or '.join(group)} network in this comparison",
-                showarrow=False,
-                xref=f"x{col if col > 1 else ''} domain",
-                yref=f"y{col if col > 1 else ''} domain",
-                x=0.5,
-                y=0.5,
-            )
+            _panel_note(fig, f"no {' or '.join(group)} network in this comparison", col)
     fig.update_yaxes(title_text="% of the layer", range=[0, 105])
     fig.update_xaxes(
         title_text="hidden layer (1 = next to the input)", **_layer_axis(depth, output_last=False)
@@ -728,14 +737,7 @@ def sweep_figure(sweep: ScaleSweep, current_std: float) -> go.Figure:
             col=1,
         )
     if not any(a in SATURATING for a in sweep.activations):
-        fig.add_annotation(
-            text="no sigmoid or tanh network compared",
-            showarrow=False,
-            xref="x3 domain",
-            yref="y3 domain",
-            x=0.5,
-            y=0.5,
-        )
+        _panel_note(fig, "no sigmoid or tanh network compared", col=3)
     for col in (1, 2, 3):
         fig.add_vline(x=current_std, line={"color": "#888888", "dash": "dash", "width": 1}, row=1, col=col)
     decades = [10.0**k for k in range(math.floor(math.log10(stds[0])), math.ceil(math.log10(stds[-1])) + 1)]
@@ -786,58 +788,21 @@ def clipping_figure(cmp: ClipComparison, clipped: bool = True) -> go.Figure:
         subplot_titles=("‖dW‖ of the first update, per layer", f"loss of {cmp.activation}, with and without"),
     )
     n_layers = len(cmp.raw_grads)
-    layers = np.arange(1, n_layers + 1)
-    labels = [layer_label(int(l), n_layers) for l in layers]
     grads = [(cmp.raw_grads, "as computed", "solid")]
     runs = [(cmp.losses_plain, cmp.stop_plain, "without clipping", "solid")]
     if clipped:
         grads.append((cmp.clipped_grads, f"clipped to global norm {fmt(cmp.clip_norm)}", "dash"))
         runs.append((cmp.losses_clipped, cmp.stop_clipped, "with clipping", "dash"))
     for values, name, dash in grads:
-        fig.add_trace(
-            go.Scatter(
-                x=layers,
-                y=drawable(values),
-                mode="lines+markers",
-                name=name,
-                line={"color": SERIES[1] if dash == "solid" else SERIES[5], "dash": dash},
-                customdata=np.column_stack([labels, [fmt(float(v)) for v in values]]),
-                hovertemplate=f"<b>{name}</b> · layer %{{customdata[0]}}<br>‖dW‖ = %{{customdata[1]}}"
-                "<extra></extra>",
-            ),
-            row=1,
-            col=1,
-        )
+        line = {"color": SERIES[1] if dash == "solid" else SERIES[5], "dash": dash}
+        fig.add_trace(_layer_line(values, name, "‖dW‖", line=line), row=1, col=1)
     for losses, stop, name, dash in runs:
         colour = SERIES[1] if dash == "solid" else SERIES[5]
-        fig.add_trace(
-            go.Scatter(
-                x=np.arange(len(losses)),
-                y=drawable(losses),
-                mode="lines",
-                name=f"loss {name}",
-                line={"color": colour, "dash": dash},
-                customdata=np.asarray(losses, dtype=float),
-                hovertemplate=f"<b>{name}</b> · after %{{x}} updates<br>"
-                "loss = %{customdata:.5~g}<extra></extra>",
-            ),
-            row=1,
-            col=2,
-        )
+        line = {"color": colour, "dash": dash}
+        fig.add_trace(_loss_line(np.arange(len(losses)), losses, f"loss {name}", name, line), row=1, col=2)
         if stop:
             fig.add_trace(
-                go.Scatter(
-                    x=[len(losses) - 1],
-                    y=drawable(losses[-1:]),
-                    mode="markers+text",
-                    marker={"symbol": "x", "size": 12, "color": colour},
-                    text=["stopped"],
-                    textposition="top right",
-                    showlegend=False,
-                    hovertemplate=f"stopped here: {stop}<extra></extra>",
-                ),
-                row=1,
-                col=2,
+                _stop_marker(losses, colour, "stopped", "top right", f"stopped here: {stop}"), row=1, col=2
             )
     fig.update_yaxes(type="log", exponentformat="power")
     fig.update_yaxes(title_text="‖dW‖ (log)", row=1, col=1)
