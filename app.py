@@ -55,11 +55,18 @@ page_intro(
 )
 
 st.subheader("Suggested learning path")
+st.markdown(
+    "Four pages, each building on the one before. **Click a page's title to open it.** The sidebar on "
+    "the left lists the same pages in the same order under shorter names; this page is its **app**, "
+    "so you can always come back here."
+)
 for path, label, icon, blurb in LEARNING_PATH:
     if not (HERE / path).exists():
         continue
+    # the sidebar names a page after its file, without the number ("2_Gradient_descent.py")
+    sidebar_name = Path(path).stem.split("_", 1)[1].replace("_", " ")
     with st.container(border=True):
-        st.page_link(path, label=label, icon=icon)
+        st.page_link(path, label=f"**{label}** →", icon=icon, help=f"In the sidebar: {sidebar_name}")
         st.markdown(blurb)
 
 st.subheader("The ideas you will meet")
