@@ -27,6 +27,9 @@ CLASS0, CLASS1 = "#b2182b", "#2166ac"  # the ends of RdBu, so points match the h
 CLASS_COLORS = (*SERIES[:5], SERIES[5], SERIES[6], SERIES[7], "#882255", "#999933")
 PROBABILITY_OUTPUTS = ("sigmoid", "softmax")
 TEST_SYMBOL = "diamond"
+CURVE_POINT_COLORS = {"train": SERIES[0], "test": SERIES[1]}  # one input: points beside a black curve
+# (which, X, y, the network's outputs at X or None), which being "train" or "test"
+PointSet = tuple[str, np.ndarray, np.ndarray, np.ndarray | None]
 
 
 def class_color(k: int, n_classes: int) -> str:
@@ -53,17 +56,46 @@ def boundary_figure(
     ``grid_out``: the network's outputs over ``grid`` (``grid_outputs``). ``train_out`` /
     ``test_out``: its outputs at the data points ``(m, n_out)``, shown on hover when given.
     """
+    points = _point_sets(problem, train_out, test_out, show_test)
     if problem.kind == "regression":
         if problem.n_inputs == 1:
-            return _curve(problem, grid, grid_out, train_out, test_out, show_test, title, height)
-        return _surface(problem, grid, grid_out, train_out, test_out, show_test, title, height)
+            return _curve(problem, grid, grid_out, points, title, height)
+        return _surface(problem, grid, grid_out, points, title, height)
     scores = class_scores(grid_out, output, problem.kind)
     if problem.kind == "binary":
         traces = [_binary_heatmap(grid, scores, output)]
     else:
         traces = [_class_regions(grid, scores, problem.class_names, output)]
-    traces += _class_points(problem, output, train_out, test_out, show_test)
+    traces += _class_points(problem, output, points)
     return figure(traces, _layout_plane(grid, title, height))
+
+
+def _point_sets(
+    problem: Problem, train_out: np.ndarray | None, test_out: np.ndarray | None, show_test: bool
+) -> list[PointSet]:
+    """The training points, then the test points when they are shown and there are any."""
+    sets = [("train", problem.X_train, problem.y_train, train_out)]
+    if show_test and problem.n_test:
+        sets.append(("test", problem.X_test, problem.y_test, test_out))
+    return sets
+
+
+def _plane_heatmap(grid: InputGrid, values: np.ndarray, name: str, lo: float, hi: float, mid: float) -> dict:
+    """``values`` over the input plane on the diverging scale, white at ``mid``; the data go on top."""
+    return dict(
+        type="heatmap",
+        x=grid.x1,
+        y=grid.x2,
+        z=values.astype(np.float32),
+        zmin=lo,
+        zmax=hi,
+        zmid=mid,
+        colorscale=DIVERGING_SCALE,
+        opacity=0.85,
+        colorbar={"title": {"text": name, "side": "right"}, "thickness": 14, "len": 0.9},
+        hovertemplate=f"x1 = %{{x:.3f}}<br>x2 = %{{y:.3f}}<br>{name} = %{{z:.4f}}<extra>network</extra>",
+        name="network",
+    )
 
 
 def _binary_heatmap(grid: InputGrid, score: np.ndarray, output: str) -> dict:
@@ -74,20 +106,7 @@ def _binary_heatmap(grid: InputGrid, score: np.ndarray, output: str) -> dict:
         name = "output"
         half = max(float(np.nanmax(np.abs(score - 0.5))) if np.isfinite(score).any() else 0.5, 0.5)
         lo, hi = 0.5 - half, 0.5 + half
-    return dict(
-        type="heatmap",
-        x=grid.x1,
-        y=grid.x2,
-        z=score.astype(np.float32),
-        zmin=lo,
-        zmax=hi,
-        zmid=0.5,
-        colorscale=DIVERGING_SCALE,
-        opacity=0.85,
-        colorbar={"title": {"text": name, "side": "right"}, "thickness": 14, "len": 0.9},
-        hovertemplate=f"x1 = %{{x:.3f}}<br>x2 = %{{y:.3f}}<br>{name} = %{{z:.4f}}<extra>network</extra>",
-        name="network",
-    )
+    return _plane_heatmap(grid, score, name, lo, hi, mid=0.5)
 
 
 def _mix(hex_color: str, share: float) -> str:
@@ -150,18 +169,9 @@ def _point_hover(problem: Problem, output: str, out: np.ndarray | None, k: int, 
     return base + f"<br>network: {what}(true class) = %{{customdata:.4f}}<extra></extra>"
 
 
-def _class_points(
-    problem: Problem,
-    output: str,
-    train_out: np.ndarray | None,
-    test_out: np.ndarray | None,
-    show_test: bool,
-) -> list[dict]:
+def _class_points(problem: Problem, output: str, points: list[PointSet]) -> list[dict]:
     traces = []
-    sets = [("train", problem.X_train, problem.y_train, train_out)]
-    if show_test and problem.n_test:
-        sets.append(("test", problem.X_test, problem.y_test, test_out))
-    for which, X, y, out in sets:
+    for which, X, y, out in points:
         scores = None if out is None else class_scores(out, output, problem.kind)
         for k in range(problem.n_classes):
             mask = y == k
@@ -192,50 +202,34 @@ def _class_points(
     return traces
 
 
-def _layout_plane(grid: InputGrid, title: str, height: int) -> dict:
+def _layout(title: str, height: int, xaxis: dict, yaxis: dict) -> dict:
     return layout(
         title={"text": title},
         height=height,
         margin={"l": 50, "r": 10, "t": 45, "b": 40},
         legend={"orientation": "h", "yanchor": "top", "y": -0.19, "x": 0},
         uirevision="boundary",
+        xaxis=xaxis,
+        yaxis=yaxis,
+    )
+
+
+def _layout_plane(grid: InputGrid, title: str, height: int) -> dict:
+    return _layout(
+        title,
+        height,
         xaxis={"title": {"text": "x1"}, "range": [float(grid.x1[0]), float(grid.x1[-1])], "showgrid": False},
         yaxis={"title": {"text": "x2"}, "range": [float(grid.x2[0]), float(grid.x2[-1])], "showgrid": False},
     )
 
 
 def _surface(
-    problem: Problem,
-    grid: InputGrid,
-    grid_out: np.ndarray,
-    train_out: np.ndarray | None,
-    test_out: np.ndarray | None,
-    show_test: bool,
-    title: str,
-    height: int,
+    problem: Problem, grid: InputGrid, grid_out: np.ndarray, points: list[PointSet], title: str, height: int
 ) -> go.Figure:
     pred = grid_out[..., 0]
     vmax = symmetric_range(problem.y_train, pred)
-    traces = [
-        dict(
-            type="heatmap",
-            x=grid.x1,
-            y=grid.x2,
-            z=pred.astype(np.float32),
-            zmin=-vmax,
-            zmax=vmax,
-            zmid=0,
-            colorscale=DIVERGING_SCALE,
-            opacity=0.85,
-            colorbar={"title": {"text": "predicted y", "side": "right"}, "thickness": 14, "len": 0.9},
-            hovertemplate="x1 = %{x:.3f}<br>x2 = %{y:.3f}<br>predicted y = %{z:.4f}<extra>network</extra>",
-            name="network",
-        )
-    ]
-    sets = [("train", problem.X_train, problem.y_train, train_out)]
-    if show_test and problem.n_test:
-        sets.append(("test", problem.X_test, problem.y_test, test_out))
-    for which, X, y, out in sets:
+    traces = [_plane_heatmap(grid, pred, "predicted y", -vmax, vmax, mid=0)]
+    for which, X, y, out in points:
         is_test = which == "test"
         custom = np.column_stack([y, out[:, 0] if out is not None else np.full(len(y), np.nan)])
         traces.append(
@@ -266,20 +260,10 @@ def _surface(
 
 
 def _curve(
-    problem: Problem,
-    grid: InputGrid,
-    grid_out: np.ndarray,
-    train_out: np.ndarray | None,
-    test_out: np.ndarray | None,
-    show_test: bool,
-    title: str,
-    height: int,
+    problem: Problem, grid: InputGrid, grid_out: np.ndarray, points: list[PointSet], title: str, height: int
 ) -> go.Figure:
     traces = []
-    sets = [("train", problem.X_train, problem.y_train, train_out, SERIES[0])]
-    if show_test and problem.n_test:
-        sets.append(("test", problem.X_test, problem.y_test, test_out, SERIES[1]))
-    for which, X, y, out, color in sets:
+    for which, X, y, out in points:
         pred = out[:, 0] if out is not None else np.full(len(y), np.nan)
         traces.append(
             dict(
@@ -289,7 +273,7 @@ def _curve(
                 mode="markers",
                 name=f"{which} points",
                 marker={
-                    "color": color,
+                    "color": CURVE_POINT_COLORS[which],
                     "size": 7,
                     "symbol": TEST_SYMBOL if which == "test" else "circle",
                     "line": {"color": "white", "width": 0.5},
@@ -315,12 +299,9 @@ def _curve(
     ys = np.concatenate([problem.y_train, problem.y_test])
     lo, hi = float(ys.min()), float(ys.max())
     pad = 0.25 * (hi - lo or 1.0)
-    fig_layout = layout(
-        title={"text": title},
-        height=height,
-        margin={"l": 50, "r": 10, "t": 45, "b": 40},
-        legend={"orientation": "h", "yanchor": "top", "y": -0.19, "x": 0},
-        uirevision="boundary",
+    fig_layout = _layout(
+        title,
+        height,
         xaxis={"title": {"text": "x"}, "range": [float(grid.x1[0]), float(grid.x1[-1])]},
         # the y range follows the data, so a wild curve early in training does not squash the points
         yaxis={"title": {"text": "y"}, "range": [lo - pad, hi + pad]},
