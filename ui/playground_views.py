@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from backprop_core import predict
 from backprop_core.boundary import grid_activations, grid_outputs
@@ -105,6 +106,13 @@ def _pick_neuron() -> None:
             st.session_state.pg_neuron = (int(data[0]), int(data[1]))
 
 
+def _mode_radio(column: DeltaGenerator, label: str, modes: dict[str, str], key: str) -> str:
+    """A choice among the registry ``modes`` (value -> label), kept across page switches."""
+    return column.radio(
+        label, list(modes), format_func=modes.get, key=key, horizontal=True, persist_state="session"
+    )
+
+
 def inspect_panel(state: MutableMapping[str, Any]) -> None:
     """The diagram with its colour toggles, the chosen neuron's map, and the gradient flow."""
     setup: Setup = state["pg_setup"]
@@ -117,22 +125,8 @@ def inspect_panel(state: MutableMapping[str, Any]) -> None:
     left, right = st.columns([3, 2])
     with left:
         c1, c2 = st.columns(2)
-        edges = c1.radio(
-            "Edges show",
-            list(EDGE_MODES),
-            format_func=EDGE_MODES.get,
-            key="pg_edges",
-            horizontal=True,
-            persist_state="session",
-        )
-        nodes = c2.radio(
-            "Nodes show",
-            list(NODE_MODES),
-            format_func=NODE_MODES.get,
-            key="pg_nodes",
-            horizontal=True,
-            persist_state="session",
-        )
+        edges = _mode_radio(c1, "Edges show", EDGE_MODES, "pg_edges")
+        nodes = _mode_radio(c2, "Nodes show", NODE_MODES, "pg_nodes")
         fig = diagram_figure(snap, edges=edges, nodes=nodes, selected=state["pg_neuron"])
         st.plotly_chart(
             fig,
