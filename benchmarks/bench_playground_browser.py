@@ -19,8 +19,6 @@ from __future__ import annotations
 import itertools
 import os
 import re
-import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -29,17 +27,13 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+# the browser tests' Chromium flags and helpers, so the benchmark runs the browser they run
+from tests.browser.conftest import CHROMIUM_ARGS, _chromium, _free_port  # noqa: E402
+
 SECONDS = 6.0
 MIN_RATE, MIN_STEP = 3.0, 10
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 READ = """() => {
     const it = (sel, re) => {
         const el = document.querySelector(sel);
@@ -55,9 +49,7 @@ READ = """() => {
 
 
 def _server() -> tuple[subprocess.Popen, str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = _free_port()
     proc = subprocess.Popen(
         [
             sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
@@ -124,7 +116,7 @@ def _report(name: str, samples: list[tuple[float, int | None]], seconds: float) 
 
 
 def main() -> None:
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    chromium = _chromium()
     if chromium is None:
         raise SystemExit("no Chromium found (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
@@ -132,7 +124,7 @@ def main() -> None:
     proc, url = _server()
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=chromium, args=ARGS)
+            browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
             page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
             page.set_default_timeout(60_000)
             page.goto(f"{url}/Training_playground")
