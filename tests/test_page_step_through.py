@@ -143,6 +143,17 @@ def test_every_phase_of_every_preset_shows_the_engines_numbers(preset: str) -> N
     assert metric(at, "Iteration") == "2"
 
 
+def test_backward_tables_show_db_only_where_the_model_has_biases() -> None:
+    at = press(open_page(), "forward", "loss", "backward")  # single weight: y = w * x, no bias
+    assert not has_frame(at, "step_tbl_db0")
+    per_weight = frame(at, "step_tbl_pw0")
+    assert per_weight["dW entry (a_prevᵀ @ delta)"].tolist() == [-20.0]
+    at = press(select_preset(at, "classic 2-2-2"), "forward", "loss", "backward")
+    _, _, _, trace = state(at)
+    # the classic example's biases are frozen, but their gradients are computed and shown
+    assert np.array_equal(frame(at, "step_tbl_db1").to_numpy()[0], trace.db[1])
+
+
 def test_classic_preset_shows_the_published_walk_through() -> None:
     at = open_page(preset="classic")
     assert "digit for digit" in at.success[0].value

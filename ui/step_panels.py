@@ -87,29 +87,32 @@ def tables_panel(run: StepRun, trace: StepTrace, preset: Preset, quiz_pending: b
         shapes = f"({n_in}, {m}) @ ({m}, {n_out}) = ({n_in}, {n_out})"
         st.markdown(f"**Backward, matrix view:** dW = a_prevᵀ @ delta — shapes {shapes}")
         left, middle, right = matrix_view(trace, names, l)
-        cols = st.columns([1, 0.1, 1, 0.1, 1])
-        with cols[0]:
-            st.caption(f"a_prevᵀ: the layer's inputs, shape ({n_in}, {m})")
-            _df(left, f"step_tbl_aT{l}")
-        cols[1].markdown("### @")
-        with cols[2]:
-            st.caption(f"delta = dL/dz, shape ({m}, {n_out})")
-            _df(middle, f"step_tbl_delta{l}")
-        cols[3].markdown("### =")
-        with cols[4]:
-            st.caption(f"dW = dL/dW, shape ({n_in}, {n_out}): rows from, columns to")
-            _df(right, f"step_tbl_dW{l}")
-        cols = st.columns([1, 2.2])
-        with cols[0]:
+        # side by side where they fit; on a narrower screen the row wraps (before an operator, which
+        # stays with its table) rather than cutting tables off
+        parts = (
+            ("", f"a_prevᵀ: the layer's inputs, shape ({n_in}, {m})", left, f"step_tbl_aT{l}"),
+            ("@", f"delta = dL/dz, shape ({m}, {n_out})", middle, f"step_tbl_delta{l}"),
+            ("=", f"dW = dL/dW, shape ({n_in}, {n_out}): rows from, columns to", right, f"step_tbl_dW{l}"),
+        )
+        with st.container(horizontal=True, vertical_alignment="center", gap="medium"):
+            for operator, caption, table, key in parts:
+                with st.container(horizontal=True, vertical_alignment="center", width="content", wrap=False):
+                    if operator:
+                        st.markdown(f"### {operator}", width="content")
+                    with st.container(width="content"):
+                        st.caption(caption)
+                        _df(table, key)
+        # a model without biases (single weight) has no db to show
+        if not preset.fixed_biases:
             st.caption(f"db = delta summed over the samples, shape ({n_out},)")
             _df(bias_frame(trace.db[l], names, l, "db"), f"step_tbl_db{l}")
-        with cols[1]:
-            st.caption(
-                "Per-weight view: dL/dw = sum over samples of a_prev · delta, worked out weight by weight "
-                "with the chain rule; the matrix product above does all of them at once. The last two "
-                "columns agree."
-            )
-            _df(per_weight_frame(trace, names, l, wn), f"step_tbl_pw{l}")
+        # its own row: beside the db table its last two columns were cut off on a laptop screen
+        st.caption(
+            "Per-weight view: dL/dw = sum over samples of a_prev · delta, worked out weight by weight "
+            "with the chain rule; the matrix product above does all of them at once. The last two "
+            "columns agree."
+        )
+        _df(per_weight_frame(trace, names, l, wn), f"step_tbl_pw{l}")
     if run.phase == "update":
         if quiz_pending:
             st.caption("The updated parameters are hidden until you answer the quiz.")

@@ -86,8 +86,9 @@ def per_weight_frame(
             row = {"weight": param_name((layer, i, j), names, weight_names), "from": names[layer][i]}
             row["to"] = names[layer + 1][j]
             if m == 1:
-                row["a_prev (input along the edge)"] = float(e.dz_dw[0])
-                row["delta of the target"] = float(e.delta[0])
+                # short headers that point at the neighbouring columns: the table must fit a laptop screen
+                row["a_prev of 'from'"] = float(e.dz_dw[0])
+                row["delta of 'to'"] = float(e.delta[0])
             row["sum over samples of a_prev · delta"] = float(np.sum(e.per_sample))
             row["dW entry (a_prevᵀ @ delta)"] = float(trace.dW[layer][i, j])
             rows.append(row)
