@@ -69,7 +69,8 @@ def saturation_section() -> None:
         },
         index=["a = σ(z)", "error a − y", "dL/da", "slope σ'(z)", "delta = dL/dz"],
     )
-    left, right = st.columns([1, 1.3])
+    # the table's two number columns need about 430 px: narrower, the cross-entropy column was cut off
+    left, right = st.columns([1.15, 1])
     with left:
         with st.container(key="step_sat_table"):
             st.dataframe(

@@ -62,8 +62,9 @@ def loss_history_figure(losses: Sequence[float], current: float | None, height: 
         )
     layout = base_layout(
         height=height,
-        title={"text": "Loss per iteration (before its update)", "font": {"size": 14}},
-        margin={"l": 55, "r": 10, "t": 40, "b": 40},
+        # two lines: the chart sits in a narrow column, where one line was cut off on a laptop screen
+        title={"text": "Loss per iteration<br>(before its update)", "font": {"size": 14}},
+        margin={"l": 55, "r": 10, "t": 56, "b": 40},
         showlegend=True,
         legend={"orientation": "h", "y": -0.3, "x": 0},
         annotations=annotations,
