@@ -13,6 +13,7 @@ from backprop_core import explain_weight, train_step
 from backprop_core.gradcheck import gradient_check
 from backprop_core.presets import get_preset
 from backprop_core.step_losses import saturation_compare
+from viz import network
 from viz.network import PICK, network_figure
 from viz.step_charts import loss_history_figure, saturation_figure
 from viz.step_diagram import DiagramView, diagram_legend, phase_figure
@@ -185,6 +186,27 @@ def test_network_figure_keyword_arguments_still_work() -> None:
     zero = network_figure([2, 1], edge_values=[np.zeros((2, 1))])
     bars = [t.marker.cmax for t in zero.data if t.marker is not None and t.marker.showscale]
     assert bars == [1.0, 1.0]  # all-zero values: a readable unit scale, not 1e-12
+
+
+@pytest.mark.parametrize("phase", ["ready", "update"])
+def test_printed_edge_labels_do_not_cover_each_other(tiny_trace, phase: str) -> None:
+    # with one fixed place along every edge, the weights of the tiny classifier's two crossing
+    # edges (x1 -> h3 and x2 -> h1) were printed on top of each other
+    p, t = tiny_trace
+    fig = phase_figure(t, p.neuron_names, DiagramView(phase))
+    edges = trace_named(fig, "edges")
+    labels = [a for a in fig.layout.annotations if not a.text.startswith("<b>")]
+    assert len(labels) == len(edges.x) == 9
+    # each label sits on its edge's hover marker, so hovering the number gives its details
+    assert sorted(zip(edges.x, edges.y, strict=True)) == sorted((a.x, a.y) for a in labels)
+    # in pixels, on the narrowest diagram a laptop shows
+    px_x = network.PLOT_WIDTH_PX / (2 + 0.8)
+    px_y = (fig.layout.height - 100) / (3 + 0.85)
+    for k, a in enumerate(labels):
+        for b in labels[k + 1 :]:
+            apart_x = abs(a.x - b.x) * px_x >= (len(a.text) + len(b.text)) * network.EDGE_CHAR_PX / 2
+            apart_y = abs(a.y - b.y) * px_y >= network.TEXT_HEIGHT_PX
+            assert apart_x or apart_y, (a.text, b.text)
 
 
 # -- equations ------------------------------------------------------------------------------------

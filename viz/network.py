@@ -18,9 +18,13 @@ from plotly.colors import get_colorscale
 
 from .theme import DIVERGING, GREY, HIGHLIGHT, base_layout, diverging_color, fmt, symmetric_range
 
-# where along an edge (from source 0 to target 1) its hover marker and label sit: off the middle,
-# so that two edges crossing in an X do not share a hover point
-LABEL_AT = 0.3
+# where along an edge (from source 0 to target 1) its hover marker and label may sit, preferred
+# first: off the middle, so that two edges crossing in an X do not share a hover point
+LABEL_AT = (0.3, 0.45, 0.6, 0.2, 0.7)
+# to keep printed labels apart: the diagram's plot width on a laptop screen, and text sizes (px)
+PLOT_WIDTH_PX = 540
+EDGE_CHAR_PX, NODE_CHAR_PX, TEXT_HEIGHT_PX = 6.5, 7.0, 16
+NODE_RADIUS_PX = 17
 N_BINS = 7
 MIN_WIDTH, MAX_WIDTH = 0.8, 7.0
 SMALL_NETWORK_EDGES = 24
@@ -75,6 +79,60 @@ def node_positions(sizes: Sequence[int]) -> list[np.ndarray]:
         np.column_stack([np.full(n, float(col)), (n - 1) / 2 - np.arange(n, dtype=float)])
         for col, n in enumerate(sizes)
     ]
+
+
+def label_places(
+    sizes: Sequence[int],
+    edge_labels: Sequence[np.ndarray],
+    node_labels: Sequence[Sequence[str]] | None,
+    height: int,
+) -> dict[tuple[int, int, int], float]:
+    """Where along its edge (a value of ``LABEL_AT``) each printed edge label sits.
+
+    Edges are taken in order; each label gets the first place whose box keeps clear of the
+    neurons, their labels and the edge labels placed before it (when none is clear, the place
+    that overlaps them least). With one fixed place, the labels of two edges crossing in an X
+    covered each other.
+    Sizes are estimated in pixels for a diagram ``height`` px tall and ``PLOT_WIDTH_PX`` wide.
+    """
+    pos = node_positions(sizes)
+    n_layers = len(sizes) - 1
+    px_x = PLOT_WIDTH_PX / (n_layers + 0.8)  # the x axis spans the columns plus 0.4 either side
+    px_y = (height - 100) / (max(sizes) + 0.85)  # the y axis range, less the margins
+    # boxes as (x, y, half width, half height) in pixels: the neurons and the text under them
+    boxes = []
+    for c, column in enumerate(pos):
+        for k, (x, y) in enumerate(column):
+            boxes.append((x * px_x, y * px_y, NODE_RADIUS_PX, NODE_RADIUS_PX))
+            text = node_labels[c][k] if node_labels is not None else ""
+            if text:
+                below = y * px_y - NODE_RADIUS_PX - TEXT_HEIGHT_PX / 2
+                boxes.append((x * px_x, below, len(text) * NODE_CHAR_PX / 2, TEXT_HEIGHT_PX / 2))
+
+    def overlap(box: tuple[float, float, float, float]) -> float:
+        x, y, w, h = box
+        return sum(
+            max(0.0, w + bw - abs(x - bx)) * max(0.0, h + bh - abs(y - by)) for bx, by, bw, bh in boxes
+        )
+
+    places = {}
+    for l in range(n_layers):
+        for i in range(sizes[l]):
+            for j in range(sizes[l + 1]):
+                text = str(edge_labels[l][i, j])
+                if not text:
+                    continue
+                (x0, y0), (x1, y1) = pos[l][i], pos[l + 1][j]
+                half = (len(text) * EDGE_CHAR_PX + 4) / 2
+                candidates = [
+                    ((x0 + t * (x1 - x0)) * px_x, (y0 + t * (y1 - y0)) * px_y, half, TEXT_HEIGHT_PX / 2)
+                    for t in LABEL_AT
+                ]
+                # the first place that overlaps nothing, else the one that overlaps least
+                k = min(range(len(candidates)), key=lambda k: (overlap(candidates[k]), k))
+                boxes.append(candidates[k])
+                places[(l, i, j)] = LABEL_AT[k]
+    return places
 
 
 def _scale_range(arrays: Sequence[np.ndarray]) -> float:
@@ -167,6 +225,8 @@ def network_figure(
     live = [values[l] for l in range(n_layers) if l not in grey]
     vmax = _scale_range(live)
     hover = list(edge_hover) if edge_hover is not None else default_edge_hover(values)
+    # a printed label and its edge's hover marker share a place; unlabelled edges take the first
+    places = label_places(sizes, edge_labels, node_labels, height) if edge_labels is not None else {}
 
     # edges: one trace per colour bin, plus one for layers not reached yet
     edges = np.linspace(-vmax, vmax, N_BINS + 1)
@@ -192,8 +252,9 @@ def network_figure(
                     target = bins.setdefault(b, ([], []))
                 target[0].extend((x0, x1, None))
                 target[1].extend((y0, y1, None))
-                mark_x.append(x0 + LABEL_AT * (x1 - x0))
-                mark_y.append(y0 + LABEL_AT * (y1 - y0))
+                t = places.get((l, i, j), LABEL_AT[0])
+                mark_x.append(x0 + t * (x1 - x0))
+                mark_y.append(y0 + t * (y1 - y0))
                 mark_text.append(str(hover[l][i, j]))
                 mark_data.append([l, i, j])
     # the selected edge: a halo drawn first, beneath the edges, so the edge keeps its colour
@@ -248,10 +309,11 @@ def network_figure(
                     if not text:
                         continue
                     (x0, y0), (x1, y1) = pos[l][i], pos[l + 1][j]
+                    t = places[(l, i, j)]
                     _annotate(
                         annotations,
-                        x=x0 + LABEL_AT * (x1 - x0),
-                        y=y0 + LABEL_AT * (y1 - y0),
+                        x=x0 + t * (x1 - x0),
+                        y=y0 + t * (y1 - y0),
                         text=text,
                         showarrow=False,
                         font={"size": 11, "color": "#222"},
