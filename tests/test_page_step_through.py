@@ -332,6 +332,17 @@ def test_bad_url_values_get_a_visible_notice_and_the_defaults() -> None:
     assert state(at)[1].pos == 0 and at.selectbox(key="step_weight").value == "w5"
 
 
+def test_a_bad_url_value_falls_back_to_the_presets_own_setting() -> None:
+    # the link names the tiny classifier: a bad batch size or loss gives that preset's own
+    # value (all 4 samples, bce), not an empty setting reported as "switched from None"
+    at = open_page(preset="tiny", batch="100", loss="zzz", hidden="foo")
+    text = at.warning[0].value
+    assert "`batch`" in text and "`loss`" in text and "`hidden`" in text
+    ss = at.session_state
+    assert (ss["step_batch"], ss["step_loss"], ss["step_hidden"]) == (4, "bce", "tanh")
+    assert not any("None" in info.value for info in at.info)
+
+
 def test_custom_architecture_batch_and_invalid_sizes() -> None:
     at = select_preset(open_page(), "custom")
     at.text_input(key="step_sizes").input("3-4-2").run()

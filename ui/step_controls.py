@@ -147,6 +147,15 @@ def run_key(preset: Preset) -> str:
     return preset.name
 
 
+def _accepted(name: str, text: str) -> bool:
+    """Whether the URL value ``text`` of parameter ``name`` is one the page can use."""
+    try:
+        _BY_NAME[name].parse(text)
+    except ValueError:
+        return False
+    return True
+
+
 def read_url() -> tuple[list[str], dict[str, str]]:
     """Validate the URL before any widget exists. Returns notices and the raw values read
     this run (empty when the URL is the one this page wrote itself)."""
@@ -157,8 +166,10 @@ def read_url() -> tuple[list[str], dict[str, str]]:
     fresh = dict(after) if after != before else {}
     if fresh and ss.get("step_preset") != ss.get("step_active"):
         # a link names another preset (or this is the session's first run): load that preset's
-        # controls, except the ones the link sets itself
-        keys_from_url = frozenset(_BY_NAME[n].key for n in fresh if n in _BY_NAME)
+        # controls, except the ones the link sets itself (a bad value gets the preset's own)
+        keys_from_url = frozenset(
+            _BY_NAME[n].key for n, text in fresh.items() if n in _BY_NAME and _accepted(n, text)
+        )
         switch_preset(ss.step_preset, keep=keys_from_url)
     return notices, fresh
 
