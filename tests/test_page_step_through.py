@@ -256,6 +256,7 @@ def test_quiz_wrong_then_right() -> None:
     press(at, "forward", "loss", "backward")
     # the gradient of w5 is held back: no working, no dW table
     assert "0.082167041" not in latex(at) and not has_frame(at, "step_tbl_dW1")
+    assert "0.08" not in at.text_input(key="step_quiz_text").placeholder  # nor does the example give it away
     at.text_input(key="step_quiz_text").input("0.5")
     at.button[[b.label for b in at.button].index("Check my answer")].click().run()
     assert not at.exception

@@ -138,7 +138,9 @@ def _ask(quiz: Quiz, what: str) -> bool:
         with st.form("step_quiz_form", border=True):
             st.markdown(f"🧠 **Your turn:** what is {what}? Work it out from the numbers above, then check.")
             cols = st.columns([2, 1])
-            cols[0].text_input("Your value", key="step_quiz_text", placeholder="e.g. 0.0821")
+            # the example shows the format only: it must not look like any answer (it read "0.0821",
+            # the classic preset's first quiz answer)
+            cols[0].text_input("Your value", key="step_quiz_text", placeholder="a number, e.g. -1.5 or 2e-4")
             cols[1].selectbox("Tolerance", list(TOLERANCES), key="step_quiz_tol")
             submitted = st.form_submit_button("Check my answer")
         if not submitted:
