@@ -68,7 +68,13 @@ def loss_history_figure(losses: Sequence[float], current: float | None, height: 
         showlegend=True,
         legend={"orientation": "h", "y": -0.3, "x": 0},
         annotations=annotations,
-        xaxis={"title": {"text": "iteration"}, "range": [0.5, max(n, 5) + 0.5], "dtick": max(1, n // 8)},
+        # at most six whole-number ticks: more, and the narrow chart turned them on their side, over the title
+        xaxis={
+            "title": {"text": "iteration"},
+            "range": [0.5, max(n, 5) + 0.5],
+            "nticks": 6,
+            "tickformat": "d",
+        },
         yaxis=_loss_axis([*losses, *([] if current is None else [current])]),
     )
     # a template given by name is only expanded by Plotly's validation, which is skipped here; the
