@@ -58,6 +58,7 @@ from viz.vanishing import (
     clipping_figure,
     clipping_notes,
     derivative_figure,
+    describe_ratio,
     heatmap_figure,
     heatmap_gaps,
     histogram_figure,
@@ -322,8 +323,9 @@ if lab.runs:
     st.markdown(f"**The bound next to the measurement** ({depth} hidden layers, at initialisation)")
     st.dataframe(bound_table([r.profile for r in lab.runs], depth), hide_index=True, key="vg_bound_table")
     st.caption(
-        "Last column = measured ‖delta‖ ratio ÷ bound: what the weights (and f' values below their maximum) "
-        "multiplied in. Below 1: they shrank the signal further; above 1: they made up for some of it."
+        "*weights & the rest multiplied by* = measured ‖delta‖ ratio ÷ bound: what the weights (and f' "
+        "values below their maximum) multiplied in. Below 1: they shrank the signal further; above 1: they "
+        "made up for some of it. The last column repeats section 1's ‖dW‖ ratio for comparison."
     )
 c1, c2 = st.columns([1, 1])
 with c1:
@@ -428,9 +430,10 @@ captions(sweep_gaps(sweep))
 with e1:
     slope = sweep.slope("relu", 1.0, 10.0)
     st.metric(
-        "relu: measured growth of ‖dW‖ layer 1 (std from 1 to 10)",
+        "relu: ‖dW‖ of layer 1 grows like",
         f"std^{fmt(slope, 3)}" if np.isfinite(slope) else "undefined",
-        help="The slope of the line on the log-log chart: ‖dW‖ ∝ std^slope.",
+        help="Measured between std 1 and 10: the slope of relu's line in the left chart (log-log), "
+        "‖dW‖ ∝ std^slope.",
     )
 with e2:
     st.markdown(
@@ -551,10 +554,20 @@ st.markdown(
 """
 )
 
+# the prediction starts from what this page measured, so it holds for any depth the learner has set
+sigmoid = next((r.profile for r in lab.runs if r.activation == "sigmoid"), None)
+other_depth = 20 if depth != 20 else 10
+if sigmoid is not None and np.isfinite(sigmoid.ratio) and sigmoid.ratio > 0:
+    start_text = (
+        f"with sigmoid and {depth} hidden layers, the first layer's gradient is "
+        f"{describe_ratio(sigmoid.ratio)} than the output layer's (section 1). "
+    )
+else:
+    start_text = f"add sigmoid to the activations in the sidebar ({depth} hidden layers now). "
 try_this(
-    f"**Predict first:** with sigmoid and {depth} hidden layers, the first layer's gradient was about "
-    "a million times smaller than the output layer's. Raise the depth to 20: how much smaller will it be "
-    "now? (0.25^20 ≈ 9 × 10⁻¹³ is the most the derivatives allow.) Check your guess in section 1.\n\n"
+    f"**Predict first:** {start_text}Set the depth to {other_depth}: how many times smaller than its output "
+    f"layer's will sigmoid's first-layer gradient be? (0.25^{other_depth} ≈ {fmt(0.25**other_depth, 2)} is "
+    "the most the derivatives allow.) Check your guess in section 1.\n\n"
     "**Then:** set the init to *he* and press *Train*. Does sigmoid's loss move? Does relu's? Finally, "
     "in section 4, slide the std past he's value and predict which layer's gradient explodes most."
 )

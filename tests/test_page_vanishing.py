@@ -18,6 +18,7 @@ from streamlit.testing.v1 import AppTest
 from backprop_core.vanishing import LabSetup, clipping_experiment, start_lab, symmetry_experiment, train_lab
 from ui.vanishing import PLAY_STEP
 from viz.theme import fmt
+from viz.vanishing import describe_ratio
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = str(ROOT / "pages" / "4_Vanishing_gradients.py")
@@ -252,6 +253,20 @@ def test_the_deepest_widest_comparison_stays_responsive() -> None:
     if lab.iteration < 500:
         assert any(f"Trained {lab.iteration} of 500" in i.value for i in at.info)
     assert_charts_honest(at)
+
+
+def test_try_this_starts_from_the_ratio_this_page_measured() -> None:
+    at = open_page({"depth": "4"})
+    sigmoid = start_lab(LabSetup(depth=4)).runs[0].profile
+    text = " ".join(m.value for m in at.markdown)
+    assert (
+        f"with sigmoid and 4 hidden layers, the first layer's gradient is {describe_ratio(sigmoid.ratio)}"
+        in text
+    )
+    assert "Set the depth to 20" in text
+    at = open_page({"acts": "relu,tanh", "depth": "20"})
+    text = " ".join(m.value for m in at.markdown)
+    assert "add sigmoid to the activations" in text and "Set the depth to 10" in text
 
 
 def test_fewer_than_two_activations_are_explained() -> None:

@@ -116,6 +116,25 @@ def test_heatmap_before_training_says_what_to_do() -> None:
     assert "press Train or Play" in fig.layout.annotations[-1].text
 
 
+def test_heatmap_of_gradients_that_are_all_zero_does_not_claim_there_are_no_iterations() -> None:
+    # 30 relu layers of 4 units from std 10: some layer is dead on every sample, so every dW is 0
+    lab = train_lab(
+        start_lab(LabSetup(activations=("relu",), depth=30, width=4, init="normal", std=10.0)), 5, 0.1
+    )
+    assert lab.runs[0].iteration == 5 and not lab.runs[0].grad_norm_matrix().any()
+    note = heatmap_figure(lab.runs).layout.annotations[-1].text
+    assert "Every ‖dW‖ is 0" in note and "No iterations" not in note
+
+
+def test_loss_figure_before_training_shows_each_starting_loss_as_a_dot() -> None:
+    runs = start_lab(LabSetup(depth=2, width=4)).runs
+    fig = loss_figure(runs)
+    assert [t.mode for t in fig.data] == ["markers", "markers"]
+    assert [t.y[0] for t in fig.data] == [r.losses[0] for r in runs]
+    assert "No updates yet" in fig.layout.annotations[0].text
+    assert not loss_figure(train_lab(start_lab(LabSetup(depth=2, width=4)), 3, 0.1).runs).layout.annotations
+
+
 def test_loss_figure_and_a_diverged_run() -> None:
     lab = train_lab(start_lab(LabSetup(activations=("relu",), depth=6, init="normal", std=2.0)), 30, 10.0)
     run = lab.runs[0]

@@ -128,10 +128,14 @@ def _layer_line(values: Sequence[float], name: str, what: str, **style: object) 
 
 def _loss_line(updates: np.ndarray, losses: np.ndarray, name: str, run_name: str, line: dict) -> go.Scatter:
     """The loss after each of ``updates``, for a log axis; hover: the exact value."""
+    # before the first update there is one point, and a line through one point draws nothing:
+    # a dot, not cut in half by the y axis it sits on
+    dot = {} if len(updates) > 1 else {"marker": {"size": 10}, "cliponaxis": False}
     return go.Scatter(
         x=updates,
         y=drawable(losses),
-        mode="lines",
+        mode="lines" if len(updates) > 1 else "markers",
+        **dot,
         name=name,
         line=line,
         customdata=np.asarray(losses, dtype=float),
@@ -149,15 +153,19 @@ def _stop_marker(losses: Sequence[float], colour: str, label: str, position: str
         marker={"symbol": "x", "size": 12, "color": colour},
         text=[label],
         textposition=position,
+        # the cross often sits at the top or right edge: let its label reach past the axes
+        cliponaxis=False,
         showlegend=False,
         hovertemplate=f"{why}<extra></extra>",
     )
 
 
-def _panel_note(fig: go.Figure, text: str, col: int, y: float = 0.5) -> None:
-    """``text`` in the middle of panel ``col`` of a one-row figure of subplots."""
-    axis = "" if col == 1 else col
-    fig.add_annotation(text=text, showarrow=False, xref=f"x{axis} domain", yref=f"y{axis} domain", x=0.5, y=y)
+def _panel_note(fig: go.Figure, text: str, panel: int, y: float = 0.5, **style: object) -> None:
+    """``text`` in the middle of subplot ``panel`` (counted from 1) of a one-row or one-column figure."""
+    axis = "" if panel == 1 else panel
+    fig.add_annotation(
+        text=text, showarrow=False, xref=f"x{axis} domain", yref=f"y{axis} domain", x=0.5, y=y, **style
+    )
 
 
 # -- ratios in words ---------------------------------------------------------------------------------
@@ -213,9 +221,9 @@ def ratio_table(profiles: Sequence[GradientProfile]) -> pd.DataFrame:
 def bound_table(profiles: Sequence[GradientProfile], depth: int) -> pd.DataFrame:
     """``max f'``, ``(max f')^depth`` and the measured ``||delta_1|| / ||delta_out||`` per activation.
 
-    The last column is the measured delta ratio / bound: what the weights (and ``f'`` values below
-    their maximum) multiplied in on top of the derivative bound. The ``||dW||`` ratio of section 1
-    is shown too: it also carries the size of each layer's input.
+    Then the measured delta ratio / bound: what the weights (and ``f'`` values below their maximum)
+    multiplied in on top of the derivative bound. Last, for comparison, the ``||dW||`` ratio of
+    section 1 under the same name as there: it also carries the size of each layer's input.
     """
     rows = []
     for p in profiles:
@@ -228,8 +236,8 @@ def bound_table(profiles: Sequence[GradientProfile], depth: int) -> pd.DataFrame
                 "largest f'(z)": fmt(max_derivative(p.activation)),
                 f"(largest f')^{depth}": fmt(bound),
                 "measured ‖delta‖ layer 1 / output": fmt(measured),
-                "measured ‖dW‖ layer 1 / output": fmt(p.ratio),
                 "weights & the rest multiplied by": fmt(rest),
+                "‖dW‖ first / output": fmt(p.ratio),
             }
         )
     return pd.DataFrame(rows)
@@ -243,7 +251,8 @@ def profile_figure(profiles: Sequence[GradientProfile], title: str, height: int 
     fig = make_subplots(
         rows=1,
         cols=2,
-        horizontal_spacing=0.09,
+        # room between the panels for the right one's tick labels and axis title on a laptop screen
+        horizontal_spacing=0.13,
         subplot_titles=("‖dW‖ = ‖dL/dW‖ of each layer", "‖delta‖ = ‖dL/dz‖ of each layer"),
     )
     n_layers = len(profiles[0].grad_norms) if profiles else 1
@@ -318,16 +327,16 @@ def heatmap_figure(runs: Sequence[Run], max_columns: int = MAX_HEATMAP_COLUMNS) 
     logs = [np.log10(drawable(m)) for _, m in mats if m.size]
     finite = np.concatenate([v[np.isfinite(v)] for v in logs]) if logs else np.array([])
     n_layers = runs[0].initial.n_layers if runs else 1
-    if finite.size == 0:
-        fig.add_annotation(
-            text="No iterations yet: press Train or Play.",
-            showarrow=False,
-            xref="paper",
-            yref="paper",
-            x=0.5,
-            y=0.5,
-            font={"size": 15},
-        )
+    # notes sit in a panel: one across the figure would cover the next panel's title
+    if finite.size == 0 and any(m.size for _, m in mats):
+        for k in range(n):
+            _panel_note(fig, "Every ‖dW‖ is 0 or not finite: nothing to colour (see the note below).", k + 1)
+        # with nothing drawn Plotly would invent an x range; show the iterations there are
+        last = max(int(cols[-1]) + 1 for cols, m in mats if m.size)
+        fig.update_xaxes(range=[0.5, last + 0.5])
+    elif finite.size == 0:
+        # before training only the first panel has axes (the others have no trace yet)
+        _panel_note(fig, "No iterations yet: press Train or Play.", 1, font={"size": 15})
     lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (-1.0, 0.0)
     if hi - lo < 1e-9:
         lo, hi = lo - 0.5, hi + 0.5
@@ -408,6 +417,15 @@ def loss_figure(runs: Sequence[Run]) -> go.Figure:
         if r.diverged:
             why = f"<b>{r.activation}</b> stopped here: {r.stop_reason}"
             fig.add_trace(_stop_marker(losses, colour, "stopped: diverged", "top center", why))
+    if runs and all(r.iteration == 0 for r in runs):
+        fig.add_annotation(
+            text="No updates yet: each dot is a network's loss before training. Press Train or Play.",
+            showarrow=False,
+            xref="paper",
+            yref="paper",
+            x=0.5,
+            y=0.5,
+        )
     fig.update_yaxes(type="log", exponentformat="power", title_text="loss on the training set (log scale)")
     fig.update_xaxes(title_text="updates (iterations)", rangemode="tozero")
     fig.update_layout(
@@ -670,11 +688,11 @@ def sweep_figure(sweep: ScaleSweep, current_std: float) -> go.Figure:
     fig = make_subplots(
         rows=1,
         cols=3,
-        horizontal_spacing=0.07,
+        horizontal_spacing=0.1,
         subplot_titles=(
             "‖dW‖ of layer 1",
             "‖dW‖ layer 1 ÷ output layer",
-            "saturated z values (sigmoid, tanh)",
+            "saturated z (sigmoid, tanh)",
         ),
     )
     stds = sweep.stds
@@ -737,7 +755,7 @@ def sweep_figure(sweep: ScaleSweep, current_std: float) -> go.Figure:
             col=1,
         )
     if not any(a in SATURATING for a in sweep.activations):
-        _panel_note(fig, "no sigmoid or tanh network compared", col=3)
+        _panel_note(fig, "no sigmoid or tanh network compared", 3)
     for col in (1, 2, 3):
         fig.add_vline(x=current_std, line={"color": "#888888", "dash": "dash", "width": 1}, row=1, col=col)
     decades = [10.0**k for k in range(math.floor(math.log10(stds[0])), math.ceil(math.log10(stds[-1])) + 1)]
@@ -754,8 +772,9 @@ def sweep_figure(sweep: ScaleSweep, current_std: float) -> go.Figure:
     fig.update_layout(
         **base_layout(
             title={"text": "Gradients at initialisation as the weight scale grows (normal init)"},
-            height=380,
-            legend={"title": {"text": "activation"}},
+            height=420,
+            # under the panels: three panels and a legend beside them do not fit a laptop screen
+            legend={"orientation": "h", "y": -0.3, "title": {"text": "activation "}},
         )
     )
     return fig
@@ -802,7 +821,7 @@ def clipping_figure(cmp: ClipComparison, clipped: bool = True) -> go.Figure:
         fig.add_trace(_loss_line(np.arange(len(losses)), losses, f"loss {name}", name, line), row=1, col=2)
         if stop:
             fig.add_trace(
-                _stop_marker(losses, colour, "stopped", "top right", f"stopped here: {stop}"), row=1, col=2
+                _stop_marker(losses, colour, "stopped", "top left", f"stopped here: {stop}"), row=1, col=2
             )
     fig.update_yaxes(type="log", exponentformat="power")
     fig.update_yaxes(title_text="‖dW‖ (log)", row=1, col=1)
@@ -812,8 +831,8 @@ def clipping_figure(cmp: ClipComparison, clipped: bool = True) -> go.Figure:
     fig.update_layout(
         **base_layout(
             title={"text": f"Clipping by global norm ({cmp.activation}, normal init, std {fmt(cmp.std, 3)})"},
-            height=380,
-            legend={"orientation": "h", "y": -0.22},
+            height=400,
+            legend={"orientation": "h", "y": -0.3},
         )
     )
     return fig
