@@ -10,7 +10,7 @@ from backprop_core.boundary import grid_activations, grid_outputs, input_grid
 from backprop_core.playground import build_data, build_network, class_scores, make_problem
 from backprop_core.playground_run import advance, start_run
 from viz.playground_boundary import CLASS0, CLASS1, boundary_figure, boundary_title
-from viz.playground_curves import MAX_POINTS, grad_flow_figure, loss_columns, loss_figure
+from viz.playground_curves import MAX_POINTS, _round_ticks, grad_flow_figure, loss_columns, loss_figure
 from viz.playground_network import diagram_figure, neuron_figure, neuron_name, neuron_options
 
 
@@ -139,6 +139,15 @@ def test_grad_flow_is_the_norm_of_each_layers_gradient() -> None:
     for l, trace in enumerate(fig.data):
         assert list(trace.y) == pytest.approx([r.grad_norms[l] for r in run.records])
     assert fig.layout.yaxis.type == "log"
+    # a range holding fewer than two powers of ten is labelled with round values written in full
+    norms = np.array([r.grad_norms for r in run.records])
+    assert np.floor(np.log10(norms.max())) - np.ceil(np.log10(norms.min())) < 1
+    ticks = list(fig.layout.yaxis.tickvals)
+    assert len(ticks) >= 3 and norms.min() <= min(ticks) and max(ticks) <= norms.max()
+    assert list(fig.layout.yaxis.ticktext) == [f"{t:.3g}" for t in ticks]
+    # between 1.7 and 59 only 10 is a power of ten: one label would leave the axis unreadable
+    assert _round_ticks(1.7, 59.5) == [2, 5, 10, 20, 50]
+    assert _round_ticks(4.0, 12.0) == [4, 5, 7, 10]
     empty = grad_flow_figure(_setup("circle", "sigmoid", "bce", iterations=0)[1])
     assert "No iteration yet" in empty.layout.annotations[0].text
 

@@ -207,7 +207,8 @@ def _layout(title: str, height: int, xaxis: dict, yaxis: dict) -> dict:
         title={"text": title},
         height=height,
         margin={"l": 50, "r": 10, "t": 45, "b": 40},
-        legend={"orientation": "h", "yanchor": "top", "y": -0.19, "x": 0},
+        # clear of the x axis title even when the legend takes several rows (many classes)
+        legend={"orientation": "h", "yanchor": "top", "y": -0.24, "x": 0},
         uirevision="boundary",
         xaxis=xaxis,
         yaxis=yaxis,

@@ -7,6 +7,8 @@ during Play small. A dashed vertical line marks the moment the other views show.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import plotly.graph_objects as go
 
@@ -127,6 +129,17 @@ def loss_figure(
     return figure(traces, fig_layout)
 
 
+def _round_ticks(lo: float, hi: float) -> list[float]:
+    """Round values between ``lo`` and ``hi`` (> 0) for a log axis: 1-2-5 steps, finer if that gives few."""
+    decades = range(math.floor(math.log10(lo)), math.ceil(math.log10(hi)) + 1)
+    for steps in ((1, 2, 5), (1, 1.5, 2, 3, 4, 5, 7)):
+        ticks = [float(f"{m * 10.0**e:.3g}") for e in decades for m in steps]
+        ticks = [t for t in ticks if lo <= t <= hi]
+        if len(ticks) >= 3:
+            return ticks
+    return ticks if len(ticks) >= 2 else [lo, hi]
+
+
 def _vline(x: float) -> dict:
     return {
         "type": "line",
@@ -190,14 +203,19 @@ def grad_flow_figure(run: Run, *, marker: int | None = None, height: int = 330) 
                 )
             )
         if np.isfinite(norms).any():
-            span = np.log10(np.nanmax(norms) / np.nanmin(norms))
-            # one label per power of ten over a wide range; 1, 2, 5 within a narrow one
-            yaxis["dtick"] = 1 if span >= 1.5 else "D2"
+            lo, hi = float(np.nanmin(norms)), float(np.nanmax(norms))
+            if math.floor(math.log10(hi)) - math.ceil(math.log10(lo)) >= 1:
+                yaxis["dtick"] = 1  # two or more powers of ten in range: one label for each
+            else:
+                # a narrow range holds one power of ten or none, and Plotly's own 1-2-5 labels are
+                # bare digits ("2" for 20): label round values in full
+                yaxis["tickvals"] = _round_ticks(lo, hi)
+                yaxis["ticktext"] = [f"{v:.3g}" for v in yaxis["tickvals"]]
     fig_layout = layout(
         title={"text": "Gradient flow: size of dL/dW in each layer"},
         height=height,
         margin={"l": 60, "r": 15, "t": 45, "b": 40},
-        legend={"orientation": "h", "yanchor": "top", "y": -0.2, "x": 0},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.28, "x": 0},
         hovermode="closest",
         shapes=[_vline(marker)] if marker is not None and recs else [],
         xaxis={"title": {"text": "iteration"}, "rangemode": "tozero"},

@@ -153,7 +153,8 @@ def neuron_figure(
             zmax=vmax,
             zmid=0,
             colorscale=DIVERGING_SCALE,
-            colorbar={"title": {"text": "a", "side": "right"}, "thickness": 12},
+            # the title above the bar: beside it, "a" reads as part of the tick label "0"
+            colorbar={"title": {"text": "a", "side": "top"}, "thickness": 12},
             hovertemplate=f"x1 = %{{x:.3f}}<br>x2 = %{{y:.3f}}<br>a = %{{z:.4f}}<extra>{name}</extra>",
         )
         axes = {
