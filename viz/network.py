@@ -196,6 +196,7 @@ def network_figure(
     selected_node: tuple[int, int] | None = None,
     title: str | None = None,
     height: int = 420,
+    column_titles: Sequence[str] | None = None,
 ) -> go.Figure:
     """A diagram of a network with layer sizes ``sizes`` (input first).
 
@@ -206,7 +207,8 @@ def network_figure(
     drawn grey with their target neurons. ``highlight_layer``: weight layer whose target neurons
     are outlined. ``selected``: ``(layer, i, j)`` of an edge to draw highlighted.
     ``selected_node``: ``(column, k)`` of a neuron to ring (column 0 = input). The two colour
-    bars (edges left, neurons right) sit under the diagram.
+    bars (edges left, neurons right) sit under the diagram. ``column_titles``: one per column in
+    place of ``layer_title``'s (shorter ones keep many narrow columns from overlapping).
     """
     sizes = list(sizes)
     n_layers = len(sizes) - 1
@@ -393,7 +395,7 @@ def network_figure(
             annotations,
             x=c,
             y=top,
-            text=f"<b>{layer_title(c, n_layers)}</b>",
+            text=f"<b>{column_titles[c] if column_titles else layer_title(c, n_layers)}</b>",
             showarrow=False,
             yanchor="bottom",
             font={"size": 12},
