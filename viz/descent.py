@@ -164,8 +164,10 @@ def distance_figure(run: WeightRun) -> go.Figure:
         hovertemplate="%{hovertext}<extra></extra>",
     )
     layout = base_layout(
-        title={"text": "Distance left to the minimum (share of the start)"},
+        # two lines: the chart shares a row with the loss curve, where one line was cut off
+        title={"text": "Distance left to the minimum<br>(share of the start)"},
         height=320,
+        margin={"l": 50, "r": 20, "t": 70, "b": 45},
         showlegend=False,
         shapes=[_hline(TOO_SLOW_SHARE, "black", "dash")],
         # annotations on a log axis take log10 of the value

@@ -230,6 +230,8 @@ def loss_steps_figure(paths: Sequence[Path], threshold: float, title: str) -> go
     layout = base_layout(
         title={"text": title},
         height=360,
+        # room for every line of the title (a narrow chart's title is split with <br>)
+        margin={"l": 50, "r": 20, "t": 50 + 20 * title.count("<br>"), "b": 45},
         legend={"orientation": "h", "y": -0.25},
         shapes=shapes,
         annotations=annotations,
