@@ -21,6 +21,7 @@ from ui.descent import (
     batch_table,
     clicked_start,
     threshold_table,
+    times_text,
     weight_steps_table,
     zero_grad_table,
 )
@@ -111,6 +112,11 @@ def test_default_page_shows_the_engine_numbers(at: AppTest) -> None:
     assert at.query_params["surface"] == "neuron" and at.query_params["lr_sgd"] == "1"
 
 
+def test_times_text_is_short_enough_for_a_metric() -> None:
+    assert times_text(1.5) == "1.5×" and times_text(57.66) == "57.7×"
+    assert times_text(2500.4) == "2,500×" and times_text(8.04e134) == "8e+134×"
+
+
 @pytest.mark.parametrize(
     ("lr", "kind", "box"),
     [
@@ -134,7 +140,8 @@ def test_section_1_learning_rate_moves_through_the_regimes(
     pd.testing.assert_frame_equal(table(at, "step k"), weight_steps_table(run))
     left = {m.label: m.value for m in at.metric}["distance left"]
     if kind == "diverging":
-        assert left == f"{fmt(run.remaining, 3)} × the start"
+        assert left == times_text(run.remaining)
+        assert f"grown to **{fmt(run.remaining, 3)} × the start**" in boxes(at, box)
     else:
         assert left == f"{fmt(100 * run.remaining, 3)}%"
     fig = chart(at, "with 10 steps of lr")

@@ -167,6 +167,15 @@ def take_click(chart_key: str, seen_key: str) -> tuple[float, float] | None:
     return point
 
 
+def times_text(factor: float) -> str:
+    """A growth ``factor`` (at least 1) short enough for a metric: ``57.7×``, ``2,500×``, ``8e+134×``."""
+    if factor < 100:
+        return f"{factor:.3g}×"
+    if factor < 1e5:
+        return f"{factor:,.0f}×"
+    return f"{factor:.0e}×"
+
+
 # -- tables -------------------------------------------------------------------------------------
 
 

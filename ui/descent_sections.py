@@ -51,6 +51,7 @@ from ui.descent import (
     batch_table,
     take_click,
     threshold_table,
+    times_text,
     weight_steps_table,
     zero_grad_table,
 )
@@ -177,8 +178,9 @@ def section_one_weight() -> None:
         left_text = f"{fmt(100 * left, 3)}%"
         after = f"after {n} steps, **{left_text}** of the starting distance is left"
     else:
-        left_text = f"{fmt(left, 3)} × the start"
-        after = f"after {n} steps the distance has grown to **{left_text}**"
+        # the metric gets the short form: a long number was cut off in its narrow column
+        left_text = times_text(left)
+        after = f"after {n} steps the distance has grown to **{fmt(left, 3)} × the start**"
     message = (
         f"**Regime: {regime.headline}.** With lr = {format_lr(lr)}, $r = 1 - lr \\cdot L'' = "
         f"{fmt(regime.factor, 4)}$: the iterates {REGIME_TEXT[regime.kind]}; {after}."
@@ -303,7 +305,7 @@ def section_surfaces() -> None:
         selection_mode="points",
     )
     g2.plotly_chart(
-        loss_steps_figure(paths, threshold, "Loss per step (◆: first at or below the threshold)"),
+        loss_steps_figure(paths, threshold, "Loss per step<br>(◆: first at or below the threshold)"),
         key="gd_s2_losses",
         width="stretch",
     )
@@ -407,27 +409,33 @@ def section_zero_grad() -> None:
         "returns a fresh gradient, so there is nothing to reset."
     )
     k1, k2 = st.columns(2)
+    # short lines: half the page is about 45 characters wide on a laptop screen, and a wrapped
+    # comment lands at the start of the next line
     k1.code(
-        "for x, y in batches:          # PyTorch\n"
-        "    optimizer.zero_grad()     # reset .grad\n"
+        "# PyTorch\n"
+        "for x, y in batches:\n"
+        "    optimizer.zero_grad()  # reset .grad\n"
         "    loss = loss_fn(model(x), y)\n"
-        "    loss.backward()           # ADDS into .grad\n"
-        "    optimizer.step()          # uses .grad",
+        "    loss.backward()  # ADDS into .grad\n"
+        "    optimizer.step()  # uses .grad",
         language="python",
         wrap_lines=True,
     )
     k2.code(
-        "with tf.GradientTape() as tape:     # TensorFlow\n"
+        "# TensorFlow: a fresh gradient\n"
+        "with tf.GradientTape() as tape:\n"
         "    loss = loss_fn(model(x), y)\n"
-        "grads = tape.gradient(loss, w)      # fresh\n\n"
-        "grads = jax.grad(loss_fn)(w, x, y)  # JAX: fresh",
+        "grads = tape.gradient(loss, w)\n\n"
+        "# JAX: a fresh gradient\n"
+        "grads = jax.grad(loss_fn)(w, x, y)",
         language="python",
         wrap_lines=True,
     )
-    c1, c2, c3 = st.columns([1, 2, 1])
-    c1.toggle("forget to reset the gradients", key="gd_s4_forget", **KEEP)
-    c2.select_slider("learning rate lr", S4_LRS, key="gd_s4_lr", format_func=format_lr, **KEEP)
-    c3.slider("steps", 2, 40, key="gd_s4_steps", **KEEP)
+    # the toggle on its own row: in a narrow column its label was cut off
+    st.toggle("forget to reset the gradients", key="gd_s4_forget", **KEEP)
+    c1, c2 = st.columns([2, 1])
+    c1.select_slider("learning rate lr", S4_LRS, key="gd_s4_lr", format_func=format_lr, **KEEP)
+    c2.slider("steps", 2, 40, key="gd_s4_steps", **KEEP)
     ss = st.session_state
     forget, lr, steps = bool(ss.gd_s4_forget), float(ss.gd_s4_lr), int(ss.gd_s4_steps)
     good, bad = _zero_grad(lr, steps, True), _zero_grad(lr, steps, False)
