@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 
 from ui.blas import use_one_blas_thread
@@ -92,3 +93,19 @@ def guarded(action: Callable[[], Any], what: str) -> Any | None:
     except ValueError as exc:
         show_error(f"{what}: {exc}")
         return None
+
+
+# st.dataframe's number columns refuse a whole number beyond 2**53: the cell shows an error mark and
+# the raw digits. Every float that large is a whole number, and a diverging run reaches them.
+LARGEST_TABLE_NUMBER = 2.0**53
+
+
+def big_numbers_as_text(frame: pd.DataFrame, digits: int) -> pd.DataFrame:
+    """``frame`` with every float column that holds a value beyond 2**53 written out as text,
+    ``digits`` significant digits (``6.17537e+16``); the other columns stay numbers."""
+    out = frame.copy()
+    for column in frame.columns:
+        values = frame[column]
+        if pd.api.types.is_float_dtype(values) and (values.abs() >= LARGEST_TABLE_NUMBER).any():
+            out[column] = [f"{v:.{digits}g}" for v in values]
+    return out
