@@ -15,6 +15,7 @@ from backprop_core.accumulate import accumulated_gradient, zero_grad_lesson
 from backprop_core.descent import critical_rates, descend, one_weight_example
 from backprop_core.optimizers import Optimizer
 from backprop_core.surfaces import BATCH_MODES, NEURON_X, NEURON_Y, batch_mode_run, neuron_net, trajectory
+from ui.common import big_numbers_as_text
 from ui.descent import (
     accumulation_summary,
     accumulation_table,
@@ -137,7 +138,14 @@ def test_section_1_learning_rate_moves_through_the_regimes(
     assert at.session_state["gd_s1_lr"] == lr
     assert f"Regime: {kind}" in boxes(at, box)
     run = descend(2.0, lr, 10)
-    pd.testing.assert_frame_equal(table(at, "step k"), weight_steps_table(run))
+    # numbers beyond 2**53 (lr = 10) are shown as text, 6 significant digits: the table marks
+    # such a number as an error
+    shown = table(at, "step k")
+    pd.testing.assert_frame_equal(shown, big_numbers_as_text(weight_steps_table(run), 6))
+    if lr == 10.0:
+        last_loss = shown["L(w_k)"].iloc[-1]
+        assert last_loss == f"{run.steps_taken[-1].loss:.6g}" and "e+" in last_loss
+        assert shown["step k"].dtype.kind == "i"
     left = {m.label: m.value for m in at.metric}["distance left"]
     if kind == "diverging":
         assert left == times_text(run.remaining)

@@ -30,7 +30,7 @@ from backprop_core.surfaces import (
     surface_grid,
     trajectory,
 )
-from ui.common import format_lr
+from ui.common import big_numbers_as_text, format_lr
 from ui.descent import (
     BATCH_SIZES,
     BETA2S,
@@ -119,16 +119,22 @@ def _accumulation(w: float, b: float, k: int) -> AccumulationCheck:
 
 def number_columns(df: pd.DataFrame, skip: tuple[str, ...] = ()) -> dict:
     """Show every float column with 6 significant digits (the full value is in the data)."""
-    return {c: st.column_config.NumberColumn(c, **NUMBERS) for c in df.columns if c not in skip}
+    return {
+        c: st.column_config.NumberColumn(c, **NUMBERS)
+        for c in df.columns
+        if c not in skip and pd.api.types.is_float_dtype(df[c])
+    }
 
 
 def show_table(table: pd.DataFrame, key: str, skip: tuple[str, ...], max_height: int | None = None) -> None:
-    """A full-width table without its index, every column but ``skip`` as numbers (6 digits).
+    """A full-width table without its index, every float column but ``skip`` as numbers (6 digits).
 
     With ``max_height`` (pixels) it is as tall as its rows (about 35 px each, plus the header)
-    up to that height, then scrolls.
+    up to that height, then scrolls. A column holding numbers beyond 2**53 (a diverging run) is
+    written out as text, which the table can show.
     """
     size = {} if max_height is None else {"height": min(38 + 35 * len(table), max_height)}
+    table = big_numbers_as_text(table, 6)
     st.dataframe(
         table,
         key=key,
