@@ -382,6 +382,15 @@ def test_diverging_learning_rate_gets_a_clear_message() -> None:
     assert not at.exception
 
 
+def test_numbers_beyond_what_a_table_shows_are_written_out() -> None:
+    # 50 iterations at lr = 10: the weight is about 1e155, beyond the 2**53 a number column takes
+    at = open_page(preset="single", lr="10", phase="update", it="50")
+    _, _, _, trace = state(at)
+    params = frame(at, "step_tbl_params")
+    assert params["after"].tolist() == [f"{trace.net_after.weights[0][0, 0]:.9g}"]
+    assert "e+" in params["after"].iloc[0] and params["layer"].dtype.kind == "i"
+
+
 def test_switching_presets_keeps_each_presets_settings_and_progress() -> None:
     at = open_page(preset="classic")
     press(at, "forward", "loss")

@@ -16,6 +16,7 @@ from backprop_core.gradcheck import gradient_check
 from backprop_core.presets import Preset
 from backprop_core.step_losses import output_loss_shares
 from backprop_core.trace import StepTrace
+from ui.common import big_numbers_as_text
 from ui.step_export import trace_csv, trace_json
 from ui.step_model import Controls, StepRun, batch_of
 from ui.step_text import GRADCHECK_TEXT
@@ -35,6 +36,8 @@ from viz.step_tables import (
 
 
 def _df(frame: pd.DataFrame, key: str) -> None:
+    # a diverging run's numbers beyond 2**53 as text: the table shows no such number
+    frame = big_numbers_as_text(frame, 9)
     config = {
         c: st.column_config.NumberColumn(format="%.9g")
         for c in frame.columns
