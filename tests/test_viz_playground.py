@@ -176,6 +176,20 @@ def test_diagram_hover_has_exact_weights_gradients_and_node_values() -> None:
         diagram_figure(snap, edges="bogus")
 
 
+def test_a_deep_diagram_numbers_its_columns_instead_of_overlapping_long_titles() -> None:
+    def titles(fig) -> list[str]:
+        return [a.text for a in fig.layout.annotations if a.text.startswith("<b>")]
+
+    _problem, run, _ = _setup("circle", "sigmoid", "bce", iterations=1)
+    assert titles(diagram_figure(run.latest))[1] == "<b>layer 1 (hidden)</b>"
+    _problem, deep, _ = _setup("circle", "sigmoid", "bce", hidden=(4,) * 8, iterations=1)
+    assert titles(diagram_figure(deep.latest)) == [
+        "<b>input</b>",
+        *(f"<b>{c}</b>" for c in range(1, 9)),
+        "<b>9 (out)</b>",
+    ]
+
+
 def test_neuron_map_is_the_neurons_activation_over_the_plane() -> None:
     _problem, run, grid = _setup("circle", "sigmoid", "bce")
     acts = grid_activations(run.state.net, grid)

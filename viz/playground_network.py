@@ -21,6 +21,15 @@ from .theme import fmt, symmetric_range
 
 EDGE_MODES = {"weight": "weight w", "gradient": "last dL/dw"}
 NODE_MODES = {"a": "activation a", "delta": "delta = dL/dz"}
+# up to this many columns "layer 2 (hidden)" fits above each; beyond, columns are only numbered
+LONG_TITLES_UP_TO = 4
+
+
+def column_titles(n_columns: int) -> list[str] | None:
+    """Short column titles for a diagram too crowded for the long ones (``None``: keep those)."""
+    if n_columns <= LONG_TITLES_UP_TO:
+        return None
+    return ["input", *map(str, range(1, n_columns - 1)), f"{n_columns - 1} (out)"]
 
 
 def neuron_name(column: int, k: int, n_columns: int, input_names: tuple[str, ...] = ("x1", "x2")) -> str:
@@ -107,6 +116,7 @@ def diagram_figure(
         selected_node=selected,
         title=title,
         height=height,
+        column_titles=column_titles(n_cols),
     )
     if not trained:
         fig.add_annotation(
@@ -178,6 +188,7 @@ def neuron_options(sizes: tuple[int, ...]) -> list[tuple[int, int]]:
 __all__ = [
     "EDGE_MODES",
     "NODE_MODES",
+    "column_titles",
     "diagram_figure",
     "layer_title",
     "neuron_figure",
