@@ -59,8 +59,10 @@ def loss_figure(
     """Train and test loss against the iteration; accuracy (if defined) on a right-hand axis 0-1."""
     cols = loss_columns(run)
     it = cols["iteration"]
-    # a line needs two points: show markers while the run is short
+    # a line needs two points: show markers while the run is short, whole even where they sit
+    # on an axis (iteration 0 is on the y axis)
     mode = "lines+markers" if len(it) < 30 else "lines"
+    whole = {"cliponaxis": False} if mode == "lines+markers" else {}
     traces: list[dict] = []
     for name, color, key in (("train loss", TRAIN, "train_loss"), ("test loss", TEST, "test_loss")):
         y = cols[key]
@@ -72,6 +74,7 @@ def loss_figure(
                     y=y,
                     customdata=cols["epoch"],
                     mode=mode,
+                    **whole,
                     name=name,
                     line={"color": color, "width": 2.5},
                     hovertemplate=(
@@ -92,6 +95,7 @@ def loss_figure(
                         name=name,
                         yaxis="y2",
                         mode=mode,
+                        **whole,
                         line={"color": color, "width": 1.5, "dash": "dot"},
                         hovertemplate=f"iteration %{{x}}<br>{name} = %{{y:.1%}}<extra></extra>",
                     )
@@ -168,6 +172,7 @@ def _marker_points(iteration: int, metrics: Metrics) -> list[dict]:
             x=xs,
             y=ys,
             mode="markers",
+            cliponaxis=False,
             name="shown moment",
             marker={"color": "#111", "size": 9, "symbol": "circle-open", "line": {"width": 2}},
             hovertext=texts,
