@@ -304,3 +304,15 @@ def test_clicked_point_becomes_a_start_inside_the_box() -> None:
     assert clicked_start({"selection": {"points": []}}, box) is None
     assert clicked_start(None, box) is None
     assert clicked_start({"selection": {"points": [{"x": "a", "y": 1}]}}, box) is None
+
+
+def test_section_3_warns_when_the_learning_rate_is_too_large_for_noisy_gradients(at: AppTest) -> None:
+    assert "noisy runs end far above" not in boxes(at, "warning")  # lr 0.5: every run settles
+    at.select_slider(key="gd_s3_lr").set_value(10.0).run()
+    assert not at.exception
+    one = batch_mode_run("one sample at a time", (-3.0, 3.0), 10.0, 10, 1, 0)
+    full = batch_mode_run("full batch", (-3.0, 3.0), 10.0, 10, 1, 0)
+    assert one.loss[-1] > 2 * full.loss[-1]
+    text = boxes(at, "warning")
+    assert f"one sample at a time {fmt(float(one.loss[-1]), 3)}" in text
+    assert f"full batch's loss ({fmt(float(full.loss[-1]), 3)})" in text

@@ -372,6 +372,17 @@ def section_batches() -> None:
             f"{', '.join(diverged)}: the loss became infinite or exploded, so training stopped early. "
             "Lower the learning rate."
         )
+    # a learning rate too large for noisy gradients: the small-batch runs end far above the full batch
+    full = float(next(r for r in runs if r.mode == "full batch").loss[-1])
+    thrown = [r for r in runs if not r.diverged and float(r.loss[-1]) > 2 * full]
+    if thrown:
+        ends = ", ".join(f"{r.mode} {fmt(float(r.loss[-1]), 3)}" for r in thrown)
+        st.warning(
+            f"With lr = {format_lr(lr)} the noisy runs end far above the full batch's loss "
+            f"({fmt(full, 3)}): {ends}. A gradient from a few samples points only roughly downhill, and "
+            "a step this large throws the parameters away from the minimum again and again. Lower the "
+            "learning rate to see them settle."
+        )
     st.plotly_chart(
         contour_figure(
             _grid(NEURON),
