@@ -22,7 +22,7 @@ from .theme import fmt, symmetric_range
 EDGE_MODES = {"weight": "weight w", "gradient": "last dL/dw"}
 NODE_MODES = {"a": "activation a", "delta": "delta = dL/dz"}
 # up to this many columns "layer 2 (hidden)" fits above each; beyond, columns are only numbered
-LONG_TITLES_UP_TO = 4
+LONG_TITLES_UP_TO = 5
 
 
 def column_titles(n_columns: int) -> list[str] | None:
