@@ -316,3 +316,17 @@ def test_section_3_warns_when_the_learning_rate_is_too_large_for_noisy_gradients
     text = boxes(at, "warning")
     assert f"one sample at a time {fmt(float(one.loss[-1]), 3)}" in text
     assert f"full batch's loss ({fmt(float(full.loss[-1]), 3)})" in text
+
+
+def test_section_2_names_every_optimizer_that_diverged(at: AppTest) -> None:
+    at.selectbox(key="gd_s2_surface").select("curved valley").run()
+    start = (at.session_state["gd_s2_w1"], at.session_state["gd_s2_w2"])
+    for name in ("sgd", "momentum"):
+        assert trajectory("curved valley", Optimizer(name), 10.0, start, 150).diverged
+    at.select_slider(key="gd_s2_lr_sgd").set_value(10.0).run()
+    assert not at.exception
+    errors = boxes(at, "error")
+    assert "SGD diverged" in errors and "Lower its learning rate." in errors
+    at.select_slider(key="gd_s2_lr_momentum").set_value(10.0).run()
+    errors = boxes(at, "error")
+    assert "SGD and Momentum diverged" in errors and "Lower their learning rates." in errors

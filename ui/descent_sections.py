@@ -296,9 +296,10 @@ def section_surfaces() -> None:
     ]
     diverged = [OPTIMIZER_LABELS[t.optimizer.name] for t in trajectories if t.diverged]
     if diverged:
+        who = diverged[0] if len(diverged) == 1 else f"{', '.join(diverged[:-1])} and {diverged[-1]}"
         st.error(
-            f"{' and '.join(diverged)} diverged: the steps grew until the parameters ran off the map "
-            "(beyond 10⁶). Lower its learning rate."
+            f"{who} diverged: the steps grew until the parameters ran off the map (beyond 10⁶). "
+            f"Lower {'its learning rate' if len(diverged) == 1 else 'their learning rates'}."
         )
     g1, g2 = st.columns([3, 2])
     g1.plotly_chart(
