@@ -28,6 +28,7 @@ from viz.descent import (
 from viz.descent_surfaces import (
     CLICK_GRID,
     CLICK_TRACE_NAME,
+    HOVER_TRACE_NAME,
     Path,
     batch_loss_figure,
     contour_figure,
@@ -107,6 +108,16 @@ def test_contour_has_a_clickable_grid_and_the_engine_paths() -> None:
     labels[0] = labels[0][2:]
     assert [float(v) for v in labels] == pytest.approx(10.0**ticks, rel=1e-2)
     assert fig.layout.clickmode == "event+select"
+
+
+def test_a_contour_that_is_not_clickable_still_gives_the_loss_on_hover() -> None:
+    grid = surface_grid(NEURON, 41)
+    fig = contour_figure(grid, [], (-3.0, 3.0), "batch modes", clickable=False)
+    assert all(t.name != CLICK_TRACE_NAME for t in fig.data)
+    hover = _trace(fig, HOVER_TRACE_NAME)
+    assert len(hover.x) == CLICK_GRID**2 and "click" not in hover.hovertemplate
+    surface = get_surface(NEURON)
+    assert np.allclose(hover.customdata, surface.loss(np.asarray(hover.x), np.asarray(hover.y)))
 
 
 def test_loss_steps_marks_the_first_crossing() -> None:

@@ -24,6 +24,7 @@ from .theme import base_layout, fmt
 LOSS_SCALE = [[0.0, "#ffffff"], [0.35, "#e6ecf2"], [0.7, "#c2cfdc"], [1.0, "#91a6bb"]]
 CLICK_GRID = 41
 CLICK_TRACE_NAME = "click to start here"
+HOVER_TRACE_NAME = "loss here"
 
 
 @dataclass(frozen=True)
@@ -95,8 +96,9 @@ def contour_figure(
 ) -> go.Figure:
     """Contours of ``grid.loss`` with ``paths`` drawn on top, the start and the minimum marked.
 
-    With ``clickable`` an invisible grid of points (trace name ``CLICK_TRACE_NAME``) makes every
-    spot of the plot selectable; ``customdata`` of each grid point is its loss.
+    An invisible grid of points gives the loss on hover anywhere on the plot (the contour itself
+    answers no hover: it would win over the paths); ``customdata`` of each grid point is its loss.
+    With ``clickable`` the grid (trace name ``CLICK_TRACE_NAME``) also makes every spot selectable.
     """
     surface = get_surface(grid.surface)
     n1, n2 = surface.labels
@@ -117,25 +119,25 @@ def contour_figure(
         )
     ]
     lo1, hi1, lo2, hi2 = surface.box
-    if clickable:
-        g1, g2 = np.meshgrid(np.linspace(lo1, hi1, CLICK_GRID), np.linspace(lo2, hi2, CLICK_GRID))
-        traces.append(
-            go.Scatter(
-                x=g1.ravel(),
-                y=g2.ravel(),
-                mode="markers",
-                marker={"size": 14, "opacity": 0, "color": "black"},
-                customdata=surface.loss(g1, g2).ravel(),
-                name=CLICK_TRACE_NAME,
-                showlegend=False,
-                hovertemplate=(
-                    f"{n1} = %{{x:.3g}}, {n2} = %{{y:.3g}}"
-                    "<br>L = %{customdata:.4g}<br>click to start here<extra></extra>"
-                ),
-                selected={"marker": {"opacity": 0}},
-                unselected={"marker": {"opacity": 0}},
-            )
+    g1, g2 = np.meshgrid(np.linspace(lo1, hi1, CLICK_GRID), np.linspace(lo2, hi2, CLICK_GRID))
+    traces.append(
+        go.Scatter(
+            x=g1.ravel(),
+            y=g2.ravel(),
+            mode="markers",
+            marker={"size": 14, "opacity": 0, "color": "black"},
+            customdata=surface.loss(g1, g2).ravel(),
+            name=CLICK_TRACE_NAME if clickable else HOVER_TRACE_NAME,
+            showlegend=False,
+            hovertemplate=(
+                f"{n1} = %{{x:.3g}}, {n2} = %{{y:.3g}}<br>L = %{{customdata:.4g}}"
+                + ("<br>click to start here" if clickable else "")
+                + "<extra></extra>"
+            ),
+            selected={"marker": {"opacity": 0}},
+            unselected={"marker": {"opacity": 0}},
         )
+    )
     for path in paths:
         k = np.arange(len(path.points))
         traces.append(
