@@ -388,7 +388,8 @@ def accumulation_figure(
         barmode="relative",
         height=300,
         legend={"orientation": "h", "y": -0.35},
-        margin={"l": 70, "r": 20, "t": 60, "b": 50},
+        # room for the tick labels ("dL/db = 0.0952165") and the axis title beside them
+        margin={"l": 150, "r": 20, "t": 60, "b": 50},
         shapes=[zero | {"line": {"color": GREY}}],
         xaxis=_axis("gradient (sum of share × batch gradient)"),
         yaxis=_axis("parameter (full-batch value)", autorange="reversed"),
