@@ -30,7 +30,7 @@ import numpy as np
 
 from .engine import evaluate, predict
 from .network import MLP
-from .runner import EXPLOSION_FACTOR, Data, Record, RunState, TrainConfig, accuracy, run
+from .runner import EXPLOSION_FACTOR, REFERENCE_FLOOR, Data, Record, RunState, TrainConfig, accuracy, run
 from .trace import StepTrace
 
 RECORD_CAP = 10_000
@@ -38,8 +38,8 @@ RECORD_CAP = 10_000
 SNAPSHOT_CAP = 300
 PROBE_MIN_ITERATIONS = 200
 # below this the starting loss is treated as this, so that a nearly perfect start does not make
-# every small wobble look like an explosion
-EXPLOSION_FLOOR = 0.01
+# every small wobble look like an explosion (the runner's own floor)
+EXPLOSION_FLOOR = REFERENCE_FLOOR
 # a probed learning rate "worked" if the loss ended no more than this share above where it began
 PROBE_TOLERANCE = 0.01
 

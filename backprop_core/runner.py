@@ -27,6 +27,9 @@ from .validation import as_inputs, as_targets, check_lr
 
 # a run is stopped as diverged when the loss is non-finite or grows this much above its start
 EXPLOSION_FACTOR = 1e6
+# the start is the whole training set's loss, floored: one sample's loss (batch size 1) or a
+# nearly perfect fit can be tiny, and an ordinary later batch must not count as an explosion
+REFERENCE_FLOOR = 1e-2
 
 
 @dataclass(frozen=True)
@@ -95,8 +98,9 @@ class Data:
 class RunState:
     """Where a run stands: the network, optimiser memory and position in the data.
 
-    ``reference_loss`` is the loss of the run's first iteration: the explosion rule compares
-    against it, so a run advanced one call at a time stops exactly when one long call would.
+    ``reference_loss`` is the training loss the run started from (at least ``REFERENCE_FLOOR``):
+    the explosion rule compares every batch loss with it, so a run advanced one call at a time
+    stops exactly when one long call would. ``run`` fills it in on its first call.
     """
 
     net: MLP
@@ -187,6 +191,9 @@ def run(
     nets: list[MLP] = []
     trace: StepTrace | None = None
     reference = state.reference_loss
+    if reference is None:
+        start_loss = _metrics(state.net, data.X_train, data.Y_train, config.loss, config.l2)[0]
+        reference = max(start_loss, REFERENCE_FLOOR) if np.isfinite(start_loss) else REFERENCE_FLOOR
     stop_reason = None
     while not state.diverged:
         if iterations is not None and len(records) >= iterations:
@@ -207,8 +214,6 @@ def run(
             config.clip_norm,
             config.freeze_biases,
         )
-        if reference is None:
-            reference = max(abs(trace.loss), 1e-12)
         if trace.non_finite or trace.loss > EXPLOSION_FACTOR * reference:
             stop_reason = (
                 "the loss or a weight became NaN or infinite"
