@@ -303,12 +303,12 @@ def _weight_choice(preset: Preset) -> Param:
         default = (preset.net.n_layers - 1, 0, 0)
         ss.step_weight = param_id(default, wn)
     chosen = st.selectbox(
-        "Weight to explain (or click its edge)",
+        "Weight to explain",
         ids,
         key="step_weight",
         persist_state="session",
         format_func=lambda i: param_label(by_id[i], preset.neuron_names, wn),
-        help="Its chain rule and update are worked out under the diagram.",
+        help="Or click its edge on the diagram. Its chain rule and update are worked out under the diagram.",
     )
     return by_id[chosen]
 
@@ -325,12 +325,14 @@ def _neuron_choice(preset: Preset) -> tuple[int, int]:
     if ss.get("step_neuron") not in by_id:
         ss.step_neuron = ids[0]
     chosen = st.selectbox(
-        "Neuron to explain (or click it)",
+        # short label: with the sample box beside it, a longer one wrapped and pushed the box down
+        "Neuron to explain",
         ids,
         key="step_neuron",
         persist_state="session",
         format_func=lambda n: f"{n} ({layer_title(by_id[n][0], len(names) - 1)})",
-        help="Its weighted sum and activation are worked out under the diagram.",
+        help="Or click the neuron on the diagram. Its weighted sum and activation are worked out "
+        "under the diagram.",
     )
     return by_id[chosen]
 
