@@ -66,7 +66,8 @@ def loss_history_figure(losses: Sequence[float], current: float | None, height: 
         title={"text": "Loss per iteration<br>(before its update)", "font": {"size": 14}},
         margin={"l": 55, "r": 10, "t": 56, "b": 40},
         showlegend=True,
-        legend={"orientation": "h", "y": -0.3, "x": 0},
+        # below the axis title: with the two-line title the plot is shorter, and -0.3 touched it
+        legend={"orientation": "h", "y": -0.45, "x": 0},
         annotations=annotations,
         # at most six whole-number ticks: more, and the narrow chart turned them on their side, over the title
         xaxis={
