@@ -107,3 +107,33 @@ def test_quiz_and_gradient_check_in_the_browser(app_url: str, page, artifacts_di
     # the tab stays open after the rerun, showing the result
     assert page.get_by_text("Passes for the check (2P)").is_visible()
     shoot(page, artifacts_dir, "7_quiz_and_gradcheck")
+
+
+# dataframes whose content is wider than their box: a horizontal scrollbar, columns cut off
+CLIPPED_TABLES = """() => [...document.querySelectorAll('[data-testid="stDataFrame"]')]
+  .map(df => [df.closest('[class*="st-key-"]'), df.querySelector('.dvn-scroller')])
+  .filter(([, sc]) => sc && sc.scrollWidth > sc.clientWidth + 2)
+  .map(([key]) => key ? [...key.classList].find(c => c.startsWith('st-key-')) : '?')"""
+
+
+def test_landing_page_leads_to_the_first_page_and_its_tables_fit_a_laptop(
+    app_url: str, page, artifacts_dir
+) -> None:
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(app_url)
+    wait_settled(page)
+    assert_no_exception(page)
+    assert page.get_by_text("Click a page's title to open it").count() == 1
+    page.get_by_role("link", name="1 · Step through one iteration").click()
+    page.wait_for_url("**/Step_through*")
+    wait_settled(page)
+    assert_no_exception(page)
+    assert page.get_by_role("heading", name="Step through one iteration").count() >= 1
+    # on a laptop screen (sidebar open) every table of a finished iteration shows all its columns
+    for preset in ("classic", "tiny"):
+        page.goto(f"{app_url}/Step_through?preset={preset}")
+        wait_settled(page)
+        press(page, "⏭ Full iteration")
+        diagram_ready(page)
+        assert page.evaluate(CLIPPED_TABLES) == [], preset
+    shoot(page, artifacts_dir, "8_tiny_at_1280")
