@@ -113,3 +113,30 @@ def test_a_shared_link_opens_its_surface(app_url: str, page, artifacts_dir: Path
     assert _number_input(page, "steps").input_value() == "200"
     assert _number_input(page, "start w1").input_value() == "-8.000"
     _section_shot(page, SECTIONS[1][0], artifacts_dir / "gd_2_ravine_link.png", height=1300)
+
+
+def test_a_diverging_rate_on_a_laptop_screen_keeps_every_number_readable(
+    app_url: str, page, artifacts_dir: Path
+) -> None:
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(f"{app_url}/Gradient_descent")
+    wait_settled(page)
+    lr_slider = page.locator('[data-testid="stSlider"]').filter(has_text="learning rate lr (log scale)")
+    lr_slider.get_by_role("slider").first.focus()
+    page.keyboard.press("End")
+    wait_settled(page)
+    assert_no_exception(page)
+    # the distance metric fits its column (a long number was cut off with an ellipsis)
+    metric = page.locator('[data-testid="stMetric"]').filter(has_text="distance left")
+    value = metric.locator('[data-testid="stMetricValue"]').first
+    assert value.inner_text().endswith("×")
+    # (the ellipsis box inside the value clips the text: its scroll width is the text's width)
+    text_box = value.locator('[data-testid="stMarkdownContainer"]').first
+    assert text_box.evaluate("e => e.scrollWidth <= e.clientWidth + 1")
+    # the forget toggle's label is whole, not cut off
+    label = page.get_by_text("forget to reset the gradients", exact=True)
+    assert label.count() == 1
+    assert label.evaluate("e => e.scrollWidth <= e.clientWidth + 1")
+    page.set_viewport_size({"width": 1280, "height": 7600})
+    time.sleep(0.5)
+    _section_shot(page, SECTIONS[0][0], artifacts_dir / "gd_1_diverging_1280.png", height=1400)
