@@ -87,7 +87,7 @@ def label_places(
     node_labels: Sequence[Sequence[str]] | None,
     height: int,
 ) -> dict[tuple[int, int, int], float]:
-    """Where along its edge (a value of ``LABEL_AT``) each printed edge label sits.
+    """Where along its edge (a value of ``LABEL_AT``) each non-empty edge label sits, edge by edge.
 
     Edges are taken in order; each label gets the first place whose box keeps clear of the
     neurons, their labels and the edge labels placed before it (when none is clear, the place
@@ -303,25 +303,19 @@ def network_figure(
     )
     traces.append(_colorbar(f"edge colour: {edge_title}", vmax, 0.25))
 
-    if edge_labels is not None:
-        for l in range(n_layers):
-            for i in range(sizes[l]):
-                for j in range(sizes[l + 1]):
-                    text = str(edge_labels[l][i, j])
-                    if not text:
-                        continue
-                    (x0, y0), (x1, y1) = pos[l][i], pos[l + 1][j]
-                    t = places[(l, i, j)]
-                    _annotate(
-                        annotations,
-                        x=x0 + t * (x1 - x0),
-                        y=y0 + t * (y1 - y0),
-                        text=text,
-                        showarrow=False,
-                        font={"size": 11, "color": "#222"},
-                        bgcolor="rgba(255,255,255,0.85)",
-                        borderpad=1,
-                    )
+    # the printed edge labels (only the non-empty ones have a place), edge by edge
+    for (l, i, j), t in places.items():
+        (x0, y0), (x1, y1) = pos[l][i], pos[l + 1][j]
+        _annotate(
+            annotations,
+            x=x0 + t * (x1 - x0),
+            y=y0 + t * (y1 - y0),
+            text=str(edge_labels[l][i, j]),
+            showarrow=False,
+            font={"size": 11, "color": "#222"},
+            bgcolor="rgba(255,255,255,0.85)",
+            borderpad=1,
+        )
 
     # neurons
     node_vals = list(node_values) if node_values is not None else [None] * len(sizes)
