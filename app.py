@@ -2,48 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import streamlit as st
 
-from ui.common import page_intro, try_this
+from ui.common import LEARNING_PATH, page_intro, try_this
 
 st.set_page_config(page_title="Backprop Lab", page_icon="🧮", layout="wide")
-
-HERE = Path(__file__).parent
-
-# The learning path: each page builds on the one before it.
-LEARNING_PATH = (
-    (
-        "pages/1_Step_through.py",
-        "1 · Step through one iteration",
-        "🔬",
-        "Run one training iteration phase by phase — forward pass, loss, backward pass, update — and see "
-        "every number on the network, in equations and in tables. Start with the single weight, then the "
-        "classic 2-2-2 network.",
-    ),
-    (
-        "pages/2_Gradient_descent.py",
-        "2 · Gradient descent lab",
-        "⛰️",
-        "What the update step does with a gradient: learning rates that crawl, oscillate or explode, "
-        "momentum and Adam, mini-batches, and why gradients must be reset between steps.",
-    ),
-    (
-        "pages/3_Training_playground.py",
-        "3 · Training playground",
-        "🎛️",
-        "Press Play and watch a network learn a 2-D data set: the decision boundary, the loss curves, and "
-        "the gradients flowing through every layer.",
-    ),
-    (
-        "pages/4_Vanishing_gradients.py",
-        "4 · Vanishing and exploding gradients",
-        "📉",
-        "The same deep network trained with sigmoid and with ReLU side by side: measure how the gradient "
-        "shrinks (or blows up) on its way back to the first layer.",
-    ),
-)
 
 page_intro(
     "Backprop Lab",
@@ -57,16 +20,11 @@ page_intro(
 st.subheader("Suggested learning path")
 st.markdown(
     "Four pages, each building on the one before. **Click a page's title to open it.** The sidebar on "
-    "the left lists the same pages in the same order under shorter names; this page is its **app**, "
-    "so you can always come back here."
+    "the left lists the same pages in the same order on every page, with **Home** to come back here."
 )
 for path, label, icon, blurb in LEARNING_PATH:
-    if not (HERE / path).exists():
-        continue
-    # the sidebar names a page after its file, without the number ("2_Gradient_descent.py")
-    sidebar_name = Path(path).stem.split("_", 1)[1].replace("_", " ")
     with st.container(border=True):
-        st.page_link(path, label=f"**{label}** →", icon=icon, help=f"In the sidebar: {sidebar_name}")
+        st.page_link(path, label=f"**{label}** →", icon=icon)
         st.markdown(blurb)
 
 st.subheader("The ideas you will meet")

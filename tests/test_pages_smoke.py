@@ -19,9 +19,15 @@ def test_landing_page_lists_the_learning_path() -> None:
     assert "Try this" in text
     # every page that exists is linked, in the order of its numeric prefix
     # (a page link names its page by the URL path: the file name without the numeric prefix)
-    links = [el.proto.page for el in at.get("page_link")]
-    assert links == [name.removesuffix(".py").split("_", 1)[1] for name in PAGES]
-    assert len(links) == 4
+    expected = [name.removesuffix(".py").split("_", 1)[1] for name in PAGES]
+    assert len(expected) == 4
+    assert [el.proto.page for el in at.main.get("page_link")] == expected
+    # the sidebar lists Home and the same pages, in the same order, with the same labels
+    sidebar = at.sidebar.get("page_link")
+    assert [el.proto.page for el in sidebar][1:] == expected
+    assert sidebar[0].proto.label.startswith("Home")
+    main_labels = [el.proto.label for el in at.main.get("page_link")]
+    assert [f"**{el.proto.label}** →" for el in sidebar[1:]] == main_labels
 
 
 @pytest.mark.parametrize("page", PAGES)

@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 from ui.blas import use_one_blas_thread
 
@@ -58,8 +59,60 @@ def nearest_lr(value: float, choices: list[float] | None = None) -> float:
     return min(choices, key=lambda c: abs(math.log(c) - math.log(value)))
 
 
+# The learning path: each page builds on the one before it.
+LEARNING_PATH: tuple[tuple[str, str, str, str], ...] = (
+    (
+        "pages/1_Step_through.py",
+        "1 · Step through one iteration",
+        "🔬",
+        "Run one training iteration phase by phase — forward pass, loss, backward pass, update — and see "
+        "every number on the network, in equations and in tables. Start with the single weight, then the "
+        "classic 2-2-2 network.",
+    ),
+    (
+        "pages/2_Gradient_descent.py",
+        "2 · Gradient descent lab",
+        "⛰️",
+        "What the update step does with a gradient: learning rates that crawl, oscillate or explode, "
+        "momentum and Adam, mini-batches, and why gradients must be reset between steps.",
+    ),
+    (
+        "pages/3_Training_playground.py",
+        "3 · Training playground",
+        "🎛️",
+        "Press Play and watch a network learn a 2-D data set: the decision boundary, the loss curves, and "
+        "the gradients flowing through every layer.",
+    ),
+    (
+        "pages/4_Vanishing_gradients.py",
+        "4 · Vanishing & exploding",
+        "📉",
+        "The same deep network trained with sigmoid and with ReLU side by side: measure how the gradient "
+        "shrinks (or blows up) on its way back to the first layer.",
+    ),
+)
+
+
+def sidebar_nav() -> None:
+    """The pages, in learning-path order and with their full names, at the top of the sidebar.
+
+    Streamlit's own page list is switched off (``client.showSidebarNavigation``) because it can
+    only name the landing page after its file, "app".
+    """
+    with st.sidebar:
+        try:
+            st.page_link("app.py", label="Home: the learning path", icon="🧮")
+        except StreamlitAPIException:
+            # a page run on its own, without app.py as its entry point (as AppTest does): no links
+            return
+        for path, label, icon, _ in LEARNING_PATH:
+            st.page_link(path, label=label, icon=icon)
+        st.divider()
+
+
 def page_intro(title: str, teaches: str, icon: str = "") -> None:
-    """The page title and its two or three sentences on what it teaches."""
+    """The sidebar's page list, the page title and its two or three sentences on what it teaches."""
+    sidebar_nav()
     st.title(f"{icon} {title}".strip())
     st.markdown(teaches)
 

@@ -124,7 +124,11 @@ def test_landing_page_leads_to_the_first_page_and_its_tables_fit_a_laptop(
     wait_settled(page)
     assert_no_exception(page)
     assert page.get_by_text("Click a page's title to open it").count() == 1
-    page.get_by_role("link", name="1 · Step through one iteration").click()
+    # the sidebar lists Home and the four pages by their learning-path names
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    assert sidebar.get_by_role("link").count() == 5
+    assert sidebar.get_by_role("link", name="Home: the learning path").count() == 1
+    page.locator('[data-testid="stMain"]').get_by_role("link", name="1 · Step through one iteration").click()
     page.wait_for_url("**/Step_through*")
     wait_settled(page)
     assert_no_exception(page)
