@@ -38,7 +38,7 @@ from backprop_core.vanishing import (  # noqa: E402
     symmetry_experiment,
     train_lab,
 )
-from ui.common import limit_blas_threads  # noqa: E402
+from ui.tuning import tune_process  # noqa: E402
 from viz.vanishing import (  # noqa: E402
     bound_table,
     clipping_figure,
@@ -137,7 +137,7 @@ def report(what: str, med: float, worst: float, budget: float | None = None, ext
 
 
 def main() -> None:
-    limit_blas_threads()  # as the page does
+    tune_process()  # as the app does
     train_and_render_everything()  # warm up imports and numpy
     med, worst = timed(train_and_render_everything)
     report("train 2 x (10x16) 200 iterations + build all 11 charts, cold caches", med, worst, 1.5)

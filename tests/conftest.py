@@ -13,11 +13,11 @@ if str(ROOT) not in sys.path:
 
 ARTIFACTS = ROOT / "artifacts"
 
-# the app runs numpy's matrix products on one thread (ui/blas.py); the tests do too, so a busy
-# machine does not slow the many small products down
-from ui.blas import use_one_blas_thread  # noqa: E402
+# the app runs numpy's matrix products on one thread and keeps freed memory (ui/tuning.py); the
+# tests do too, so a busy machine does not slow the many small products down
+from ui.tuning import tune_process  # noqa: E402
 
-use_one_blas_thread()
+tune_process()
 
 
 @pytest.fixture(scope="session")

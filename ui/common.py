@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from ui.blas import use_one_blas_thread
+from ui.tuning import tune_process
 
 # One list of learning rates for every log-scale control in the app. It holds every rate a preset
 # or a lesson needs exactly (0.01 and 0.5 for the step-through presets; 0.02 and 0.04, the critical
@@ -25,18 +25,8 @@ LR_VALUES: tuple[float, ...] = (
 )  # fmt: skip
 
 
-def limit_blas_threads() -> None:
-    """Run numpy's matrix products on one thread, for the whole server process.
-
-    The app multiplies small matrices (a few hundred rows by at most 64 columns) many times. On a
-    server shared by several learners, OpenBLAS's extra threads spin while they wait for a core and
-    make such products 10-20 times slower (measured on a 2-core machine under load); one thread is
-    both faster and fairer. Called when this module is imported, so every page gets it.
-    """
-    use_one_blas_thread()
-
-
-limit_blas_threads()
+# one BLAS thread and freed memory kept for reuse, for the whole server process (see ui/tuning.py)
+tune_process()
 
 
 def lr_values(lo: float = LR_VALUES[0], hi: float = LR_VALUES[-1]) -> list[float]:
