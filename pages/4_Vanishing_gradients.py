@@ -229,10 +229,21 @@ def _finish_play_if_done() -> None:
         st.rerun()
 
 
+PLAY, PAUSE = "▶ Play", "⏸ Pause"
+
+
+def _play_changed() -> None:
+    s = st.session_state
+    s.vg_playing = s.vg_play_mode == PLAY
+    s.vg_press_note = None
+    s.vg_play_switched = True
+
+
 @st.fragment(run_every=PLAY_INTERVAL if st.session_state.vg_playing else None)
 def training_panel() -> None:
     s = st.session_state
-    if s.vg_playing and s.vg_lab.runs:
+    # the run right after Play was pressed only redraws: the whole page reruns next and ticks from there
+    if s.vg_playing and s.vg_lab.runs and not s.get("vg_play_switched"):
         train(PLAY_STEP, PLAY_BUDGET)
         _finish_play_if_done()
     lab = s.vg_lab
@@ -249,22 +260,26 @@ def training_panel() -> None:
             type="primary",
         )
     with c3:
-        toggled = st.button(
-            "⏸ Pause" if playing else "▶ Play",
-            key="vg_play",
+        # a two-state control rather than a button: a click that lands while a Play tick is running
+        # can be lost, but a widget's value travels with every later request and cannot be
+        s.vg_play_mode = PLAY if playing else PAUSE
+        st.segmented_control(
+            "Play or pause",
+            (PLAY, PAUSE),
+            key="vg_play_mode",
+            on_change=_play_changed,
+            required=True,
             disabled=not lab.runs or (lab.finished and not playing),
-            width="stretch",
+            label_visibility="collapsed",
         )
     with c4:
         restart = st.button("↺ Reset", key="vg_reset", width="stretch")
-    if restart or toggled:
-        s.vg_press_note = None
     if restart:
+        s.vg_press_note = None
         reset()
         st.rerun()
-    if toggled:
-        s.vg_playing = not playing
-        st.rerun()
+    if s.pop("vg_play_switched", False):
+        st.rerun()  # the whole page: Play's ticking (run_every) is decided there
     if pressed:
         lab, done = train(s.vg_n)
         s.vg_press_note = (

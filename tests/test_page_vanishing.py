@@ -158,12 +158,12 @@ def test_train_play_pause_and_reset() -> None:
         _decode(heat["data"][1]["z"]).reshape(11, 100), np.log10(expected.runs[1].grad_norm_matrix())
     )
 
-    # Play: the button reruns the page with playing on, and that run's tick trains PLAY_STEP more
-    at.button(key="vg_play").click().run()
+    # Play: the control reruns the page with playing on, and that run's tick trains PLAY_STEP more
+    at.segmented_control(key="vg_play_mode").set_value("▶ Play").run()
     assert at.session_state.vg_playing
     assert at.session_state.vg_lab.iteration == 100 + PLAY_STEP
     assert at.button(key="vg_train").disabled
-    at.button(key="vg_play").click().run()
+    at.segmented_control(key="vg_play_mode").set_value("⏸ Pause").run()
     assert not at.session_state.vg_playing
     stopped = at.session_state.vg_lab.iteration
     at.run()

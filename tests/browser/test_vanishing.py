@@ -53,12 +53,13 @@ def test_page_trains_plays_and_shows_no_exception(app_url: str, page: object, ar
         time.sleep(0.3)
         page.screenshot(path=str(artifacts_dir / f"vanishing_2_section_{number}.png"))
 
-    page.get_by_role("button", name="▶ Play").click()
+    play_control = page.locator(".st-key-vg_play_mode")
+    play_control.locator("button", has_text="Play").click()
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and min(_iterations(page) or [0]) < 130:
         time.sleep(0.5)
     assert min(_iterations(page)) >= 130, "Play should keep training"
-    page.get_by_role("button", name="⏸ Pause").click()
+    play_control.locator("button", has_text="Pause").click()
     wait_settled(page)
     assert_no_exception(page)
     stopped = _iterations(page)
