@@ -262,10 +262,14 @@ def evaluate(net: MLP, X: np.ndarray, Y: np.ndarray, loss: str, l2: float = 0.0)
     check_pairing(net.output_activation, loss)
     X = as_inputs(X, net.sizes[0])
     Y = as_targets(Y, X.shape[0], net.sizes[-1], loss)
-    fwd = _forward(net, X)
+    return _loss_of_forward(net, _forward(net, X), Y, loss, _check_l2(l2))
+
+
+def _loss_of_forward(net: MLP, fwd: ForwardTrace, Y: np.ndarray, loss: str, l2: float) -> float:
+    """The loss of a finished forward pass, inputs already checked (no delta, no trace)."""
     with np.errstate(**_QUIET):
         value = float(np.mean(get_loss(loss).per_sample(fwd.output, fwd.z[-1], Y)))
-    return value + l2_penalty(net, _check_l2(l2))
+    return value + l2_penalty(net, l2)
 
 
 def _check_clip(clip_norm: float | None) -> float | None:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from .engine import _QUIET, _check_clip, _check_l2, _forward, _train_step, l2_penalty
+from .engine import _check_clip, _check_l2, _forward, _loss_of_forward, _train_step
 from .losses import check_pairing, get_loss
 from .network import MLP
 from .optimizers import Optimizer, OptimizerState, as_optimizer
@@ -155,10 +155,7 @@ def accuracy(output: np.ndarray, Y: np.ndarray, output_activation: str) -> float
 
 def _metrics(net: MLP, X: np.ndarray, Y: np.ndarray, loss: str, l2: float) -> tuple[float, float | None]:
     fwd = _forward(net, X)
-    with np.errstate(**_QUIET):
-        value = float(np.mean(get_loss(loss).per_sample(fwd.output, fwd.z[-1], Y)))
-    value += l2_penalty(net, l2)
-    return value, accuracy(fwd.output, Y, net.output_activation)
+    return _loss_of_forward(net, fwd, Y, loss, l2), accuracy(fwd.output, Y, net.output_activation)
 
 
 def run(
