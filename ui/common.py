@@ -7,7 +7,8 @@ builders (``viz``), and render. Nothing here keeps per-learner state outside
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import math
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
@@ -41,8 +42,6 @@ def format_lr(value: float) -> str:
 
 def nearest_lr(value: float, choices: list[float] | None = None) -> float:
     """The listed learning rate closest to ``value`` on a log scale."""
-    import math
-
     choices = choices or list(LR_VALUES)
     if not value or value <= 0 or math.isnan(value):
         return choices[0]
@@ -127,15 +126,6 @@ def ensure_state(defaults: Mapping[str, Any]) -> None:
 def show_error(message: str) -> None:
     """A problem the learner can fix, said plainly (never a traceback)."""
     st.error(message, icon="⚠️")
-
-
-def guarded(action: Callable[[], Any], what: str) -> Any | None:
-    """Run ``action``; a ``ValueError`` from the engine becomes a clear message instead of a traceback."""
-    try:
-        return action()
-    except ValueError as exc:
-        show_error(f"{what}: {exc}")
-        return None
 
 
 # st.dataframe's number columns refuse a whole number beyond 2**53: the cell shows an error mark and
