@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui.common import LEARNING_PATH, page_intro, try_this
+from ui.common import LEARNING_PATH, numbered, page_intro, try_this
 
 st.set_page_config(page_title="Backprop Lab", page_icon="🧮", layout="wide")
 
@@ -19,12 +19,13 @@ page_intro(
 
 st.subheader("Suggested learning path")
 st.markdown(
-    "Four pages, each building on the one before. **Click a page's title to open it.** The sidebar on "
-    "the left lists the same pages in the same order on every page, with **Home** to come back here."
+    f"{len(LEARNING_PATH)} pages, each building on the one before. **Click a page's title to open it.** "
+    "The sidebar on the left lists the same pages in the same order on every page, with **Home** to come "
+    "back here."
 )
-for path, label, icon, blurb in LEARNING_PATH:
+for i, (path, title, icon, blurb) in enumerate(LEARNING_PATH):
     with st.container(border=True):
-        st.page_link(path, label=f"**{label}** →", icon=icon)
+        st.page_link(path, label=f"**{numbered(i, title)}** →", icon=icon)
         st.markdown(blurb)
 
 st.subheader("The ideas you will meet")

@@ -122,7 +122,7 @@ def main() -> None:
 
     print("\nFor reference, whole-page reruns (all four sections; the browser reruns only one):")
     st.cache_data.clear()
-    page = AppTest.from_file(str(ROOT / "pages" / "2_Gradient_descent.py"), default_timeout=60)
+    page = AppTest.from_file(str(ROOT / "pages" / "3_Gradient_descent.py"), default_timeout=60)
     wall, cpu = _timed_run(page)
     print(f"first load, nothing cached: CPU {cpu:.0f} ms, wall {wall:.0f} ms")
     for kind, key, value in (("select_slider", "gd_s1_lr", 0.03), ("select_slider", "gd_s2_lr_sgd", 0.5)):

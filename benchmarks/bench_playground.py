@@ -41,7 +41,7 @@ from viz.playground_network import diagram_figure, neuron_figure  # noqa: E402
 
 GRID_BUDGET_MS = 10.0
 STEP_BUDGET_MS = 60.0
-PAGE = str(ROOT / "pages" / "3_Training_playground.py")
+PAGE = str(ROOT / "pages" / "4_Training_playground.py")
 
 
 def _ms(samples: list[float]) -> str:

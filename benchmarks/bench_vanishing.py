@@ -117,7 +117,7 @@ def apptest_full_run() -> tuple[float, float]:
 
     times = []
     for repeat in range(3):
-        at = AppTest.from_file(str(ROOT / "pages" / "4_Vanishing_gradients.py"), default_timeout=120)
+        at = AppTest.from_file(str(ROOT / "pages" / "5_Vanishing_gradients.py"), default_timeout=120)
         at.query_params["n"] = "200"
         at.run()
         at.number_input(key="vg_seed").set_value(100 + repeat)

@@ -29,7 +29,7 @@ from ui.descent import (
 from viz.theme import fmt
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGE = str(ROOT / "pages" / "2_Gradient_descent.py")
+PAGE = str(ROOT / "pages" / "3_Gradient_descent.py")
 NEURON = "single neuron (w, b)"
 
 

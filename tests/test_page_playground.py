@@ -23,7 +23,7 @@ from ui.playground_settings import LR_CHOICES, read_settings
 from viz.theme import fmt
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGE = str(ROOT / "pages" / "3_Training_playground.py")
+PAGE = str(ROOT / "pages" / "4_Training_playground.py")
 PLAY, PAUSE = "▶ Play", "⏸ Pause"
 
 

@@ -21,7 +21,7 @@ from viz.theme import fmt
 from viz.vanishing import describe_ratio
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGE = str(ROOT / "pages" / "4_Vanishing_gradients.py")
+PAGE = str(ROOT / "pages" / "5_Vanishing_gradients.py")
 EXPLAINED = ("not drawn", "left blank", "cannot show")
 
 

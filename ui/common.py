@@ -48,38 +48,44 @@ def nearest_lr(value: float, choices: list[float] | None = None) -> float:
     return min(choices, key=lambda c: abs(math.log(c) - math.log(value)))
 
 
-# The learning path: each page builds on the one before it.
+# The learning path: each page builds on the one before it (path, title, icon, blurb). The
+# position in this tuple is the number the learner sees (see ``numbered``).
 LEARNING_PATH: tuple[tuple[str, str, str, str], ...] = (
     (
         "pages/1_Step_through.py",
-        "1 · Step through one iteration",
+        "Step through one iteration",
         "🔬",
         "Run one training iteration phase by phase — forward pass, loss, backward pass, update — and see "
         "every number on the network, in equations and in tables. Start with the single weight, then the "
         "classic 2-2-2 network.",
     ),
     (
-        "pages/2_Gradient_descent.py",
-        "2 · Gradient descent lab",
+        "pages/3_Gradient_descent.py",
+        "Gradient descent lab",
         "⛰️",
         "What the update step does with a gradient: learning rates that crawl, oscillate or explode, "
         "momentum and Adam, mini-batches, and why gradients must be reset between steps.",
     ),
     (
-        "pages/3_Training_playground.py",
-        "3 · Training playground",
+        "pages/4_Training_playground.py",
+        "Training playground",
         "🎛️",
         "Press Play and watch a network learn a 2-D data set: the decision boundary, the loss curves, and "
         "the gradients flowing through every layer.",
     ),
     (
-        "pages/4_Vanishing_gradients.py",
-        "4 · Vanishing & exploding",
+        "pages/5_Vanishing_gradients.py",
+        "Vanishing & exploding",
         "📉",
         "The same deep network trained with sigmoid and with ReLU side by side: measure how the gradient "
         "shrinks (or blows up) on its way back to the first layer.",
     ),
 )
+
+
+def numbered(index: int, title: str) -> str:
+    """A page's title with its place on the learning path: ``"1 · Step through one iteration"``."""
+    return f"{index + 1} · {title}"
 
 
 def sidebar_nav() -> None:
@@ -94,8 +100,8 @@ def sidebar_nav() -> None:
         except StreamlitAPIException:
             # a page run on its own, without app.py as its entry point (as AppTest does): no links
             return
-        for path, label, icon, _ in LEARNING_PATH:
-            st.page_link(path, label=label, icon=icon)
+        for i, (path, title, icon, _) in enumerate(LEARNING_PATH):
+            st.page_link(path, label=numbered(i, title), icon=icon)
         st.divider()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ui.common import ensure_state, page_intro, show_error, try_this
+from ui.playback import play_pause
 from ui.playground_data import current_problem, dataset_names, upload_control
 from ui.playground_session import in_sync, reset, sync, train
 from ui.playground_settings import (
@@ -32,7 +33,6 @@ from ui.playground_views import (
 )
 from ui.urlstate import seed_from_url, show_notices, write_url
 
-PLAY, PAUSE = "▶ Play", "⏸ Pause"
 # While playing, the browser asks for the next tick this often; a tick that takes longer simply
 # runs the next one right after (Streamlit keeps at most one waiting), so this is the top speed.
 TICK_SECONDS = 0.15
@@ -111,23 +111,9 @@ playing = state.pg_playing
 stopped = run.divergence is not None
 
 
-def _play_changed() -> None:
-    state.pg_playing = state.pg_play_mode == PLAY
-
-
-# Play/Pause is a two-state control rather than a button: a click that lands while a Play tick is
-# running can be lost, but a widget's value travels with every later request and cannot be.
-state.pg_play_mode = PLAY if playing else PAUSE
 b1, b2, b3, b4, _ = st.columns([2, 1, 1, 1, 2], vertical_alignment="center")
-b1.segmented_control(
-    "Play or pause",
-    (PLAY, PAUSE),
-    key="pg_play_mode",
-    on_change=_play_changed,
-    required=True,
-    disabled=stopped,
-    label_visibility="collapsed",
-)
+with b1:
+    play_pause("pg", disabled=stopped)
 b2.button(
     "Step",
     key="pg_step",
