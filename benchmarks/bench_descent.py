@@ -31,11 +31,11 @@ def _section(name: str) -> None:
     """The script of one section: its state set up as the page does, then the section alone.
 
     AppTest runs this function's source as the script, passing ``name`` (a function of
-    ``ui.descent_sections``), so everything it needs is imported inside.
+    ``labs.descent.view_sections``), so everything it needs is imported inside.
     """
-    from ui import descent_sections
+    from labs.descent import view_sections as descent_sections
+    from labs.descent.view_settings import DEFAULTS
     from ui.common import ensure_state
-    from ui.descent import DEFAULTS
 
     ensure_state(DEFAULTS)
     getattr(descent_sections, name)()

@@ -30,14 +30,14 @@ import plotly.io as pio  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from backprop_core import predict  # noqa: E402
-from backprop_core.boundary import grid_activations, grid_outputs, input_grid  # noqa: E402
-from backprop_core.playground import build_network, class_scores, make_problem  # noqa: E402
-from ui.playground_session import play_tick, sync, train  # noqa: E402
-from ui.playground_settings import fit_head, read_settings, set_defaults  # noqa: E402
+from labs.playground.figures_boundary import boundary_figure  # noqa: E402
+from labs.playground.figures_curves import grad_flow_figure, loss_figure  # noqa: E402
+from labs.playground.figures_network import diagram_figure, neuron_figure  # noqa: E402
+from labs.playground.model import build_network, class_scores, make_problem  # noqa: E402
+from labs.playground.model_boundary import grid_activations, grid_outputs, input_grid  # noqa: E402
+from labs.playground.view_session import play_tick, sync, train  # noqa: E402
+from labs.playground.view_settings import fit_head, read_settings, set_defaults  # noqa: E402
 from ui.tuning import use_one_blas_thread  # noqa: E402
-from viz.playground_boundary import boundary_figure  # noqa: E402
-from viz.playground_curves import grad_flow_figure, loss_figure  # noqa: E402
-from viz.playground_network import diagram_figure, neuron_figure  # noqa: E402
 
 GRID_BUDGET_MS = 10.0
 STEP_BUDGET_MS = 60.0

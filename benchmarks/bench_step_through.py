@@ -45,8 +45,8 @@ FRAGMENT_SCRIPT = f"""
 import sys, time
 sys.path.insert(0, {str(ROOT)!r})
 import streamlit as st
-from ui.step_controls import apply_url_position, read_url, setup_state, sidebar
-from ui.step_sections import stepper
+from labs.step_through.view_controls import apply_url_position, read_url, setup_state, sidebar
+from labs.step_through.view_sections import stepper
 
 if "bench_setup" not in st.session_state:
     setup_state()

@@ -29,17 +29,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from backprop_core.vanishing import (  # noqa: E402
-    LabSetup,
-    clipping_experiment,
-    layer_stats,
-    scale_sweep,
-    start_lab,
-    symmetry_experiment,
-    train_lab,
-)
-from ui.tuning import tune_process  # noqa: E402
-from viz.vanishing import (  # noqa: E402
+from labs.vanishing.figures import (  # noqa: E402
     bound_table,
     clipping_figure,
     derivative_figure,
@@ -53,6 +43,16 @@ from viz.vanishing import (  # noqa: E402
     symmetry_spread_figure,
     symmetry_weights_figure,
 )
+from labs.vanishing.model import (  # noqa: E402
+    LabSetup,
+    clipping_experiment,
+    layer_stats,
+    scale_sweep,
+    start_lab,
+    symmetry_experiment,
+    train_lab,
+)
+from ui.tuning import tune_process  # noqa: E402
 
 REPEATS = 5
 

@@ -1,0 +1,511 @@
+"""The four sections of the gradient descent lab, each a function the page runs as a fragment.
+
+Each reads its widgets' values from ``st.session_state`` (keys ``gd_s<section>_...``, set up by
+``view_settings.DEFAULTS``), calls the engine through the cached wrappers below, and renders the
+figures from ``figures`` / ``figures_surfaces`` and the tables from ``view_settings``.
+Keeping them here keeps the page a short script and lets the benchmark time one section alone,
+which is what a control change costs once the page wraps each section in ``st.fragment``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from backprop_core.optimizers import Optimizer
+from labs.descent.figures import (
+    accumulation_figure,
+    distance_figure,
+    loss_curve_figure,
+    regime_strip_figure,
+    zero_grad_figure,
+)
+from labs.descent.figures_surfaces import Path, batch_loss_figure, contour_figure, loss_steps_figure
+from labs.descent.model import REGIME_TEXT, WeightRun, critical_rates, descend, minimum, one_weight_example
+from labs.descent.model_accumulate import AccumRun, AccumulationCheck, accumulated_gradient, zero_grad_lesson
+from labs.descent.model_surfaces import (
+    BATCH_MODES,
+    NEURON_X,
+    NEURON_Y,
+    SURFACES,
+    BatchRun,
+    SurfaceGrid,
+    Trajectory,
+    batch_mode_run,
+    get_surface,
+    neuron_net,
+    surface_grid,
+    trajectory,
+)
+from labs.descent.view_settings import (
+    BATCH_SIZES,
+    BETA2S,
+    BETAS,
+    MAX_EPOCHS,
+    MAX_S2_STEPS,
+    NEURON,
+    OPTIMIZER_LABELS,
+    S1_LRS,
+    S2_LRS,
+    S3_LRS,
+    S4_LRS,
+    URL_MARKER,
+    URL_PARAMS,
+    accumulation_summary,
+    accumulation_table,
+    apply_surface_defaults,
+    batch_table,
+    take_click,
+    threshold_table,
+    times_text,
+    weight_steps_table,
+    zero_grad_table,
+)
+from ui.common import big_numbers_as_text, format_lr
+from ui.urlstate import write_url
+from viz.theme import SERIES, fmt
+
+OPT_COLOURS = {"sgd": SERIES[0], "momentum": SERIES[1], "adam": SERIES[2]}
+MODE_COLOURS = dict(zip(BATCH_MODES, (SERIES[0], SERIES[4], SERIES[3]), strict=True))
+NUMBERS = {"format": "%.6g"}
+# widget values survive a trip to another page and back
+KEEP = {"persist_state": "session"}
+
+
+# -- cached engine calls: pure functions of their arguments -------------------------------------
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _descend(w0: float, lr: float, steps: int, loss: str = "mse") -> WeightRun:
+    return descend(w0, lr, steps, loss)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _grid(name: str) -> SurfaceGrid:
+    return surface_grid(name, 101)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _trajectory(
+    name: str,
+    opt: str,
+    lr: float,
+    beta: float,
+    beta1: float,
+    beta2: float,
+    start: tuple[float, float],
+    steps: int,
+) -> Trajectory:
+    return trajectory(name, Optimizer(opt, beta=beta, beta1=beta1, beta2=beta2), lr, start, steps)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _batch_run(
+    mode: str, start: tuple[float, float], lr: float, epochs: int, batch_size: int, seed: int
+) -> BatchRun:
+    return batch_mode_run(mode, start, lr, epochs, batch_size, seed)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _zero_grad(lr: float, steps: int, reset: bool) -> AccumRun:
+    return zero_grad_lesson(lr, steps, reset)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _accumulation(w: float, b: float, k: int) -> AccumulationCheck:
+    return accumulated_gradient(neuron_net(w, b), NEURON_X[:, None], NEURON_Y[:, None], "bce", k)
+
+
+def number_columns(df: pd.DataFrame, skip: tuple[str, ...] = ()) -> dict:
+    """Show every float column with 6 significant digits (the full value is in the data)."""
+    return {
+        c: st.column_config.NumberColumn(c, **NUMBERS)
+        for c in df.columns
+        if c not in skip and pd.api.types.is_float_dtype(df[c])
+    }
+
+
+def show_table(table: pd.DataFrame, key: str, skip: tuple[str, ...], max_height: int | None = None) -> None:
+    """A full-width table without its index, every float column but ``skip`` as numbers (6 digits).
+
+    With ``max_height`` (pixels) it is as tall as its rows (about 35 px each, plus the header)
+    up to that height, then scrolls. A column holding numbers beyond 2**53 (a diverging run) is
+    written out as text, which the table can show.
+    """
+    size = {} if max_height is None else {"height": min(38 + 35 * len(table), max_height)}
+    table = big_numbers_as_text(table, 6)
+    st.dataframe(
+        table,
+        key=key,
+        hide_index=True,
+        width="stretch",
+        column_config=number_columns(table, skip=skip),
+        **size,
+    )
+
+
+def section_one_weight() -> None:
+    """Section 1: the loss curve of one weight, its iterates, the regimes of the learning rate."""
+    st.header("1 · The learning rate on one weight")
+    example = one_weight_example("mse")
+    rates = critical_rates(example)
+    half = critical_rates(one_weight_example("half_sse"))
+    x, y, w_star = float(example.X[0, 0]), float(example.Y[0, 0]), minimum(example)
+    st.markdown(
+        f"One weight, one sample: the prediction is $a = w\\,x$ with $x = {x:g}$ and target $y = {y:g}$, "
+        f"so the best weight is $w^* = {y:g}/{x:g} = {fmt(w_star)}$. The loss is the squared error "
+        f"$L(w) = (w x - y)^2$ (the engine's `mse`, **no ½**). Its slope is "
+        f"$\\frac{{dL}}{{dw}} = 2x(wx - y)$ and its curvature is $L'' = 2x^2 = {fmt(rates.curvature)}$, "
+        "the same for every $w$ because $L$ is a parabola. One step $w \\leftarrow w - lr \\cdot dL/dw$ "
+        "lands at $w^* + (1 - lr \\cdot L'')(w - w^*)$: every step multiplies the distance to the "
+        "minimum by $r = 1 - lr \\cdot L''$. So the **critical learning rates** are "
+        f"$1/L'' = {fmt(rates.one_step)}$ ($r = 0$) and $2/L'' = {fmt(rates.bounce)}$ ($r = -1$)."
+    )
+    c1, c2, c3 = st.columns([2, 1, 1])
+    c1.select_slider(
+        "learning rate lr (log scale)",
+        S1_LRS,
+        key="gd_s1_lr",
+        format_func=format_lr,
+        **KEEP,
+    )
+    c2.slider("starting weight w₀", -5.0, 10.0, step=0.1, key="gd_s1_w0", **KEEP)
+    c3.slider("number of steps", 1, 50, key="gd_s1_steps", **KEEP)
+    lr, w0, steps = st.session_state.gd_s1_lr, st.session_state.gd_s1_w0, st.session_state.gd_s1_steps
+    run = _descend(float(w0), float(lr), int(steps))
+    regime = run.regime
+
+    left = run.remaining
+    n = len(run.steps_taken)
+    if np.isnan(left):
+        after, left_text = "you started at the minimum, where the slope is 0: nothing moves", "—"
+    elif regime.kind != "diverging":
+        left_text = f"{fmt(100 * left, 3)}%"
+        after = f"after {n} steps, **{left_text}** of the starting distance is left"
+    else:
+        # the metric gets the short form: a long number was cut off in its narrow column
+        left_text = times_text(left)
+        after = f"after {n} steps the distance has grown to **{fmt(left, 3)} × the start**"
+    message = (
+        f"**Regime: {regime.headline}.** With lr = {format_lr(lr)}, $r = 1 - lr \\cdot L'' = "
+        f"{fmt(regime.factor, 4)}$: the iterates {REGIME_TEXT[regime.kind]}; {after}."
+    )
+    if regime.too_slow:
+        message += (
+            " *Too slow* means: still more than 1% of the starting distance away after the chosen steps."
+        )
+    if run.stopped:
+        message += " The numbers overflowed, so the run stopped early."
+    box = {"diverging": st.error, "bouncing": st.warning}.get(regime.kind)
+    box = box or (st.warning if regime.too_slow else st.success)
+    box(message)
+
+    m = st.columns(5)
+    m[0].metric("curvature L''", fmt(rates.curvature))
+    m[1].metric("one step: 1/L''", fmt(rates.one_step))
+    m[2].metric("bounce: 2/L''", fmt(rates.bounce))
+    m[3].metric("r = 1 − lr·L''", fmt(regime.factor, 4))
+    m[4].metric("distance left", left_text)
+
+    g1, g2 = st.columns([3, 2])
+    g1.plotly_chart(loss_curve_figure(run), key="gd_s1_curve", width="stretch")
+    if run.distances[0] > 0:
+        g2.plotly_chart(distance_figure(run), key="gd_s1_distance", width="stretch")
+    else:
+        g2.info("Start somewhere other than w* = 2.4 to see the distance shrink or grow.")
+    st.plotly_chart(regime_strip_figure(rates, float(lr)), key="gd_s1_regimes", width="stretch")
+    st.caption(
+        f"Loss convention: this section uses $L = (wx - y)^2$. With the other common convention "
+        f"$L = \\tfrac12 (wx - y)^2$ the slope and the curvature halve "
+        f"($L'' = x^2 = {fmt(half.curvature)}$), "
+        f"so both critical rates double: one step at {fmt(half.one_step)}, bouncing at {fmt(half.bounce)}."
+    )
+    st.markdown("**The steps**, one row per update (numbers from the engine's forward and backward pass):")
+    show_table(weight_steps_table(run), "gd_s1_table", skip=("step k",), max_height=400)
+
+
+def section_surfaces() -> None:
+    """Section 2: SGD, momentum and Adam on a 2-D surface; settings in the URL; click to start."""
+    st.header("2 · Two parameters, three optimizers")
+    clicked = take_click("gd_s2_contour", "gd_s2_click_seen")
+    if clicked is not None:
+        st.session_state.gd_s2_w1, st.session_state.gd_s2_w2 = clicked
+    st.markdown(
+        "With two parameters the loss is a landscape: contour lines join points of equal loss and the "
+        "gradient points straight uphill, across them. Three update rules (PyTorch's) walk down it from "
+        "the same start, each with its own learning rate:\n"
+        "- **SGD**: $w \\leftarrow w - lr\\, g$.\n"
+        "- **Momentum**: $v \\leftarrow \\beta v + g$, then $w \\leftarrow w - lr\\, v$: the velocity $v$ "
+        "remembers past gradients, so steps that keep pointing the same way grow and zigzags cancel.\n"
+        "- **Adam**: running averages $m$ of $g$ and $v$ of $g^2$ (with $\\beta_1$, $\\beta_2$), "
+        "corrected for starting at 0, then $w \\leftarrow w - lr\\, \\hat m / (\\sqrt{\\hat v} + 10^{-8})$: "
+        "each parameter's step is scaled by the size of its own recent gradients, so it is about $lr$ "
+        "long whatever the slope."
+    )
+    c1, c2, c3, c4, c5 = st.columns([2, 1, 1, 1, 1])
+    c1.selectbox(
+        "loss surface",
+        list(SURFACES),
+        key="gd_s2_surface",
+        on_change=apply_surface_defaults,
+        help="Each surface comes with its own start, threshold and learning rates; change them freely.",
+        **KEEP,
+    )
+    surface = get_surface(st.session_state.gd_s2_surface)
+    lo1, hi1, lo2, hi2 = surface.box
+    for col, label, lo, hi, key in zip(
+        (c2, c3), surface.labels, (lo1, lo2), (hi1, hi2), ("gd_s2_w1", "gd_s2_w2"), strict=True
+    ):
+        col.number_input(f"start {label}", lo, hi, step=0.1, format="%.3f", key=key, **KEEP)
+    c4.number_input("steps", 1, MAX_S2_STEPS, step=10, key="gd_s2_steps", **KEEP)
+    c5.number_input("loss threshold", 0.0, 1000.0, step=0.01, format="%.4f", key="gd_s2_thr", **KEEP)
+    st.latex(surface.formula)
+    st.caption(
+        f"{surface.description}. Click anywhere on the contour plot to start there, or type the start."
+    )
+    o1, o2, o3 = st.columns(3)
+    with o1:
+        _optimizer_lr("sgd")
+    with o2:
+        _optimizer_lr("momentum")
+        st.select_slider("Momentum β", BETAS, key="gd_s2_beta", **KEEP)
+    with o3:
+        _optimizer_lr("adam")
+        a1, a2 = st.columns(2)
+        a1.select_slider("Adam β1", BETAS, key="gd_s2_beta1", **KEEP)
+        a2.select_slider("Adam β2", BETA2S, key="gd_s2_beta2", **KEEP)
+    write_url(URL_PARAMS, marker=URL_MARKER)
+
+    ss = st.session_state
+    start = (float(ss.gd_s2_w1), float(ss.gd_s2_w2))
+    steps, threshold = int(ss.gd_s2_steps), float(ss.gd_s2_thr)
+    betas = (float(ss.gd_s2_beta), float(ss.gd_s2_beta1), float(ss.gd_s2_beta2))
+    trajectories = [
+        _trajectory(surface.name, name, float(ss[f"gd_s2_lr_{name}"]), *betas, start, steps)
+        for name in ("sgd", "momentum", "adam")
+    ]
+    paths = [
+        Path(
+            f"{OPTIMIZER_LABELS[t.optimizer.name]} (lr {format_lr(t.lr)})",
+            t.points,
+            t.losses,
+            OPT_COLOURS[name],
+        )
+        for name, t in zip(("sgd", "momentum", "adam"), trajectories, strict=True)
+    ]
+    diverged = [OPTIMIZER_LABELS[t.optimizer.name] for t in trajectories if t.diverged]
+    if diverged:
+        who = diverged[0] if len(diverged) == 1 else f"{', '.join(diverged[:-1])} and {diverged[-1]}"
+        st.error(
+            f"{who} diverged: the steps grew until the parameters ran off the map (beyond 10⁶). "
+            f"Lower {'its learning rate' if len(diverged) == 1 else 'their learning rates'}."
+        )
+    g1, g2 = st.columns([3, 2])
+    g1.plotly_chart(
+        contour_figure(
+            _grid(surface.name), paths, start, f"{surface.name}: paths of {steps} steps from the start"
+        ),
+        key="gd_s2_contour",
+        width="stretch",
+        on_select="rerun",
+        selection_mode="points",
+    )
+    g2.plotly_chart(
+        loss_steps_figure(paths, threshold, "Loss per step<br>(◆: first at or below the threshold)"),
+        key="gd_s2_losses",
+        width="stretch",
+    )
+    table = threshold_table(trajectories, threshold)
+    show_table(table, "gd_s2_table", skip=tuple(table.columns[:3]))
+
+
+def _optimizer_lr(name: str) -> None:
+    """The optimiser's name in its path colour, and its learning-rate slider (``gd_s2_lr_<name>``)."""
+    label = OPTIMIZER_LABELS[name]
+    st.markdown(f"**<span style='color:{OPT_COLOURS[name]}'>{label}</span>**", unsafe_allow_html=True)
+    st.select_slider(f"{label} lr", S2_LRS, key=f"gd_s2_lr_{name}", format_func=format_lr, **KEEP)
+
+
+def section_batches() -> None:
+    """Section 3: full batch, mini-batch and one sample at a time on the neuron."""
+    st.header("3 · Batch modes: all samples, a few, or one at a time")
+    st.markdown(
+        "The gradient of the loss on **all** 24 samples points straight downhill on the contour plot below. "
+        "Computing it from only some of them is cheaper but gives a noisy estimate, so the path wobbles. "
+        "Two words keep the bookkeeping straight:\n"
+        "- an **iteration** is one update of the parameters, computed from one batch;\n"
+        "- an **epoch** is one pass through all 24 samples: 1 iteration with the full batch, "
+        "⌈24 / b⌉ iterations with mini-batches of b samples, 24 iterations one sample at a time.\n\n"
+        "The samples are shuffled afresh at the start of every epoch; all three runs use plain SGD, "
+        "the same learning rate and the same start."
+    )
+    c1, c2, c3, c4, c5, c6 = st.columns([2, 1, 1, 1, 1, 1])
+    c1.select_slider("learning rate lr", S3_LRS, key="gd_s3_lr", format_func=format_lr, **KEEP)
+    c2.slider("epochs", 1, MAX_EPOCHS, key="gd_s3_epochs", **KEEP)
+    c3.select_slider("mini-batch size b", BATCH_SIZES, key="gd_s3_batch", **KEEP)
+    c4.number_input("shuffle seed", 0, 9999, step=1, key="gd_s3_seed", **KEEP)
+    lo1, hi1, lo2, hi2 = get_surface(NEURON).box
+    c5.number_input("start w", lo1, hi1, step=0.1, format="%.2f", key="gd_s3_w", **KEEP)
+    c6.number_input("start b", lo2, hi2, step=0.1, format="%.2f", key="gd_s3_b", **KEEP)
+    ss = st.session_state
+    start, seed = (float(ss.gd_s3_w), float(ss.gd_s3_b)), int(ss.gd_s3_seed)
+    lr, epochs, size = float(ss.gd_s3_lr), int(ss.gd_s3_epochs), int(ss.gd_s3_batch)
+    # the batch size matters only to the mini-batch run: the other two stay cached when it changes
+    runs = [
+        _batch_run(mode, start, lr, epochs, size if mode == "mini-batch" else 1, seed) for mode in BATCH_MODES
+    ]
+    labels = {"mini-batch": f"mini-batch (b = {ss.gd_s3_batch})"}
+    paths = [
+        Path(
+            f"{labels.get(r.mode, r.mode)}",
+            r.points,
+            r.loss,
+            MODE_COLOURS[r.mode],
+            step_name="iteration",
+            width=3.0 if r.mode == "full batch" else 1.5,
+        )
+        for r in runs
+    ]
+    diverged = [r.mode for r in runs if r.diverged]
+    if diverged:
+        st.error(
+            f"{', '.join(diverged)}: the loss became infinite or exploded, so training stopped early. "
+            "Lower the learning rate."
+        )
+    # a learning rate too large for noisy gradients: the small-batch runs end far above the full batch
+    full = float(next(r for r in runs if r.mode == "full batch").loss[-1])
+    thrown = [r for r in runs if not r.diverged and float(r.loss[-1]) > 2 * full]
+    if thrown:
+        ends = ", ".join(f"{r.mode} {fmt(float(r.loss[-1]), 3)}" for r in thrown)
+        st.warning(
+            f"With lr = {format_lr(lr)} the noisy runs end far above the full batch's loss "
+            f"({fmt(full, 3)}): {ends}. A gradient from a few samples points only roughly downhill, and "
+            "a step this large throws the parameters away from the minimum again and again. Lower the "
+            "learning rate to see them settle."
+        )
+    st.plotly_chart(
+        contour_figure(
+            _grid(NEURON),
+            paths,
+            start,
+            f"The neuron's loss on all 24 samples, and {int(ss.gd_s3_epochs)} epochs of each batch mode",
+            clickable=False,
+            height=480,
+        ),
+        key="gd_s3_contour",
+        width="stretch",
+    )
+    g1, g2 = st.columns(2)
+    epochs = [r.epoch for r in runs]
+    g1.plotly_chart(batch_loss_figure(paths, epochs, "iteration"), key="gd_s3_by_iter", width="stretch")
+    g2.plotly_chart(batch_loss_figure(paths, epochs, "epoch"), key="gd_s3_by_epoch", width="stretch")
+    table = batch_table(runs)
+    st.dataframe(
+        table,
+        key="gd_s3_table",
+        hide_index=True,
+        width="stretch",
+        column_config={"final loss (all 24 samples)": st.column_config.NumberColumn(**NUMBERS)},
+    )
+    st.caption(
+        "Per iteration, the full batch follows the true gradient, so each of its steps is the most "
+        "reliable one; per epoch (the same amount of work on the data), small batches make many more "
+        "updates and usually get further, at the price of a noisy path that keeps jittering near the "
+        "minimum instead of settling on it."
+    )
+
+
+def section_zero_grad() -> None:
+    """Section 4: training with and without zero_grad(), then accumulation on purpose."""
+    st.header("4 · Why gradients must be reset: the zero-grad lesson")
+    st.markdown(
+        "In PyTorch every parameter stores its gradient in `.grad`, and `loss.backward()` **adds** the "
+        "new gradient to whatever is stored there. `optimizer.step()` then uses the stored value. Unless "
+        "the loop calls `optimizer.zero_grad()` before each backward pass, every step uses the sum of all "
+        "gradients so far. TensorFlow's `GradientTape` and JAX's `jax.grad` have no such store: each call "
+        "returns a fresh gradient, so there is nothing to reset."
+    )
+    k1, k2 = st.columns(2)
+    # short lines: half the page is about 45 characters wide on a laptop screen, and a wrapped
+    # comment lands at the start of the next line
+    k1.code(
+        "# PyTorch\n"
+        "for x, y in batches:\n"
+        "    optimizer.zero_grad()  # reset .grad\n"
+        "    loss = loss_fn(model(x), y)\n"
+        "    loss.backward()  # ADDS into .grad\n"
+        "    optimizer.step()  # uses .grad",
+        language="python",
+        wrap_lines=True,
+    )
+    k2.code(
+        "# TensorFlow: a fresh gradient\n"
+        "with tf.GradientTape() as tape:\n"
+        "    loss = loss_fn(model(x), y)\n"
+        "grads = tape.gradient(loss, w)\n\n"
+        "# JAX: a fresh gradient\n"
+        "grads = jax.grad(loss_fn)(w, x, y)",
+        language="python",
+        wrap_lines=True,
+    )
+    # the toggle on its own row: in a narrow column its label was cut off
+    st.toggle("forget to reset the gradients", key="gd_s4_forget", **KEEP)
+    c1, c2 = st.columns([2, 1])
+    c1.select_slider("learning rate lr", S4_LRS, key="gd_s4_lr", format_func=format_lr, **KEEP)
+    c2.slider("steps", 2, 40, key="gd_s4_steps", **KEEP)
+    ss = st.session_state
+    forget, lr, steps = bool(ss.gd_s4_forget), float(ss.gd_s4_lr), int(ss.gd_s4_steps)
+    good, bad = _zero_grad(lr, steps, True), _zero_grad(lr, steps, False)
+    chosen = bad if forget else good
+    st.markdown(
+        "The same training as in section 1 ($y = w x$, $x = 5$, target 12, start $w = 2$), run twice. "
+        + (
+            "**Gradients never reset**: the stored gradient is the running sum of every backward pass, so "
+            "after the weight passes $w^* = 2.4$ the old negative gradients keep pushing it further; the "
+            "weight overshoots and swings, and the loss climbs back up instead of settling."
+            if forget
+            else "**Gradients reset every step**: the stored gradient is just this step's gradient, and the "
+            "weight settles on $w^* = 2.4$. Flip the toggle to see what forgetting does."
+        )
+    )
+    if chosen.stopped:
+        st.error(f"The numbers overflowed after {len(chosen.steps)} steps, so the run stopped there.")
+    w_star = minimum(one_weight_example("mse"))
+    st.plotly_chart(zero_grad_figure(good, bad, forget, w_star), key="gd_s4_chart", width="stretch")
+    st.markdown(f"**Step by step, {'without' if forget else 'with'} `zero_grad()`:**")
+    show_table(zero_grad_table(chosen), "gd_s4_table", skip=("step",), max_height=400)
+
+    st.subheader("The useful side: accumulating on purpose")
+    st.markdown(
+        "When a batch is too big to fit in memory, accumulation is exactly what you want: split it into "
+        "$k$ mini-batches, run backward on each without resetting, then take one step. Our loss is the "
+        "**mean** over a batch, so the full-batch loss is each mini-batch's loss weighted by its share of "
+        "the samples, $L = \\sum_i \\frac{m_i}{n} L_i$, and the gradient of a sum is the sum of the "
+        "gradients. In PyTorch that is `(loss * m_i / n).backward()` per mini-batch (or `loss / k` when all "
+        "batches are equal). Below: the neuron of sections 2 and 3 at its default start, 24 samples."
+    )
+    st.slider("number of mini-batches k", 1, 24, key="gd_s4_k", **KEEP)
+    check = _accumulation(-3.0, 3.0, int(ss.gd_s4_k))
+    show_table(accumulation_table(check), "gd_s4_accum_table", skip=("batch", "samples"), max_height=330)
+    summary = accumulation_summary(check)
+    st.dataframe(
+        summary,
+        key="gd_s4_accum_summary",
+        hide_index=True,
+        width="stretch",
+        column_config={c: st.column_config.NumberColumn(c, format="%.15g") for c in ("dL/dw", "dL/db")},
+    )
+    plain_w, full_w = float(check.unscaled.dW[0][0, 0]), float(check.full.dW[0][0, 0])
+    st.success(
+        f"Accumulated with the shares, the gradient equals the full-batch gradient: the largest difference "
+        f"over w and b is **{fmt(check.difference, 2)}**, rounding at most (the engine's tests require "
+        f"≤ 1e-12). Adding the {check.k} batch gradients *without* their shares gives "
+        f"dL/dw = {fmt(plain_w, 6)} instead of {fmt(full_w, 6)}: "
+        f"about {check.k}× too large."
+    )
+    st.plotly_chart(
+        accumulation_figure(check, [("dL/dw", 0, 0, 0), ("dL/db", 0, 0, None)]),
+        key="gd_s4_accum_chart",
+        width="stretch",
+    )

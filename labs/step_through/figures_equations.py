@@ -1,0 +1,337 @@
+"""LaTeX for the step-through page, with the engine's numbers substituted.
+
+Every function takes engine objects (a ``StepTrace``, a ``WeightExplanation``) and returns
+``Equation`` items: a LaTeX string and, optionally, a sentence saying what the line means. Only
+numbers the engine computed are printed; the page never redoes the arithmetic itself.
+``names[c][k]`` is the name of neuron k in diagram column c (0 = input); ``weight_names`` maps
+``(layer, i, j)`` to a name such as ``w5`` where the preset has one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from backprop_core.activations import ACTIVATIONS
+from backprop_core.explain import WeightExplanation
+from backprop_core.trace import StepTrace
+from viz.format import tex_name, tex_num
+
+Param = tuple[int, int | None, int]
+
+_ACT_TEX = {
+    "sigmoid": r"\sigma",
+    "tanh": r"\tanh",
+    "relu": r"\mathrm{relu}",
+    "leaky_relu": r"\mathrm{leaky}",
+    "linear": r"\mathrm{id}",
+    "softmax": r"\mathrm{softmax}",
+}
+
+
+@dataclass(frozen=True)
+class Equation:
+    latex: str
+    note: str = ""
+
+
+def param_tex(param: Param, names: Sequence[Sequence[str]], weight_names: dict | None = None) -> str:
+    """``w_{5}`` where the preset names it, else ``w_{h_{1} \\to o_{1}}``; ``b_{h_{1}}`` for a bias."""
+    layer, i, j = param
+    if i is None:
+        return f"b_{{{tex_name(names[layer + 1][j])}}}"
+    if weight_names and param in weight_names:
+        return tex_name(weight_names[param])
+    return rf"w_{{{tex_name(names[layer][i])} \to {tex_name(names[layer + 1][j])}}}"
+
+
+def value_tex(names: Sequence[Sequence[str]], column: int, k: int) -> str:
+    """The symbol of what neuron k of ``column`` passes on: ``i_{1}`` for an input, ``a_{h_{1}}`` else."""
+    name = tex_name(names[column][k])
+    return name if column == 0 else f"a_{{{name}}}"
+
+
+def _d(top: str, bottom: str) -> str:
+    return rf"\frac{{\partial {top}}}{{\partial {bottom}}}"
+
+
+def _times(*factors: str) -> str:
+    return r" \times ".join(factors)
+
+
+# -- forward ----------------------------------------------------------------------------------------
+
+
+def neuron_equations(
+    trace: StepTrace,
+    names: Sequence[Sequence[str]],
+    column: int,
+    k: int,
+    sample: int = 0,
+    weight_names: dict | None = None,
+    with_bias: bool = True,
+) -> list[Equation]:
+    """``z = sum w * a + b`` and ``a = f(z)`` for neuron k of diagram ``column`` (>= 1).
+
+    ``with_bias=False`` for a model without a bias (y = w * x): the sum has no ``+ b`` term.
+    """
+    net = trace.net_before
+    if column == 0:
+        x = trace.x[sample, k]
+        return [Equation(f"{tex_name(names[0][k])} = {tex_num(x)}", "an input: given, not computed")]
+    l = column - 1
+    me = tex_name(names[column][k])
+    a_prev = trace.forward.a_prev(l)[sample]
+    W, b = net.weights[l], net.biases[l]
+    symbols = " + ".join(
+        f"{param_tex((l, i, k), names, weight_names)}\\,{value_tex(names, l, i)}" for i in range(W.shape[0])
+    )
+    numbers = " + ".join(
+        f"{tex_num(W[i, k], True)} \\times {tex_num(a_prev[i], True)}" for i in range(W.shape[0])
+    )
+    bias = param_tex((l, None, k), names)
+    z = trace.z[l][sample, k]
+    a = trace.a[l][sample, k]
+    act = net.activations[l]
+    f = _ACT_TEX[act]
+    if with_bias:
+        line = f"z_{{{me}}} = {symbols} + {bias} = {numbers} + {tex_num(b[k], True)} = {tex_num(z)}"
+        note = "weighted sum of the previous layer's activations, plus the bias"
+    else:
+        line = f"z_{{{me}}} = {symbols} = {numbers} = {tex_num(z)}"
+        note = "the input times the weight (this model has no bias)"
+    eqs = [Equation(line, note)]
+    if act == "softmax":
+        zs = trace.z[l][sample]
+        denom = " + ".join(f"e^{{{tex_num(v)}}}" for v in zs)
+        eqs.append(
+            Equation(
+                rf"a_{{{me}}} = \frac{{e^{{z_{{{me}}}}}}}{{\sum_j e^{{z_j}}}} = "
+                rf"\frac{{e^{{{tex_num(z)}}}}}{{{denom}}} = {tex_num(a)}",
+                "softmax: each output depends on every z of its layer; the outputs sum to 1",
+            )
+        )
+    else:
+        eqs.append(
+            Equation(
+                f"a_{{{me}}} = {f}(z_{{{me}}}) = {f}({tex_num(z)}) = {tex_num(a)}",
+                "a linear activation passes z on unchanged"
+                if act == "linear"
+                else f"the activation turns z into the neuron's output; here ${ACTIVATIONS[act].formula}$",
+            )
+        )
+    return eqs
+
+
+# -- loss ---------------------------------------------------------------------------------------------
+
+
+def _sample_loss_terms(
+    loss: str, a: Sequence[float], y: Sequence[float], out: Sequence[str]
+) -> tuple[str, str]:
+    """The symbolic and numeric form of one sample's loss."""
+    k = len(a)
+    pairs = list(zip(a, y, out, strict=True))
+    if loss in ("half_sse", "mse"):
+        sym = " + ".join(f"(a_{{{n}}} - y_{{{n}}})^2" for _, _, n in pairs)
+        nums = " + ".join(f"({tex_num(av)} - {tex_num(yv, True)})^2" for av, yv, _ in pairs)
+        pre = r"\tfrac{1}{2}" if loss == "half_sse" else (rf"\tfrac{{1}}{{{k}}}" if k > 1 else "")
+    elif loss == "bce":
+        sym = " + ".join(
+            rf"y_{{{n}}} \log a_{{{n}}} + (1 - y_{{{n}}}) \log(1 - a_{{{n}}})" for _, _, n in pairs
+        )
+        nums = " + ".join(
+            rf"{tex_num(yv)} \log {tex_num(av)} + (1 - {tex_num(yv)}) \log(1 - {tex_num(av)})"
+            for av, yv, _ in pairs
+        )
+        pre = "-" + (rf"\tfrac{{1}}{{{k}}}" if k > 1 else "")
+    else:
+        sym = " + ".join(rf"y_{{{n}}} \log a_{{{n}}}" for _, _, n in pairs)
+        nums = " + ".join(rf"{tex_num(yv)} \log {tex_num(av)}" for av, yv, _ in pairs)
+        pre = "-"
+    return rf"{pre}\left[{sym}\right]", rf"{pre}\left[{nums}\right]"
+
+
+def loss_equations(trace: StepTrace, names: Sequence[Sequence[str]], sample: int = 0) -> list[Equation]:
+    """The loss of the sample shown, then of the batch (the mean over samples)."""
+    lt = trace.loss_trace
+    out = [tex_name(n) for n in names[-1]]
+    m = lt.m
+    a, y = trace.output[sample], lt.y[sample]
+    sym, nums = _sample_loss_terms(lt.name, a, y, out)
+    who = f"L_{{{sample + 1}}}" if m > 1 else "L"
+    eqs = [
+        Equation(
+            f"{who} = {sym} = {nums} = {tex_num(lt.per_sample[sample])}",
+            f"the {lt.name} loss of {'sample ' + str(sample + 1) if m > 1 else 'this sample'}: "
+            "how far the prediction a is from the target y",
+        )
+    ]
+    if m > 1:
+        terms = " + ".join(tex_num(v) for v in lt.per_sample)
+        eqs.append(
+            Equation(
+                rf"L = \frac{{1}}{{{m}}}\sum_{{s=1}}^{{{m}}} L_s = \frac{{1}}{{{m}}}\left({terms}\right)"
+                f" = {tex_num(lt.data_loss)}",
+                "the batch loss is the mean of the samples' losses",
+            )
+        )
+    return eqs
+
+
+# -- chain rule ----------------------------------------------------------------------------------------
+
+
+def _dL_da_formula(loss: str, me: str, m: int, k: int) -> str:
+    a, y = f"a_{{{me}}}", f"y_{{{me}}}"
+    scale = {"mse": f"{m * k}" if m * k > 1 else "", "bce": f"{m * k}" if m * k > 1 else ""}.get(
+        loss, f"{m}" if m > 1 else ""
+    )
+    if loss == "mse":
+        return rf"\frac{{2\,({a} - {y})}}{{{scale}}}" if scale else rf"2\,({a} - {y})"
+    if loss == "half_sse":
+        return rf"\frac{{{a} - {y}}}{{{scale}}}" if scale else rf"{a} - {y}"
+    if loss == "bce":
+        denom = rf"{a}\,(1 - {a})" + (rf"\cdot {scale}" if scale else "")
+        return rf"\frac{{{a} - {y}}}{{{denom}}}"
+    return rf"-\frac{{{y}}}{{{a}" + (rf"\cdot {scale}" if scale else "") + "}"
+
+
+def _shortcut_formula(loss: str, me: str, m: int, k: int) -> str:
+    scale = m * k if loss == "bce" else m
+    body = f"a_{{{me}}} - y_{{{me}}}"
+    return rf"\frac{{{body}}}{{{scale}}}" if scale > 1 else body
+
+
+def chain_rule(
+    e: WeightExplanation,
+    trace: StepTrace,
+    names: Sequence[Sequence[str]],
+    sample: int = 0,
+    weight_names: dict | None = None,
+) -> list[Equation]:
+    """``dL/dw = dL/da * da/dz * dz/dw`` for one parameter, every factor with its number.
+
+    For a hidden neuron ``dL/da`` is the sum over the paths to the next layer (the delta
+    recursion); at an output neuron it is the derivative of the loss. With a batch, the
+    factors are those of sample ``sample`` and the last line adds up every sample.
+    """
+    s = sample
+    m = e.m
+    l, j = e.layer, e.j
+    col = l + 1
+    me = tex_name(names[col][j])
+    w = param_tex((l, e.i, j), names, weight_names)
+    a_sym, z_sym = f"a_{{{me}}}", f"z_{{{me}}}"
+    lt = trace.loss_trace
+    k_out = trace.y.shape[1]
+    act = ACTIVATIONS[e.activation]
+    eqs = [
+        Equation(
+            rf"{_d('L', w)} = {_d('L', a_sym)} \cdot {_d(a_sym, z_sym)} \cdot {_d(z_sym, w)}"
+            rf" = \delta_{{{me}}} \cdot {_d(z_sym, w)}",
+            "the chain rule: the weight changes z, z changes a, a changes the loss; "
+            r"$\delta = \partial L / \partial z$ collects the first two factors",
+        )
+    ]
+    who = f" (sample {s + 1})" if m > 1 else ""
+    if e.is_output and e.shortcut:
+        a_val, y_val = trace.output[s, j], lt.y[s, j]
+        formula = _shortcut_formula(lt.name, me, m, k_out)
+        eqs.append(
+            Equation(
+                rf"\delta_{{{me}}} = {_d('L', z_sym)} = {formula} = {tex_num(e.delta[s])}",
+                f"at a {e.activation} output with {lt.name} the slope f'(z) cancels the denominator of "
+                f"dL/da, so delta is simply the error a - y = {tex_num(a_val)} - {tex_num(y_val)}, "
+                "scaled by the average" + who,
+            )
+        )
+    else:
+        if e.is_output:
+            formula = _dL_da_formula(lt.name, me, m, k_out)
+            eqs.append(
+                Equation(
+                    rf"{_d('L', a_sym)} = {formula} = {tex_num(e.dL_da[s])}",
+                    f"how the loss changes with this output{who}: the derivative of {lt.name}",
+                )
+            )
+        else:
+            next_col = col + 1
+            syms, nums = [], []
+            for p in e.paths:
+                wk = param_tex((l + 1, j, p.k), names, weight_names)
+                dk = rf"\delta_{{{tex_name(names[next_col][p.k])}}}"
+                syms.append(f"{wk}\\,{dk}")
+                nums.append(f"{tex_num(p.weight, True)} \\times {tex_num(p.delta_next[s], True)}")
+            eqs.append(
+                Equation(
+                    rf"{_d('L', a_sym)} = \sum_k w_{{{me} \to k}}\,\delta_k = {' + '.join(syms)}"
+                    rf" = {' + '.join(nums)} = {tex_num(e.dL_da[s])}",
+                    "the delta recursion: this neuron feeds every neuron of the next layer, so its share of "
+                    "the blame adds up the deltas there, each weighted by the connecting weight (those "
+                    "deltas were computed one step earlier in the backward pass)" + who,
+                )
+            )
+        eqs.append(
+            Equation(
+                rf"{_d(a_sym, z_sym)} = f'({z_sym}) = f'({tex_num(trace.z[l][s, j])})"
+                rf" = {tex_num(e.da_dz[s])}",
+                f"the slope of {e.activation} at this neuron's z: ${act.derivative}$",
+            )
+        )
+        eqs.append(
+            Equation(
+                rf"\delta_{{{me}}} = {_d('L', a_sym)} \cdot {_d(a_sym, z_sym)} = "
+                rf"{_times(tex_num(e.dL_da[s], True), tex_num(e.da_dz[s], True))} = {tex_num(e.delta[s])}",
+                "this neuron's error signal delta = dL/dz" + who,
+            )
+        )
+    if e.i is None:
+        eqs.append(Equation(rf"{_d(z_sym, w)} = 1", "z = ... + b, so the bias moves z one for one"))
+    else:
+        src = value_tex(names, l, e.i)
+        eqs.append(
+            Equation(
+                rf"{_d(z_sym, w)} = {src} = {tex_num(e.dz_dw[s])}",
+                "z = ... + w · (its input) + ..., so the weight moves z by the input it multiplies" + who,
+            )
+        )
+    eqs.append(
+        Equation(
+            rf"{_d('L', w)}{'|_{' + str(s + 1) + '}' if m > 1 else ''} = \delta_{{{me}}} \cdot {_d(z_sym, w)}"
+            rf" = {_times(tex_num(e.delta[s], True), tex_num(e.dz_dw[s], True))}"
+            rf" = {tex_num(e.per_sample[s])}",
+            "multiplied out" + who,
+        )
+    )
+    if m > 1:
+        terms = " + ".join(tex_num(v, True) for v in e.per_sample)
+        eqs.append(
+            Equation(
+                rf"{_d('L', w)} = \sum_{{s=1}}^{{{m}}} \delta_{{{me},s}} \cdot {_d(z_sym, w)}\Big|_s"
+                rf" = {terms} = {tex_num(e.gradient)}",
+                "the batch gradient adds every sample's share "
+                "(each delta already carries the 1/m of the mean)",
+            )
+        )
+    return eqs
+
+
+def update_equation(
+    e: WeightExplanation,
+    names: Sequence[Sequence[str]],
+    weight_names: dict | None = None,
+    frozen: bool = False,
+) -> Equation:
+    """``w <- w - lr * dL/dw`` with the numbers (a frozen bias keeps its value)."""
+    w = param_tex((e.layer, e.i, e.j), names, weight_names)
+    if frozen and e.i is None:
+        return Equation(
+            rf"{w} = {tex_num(e.weight)} \quad \text{{(frozen: not updated)}}",
+            "this preset keeps its biases fixed, as the original example does",
+        )
+    return Equation(
+        rf"{w} \leftarrow {w} - \text{{lr}} \cdot {_d('L', w)} = {tex_num(e.weight)} - "
+        rf"{tex_num(e.lr)} \times {tex_num(e.gradient, True)} = {tex_num(e.new_weight)}",
+        "a step against the gradient: downhill on the loss, scaled by the learning rate",
+    )

@@ -1,0 +1,48 @@
+"""The vanishing lab's cached experiments and caption helper, shared by its sections."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from labs.vanishing.model import (
+    ClipComparison,
+    GradientProfile,
+    LabSetup,
+    ScaleSweep,
+    SymmetryRun,
+    clipping_experiment,
+    scale_sweep,
+    start_lab,
+    symmetry_experiment,
+)
+
+SWEEP_STDS = tuple(float(s) for s in np.geomspace(0.01, 10.0, 13))
+CLIP_ITERATIONS = 60
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def cached_sweep(setup: LabSetup, activations: tuple[str, ...]) -> ScaleSweep:
+    return scale_sweep(setup, SWEEP_STDS, activations)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def cached_profiles(setup: LabSetup) -> list[GradientProfile]:
+    return [r.profile for r in start_lab(setup).runs]
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def cached_clipping(
+    setup: LabSetup, std: float, clip_norm: float, lr: float, optimizer: str
+) -> ClipComparison:
+    return clipping_experiment(setup, std, clip_norm, lr, optimizer, iterations=CLIP_ITERATIONS)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def cached_symmetry(dataset: str, activation: str, start: str, seed: int) -> SymmetryRun:
+    return symmetry_experiment(dataset, activation, start, seed=seed)
+
+
+def captions(notes: list[str]) -> None:
+    for note in notes:
+        st.caption(f"ℹ️ {note}")

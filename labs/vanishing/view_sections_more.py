@@ -1,0 +1,251 @@
+"""The vanishing lab, sections 4-6: exploding gradients and clipping, symmetry, what helps."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import streamlit as st
+
+from backprop_core import DATASETS
+from labs.vanishing.figures import (
+    clipping_figure,
+    clipping_notes,
+    describe_ratio,
+    profile_figure,
+    profile_gaps,
+    sweep_figure,
+    sweep_gaps,
+    symmetry_spread_figure,
+    symmetry_weights_figure,
+)
+from labs.vanishing.model import (
+    COMPARE_ACTIVATIONS,
+    Lab,
+    LabSetup,
+)
+from labs.vanishing.view_common import (
+    CLIP_ITERATIONS,
+    cached_clipping,
+    cached_profiles,
+    cached_sweep,
+    cached_symmetry,
+    captions,
+)
+from labs.vanishing.view_settings import (
+    CLIP_CHOICES,
+    STD_VALUES,
+    SYMMETRIC_STARTS,
+)
+from ui.common import format_lr, try_this
+from viz.theme import fmt
+
+
+def section_exploding(setup: LabSetup, lab: Lab, view_notes: list[str]) -> None:
+    acts = setup.activations
+    depth = setup.depth
+    # -- 4. exploding gradients --------------------------------------------------------------------------
+
+    st.header("4 · Exploding gradients: weights that start too large")
+    he_std = float(np.sqrt(2.0 / setup.width))
+    st.markdown(
+        "Now start from normal weights and turn up their std. Each relu layer multiplies the signal by about "
+        f"std × √(width/2); he's std for width {setup.width}, √(2/{setup.width}) = {fmt(he_std, 3)}, makes "
+        "that factor 1. Above it the activations grow layer after layer on the way forward, and delta grows "
+        "layer after layer on the way back, so it is largest next to the input. Each weight gradient "
+        "$dW_l = a_{l-1}^T \\delta_l$ multiplies the two, so for relu the gradient of *every* layer grows "
+        "like "
+        f"std^{depth}, std to the power of the depth. sigmoid and tanh react differently: with large weights "
+        "most of their $z$ values land where the curve is flat, so they **saturate** instead."
+    )
+    x1, x2, x3 = st.columns([2, 1, 2])
+    with x1:
+        st.select_slider(
+            "std of the initial weights (this section)",
+            STD_VALUES,
+            key="vg_xstd",
+            format_func=fmt,
+            persist_state="session",
+        )
+    with x2:
+        st.toggle("Clip gradients", key="vg_clip", persist_state="session")
+    with x3:
+        st.select_slider(
+            "Clip to global norm",
+            CLIP_CHOICES,
+            key="vg_clipmax",
+            format_func=fmt,
+            disabled=not st.session_state.vg_clip,
+            persist_state="session",
+        )
+    xstd = float(st.session_state.vg_xstd)
+    sweep_acts = acts if "relu" in acts else ("relu", *acts)
+    sweep_acts = tuple(a for a in COMPARE_ACTIVATIONS if a in sweep_acts)
+    normal_setup = replace(setup, activations=sweep_acts, init="normal", std=xstd)
+    # the sweep covers every std itself: key its cache without the slider's value
+    sweep = cached_sweep(replace(normal_setup, std=1.0), sweep_acts)
+    st.plotly_chart(sweep_figure(sweep, xstd), key="vg_sweep_chart", width="stretch")
+    e1, e2 = st.columns([1, 2])
+    captions(sweep_gaps(sweep))
+    with e1:
+        slope = sweep.slope("relu", 1.0, 10.0)
+        st.metric(
+            "relu: ‖dW‖ of layer 1 grows like",
+            f"std^{fmt(slope, 3)}" if np.isfinite(slope) else "undefined",
+            help="Measured between std 1 and 10: the slope of relu's line in the left chart (log-log), "
+            "‖dW‖ ∝ std^slope.",
+        )
+    with e2:
+        st.markdown(
+            f"With {depth} hidden layers the gradient grows like std^{depth} when the output's error stays "
+            "bounded (the classification datasets)."
+            + (
+                " With a linear output (regression) the output's error itself grows with the scale, so the "
+                "slope is steeper still."
+                if DATASETS[setup.dataset].kind == "regression"
+                else ""
+            )
+            + (
+                " Here relu's first-layer gradient is 0: some hidden layer has every unit dead (z ≤ 0 on "
+                "every "
+                "sample), so no gradient gets through at any scale. Narrow, deep relu networks often start "
+                "like that; try more neurons per layer."
+                if not np.isfinite(slope)
+                else ""
+            )
+        )
+    xprofiles = cached_profiles(normal_setup)
+    st.plotly_chart(
+        profile_figure(xprofiles, f"Per-layer gradient norms with normal init, std {fmt(xstd, 3)}"),
+        key="vg_xprofile_chart",
+        width="stretch",
+    )
+    captions(profile_gaps(xprofiles))
+
+    clip_on = bool(st.session_state.vg_clip)
+    clip_max = float(st.session_state.vg_clipmax)
+    cmp = cached_clipping(
+        replace(setup, activations=("relu",), init="normal", std=xstd),
+        xstd,
+        clip_max,
+        float(st.session_state.vg_lr),
+        st.session_state.vg_opt,
+    )
+    st.plotly_chart(clipping_figure(cmp, clipped=clip_on), key="vg_clip_chart", width="stretch")
+    captions(clipping_notes(cmp, clipped=clip_on))
+    if clip_on:
+        st.markdown(
+            f"Global norm of the first gradient (all weights and biases): **{fmt(cmp.global_norm)}**. "
+            + (
+                f"It is above {fmt(clip_max)}, so every gradient is multiplied by {fmt(cmp.clip_scale)}. "
+                if cmp.clip_scale < 1
+                else f"It is not above {fmt(clip_max)}, so clipping changes nothing here. "
+            )
+            + f"First/output ratio before clipping: {fmt(cmp.raw_grads[0] / cmp.raw_grads[-1])}; after: "
+            f"{fmt(cmp.clipped_grads[0] / cmp.clipped_grads[-1])}."
+        )
+    else:
+        st.caption(
+            f"relu, {CLIP_ITERATIONS} updates at learning rate {format_lr(st.session_state.vg_lr)}. "
+            "Turn on **Clip gradients** to train the same network with clipping next to it."
+        )
+    st.markdown(
+        "**What clipping by global norm cannot do.** It measures one norm over all the gradients and, when "
+        "that "
+        "is too large, multiplies *every* layer's gradient by the same factor. The step gets shorter, but "
+        "the "
+        "ratio between layers stays exactly as it was: the layers next to the input still get a far larger "
+        "(or, with sigmoid, far smaller) share than the output layer. It never makes a gradient larger, so "
+        "it "
+        "does nothing for vanishing gradients, and it leaves the huge activations of the forward pass alone. "
+        "It stops one bad step; fixing the weight scale is the cure."
+    )
+
+
+def section_symmetry(setup: LabSetup, lab: Lab, view_notes: list[str]) -> None:
+    # -- 5. symmetry ----------------------------------------------------------------------------------------
+
+    st.header("5 · Symmetry: why the weights cannot all start equal")
+    st.markdown(
+        "If every weight starts at the same value, all units of a hidden layer compute the same $z$ for "
+        "every "
+        "input, receive the same delta and so the same update, and after the update they are still "
+        "identical. "
+        "Nothing in gradient descent can tell them apart: a layer of 4 units behaves like one unit, forever. "
+        "Random initialisation breaks the tie. Below: a small network (2 hidden layers of 4 units) trained "
+        "for "
+        "200 updates on the same dataset."
+    )
+    s1, s2 = st.columns([1, 2])
+    with s1:
+        st.selectbox("Activation", COMPARE_ACTIVATIONS, key="vg_sym_act", persist_state="session")
+    with s2:
+        st.radio(
+            "Symmetric start",
+            SYMMETRIC_STARTS,
+            key="vg_sym_start",
+            format_func=lambda s: "all weights 0 (zeros init)" if s == "zeros" else "all weights 0.5",
+            horizontal=True,
+            persist_state="session",
+        )
+    sym = cached_symmetry(
+        setup.dataset, st.session_state.vg_sym_act, st.session_state.vg_sym_start, setup.seed
+    )
+    fix = cached_symmetry(setup.dataset, st.session_state.vg_sym_act, "random", setup.seed)
+    st.plotly_chart(symmetry_spread_figure(sym, fix), key="vg_symmetry_chart", width="stretch")
+    st.plotly_chart(symmetry_weights_figure(sym, fix), key="vg_symmetry_weights_chart", width="stretch")
+    st.markdown(
+        "After 200 updates the largest difference between two units is "
+        f"**{fmt(float(sym.spread[-1].max()))}** "
+        f"from the symmetric start and **{fmt(float(fix.spread[-1].max()))}** from random weights; final "
+        "loss "
+        f"{fmt(float(sym.losses[-1]))} against {fmt(float(fix.losses[-1]))}."
+        + (
+            f" With zeros and {sym.activation}, $f(0) = 0$: no signal reaches the output layer and no error "
+            "reaches the hidden layers, so only the output bias learns."
+            if sym.start == "zeros" and sym.activation != "sigmoid"
+            else ""
+        )
+    )
+
+
+def section_helps(setup: LabSetup, lab: Lab, view_notes: list[str]) -> None:
+    depth = setup.depth
+    # -- 6. what helps --------------------------------------------------------------------------------------
+
+    st.header("6 · What helps, and what ReLU costs")
+    st.markdown(
+        """
+    - **Initialisation.** xavier (for sigmoid and tanh) and he (for relu) choose the weights' std from the
+      layer's width so that each layer keeps the signal about the same size, forward and backward. Compare
+      relu with xavier and with he in section 1.
+    - **Normalisation.** Batch and layer normalisation re-centre and re-scale $z$ inside the network, which
+      keeps it where $f'$ is large and the scale from drifting layer after layer.
+    - **Residual connections.** A layer that computes $a = x + F(x)$ gives the gradient a path around $F$
+      with derivative 1, so it reaches early layers even when $F$'s own factors are small.
+    - **Gradient clipping** guards against a single exploding step; it does nothing for vanishing gradients.
+    - **What ReLU costs: dead units.** A relu unit whose $z$ is negative for every input has derivative 0
+      everywhere, gets no gradient, and stays off for good. A large learning rate can knock units there.
+      leaky_relu keeps a slope of 0.01 for $z < 0$, so such units still receive a little gradient.
+    """
+    )
+
+    # the prediction starts from what this page measured, so it holds for any depth the learner has set
+    sigmoid = next((r.profile for r in lab.runs if r.activation == "sigmoid"), None)
+    other_depth = 20 if depth != 20 else 10
+    if sigmoid is not None and np.isfinite(sigmoid.ratio) and sigmoid.ratio > 0:
+        start_text = (
+            f"with sigmoid and {depth} hidden layers, the first layer's gradient is "
+            f"{describe_ratio(sigmoid.ratio)} than the output layer's (section 1). "
+        )
+    else:
+        start_text = f"add sigmoid to the activations in the sidebar ({depth} hidden layers now). "
+    try_this(
+        f"**Predict first:** {start_text}Set the depth to {other_depth}: how many times smaller than its "
+        "output "
+        f"layer's will sigmoid's first-layer gradient be? (0.25^{other_depth} ≈ {fmt(0.25**other_depth, 2)} "
+        "is "
+        "the most the derivatives allow.) Check your guess in section 1.\n\n"
+        "**Then:** set the init to *he* and press *Train*. Does sigmoid's loss move? Does relu's? Finally, "
+        "in section 4, slide the std past he's value and predict which layer's gradient explodes most."
+    )

@@ -1,0 +1,188 @@
+"""The vanishing-gradients page's settings: widget keys, defaults, URL parameters, and its session state.
+
+Every key starts with ``vg_``. The comparison itself (a ``labs.vanishing.model.Lab``) lives in
+``st.session_state["vg_lab"]`` and is rebuilt whenever the settings that define the networks change;
+the learning rate and optimizer only steer the next updates.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+import streamlit as st
+
+from backprop_core import DATASETS, INIT_SCHEMES, OPTIMIZERS
+from labs.vanishing.model import COMPARE_ACTIVATIONS, Lab, LabSetup, start_lab, train_lab
+from ui.common import lr_values
+from ui.urlstate import Param, choice, flag, int_list, number
+
+MIN_DEPTH, MAX_DEPTH = 2, 30
+MIN_WIDTH, MAX_WIDTH = 4, 64
+MAX_SEED = 9999
+# std of the normal init, on a log scale; 0.35 = sqrt(2/16) is he's std for width 16
+STD_VALUES: tuple[float, ...] = (0.001, 0.003, 0.01, 0.03, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 2.0, 3.0, 5.0, 10.0)
+LR_CHOICES: list[float] = lr_values(1e-4, 10.0)
+TRAIN_CHOICES: tuple[int, ...] = (1, 10, 50, 100, 200, 500)
+CLIP_CHOICES: tuple[float, ...] = (0.1, 0.3, 1.0, 3.0, 10.0)
+SYMMETRIC_STARTS: tuple[str, ...] = ("zeros", "equal")
+HIST_WHEN: tuple[str, ...] = ("init", "now")
+MAX_HIST_LAYERS = 6
+# Play: how often the training panel refreshes, and how many updates each refresh makes
+PLAY_INTERVAL = 0.6
+PLAY_STEP = 10
+# seconds of training one press (or one Play tick) may take before it stops and says so
+PRESS_BUDGET = 2.0
+PLAY_BUDGET = 0.4
+URL_MARKER = "vg_url_seen"
+
+INIT_LABELS = {
+    "xavier": "xavier (uniform, scaled for sigmoid/tanh)",
+    "he": "he (normal, scaled for relu)",
+    "normal": "normal (pick the std)",
+    "zeros": "zeros (every weight 0)",
+}
+
+DEFAULTS = {
+    "vg_acts": ["sigmoid", "relu"],
+    "vg_depth": 10,
+    "vg_width": 16,
+    "vg_dataset": "xor",
+    "vg_init": "xavier",
+    "vg_std": 0.1,
+    "vg_seed": 0,
+    "vg_lr": 0.1,
+    "vg_opt": "sgd",
+    "vg_n": 100,
+    "vg_xstd": 1.0,
+    "vg_clip": False,
+    "vg_clipmax": 1.0,
+    "vg_sym_act": "tanh",
+    "vg_sym_start": "equal",
+    "vg_hist_act": "sigmoid",
+    "vg_hist_layers": [1, 5, 10],
+    "vg_hist_when": "init",
+    "vg_playing": False,
+    "vg_press_note": None,
+}
+
+
+def activation_list(name: str, key: str) -> Param:
+    """Activations separated by commas, e.g. ``sigmoid,relu`` (each known, none twice)."""
+
+    def parse(text: str) -> list[str]:
+        names = [n for n in text.split(",") if n]
+        unknown = [n for n in names if n not in COMPARE_ACTIVATIONS]
+        if unknown:
+            raise ValueError(
+                f"unknown activation(s) {', '.join(unknown)}; "
+                f"expected some of {', '.join(COMPARE_ACTIVATIONS)}"
+            )
+        if len(set(names)) != len(names):
+            raise ValueError("an activation is listed twice")
+        return names
+
+    return Param(name, key, parse, lambda v: ",".join(v))
+
+
+PARAMS: tuple[Param, ...] = (
+    activation_list("acts", "vg_acts"),
+    number("depth", "vg_depth", MIN_DEPTH, MAX_DEPTH, integer=True),
+    number("width", "vg_width", MIN_WIDTH, MAX_WIDTH, integer=True),
+    choice("data", "vg_dataset", list(DATASETS)),
+    choice("init", "vg_init", INIT_SCHEMES),
+    number("std", "vg_std", STD_VALUES[0], STD_VALUES[-1], allowed=STD_VALUES),
+    number("seed", "vg_seed", 0, MAX_SEED, integer=True),
+    number("lr", "vg_lr", LR_CHOICES[0], LR_CHOICES[-1], allowed=LR_CHOICES),
+    choice("opt", "vg_opt", OPTIMIZERS),
+    number("n", "vg_n", TRAIN_CHOICES[0], TRAIN_CHOICES[-1], allowed=TRAIN_CHOICES),
+    number("xstd", "vg_xstd", STD_VALUES[0], STD_VALUES[-1], allowed=STD_VALUES),
+    flag("clip", "vg_clip"),
+    number("clipmax", "vg_clipmax", CLIP_CHOICES[0], CLIP_CHOICES[-1], allowed=CLIP_CHOICES),
+    choice("symact", "vg_sym_act", COMPARE_ACTIVATIONS),
+    choice("symstart", "vg_sym_start", SYMMETRIC_STARTS),
+    choice("hact", "vg_hist_act", COMPARE_ACTIVATIONS),
+    int_list("hl", "vg_hist_layers", 1, MAX_DEPTH, MAX_HIST_LAYERS),
+    choice("when", "vg_hist_when", HIST_WHEN),
+)
+
+
+def ordered(activations: Sequence[str]) -> tuple[str, ...]:
+    """The chosen activations in the page's fixed order (so reordering a selection restarts nothing)."""
+    return tuple(a for a in COMPARE_ACTIVATIONS if a in activations)
+
+
+def setup_from_state() -> LabSetup:
+    """The ``LabSetup`` the sidebar widgets describe."""
+    s = st.session_state
+    return LabSetup(
+        activations=ordered(s.vg_acts),
+        depth=int(s.vg_depth),
+        width=int(s.vg_width),
+        dataset=s.vg_dataset,
+        init=s.vg_init,
+        std=float(s.vg_std),
+        seed=int(s.vg_seed),
+    )
+
+
+def current_lab(setup: LabSetup) -> Lab:
+    """The learner's comparison for ``setup``: kept while the setup stays, started afresh when it changes."""
+    lab = st.session_state.get("vg_lab")
+    if lab is None or lab.setup != setup:
+        lab = start_lab(setup)
+        st.session_state.vg_lab = lab
+        st.session_state.vg_playing = False
+    return lab
+
+
+def train(iterations: int, budget: float = PRESS_BUDGET) -> tuple[Lab, int]:
+    """Train the session's comparison up to ``iterations`` more updates (current lr and optimizer).
+
+    Stops early once ``budget`` seconds have passed, so a press on the deepest, widest networks
+    stays responsive; every run advances the same number of updates. Returns the lab and how many
+    updates were made.
+    """
+    s = st.session_state
+    lab = s.vg_lab
+    start = time.perf_counter()
+    done, chunk = 0, 1
+    while done < iterations and not lab.finished:
+        n = min(chunk, iterations - done)
+        lab = train_lab(lab, n, float(s.vg_lr), s.vg_opt)
+        done += n
+        elapsed = time.perf_counter() - start
+        if elapsed >= budget:
+            break
+        # the next chunk fills what is left of the budget, judged by the time per update so far
+        chunk = max(1, int((budget - elapsed) / (elapsed / done)))
+    s.vg_lab = lab
+    if lab.finished:
+        s.vg_playing = False
+    return lab, done
+
+
+def reset() -> None:
+    """Back to the initial networks of the current setup."""
+    st.session_state.vg_lab = start_lab(st.session_state.vg_lab.setup)
+    st.session_state.vg_playing = False
+
+
+def sanitise_view_state(activations: Sequence[str], depth: int) -> list[str]:
+    """Keep the histogram choices valid for the current comparison; say what had to change."""
+    s = st.session_state
+    notes = []
+    if activations and s.vg_hist_act not in activations:
+        s.vg_hist_act = activations[0]
+    layers = [l for l in s.vg_hist_layers if 1 <= l <= depth]
+    if len(layers) != len(s.vg_hist_layers):
+        dropped = sorted(set(s.vg_hist_layers) - set(layers))
+        notes.append(
+            f"Histogram layer(s) {', '.join(map(str, dropped))} do not exist with {depth} hidden layers; "
+            "showing the others."
+        )
+    if not layers and s.vg_hist_layers:
+        # every chosen layer vanished with the depth: fall back to first, middle, last
+        layers = sorted({1, (depth + 1) // 2, depth})
+    s.vg_hist_layers = layers[:MAX_HIST_LAYERS]
+    return notes

@@ -1,0 +1,199 @@
+"""The playground's actions on a plain dict of state: what Play's tick, Step, Reset and the rest do."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from backprop_core import RunState, run
+from labs.playground.model import build_data, build_network, make_problem
+from labs.playground.model_run import weights_json
+from labs.playground.view_data import take_upload
+from labs.playground.view_session import (
+    go_back,
+    import_weights,
+    in_sync,
+    play_tick,
+    reset,
+    sync,
+    train,
+    view_iteration,
+)
+from labs.playground.view_settings import (
+    CSV,
+    DEFAULTS,
+    URL_PARAMS,
+    expand_hidden,
+    fit_batch,
+    fit_head,
+    read_settings,
+    set_defaults,
+)
+
+
+def _state(**changes: object) -> dict:
+    state: dict = {}
+    set_defaults(state)
+    state.update(changes)
+    settings = read_settings(state)
+    problem = make_problem(settings.dataset, settings.points, settings.noise, settings.test, settings.dseed)
+    fit_head(state, problem.kind)
+    sync(state, read_settings(state), problem)
+    return state
+
+
+def _engine(state: dict, iterations: int) -> RunState:
+    """The same training done directly with the engine's runner."""
+    s = read_settings(state)
+    problem = make_problem(s.dataset, s.points, s.noise, s.test, s.dseed)
+    net = build_network(problem, s.hidden, s.act, s.out, s.init, s.seed)
+    return run(RunState(net), build_data(problem, net, s.loss), s.config(), iterations=iterations).state
+
+
+def test_play_tick_trains_speed_iterations_like_the_engine() -> None:
+    state = _state(pg_speed=20)
+    play_tick(state)
+    assert state["pg_run"].iteration == 20
+    play_tick(state)
+    assert state["pg_run"].iteration == 40
+    assert state["pg_run"].state.net == _engine(state, 40).net
+
+
+def test_no_training_while_the_settings_wait_for_a_new_network() -> None:
+    state = _state()
+    train(state, iterations=2)
+    state["pg_out"], state["pg_loss"], state["pg_custom_head"] = "linear", "mse", True
+    assert not in_sync(state)
+    assert play_tick(state).iteration == 2  # a tick before the rebuild leaves the run alone
+
+
+def test_tick_that_diverges_stops_play() -> None:
+    state = _state(pg_dataset="sine", pg_lr=10.0, pg_playing=True)
+    play_tick(state)
+    assert state["pg_run"].divergence is not None and state["pg_playing"] is False
+
+
+def test_first_sync_has_no_note_and_later_changes_say_what_changed() -> None:
+    state = _state()
+    assert "pg_note" not in state
+    train(state, iterations=3)
+    state["pg_width_1"] = 6
+    state["pg_playing"] = True
+    sync(state, read_settings(state), state["pg_setup"].problem)
+    assert state["pg_run"].iteration == 0 and state["pg_playing"] is False
+    assert "architecture (hidden layers 4-4 → 4-6)" in state["pg_note"] and "(paused)" in state["pg_note"]
+    # a learning-rate change is not a new set-up: nothing is rebuilt
+    train(state, iterations=2)
+    state["pg_lr"] = 0.01
+    before = state["pg_run"]
+    sync(state, read_settings(state), state["pg_setup"].problem)
+    assert state["pg_run"] is before
+
+
+def test_reset_and_go_back() -> None:
+    state = _state(pg_dataset="sine")
+    train(state, iterations=5)
+    net_5 = state["pg_run"].state.net
+    state["pg_lr"] = 10.0
+    train(state, iterations=10)
+    d = state["pg_run"].divergence
+    assert d is not None and d.restart.iteration == 5
+    go_back(state)
+    assert state["pg_run"].divergence is None and state["pg_run"].iteration == 5
+    assert state["pg_run"].state.net == net_5 and state["pg_lr"] == d.safe_lr
+    assert "Back at iteration 5" in state["pg_note"]
+    reset(state)
+    assert state["pg_run"].iteration == 0 and state["pg_run"].state.net == state["pg_setup"].net0
+
+
+def test_view_iteration_follows_unless_time_travelling() -> None:
+    state = _state()
+    train(state, iterations=6)
+    assert view_iteration(state) == 6
+    state["pg_tt"], state["pg_tt_follow"] = 2, False
+    assert view_iteration(state) == 2
+    state["pg_playing"] = True
+    assert view_iteration(state) == 6
+    state["pg_playing"] = False
+    train(state, iterations=1)  # training brings the views back to the newest iteration
+    assert view_iteration(state) == 7
+
+
+def test_import_weights_round_trip_and_errors() -> None:
+    state = _state()
+    trained = train(state, iterations=12).state.net
+    reset(state)
+    assert import_weights(state, "w.json", weights_json(trained).encode())
+    assert state["pg_run"].state.net == trained and state["pg_run"].iteration == 0
+    before = state["pg_run"]
+    assert not import_weights(state, "bad.json", b"[1, 2")
+    assert "bad.json was not loaded: the file is not valid JSON" in state["pg_import_error"]
+    assert state["pg_run"] is before
+    other = json.loads(weights_json(trained))
+    other["activations"] = ["relu", "relu", "sigmoid"]
+    assert not import_weights(state, "relu.json", json.dumps(other).encode())
+    assert "activations are relu, relu, sigmoid" in state["pg_import_error"]
+
+
+def test_uploads_select_the_file_and_bad_ones_change_nothing() -> None:
+    state = _state()
+    take_upload(state, "bad.csv", b"x1,x2\n1,2\n")
+    assert "bad.csv could not be used: missing column(s): label" in state["pg_csv_error"]
+    assert state["pg_dataset"] == "circle" and state.get("pg_csv") is None
+    take_upload(state, "good.csv", b"x1,x2,label\n0,0,a\n1,1,b\n2,2,c\n3,3,a\n")
+    assert state["pg_dataset"] == CSV and state["pg_csv"][1].class_names == ("a", "b", "c")
+    assert state["pg_csv_error"] is None and "3 classes" in state["pg_data_note"]
+    take_upload(state, None, None)
+    assert state["pg_dataset"] == "circle" and state["pg_csv"] is None
+
+
+def test_fit_head_and_batch() -> None:
+    state: dict = {}
+    set_defaults(state)
+    assert fit_head(state, "multiclass") is None and (state["pg_out"], state["pg_loss"]) == (
+        "softmax",
+        "cross_entropy",
+    )
+    state.update(pg_custom_head=True, pg_out="softmax", pg_loss="cross_entropy")
+    note = fit_head(state, "regression")
+    assert "softmax output does not fit regression" in note and state["pg_out"] == "linear"
+    state.update(pg_out="sigmoid", pg_loss="bce")
+    assert "bce does not fit" in fit_head(state, "regression") and state["pg_loss"] == "mse"
+    state["pg_batch"] = 500
+    fit_batch(state, 240)
+    assert state["pg_batch"] == 0
+
+
+def test_expand_hidden_from_a_link() -> None:
+    state: dict = {}
+    set_defaults(state)
+    state["pg_hidden"] = (6, 3, 2)
+    expand_hidden(state)
+    assert state["pg_layers"] == 3 and [state[f"pg_width_{i}"] for i in range(3)] == [6, 3, 2]
+    assert read_settings(state).hidden == (6, 3, 2)
+
+
+@pytest.mark.parametrize("param", URL_PARAMS, ids=lambda p: p.name)
+def test_every_url_parameter_round_trips_its_default(param) -> None:
+    if param.key in DEFAULTS:
+        value = DEFAULTS[param.key]
+        assert param.parse(param.dump(value)) == value
+
+
+def test_training_config_from_settings() -> None:
+    state: dict = {}
+    set_defaults(state)
+    state.update(pg_opt="momentum", pg_beta=0.5, pg_batch=0, pg_l2=0.001, pg_clip=2.0)
+    config = read_settings(state).config()
+    assert (config.loss, config.lr, config.batch_size, config.l2, config.clip_norm) == (
+        "bce",
+        0.3,
+        None,
+        0.001,
+        2.0,
+    )
+    assert (config.optimizer.name, config.optimizer.beta, config.seed) == ("momentum", 0.5, 0)
+    state.update(pg_batch=10, pg_clip=0.0)
+    config = read_settings(state).config()
+    assert config.batch_size == 10 and config.clip_norm is None
