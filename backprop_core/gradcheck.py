@@ -12,10 +12,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .engine import _check_l2, _compute_loss, _forward, backward
+from .engine import backward
 from .losses import check_pairing
 from .network import MLP
-from .validation import as_inputs, as_targets
+from .passes import forward_pass, loss_pass
+from .validation import as_inputs, as_targets, check_l2
 
 
 @dataclass(frozen=True)
@@ -60,16 +61,16 @@ def gradient_check(
     check_pairing(net.output_activation, loss)
     X = as_inputs(X, net.sizes[0])
     Y = as_targets(Y, X.shape[0], net.sizes[-1], loss)
-    l2 = _check_l2(l2)
+    l2 = check_l2(l2)
 
     start = time.perf_counter()
-    fwd = _forward(net, X)
-    back = backward(net, fwd, _compute_loss(net, fwd, Y, loss, l2))
+    fwd = forward_pass(net, X)
+    back = backward(net, fwd, loss_pass(net, fwd, Y, loss, l2))
     backprop_seconds = time.perf_counter() - start
 
     def loss_of(weights: list[np.ndarray], biases: list[np.ndarray]) -> float:
-        probe = MLP(weights, biases, net.activations)
-        return _compute_loss(probe, _forward(probe, X), Y, loss, l2).value
+        probe = MLP.trusted(weights, biases, net.activations)
+        return loss_pass(probe, forward_pass(probe, X), Y, loss, l2).value
 
     start = time.perf_counter()
     weights = [w.copy() for w in net.weights]

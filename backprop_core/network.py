@@ -140,11 +140,18 @@ class MLP:
         """The same architecture with new parameters."""
         return MLP.from_params(weights, biases, self.activations)
 
-    def _replace_unchecked(self, weights: list[np.ndarray], biases: list[np.ndarray]) -> MLP:
-        # the engine's fast path: shapes are known to match, arrays are fresh
-        for arr in (*weights, *biases):
-            arr.setflags(write=False)  # = flags.writeable = False, in half the time
-        return MLP(weights, biases, self.activations)
+    @classmethod
+    def trusted(
+        cls, weights: list[np.ndarray], biases: list[np.ndarray], activations: tuple[str, ...]
+    ) -> MLP:
+        """A network from parameters known to be right, without ``from_params``' checks or copies.
+
+        For the engine's fast path and for code that builds many networks from arrays of known
+        shapes: ``weights[l]`` ``(n_in, n_out)`` and ``biases[l]`` ``(n_out,)`` float arrays that
+        match, ``activations`` a tuple of known names, one per layer. The arrays are used as
+        given: whoever keeps the network makes them read-only (``passes`` does for every update).
+        """
+        return cls(weights, biases, activations)
 
     # -- description ------------------------------------------------------------------------
     @property

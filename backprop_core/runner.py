@@ -18,12 +18,12 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from .engine import _check_clip, _check_l2, _forward, _loss_of_forward, _train_step
 from .losses import check_pairing, get_loss
 from .network import MLP
 from .optimizers import Optimizer, OptimizerState, as_optimizer
+from .passes import forward_pass, loss_of_forward, train_step_pass
 from .trace import StepTrace
-from .validation import as_inputs, as_targets, check_lr
+from .validation import as_inputs, as_targets, check_clip, check_l2, check_lr
 
 # a run is stopped as diverged when the loss is non-finite or grows this much above its start
 EXPLOSION_FACTOR = 1e6
@@ -48,13 +48,13 @@ class TrainConfig:
     def __post_init__(self) -> None:
         get_loss(self.loss)
         check_lr(self.lr)
-        _check_l2(self.l2)
+        check_l2(self.l2)
         object.__setattr__(self, "optimizer", as_optimizer(self.optimizer))
         if self.batch_size is not None and (
             not isinstance(self.batch_size, (int, np.integer)) or self.batch_size < 1
         ):
             raise ValueError(f"batch size must be a whole number >= 1 or None, got {self.batch_size!r}")
-        _check_clip(self.clip_norm)
+        check_clip(self.clip_norm)
 
 
 @dataclass(frozen=True)
@@ -154,8 +154,8 @@ def accuracy(output: np.ndarray, Y: np.ndarray, output_activation: str) -> float
 
 
 def _metrics(net: MLP, X: np.ndarray, Y: np.ndarray, loss: str, l2: float) -> tuple[float, float | None]:
-    fwd = _forward(net, X)
-    return _loss_of_forward(net, fwd, Y, loss, l2), accuracy(fwd.output, Y, net.output_activation)
+    fwd = forward_pass(net, X)
+    return loss_of_forward(net, fwd, Y, loss, l2), accuracy(fwd.output, Y, net.output_activation)
 
 
 def run(
@@ -199,7 +199,7 @@ def run(
             break
         idx = batch_indices(n, config.batch_size, state.epoch, state.cursor, config.seed)
         X, Y = (data.X_train, data.Y_train) if len(idx) == n else (data.X_train[idx], data.Y_train[idx])
-        trace = _train_step(
+        trace = train_step_pass(
             state.net,
             X,
             Y,

@@ -70,14 +70,17 @@ class LossTrace:
     output: np.ndarray
     output_delta: np.ndarray
     shortcut: bool
+    given_dL_da: np.ndarray | None = None  # the dL/da the loss pass used, when it formed one
 
     @cached_property
     def dL_da(self) -> np.ndarray:
         """``dL/da`` at the output, ``(m, k)``.
 
         With the shortcut the backward pass never needs it, so it is worked out only when
-        someone looks; otherwise the engine stores the one it used.
+        someone looks; otherwise it is the one the engine used (``given_dL_da``).
         """
+        if self.given_dL_da is not None:
+            return self.given_dL_da
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             return get_loss(self.name).grad(self.output, self.y)
 
@@ -169,10 +172,13 @@ class UpdateTrace:
     freeze_biases: bool
     net_before: MLP
     net_after: MLP
+    given_grad_norm: float | None = None  # the global norm clipping worked out, when it did
 
     @cached_property
     def grad_norm(self) -> float:
         """The global gradient norm before clipping (worked out when clipping needed it, else on look)."""
+        if self.given_grad_norm is not None:
+            return self.given_grad_norm
         with np.errstate(over="ignore", invalid="ignore"):
             return clip_scale(self.grads, None)[0]
 

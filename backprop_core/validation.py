@@ -65,12 +65,35 @@ def as_targets(Y: object, m: int, n_out: int, loss: str) -> np.ndarray:
     return Y
 
 
+def check_non_negative(value: object, what: str, *, expected: str = "a number") -> float:
+    """``value`` as a float that is finite and >= 0; ``ValueError`` naming ``what`` otherwise."""
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ValueError(f"{what} must be {expected}, got {value!r}") from None
+    if not math.isfinite(number) or number < 0:
+        raise ValueError(f"{what} must be a finite number >= 0, got {value!r}")
+    return number
+
+
 def check_lr(lr: float) -> float:
     """A learning rate must be a finite number >= 0 (0 computes gradients without a change)."""
+    return check_non_negative(lr, "learning rate")
+
+
+def check_l2(l2: float) -> float:
+    """An L2 strength must be a finite number >= 0."""
+    return check_non_negative(l2, "l2", expected="a number >= 0")
+
+
+def check_clip(clip_norm: float | None) -> float | None:
+    """A clipping threshold: ``None`` (no clipping) or a finite number > 0."""
+    if clip_norm is None:
+        return None
     try:
-        lr = float(lr)
+        value = float(clip_norm)
     except (TypeError, ValueError):
-        raise ValueError(f"learning rate must be a number, got {lr!r}") from None
-    if not math.isfinite(lr) or lr < 0:
-        raise ValueError(f"learning rate must be a finite number >= 0, got {lr!r}")
-    return lr
+        value = float("nan")
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(f"clip_norm must be a positive number or None, got {clip_norm!r}")
+    return value

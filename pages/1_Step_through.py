@@ -6,6 +6,8 @@ Thin on purpose: the lesson lives in ``labs/step_through/`` (model, figures, vie
 import streamlit as st
 
 from labs.step_through.view import render
+from ui.tuning import tune_process
 
+tune_process()  # one BLAS thread, freed memory kept for reuse (ui/tuning.py)
 st.set_page_config(page_title="Step through · Backprop Lab", page_icon="🔬", layout="wide")
 render()

@@ -6,6 +6,8 @@ Thin on purpose: the lesson lives in ``labs/descent/`` (model, figures, view, te
 import streamlit as st
 
 from labs.descent.view import render
+from ui.tuning import tune_process
 
+tune_process()  # one BLAS thread, freed memory kept for reuse (ui/tuning.py)
 st.set_page_config(page_title="Gradient descent lab · Backprop Lab", page_icon="⛰️", layout="wide")
 render()

@@ -15,8 +15,6 @@ import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from ui.tuning import tune_process
-
 # One list of learning rates for every log-scale control in the app. It holds every rate a preset
 # or a lesson needs exactly (0.01 and 0.5 for the step-through presets; 0.02 and 0.04, the critical
 # rates of the single-weight example).
@@ -24,10 +22,6 @@ LR_VALUES: tuple[float, ...] = (
     1e-5, 3e-5, 1e-4, 3e-4, 0.001, 0.003, 0.005, 0.01, 0.015, 0.02, 0.025, 0.03, 0.035, 0.04,
     0.045, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0,
 )  # fmt: skip
-
-
-# one BLAS thread and freed memory kept for reuse, for the whole server process (see ui/tuning.py)
-tune_process()
 
 
 def lr_values(lo: float = LR_VALUES[0], hi: float = LR_VALUES[-1]) -> list[float]:

@@ -14,6 +14,7 @@ Freed memory kept for reuse: see ``keep_freed_memory``.
 from __future__ import annotations
 
 import ctypes
+import functools
 
 import numpy as np  # noqa: F401 (importing numpy loads its OpenBLAS)
 
@@ -75,7 +76,11 @@ def keep_freed_memory(limit: int = 256 << 20) -> bool:
     return bool(mallopt(_M_TRIM_THRESHOLD, limit)) and bool(mallopt(_M_MMAP_THRESHOLD, min(limit, 32 << 20)))
 
 
+@functools.cache
 def tune_process() -> None:
-    """Both settings; called once when ``ui.common`` is imported, so every page runs with them."""
+    """Both settings, once per process; ``app.py`` and every page call it first thing.
+
+    Called explicitly (never as a side effect of an import): later calls return at once.
+    """
     use_one_blas_thread()
     keep_freed_memory()

@@ -24,10 +24,11 @@ from functools import cached_property
 import numpy as np
 
 from backprop_core.activations import ACTIVATIONS
-from backprop_core.engine import _QUIET, _compute_loss, _forward, backward, compute_loss, forward
+from backprop_core.engine import backward, compute_loss, forward
 from backprop_core.losses import LOSSES
 from backprop_core.network import MLP
 from backprop_core.optimizers import Optimizer, optimizer_step
+from backprop_core.passes import forward_pass, loss_pass, quiet
 from backprop_core.runner import Data, RunState, TrainConfig, run
 
 # the neuron's data: x in [-3, 3]; y = 1 mostly for larger x, with some overlap so that the best
@@ -65,9 +66,9 @@ def neuron_grad(p: np.ndarray, X: np.ndarray | None = None, Y: np.ndarray | None
         w, b = float(p[0]), float(p[1])
         if not (np.isfinite(w) and np.isfinite(b)):
             raise ValueError(f"the neuron's weight and bias must be finite, got {(w, b)!r}")
-        net = MLP([np.array([[w]])], [np.array([b])], ("sigmoid",))
-        fwd = _forward(net, _NEURON_XY[0])
-        back = backward(net, fwd, _compute_loss(net, fwd, _NEURON_XY[1], NEURON_LOSS, 0.0))
+        net = MLP.trusted([np.array([[w]], dtype=float)], [np.array([b], dtype=float)], ("sigmoid",))
+        fwd = forward_pass(net, _NEURON_XY[0])
+        back = backward(net, fwd, loss_pass(net, fwd, _NEURON_XY[1], NEURON_LOSS, 0.0))
     else:
         net = neuron_net(p[0], p[1])
         fwd = forward(net, X)
@@ -274,7 +275,7 @@ def trajectory(
     points, grads = [p], []
     state = None
     diverged = False
-    with np.errstate(**_QUIET):
+    with quiet():
         for _ in range(int(steps)):
             g = s.grad(p)
             changes, state = optimizer_step(opt, [p], [g], lr, state)

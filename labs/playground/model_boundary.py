@@ -15,8 +15,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from backprop_core.engine import _QUIET, forward, predict
+from backprop_core.engine import forward, predict
 from backprop_core.network import MLP
+from backprop_core.passes import quiet
 
 GRID_SIZE = 100
 
@@ -103,7 +104,7 @@ def grid_activations(net: MLP, grid: InputGrid) -> list[np.ndarray]:
     has shape ``(*grid.shape, width)``.
     """
     _check_inputs(net, grid)
-    with np.errstate(**_QUIET):
+    with quiet():
         trace = forward(net, grid.points)
     return [a.reshape(*grid.shape, a.shape[1]) for a in (trace.x, *trace.a)]
 

@@ -9,9 +9,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from backprop_core.activations import ACTIVATIONS, log_softmax
-from backprop_core.engine import _QUIET, compute_loss, forward
+from backprop_core.engine import compute_loss, forward
 from backprop_core.losses import get_loss
 from backprop_core.network import MLP
+from backprop_core.passes import quiet
 from backprop_core.trace import ForwardTrace, LossTrace
 
 
@@ -25,7 +26,7 @@ def output_loss_shares(fwd: ForwardTrace, lt: LossTrace) -> np.ndarray:
     spec = get_loss(lt.name)
     a, z, y = fwd.output, fwd.z[-1], lt.y
     k = a.shape[1]
-    with np.errstate(**_QUIET):
+    with quiet():
         if lt.name == "cross_entropy":
             # softmax ties the outputs together: the share of output k is -y_k log a_k
             return -y * log_softmax(z)

@@ -21,9 +21,10 @@ import numpy as np
 
 from backprop_core.activations import ACTIVATIONS
 from backprop_core.datasets import DATASETS, get_dataset, make_dataset
-from backprop_core.engine import _QUIET, backward, compute_loss, evaluate, forward
+from backprop_core.engine import backward, compute_loss, evaluate, forward
 from backprop_core.network import INIT_SCHEMES, MAX_HIDDEN_LAYERS, MAX_WIDTH, MLP
 from backprop_core.optimizers import OPTIMIZERS
+from backprop_core.passes import quiet
 from backprop_core.runner import Data, Record, RunState, TrainConfig, run
 
 # the hidden activations the lab compares, in the order the learner sees them
@@ -346,7 +347,7 @@ def layer_stats(net: MLP, X: np.ndarray) -> LayerStats:
     hidden = fwd.z[:-1]
     act = net.activations[0]
     df = ACTIVATIONS[act].df
-    with np.errstate(**_QUIET):
+    with quiet():
         saturated = np.array([float(np.mean(df(z) < SATURATED_BELOW)) for z in hidden])
         dead = np.array([float(np.mean(np.all(z <= 0, axis=0))) for z in hidden])
     return LayerStats(act, tuple(hidden), saturated, dead)
@@ -408,7 +409,7 @@ def _saturated_share(net: MLP, X: np.ndarray) -> float:
     # one share over every hidden z value of the batch (all hidden layers pooled)
     fwd = forward(net, X)
     df = ACTIVATIONS[net.activations[0]].df
-    with np.errstate(**_QUIET):
+    with quiet():
         values = [df(z) < SATURATED_BELOW for z in fwd.z[:-1]]
     return float(np.mean(np.concatenate([v.ravel() for v in values]))) if values else 0.0
 
@@ -465,7 +466,7 @@ def clipping_experiment(
     # global norm over every trainable gradient (weights and biases), as the engine clips
     fwd = forward(base.initial, lab.data.X_train)
     back = backward(base.initial, fwd, compute_loss(base.initial, fwd, lab.data.Y_train, one.loss))
-    with np.errstate(**_QUIET):
+    with quiet():
         total = float(np.sqrt(np.sum(back.grad_norms**2) + np.sum(back.bias_grad_norms**2)))
     scale = clip_norm / (total + 1e-6) if np.isfinite(total) and total > clip_norm else 1.0
     return ClipComparison(
@@ -510,7 +511,7 @@ def unit_spread(net: MLP, layer: int) -> float:
     ``theta_j`` is unit j's incoming weights and its bias; 0 means every unit of the layer is the same.
     """
     theta = np.vstack([net.weights[layer], net.biases[layer][None, :]])
-    with np.errstate(**_QUIET):
+    with quiet():
         return float(np.max(np.abs(theta - theta[:, :1])))
 
 
