@@ -31,14 +31,16 @@ def _section(name: str) -> None:
     """The script of one section: its state set up as the page does, then the section alone.
 
     AppTest runs this function's source as the script, passing ``name`` (a function of
-    ``labs.descent.view_sections``), so everything it needs is imported inside.
+    ``labs.descent.view_sections`` or ``labs.descent.view_sections_batches``), so everything it
+    needs is imported inside.
     """
-    from labs.descent import view_sections as descent_sections
+    from labs.descent import view_sections, view_sections_batches
     from labs.descent.view_settings import DEFAULTS
     from ui.common import ensure_state
 
     ensure_state(DEFAULTS)
-    getattr(descent_sections, name)()
+    module = view_sections if hasattr(view_sections, name) else view_sections_batches
+    getattr(module, name)()
 
 
 def _empty() -> None:

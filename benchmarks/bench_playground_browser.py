@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 # the browser tests' Chromium flags and helpers, so the benchmark runs the browser they run
-from tests.browser.conftest import CHROMIUM_ARGS, _chromium, _free_port  # noqa: E402
+from tests.browser.conftest import CHROMIUM_ARGS, find_chromium, free_port  # noqa: E402
 
 SECONDS = 6.0
 MIN_RATE, MIN_STEP = 3.0, 10
@@ -49,7 +49,7 @@ READ = """() => {
 
 
 def _server() -> tuple[subprocess.Popen, str]:
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [
             sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
@@ -116,7 +116,7 @@ def _report(name: str, samples: list[tuple[float, int | None]], seconds: float) 
 
 
 def main() -> None:
-    chromium = _chromium()
+    chromium = find_chromium()
     if chromium is None:
         raise SystemExit("no Chromium found (apt-get install chromium)")
     from playwright.sync_api import sync_playwright

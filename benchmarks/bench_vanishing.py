@@ -29,28 +29,21 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from labs.vanishing.figures import (  # noqa: E402
-    bound_table,
+from labs.vanishing.figures import bound_table, profile_figure, ratio_table  # noqa: E402
+from labs.vanishing.figures_saturation import derivative_figure, histogram_figure, saturation_figure  # noqa: E402
+from labs.vanishing.figures_scale import (  # noqa: E402
     clipping_figure,
-    derivative_figure,
-    heatmap_figure,
-    histogram_figure,
-    loss_figure,
-    profile_figure,
-    ratio_table,
-    saturation_figure,
     sweep_figure,
     symmetry_spread_figure,
     symmetry_weights_figure,
 )
-from labs.vanishing.model import (  # noqa: E402
-    LabSetup,
+from labs.vanishing.figures_training import heatmap_figure, loss_figure  # noqa: E402
+from labs.vanishing.model import LabSetup, start_lab, train_lab  # noqa: E402
+from labs.vanishing.model_experiments import (  # noqa: E402
     clipping_experiment,
     layer_stats,
     scale_sweep,
-    start_lab,
     symmetry_experiment,
-    train_lab,
 )
 from ui.tuning import tune_process  # noqa: E402
 

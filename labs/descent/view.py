@@ -9,12 +9,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from labs.descent.view_sections import (
-    section_batches,
-    section_one_weight,
-    section_surfaces,
-    section_zero_grad,
-)
+from labs.descent.view_sections import section_one_weight, section_surfaces
+from labs.descent.view_sections_batches import section_batches, section_zero_grad
 from labs.descent.view_settings import DEFAULTS, seed_surface_settings
 from ui.common import ensure_state, page_intro, try_this
 from ui.urlstate import show_notices

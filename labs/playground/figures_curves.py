@@ -132,7 +132,7 @@ def loss_figure(
     return figure(traces, fig_layout)
 
 
-def _round_ticks(lo: float, hi: float) -> list[float]:
+def round_ticks(lo: float, hi: float) -> list[float]:
     """Round values between ``lo`` and ``hi`` (> 0) for a log axis: 1-2-5 steps, finer if that gives few."""
     decades = range(math.floor(math.log10(lo)), math.ceil(math.log10(hi)) + 1)
     for steps in ((1, 2, 5), (1, 1.5, 2, 3, 4, 5, 7)):
@@ -213,7 +213,7 @@ def grad_flow_figure(run: Run, *, marker: int | None = None, height: int = 330) 
             else:
                 # a narrow range holds one power of ten or none, and Plotly's own 1-2-5 labels are
                 # bare digits ("2" for 20): label round values in full
-                yaxis["tickvals"] = _round_ticks(lo, hi)
+                yaxis["tickvals"] = round_ticks(lo, hi)
                 yaxis["ticktext"] = [f"{v:.3g}" for v in yaxis["tickvals"]]
     fig_layout = layout(
         title={"text": "Gradient flow: size of dL/dW in each layer"},

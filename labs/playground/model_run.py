@@ -231,8 +231,8 @@ def advance(
         state = result.state
         records.append(result.records[-1])
         snapshots.append(_snapshot(result.records[-1], state, result.last_trace))
-    new_records, rec_stride = _keep(current.records, records, current.record_stride, RECORD_CAP)
-    new_snaps, snap_stride = _keep(current.snapshots, snapshots, current.snapshot_stride, SNAPSHOT_CAP)
+    new_records, rec_stride = thin_history(current.records, records, current.record_stride, RECORD_CAP)
+    new_snaps, snap_stride = thin_history(current.snapshots, snapshots, current.snapshot_stride, SNAPSHOT_CAP)
     return Run(state, current.initial, new_records, new_snaps, rec_stride, snap_stride, divergence)
 
 
@@ -290,7 +290,7 @@ def _snapshot(record: Record, state: RunState, trace: StepTrace) -> Snapshot:
     )
 
 
-def _keep(old: tuple, new: list, stride: int, cap: int) -> tuple[tuple, int]:
+def thin_history(old: tuple, new: list, stride: int, cap: int) -> tuple[tuple, int]:
     """Append ``new`` to ``old`` keeping iterations that are multiples of the stride, plus the newest."""
     if not new:
         return old, stride

@@ -5,15 +5,13 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from labs.vanishing.model import (
+from labs.vanishing.model import GradientProfile, LabSetup, start_lab
+from labs.vanishing.model_experiments import (
     ClipComparison,
-    GradientProfile,
-    LabSetup,
     ScaleSweep,
     SymmetryRun,
     clipping_experiment,
     scale_sweep,
-    start_lab,
     symmetry_experiment,
 )
 

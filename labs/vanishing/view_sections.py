@@ -4,29 +4,16 @@ from __future__ import annotations
 
 import streamlit as st
 
-from labs.vanishing.figures import (
-    bound_table,
+from labs.vanishing.figures import bound_table, latex_number, profile_figure, profile_gaps, ratio_table
+from labs.vanishing.figures_saturation import (
     derivative_figure,
-    heatmap_figure,
-    heatmap_gaps,
     histogram_figure,
     histogram_gaps,
-    latex_number,
-    loss_figure,
-    loss_notes,
-    profile_figure,
-    profile_gaps,
-    ratio_table,
     saturation_figure,
 )
-from labs.vanishing.model import (
-    COMPARE_ACTIVATIONS,
-    SATURATED_BELOW,
-    Lab,
-    LabSetup,
-    derivative_bound,
-    layer_stats,
-)
+from labs.vanishing.figures_training import heatmap_figure, heatmap_gaps, loss_figure, loss_notes
+from labs.vanishing.model import COMPARE_ACTIVATIONS, SATURATED_BELOW, Lab, LabSetup
+from labs.vanishing.model_experiments import derivative_bound, layer_stats
 from labs.vanishing.view_common import captions
 from labs.vanishing.view_settings import (
     HIST_WHEN,

@@ -8,12 +8,10 @@ import numpy as np
 import streamlit as st
 
 from backprop_core import DATASETS
-from labs.vanishing.figures import (
+from labs.vanishing.figures import describe_ratio, profile_figure, profile_gaps
+from labs.vanishing.figures_scale import (
     clipping_figure,
     clipping_notes,
-    describe_ratio,
-    profile_figure,
-    profile_gaps,
     sweep_figure,
     sweep_gaps,
     symmetry_spread_figure,

@@ -9,10 +9,10 @@ from backprop_core import TrainConfig, predict
 from labs.playground.figures_boundary import CLASS0, CLASS1, boundary_figure, boundary_title
 from labs.playground.figures_curves import (
     MAX_POINTS,
-    _round_ticks,
     grad_flow_figure,
     loss_columns,
     loss_figure,
+    round_ticks,
 )
 from labs.playground.figures_network import diagram_figure, neuron_figure, neuron_name, neuron_options
 from labs.playground.model import build_data, build_network, class_scores, make_problem
@@ -152,8 +152,8 @@ def test_grad_flow_is_the_norm_of_each_layers_gradient() -> None:
     assert len(ticks) >= 3 and norms.min() <= min(ticks) and max(ticks) <= norms.max()
     assert list(fig.layout.yaxis.ticktext) == [f"{t:.3g}" for t in ticks]
     # between 1.7 and 59 only 10 is a power of ten: one label would leave the axis unreadable
-    assert _round_ticks(1.7, 59.5) == [2, 5, 10, 20, 50]
-    assert _round_ticks(4.0, 12.0) == [4, 5, 7, 10]
+    assert round_ticks(1.7, 59.5) == [2, 5, 10, 20, 50]
+    assert round_ticks(4.0, 12.0) == [4, 5, 7, 10]
     empty = grad_flow_figure(_setup("circle", "sigmoid", "bce", iterations=0)[1])
     assert "No iteration yet" in empty.layout.annotations[0].text
 

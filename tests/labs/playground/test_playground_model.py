@@ -26,12 +26,12 @@ from labs.playground.model_byod import MAX_CLASSES, read_csv
 from labs.playground.model_run import (
     RECORD_CAP,
     SNAPSHOT_CAP,
-    _keep,
     advance,
     history_csv,
     load_weights,
     resume,
     start_run,
+    thin_history,
     weights_json,
 )
 from ui.common import LR_VALUES
@@ -263,7 +263,7 @@ def test_keep_thins_by_doubling_the_stride_and_keeps_the_newest() -> None:
 
     items, stride = (It(0),), 1
     for start in range(1, 1000, 7):
-        items, stride = _keep(items, [It(i) for i in range(start, start + 7)], stride, 50)
+        items, stride = thin_history(items, [It(i) for i in range(start, start + 7)], stride, 50)
     its = [x.iteration for x in items]
     assert len(its) <= 50 and its[0] == 0
     assert its[-1] == max(range(1, 1000, 7)) + 6  # the newest is always kept

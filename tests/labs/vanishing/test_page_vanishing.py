@@ -16,7 +16,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from labs.vanishing.figures import describe_ratio
-from labs.vanishing.model import LabSetup, clipping_experiment, start_lab, symmetry_experiment, train_lab
+from labs.vanishing.model import LabSetup, start_lab, train_lab
+from labs.vanishing.model_experiments import clipping_experiment, symmetry_experiment
 from labs.vanishing.view_settings import PLAY_STEP
 from viz.theme import fmt
 
@@ -291,7 +292,7 @@ def test_histogram_controls_and_the_now_view() -> None:
     hist = charts(at)["vg_histogram_chart"]
     titles = [a["text"] for a in hist["layout"]["annotations"] if a["text"].startswith("layer")]
     lab = start_lab(LabSetup())
-    from labs.vanishing.model import layer_stats
+    from labs.vanishing.model_experiments import layer_stats
 
     stats = layer_stats(lab.run_of("relu").initial, lab.data.X_train)
     assert titles[0] == f"layer 2: {stats.dead_units[1]} of 16 dead"

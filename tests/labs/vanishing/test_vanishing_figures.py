@@ -10,39 +10,38 @@ import pytest
 
 from backprop_core import ACTIVATIONS
 from labs.vanishing.figures import (
-    MAX_HEATMAP_COLUMNS,
     bound_table,
-    clipping_figure,
-    clipping_notes,
-    derivative_figure,
     describe_ratio,
     drawable,
-    heatmap_figure,
-    heatmap_gaps,
-    histogram_figure,
     latex_number,
     layer_ranges,
-    loss_figure,
-    loss_notes,
     profile_figure,
     profile_gaps,
     ratio_table,
-    saturation_figure,
+    times,
+)
+from labs.vanishing.figures_saturation import derivative_figure, histogram_figure, saturation_figure
+from labs.vanishing.figures_scale import (
+    clipping_figure,
+    clipping_notes,
     sweep_figure,
     sweep_gaps,
     symmetry_spread_figure,
     symmetry_weights_figure,
-    times,
 )
-from labs.vanishing.model import (
-    GradientProfile,
-    LabSetup,
+from labs.vanishing.figures_training import (
+    MAX_HEATMAP_COLUMNS,
+    heatmap_figure,
+    heatmap_gaps,
+    loss_figure,
+    loss_notes,
+)
+from labs.vanishing.model import GradientProfile, LabSetup, start_lab, train_lab
+from labs.vanishing.model_experiments import (
     clipping_experiment,
     layer_stats,
     scale_sweep,
-    start_lab,
     symmetry_experiment,
-    train_lab,
 )
 from viz.theme import fmt
 

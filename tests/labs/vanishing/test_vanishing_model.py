@@ -11,18 +11,20 @@ from labs.vanishing.model import (
     COMPARE_ACTIVATIONS,
     LabSetup,
     build_network,
+    gradient_profile,
+    lab_inputs,
+    norm_ratio,
+    start_lab,
+    train_lab,
+)
+from labs.vanishing.model_experiments import (
     clipping_experiment,
     derivative_bound,
     derivative_curve,
-    gradient_profile,
-    lab_inputs,
     layer_stats,
     max_derivative,
-    norm_ratio,
     scale_sweep,
-    start_lab,
     symmetry_experiment,
-    train_lab,
     unit_spread,
 )
 

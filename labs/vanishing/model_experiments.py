@@ -1,0 +1,283 @@
+"""The vanishing lab's side experiments: activation slopes, layer statistics, the weight-scale sweep,
+clipping by global norm and the symmetry of equal starting weights. Shapes as in model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from itertools import pairwise
+
+import numpy as np
+
+from backprop_core.activations import ACTIVATIONS
+from backprop_core.datasets import get_dataset
+from backprop_core.engine import backward, compute_loss, evaluate, forward
+from backprop_core.network import MLP
+from backprop_core.optimizers import OPTIMIZERS
+from backprop_core.passes import quiet
+from backprop_core.runner import Data, Record, RunState, TrainConfig, run
+from labs.vanishing.model import (
+    EQUAL_WEIGHT,
+    SATURATED_BELOW,
+    SYMMETRY_STARTS,
+    LabSetup,
+    build_network,
+    gradient_profile,
+    lab_inputs,
+    norm_ratio,
+    start_lab,
+    train_lab,
+)
+
+
+def derivative_curve(activation: str, lo: float = -6.0, hi: float = 6.0, n: int = 241) -> tuple:
+    """``(z, f'(z))`` on ``n`` points of ``[lo, hi]`` (arrays of shape ``(n,)``), from the registry."""
+    z = np.linspace(lo, hi, n)
+    return z, ACTIVATIONS[activation].df(z)
+
+
+def max_derivative(activation: str) -> float:
+    """The largest value ``f'`` takes (0.25 for sigmoid, 1 for tanh, relu and leaky relu)."""
+    # the grid holds z = 0 (where sigmoid' and tanh' peak) and positive z (relu' = 1)
+    z = np.linspace(-10.0, 10.0, 2001)
+    return float(ACTIVATIONS[activation].df(z).max())
+
+
+def derivative_bound(activation: str, depth: int) -> float:
+    """``max f' ** depth``: the most the derivative factors along one path can multiply by.
+
+    Between the output layer's ``delta`` and the first layer's there are ``depth`` hidden
+    layers, each multiplying by its ``f'(z)``: ``0.25 ** depth`` for sigmoid.
+    """
+    return max_derivative(activation) ** depth
+
+
+@dataclass(frozen=True)
+class LayerStats:
+    """Pre-activations of the hidden layers and how many units are stuck.
+
+    ``z[l]``: ``(m, width)`` for hidden layer ``l`` (output layer excluded).
+    ``saturated_share[l]``: share of the ``m * width`` values of ``z[l]`` where
+    ``f'(z) < SATURATED_BELOW`` (meaningful for sigmoid and tanh).
+    ``dead_share[l]``: share of the layer's units with ``z <= 0`` for every sample (for relu such a
+    unit is dead: its derivative is 0 on every sample, so no gradient passes through it).
+    Shapes ``(depth,)``.
+    """
+
+    activation: str
+    z: tuple[np.ndarray, ...]
+    saturated_share: np.ndarray
+    dead_share: np.ndarray
+
+    @property
+    def dead_units(self) -> np.ndarray:
+        """Number of units with ``z <= 0`` on every sample, per hidden layer."""
+        return np.array([int(np.all(z <= 0, axis=0).sum()) for z in self.z])
+
+
+def layer_stats(net: MLP, X: np.ndarray) -> LayerStats:
+    """Run ``X`` forward and measure saturation and dead units in every hidden layer."""
+    fwd = forward(net, X)
+    hidden = fwd.z[:-1]
+    act = net.activations[0]
+    df = ACTIVATIONS[act].df
+    with quiet():
+        saturated = np.array([float(np.mean(df(z) < SATURATED_BELOW)) for z in hidden])
+        dead = np.array([float(np.mean(np.all(z <= 0, axis=0))) for z in hidden])
+    return LayerStats(act, tuple(hidden), saturated, dead)
+
+
+@dataclass(frozen=True)
+class ScaleSweep:
+    """First- and output-layer gradient norms at initialisation as the weight std grows.
+
+    ``stds``: ``(k,)``; ``first_grad``, ``out_grad``, ``first_delta``, ``saturated``:
+    ``(n_activations, k)``, row ``i`` for ``activations[i]`` (normal init with that std, same draws
+    up to the scale). ``saturated``: share of all hidden ``z`` values with ``f'(z) < SATURATED_BELOW``.
+    """
+
+    activations: tuple[str, ...]
+    depth: int
+    stds: np.ndarray
+    first_grad: np.ndarray
+    out_grad: np.ndarray
+    first_delta: np.ndarray
+    saturated: np.ndarray
+
+    @property
+    def ratio(self) -> np.ndarray:
+        """``first_grad / out_grad`` element by element (``NaN`` where undefined)."""
+        return np.vectorize(norm_ratio, otypes=[float])(self.first_grad, self.out_grad)
+
+    def slope(self, activation: str, lo: float, hi: float) -> float:
+        """The log-log slope of ``||dW[0]||`` against std between ``lo`` and ``hi`` (NaN if undefined)."""
+        row = self.first_grad[self.activations.index(activation)]
+        keep = (self.stds >= lo) & (self.stds <= hi) & np.isfinite(row) & (row > 0)
+        if keep.sum() < 2:
+            return float("nan")
+        return float(np.polyfit(np.log(self.stds[keep]), np.log(row[keep]), 1)[0])
+
+
+def scale_sweep(setup: LabSetup, stds: Sequence[float], activations: Sequence[str]) -> ScaleSweep:
+    """One gradient profile per activation and std (normal init, ``setup``'s data and seed)."""
+    X, y = lab_inputs(setup.dataset, setup.seed)
+    stds = np.asarray(stds, dtype=float)
+    k, n = len(stds), len(activations)
+    first, out, first_delta, saturated = (np.empty((n, k)) for _ in range(4))
+    data: Data | None = None
+    for i, act in enumerate(activations):
+        for j, s in enumerate(stds):
+            net = build_network(replace(setup, init="normal", std=float(s), activations=(act,)), act)
+            if data is None:
+                data = Data.create(net, setup.loss, X, y)
+            p = gradient_profile(net, data.X_train, data.Y_train, setup.loss)
+            first[i, j], out[i, j], first_delta[i, j] = p.grad_norms[0], p.grad_norms[-1], p.delta_norms[0]
+            saturated[i, j] = _saturated_share(net, data.X_train)
+    return ScaleSweep(tuple(activations), setup.depth, stds, first, out, first_delta, saturated)
+
+
+def _saturated_share(net: MLP, X: np.ndarray) -> float:
+    # one share over every hidden z value of the batch (all hidden layers pooled)
+    fwd = forward(net, X)
+    df = ACTIVATIONS[net.activations[0]].df
+    with quiet():
+        values = [df(z) < SATURATED_BELOW for z in fwd.z[:-1]]
+    return float(np.mean(np.concatenate([v.ravel() for v in values]))) if values else 0.0
+
+
+@dataclass(frozen=True)
+class ClipComparison:
+    """One network (normal init with ``std``) trained twice: without and with clipping by global norm.
+
+    ``raw_grads``: ``||dW[l]||`` of the first update, ``(L,)``; ``clipped_grads``: the same after
+    clipping to ``clip_norm`` (every layer times ``clip_scale``). ``losses_*``: loss after t updates
+    (entry 0 at initialisation); ``stop_*``: why a run stopped early, or ``None``.
+    """
+
+    activation: str
+    std: float
+    clip_norm: float
+    raw_grads: np.ndarray
+    clipped_grads: np.ndarray
+    global_norm: float
+    clip_scale: float
+    losses_plain: np.ndarray
+    losses_clipped: np.ndarray
+    stop_plain: str | None
+    stop_clipped: str | None
+
+
+def _losses(initial: float, records: Sequence[Record], final_net: MLP, data: Data, loss: str) -> np.ndarray:
+    values = [initial, *(r.batch_loss for r in records[1:])] if records else [initial]
+    if records:
+        values.append(evaluate(final_net, data.X_train, data.Y_train, loss))
+    return np.array(values)
+
+
+def clipping_experiment(
+    setup: LabSetup,
+    std: float,
+    clip_norm: float,
+    lr: float,
+    optimizer: str = "sgd",
+    iterations: int = 100,
+    activation: str = "relu",
+) -> ClipComparison:
+    """Train ``activation`` with normal(std) init for ``iterations`` updates, unclipped and clipped."""
+    if not (np.isfinite(clip_norm) and clip_norm > 0):
+        raise ValueError(f"the clipping norm must be a positive number, got {clip_norm!r}")
+    if optimizer not in OPTIMIZERS:
+        raise ValueError(f"unknown optimizer {optimizer!r}; expected one of {', '.join(OPTIMIZERS)}")
+    one = replace(setup, init="normal", std=float(std), activations=(activation,))
+    lab = start_lab(one)
+    base = lab.runs[0]
+    plain = train_lab(lab, iterations, lr, optimizer).runs[0]
+    clipped = train_lab(lab, iterations, lr, optimizer, clip_norm=clip_norm).runs[0]
+    raw = base.profile.grad_norms
+    # global norm over every trainable gradient (weights and biases), as the engine clips
+    fwd = forward(base.initial, lab.data.X_train)
+    back = backward(base.initial, fwd, compute_loss(base.initial, fwd, lab.data.Y_train, one.loss))
+    with quiet():
+        total = float(np.sqrt(np.sum(back.grad_norms**2) + np.sum(back.bias_grad_norms**2)))
+    scale = clip_norm / (total + 1e-6) if np.isfinite(total) and total > clip_norm else 1.0
+    return ClipComparison(
+        activation,
+        float(std),
+        float(clip_norm),
+        raw,
+        raw * scale,
+        total,
+        scale,
+        np.array(plain.losses),
+        np.array(clipped.losses),
+        plain.stop_reason,
+        clipped.stop_reason,
+    )
+
+
+@dataclass(frozen=True)
+class SymmetryRun:
+    """A small network trained from a symmetric start (or the random fix).
+
+    ``spread[t, l]``: after ``t`` updates, the largest difference between two units of hidden
+    layer ``l`` in their incoming weights and bias (0 means every unit of the layer is the same);
+    shape ``(iterations + 1, n_hidden)``. ``losses``: ``(iterations + 1,)``.
+    """
+
+    start: str
+    activation: str
+    initial: MLP
+    final: MLP
+    spread: np.ndarray
+    losses: np.ndarray
+    stop_reason: str | None
+
+
+def unit_spread(net: MLP, layer: int) -> float:
+    """Largest ``|theta_j - theta_0|`` over the units ``j`` of ``layer``.
+
+    ``theta_j`` is unit j's incoming weights and its bias; 0 means every unit of the layer is the same.
+    """
+    theta = np.vstack([net.weights[layer], net.biases[layer][None, :]])
+    with quiet():
+        return float(np.max(np.abs(theta - theta[:, :1])))
+
+
+def symmetric_network(sizes: Sequence[int], activation: str, output: str, start: str, seed: int) -> MLP:
+    """``zeros``: every weight 0; ``equal``: every weight ``EQUAL_WEIGHT``; ``random``: xavier draws."""
+    if start not in SYMMETRY_STARTS:
+        raise ValueError(f"unknown start {start!r}; expected one of {', '.join(SYMMETRY_STARTS)}")
+    if start == "random":
+        return MLP.create(sizes, hidden=activation, output=output, init="xavier", seed=seed)
+    value = 0.0 if start == "zeros" else EQUAL_WEIGHT
+    weights = [np.full((a, b), value) for a, b in pairwise(sizes)]
+    biases = [np.zeros(b) for b in sizes[1:]]
+    n_hidden = len(sizes) - 2
+    return MLP.from_params(weights, biases, [*([activation] * n_hidden), output])
+
+
+def symmetry_experiment(
+    dataset: str,
+    activation: str,
+    start: str,
+    *,
+    hidden: Sequence[int] = (4, 4),
+    iterations: int = 200,
+    lr: float = 0.5,
+    optimizer: str = "sgd",
+    seed: int = 0,
+) -> SymmetryRun:
+    """Train a small ``[n_in, *hidden, n_out]`` network from ``start`` and follow how alike its units stay."""
+    spec = get_dataset(dataset)
+    sizes = [spec.n_inputs, *hidden, spec.n_outputs]
+    net = symmetric_network(sizes, activation, spec.default_output, start, seed)
+    X, y = lab_inputs(dataset, seed)
+    data = Data.create(net, spec.default_loss, X, y)
+    config = TrainConfig(spec.default_loss, lr, optimizer, seed=seed)
+    result = run(RunState(net), data, config, iterations=iterations, keep_nets=True, evaluate=False)
+    nets = [net, *result.nets]
+    spread = np.array([[unit_spread(n, l) for l in range(len(hidden))] for n in nets])
+    initial_loss = evaluate(net, data.X_train, data.Y_train, spec.default_loss)
+    losses = _losses(initial_loss, result.records, result.state.net, data, spec.default_loss)
+    return SymmetryRun(start, activation, net, result.state.net, spread, losses, result.stop_reason)
