@@ -199,6 +199,6 @@ def _update_pass(
         freeze_biases,
         net,
         net_after,
-        given_grad_norm=norm,
+        given_global_grad_norm=norm,
     )
     return trace

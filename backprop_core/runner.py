@@ -123,7 +123,7 @@ class Record:
     test_loss: float | None
     train_acc: float | None
     test_acc: float | None
-    grad_norms: tuple[float, ...]
+    layer_grad_norms: tuple[float, ...]
     delta_norms: tuple[float, ...]
 
 
@@ -153,9 +153,9 @@ def accuracy(output: np.ndarray, Y: np.ndarray, output_activation: str) -> float
     return None
 
 
-def _metrics(net: MLP, X: np.ndarray, Y: np.ndarray, loss: str, l2: float) -> tuple[float, float | None]:
+def _metrics(net: MLP, X: np.ndarray, Y: np.ndarray, loss_name: str, l2: float) -> tuple[float, float | None]:
     fwd = forward_pass(net, X)
-    return loss_of_forward(net, fwd, Y, loss, l2), accuracy(fwd.output, Y, net.output_activation)
+    return loss_of_forward(net, fwd, Y, loss_name, l2), accuracy(fwd.output, Y, net.output_activation)
 
 
 def run(
@@ -247,7 +247,7 @@ def run(
                 test_loss,
                 train_acc,
                 test_acc,
-                tuple(trace.backward.grad_norms.tolist()),
+                tuple(trace.backward.layer_grad_norms.tolist()),
                 tuple(trace.backward.delta_norms.tolist()),
             )
         )
@@ -263,6 +263,6 @@ def history_columns(records: list[Record]) -> dict[str, list]:
         for name in ("iteration", "epoch", "batch_loss", "train_loss", "test_loss", "train_acc", "test_acc")
     }
     if records:
-        for l in range(len(records[0].grad_norms)):
-            cols[f"grad_norm_layer_{l + 1}"] = [r.grad_norms[l] for r in records]
+        for l in range(len(records[0].layer_grad_norms)):
+            cols[f"grad_norm_layer_{l + 1}"] = [r.layer_grad_norms[l] for r in records]
     return cols

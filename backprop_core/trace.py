@@ -135,7 +135,7 @@ class BackwardTrace:
             return [d * d.shape[0] for d in self.delta]
 
     @cached_property
-    def grad_norms(self) -> np.ndarray:
+    def layer_grad_norms(self) -> np.ndarray:
         """``||dW[l]||`` (Frobenius) per layer."""
         return _norms(self.dW)
 
@@ -145,7 +145,7 @@ class BackwardTrace:
         return _norms(self.delta)
 
     @cached_property
-    def bias_grad_norms(self) -> np.ndarray:
+    def layer_bias_grad_norms(self) -> np.ndarray:
         return _norms(self.db)
 
     def __repr__(self) -> str:
@@ -158,7 +158,7 @@ class UpdateTrace:
 
     ``step_W[l] = W_after[l] - W_before[l]`` (``-lr * dW[l]`` for plain SGD). ``clip_scale`` is
     the factor the gradients were multiplied by before the optimiser saw them (1 = not clipped);
-    ``grad_norm`` the global norm before clipping, over ``grads`` (the gradients of the trainable
+    ``global_grad_norm`` the global norm before clipping, over ``grads`` (the gradients of the trainable
     parameters, ``None`` for frozen ones). Frozen biases get a zero step.
     """
 
@@ -172,13 +172,13 @@ class UpdateTrace:
     freeze_biases: bool
     net_before: MLP
     net_after: MLP
-    given_grad_norm: float | None = None  # the global norm clipping worked out, when it did
+    given_global_grad_norm: float | None = None  # the global norm clipping worked out, when it did
 
     @cached_property
-    def grad_norm(self) -> float:
+    def global_grad_norm(self) -> float:
         """The global gradient norm before clipping (worked out when clipping needed it, else on look)."""
-        if self.given_grad_norm is not None:
-            return self.given_grad_norm
+        if self.given_global_grad_norm is not None:
+            return self.given_global_grad_norm
         with np.errstate(over="ignore", invalid="ignore"):
             return clip_scale(self.grads, None)[0]
 
@@ -244,8 +244,8 @@ class StepTrace:
         return self.backward.db
 
     @property
-    def grad_norms(self) -> np.ndarray:
-        return self.backward.grad_norms
+    def layer_grad_norms(self) -> np.ndarray:
+        return self.backward.layer_grad_norms
 
     @property
     def net_before(self) -> MLP:
@@ -262,7 +262,7 @@ class StepTrace:
     @cached_property
     def non_finite(self) -> bool:
         """True when the loss, a gradient or an updated parameter is NaN or infinite."""
-        if not np.isfinite(self.loss) or not np.isfinite(self.update.grad_norm):
+        if not np.isfinite(self.loss) or not np.isfinite(self.update.global_grad_norm):
             return True
         return not all(np.isfinite(p).all() for p in (*self.net_after.weights, *self.net_after.biases))
 

@@ -26,7 +26,7 @@ def as_inputs(X: object, n_in: int) -> np.ndarray:
     return X
 
 
-def as_targets(Y: object, m: int, n_out: int, loss: str) -> np.ndarray:
+def as_targets(Y: object, m: int, n_out: int, loss_name: str) -> np.ndarray:
     """``Y`` as float ``(m, n_out)`` targets, checked against the loss.
 
     For ``cross_entropy`` integer class labels of shape ``(m,)`` are accepted and turned into
@@ -39,7 +39,7 @@ def as_targets(Y: object, m: int, n_out: int, loss: str) -> np.ndarray:
         Y = Y.astype(float)
     except (TypeError, ValueError):
         raise ValueError(f"Y must be numeric: an array of shape ({m}, {n_out})") from None
-    if loss == "cross_entropy" and Y.ndim == 1:
+    if loss_name == "cross_entropy" and Y.ndim == 1:
         if Y.shape != (m,):
             raise ValueError(f"labels have shape {Y.shape}; expected ({m},), one per sample")
         check_finite(Y, "labels")
@@ -55,12 +55,12 @@ def as_targets(Y: object, m: int, n_out: int, loss: str) -> np.ndarray:
         hint = " (for one output, make it a column of shape (m, 1))" if Y.shape == (m,) else ""
         raise ValueError(f"Y has shape {Y.shape}; expected ({m}, {n_out}){hint}")
     # the common case first: bce targets within [0, 1] are finite too (a NaN fails both tests)
-    if loss == "bce" and Y.size and 0.0 <= Y.min() and Y.max() <= 1.0:
+    if loss_name == "bce" and Y.size and 0.0 <= Y.min() and Y.max() <= 1.0:
         return Y
     check_finite(Y, "Y")
-    if loss == "cross_entropy" and (np.any(Y < 0) or not np.allclose(Y.sum(axis=1), 1.0)):
+    if loss_name == "cross_entropy" and (np.any(Y < 0) or not np.allclose(Y.sum(axis=1), 1.0)):
         raise ValueError("cross_entropy targets must be one-hot rows (or probabilities) summing to 1")
-    if loss == "bce":
+    if loss_name == "bce":
         raise ValueError("bce targets must lie between 0 and 1")
     return Y
 

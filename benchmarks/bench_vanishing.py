@@ -30,14 +30,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from labs.vanishing.figures import bound_table, profile_figure, ratio_table  # noqa: E402
-from labs.vanishing.figures_saturation import derivative_figure, histogram_figure, saturation_figure  # noqa: E402
+from labs.vanishing.figures_saturation import derivative_figure, histogram_figure, saturated_share_figure  # noqa: E402
 from labs.vanishing.figures_scale import (  # noqa: E402
     clipping_figure,
     sweep_figure,
     symmetry_spread_figure,
     symmetry_weights_figure,
 )
-from labs.vanishing.figures_training import heatmap_figure, loss_figure  # noqa: E402
+from labs.vanishing.figures_training import heatmap_figure, loss_curves_figure  # noqa: E402
 from labs.vanishing.model import LabSetup, start_lab, train_lab  # noqa: E402
 from labs.vanishing.model_experiments import (  # noqa: E402
     clipping_experiment,
@@ -76,11 +76,11 @@ def train_and_render_everything() -> None:
     fix = symmetry_experiment("xor", "tanh", "random")
     figures = [
         profile_figure(profiles, "at initialisation"),
-        loss_figure(lab.runs),
+        loss_curves_figure(lab.runs),
         heatmap_figure(lab.runs),
         derivative_figure(setup.activations),
         histogram_figure(stats[0], [0, 4, 9]),
-        saturation_figure(stats),
+        saturated_share_figure(stats),
         sweep_figure(sweep, 1.0),
         profile_figure(xprofiles, "std 1"),
         clipping_figure(cmp),
@@ -97,7 +97,7 @@ def train_press(lab_holder: list) -> None:
     """One Train-50 press as the training fragment handles it."""
     lab = train_lab(lab_holder[0], 50, 0.1)
     lab_holder[0] = lab
-    for fig in (loss_figure(lab.runs), heatmap_figure(lab.runs)):
+    for fig in (loss_curves_figure(lab.runs), heatmap_figure(lab.runs)):
         fig.to_json()
 
 

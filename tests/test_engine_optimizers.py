@@ -175,7 +175,7 @@ def test_clipping_by_global_norm(freeze_biases):
     trainable = list(free.dW) + ([] if freeze_biases else list(free.db))
     norm = np.sqrt(sum(np.sum(g**2) for g in trainable))
     assert norm > 10  # well above max_norm, so clipping acts
-    assert clipped.update.grad_norm == pytest.approx(norm, rel=1e-12)  # the norm before clipping
+    assert clipped.update.global_grad_norm == pytest.approx(norm, rel=1e-12)  # the norm before clipping
     assert clipped.update.clip_scale == pytest.approx(max_norm / norm, rel=1e-6)
 
     # the gradient the optimiser applied (sgd: step = -lr g) has norm max_norm

@@ -95,7 +95,7 @@ def test_records_hold_the_measurements():
     assert len(result.records) == len(result.nets) == 5 and result.stop_reason is None
     last = result.records[-1]
     assert last.test_loss is not None and 0 <= last.train_acc <= 1 and 0 <= last.test_acc <= 1
-    assert len(last.grad_norms) == len(last.delta_norms) == 3
+    assert len(last.layer_grad_norms) == len(last.delta_norms) == 3
     # train_loss is measured after the update, on the whole training set, with the L2 term
     assert last.train_loss == pytest.approx(
         bc.evaluate(result.state.net, Xtr, ytr, "cross_entropy", l2=0.001), rel=1e-12
@@ -104,7 +104,7 @@ def test_records_hold_the_measurements():
         bc.evaluate(result.state.net, Xte, yte, "cross_entropy", l2=0.001), rel=1e-12
     )
     assert last.batch_loss == result.last_trace.loss
-    assert last.grad_norms == tuple(result.last_trace.grad_norms)
+    assert last.layer_grad_norms == tuple(result.last_trace.layer_grad_norms)
     assert result.nets[-1] == result.state.net
     # without evaluation only the batch loss is known
     quick = bc.run(bc.RunState(net), data, config, iterations=2, evaluate=False)
@@ -129,7 +129,7 @@ def test_history_columns():
     assert list(cols) == [*common, "grad_norm_layer_1", "grad_norm_layer_2"]
     assert all(len(v) == 4 for v in cols.values())
     assert cols["iteration"] == [1, 2, 3, 4] and cols["epoch"] == [0.5, 1.0, 1.5, 2.0]
-    assert cols["grad_norm_layer_2"] == [r.grad_norms[1] for r in records]
+    assert cols["grad_norm_layer_2"] == [r.layer_grad_norms[1] for r in records]
     assert set(bc.history_columns([])) == set(common)
 
 

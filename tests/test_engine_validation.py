@@ -238,7 +238,7 @@ def test_diverging_steps_flag_non_finite_quietly(l2, no_warnings):
         trace = bc.train_step(net, X, y, loss="mse", lr=1e10, l2=l2)
         steps.append(trace)
         # every derived number can be read without a warning, even when it is inf or NaN
-        trace.grad_norms, trace.backward.delta_norms, trace.backward.bias_grad_norms, repr(trace)
+        trace.layer_grad_norms, trace.backward.delta_norms, trace.backward.layer_bias_grad_norms, repr(trace)
         trace.backward.sample_delta, bc.explain_weight(trace, 1, 0, 0)
         if trace.non_finite:
             break

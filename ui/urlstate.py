@@ -1,6 +1,6 @@
 """Settings that round-trip through the URL, validated before any widget is created.
 
-A page declares its URL settings as ``Param`` objects. On the first run of a session (or when
+A page declares its URL settings as ``UrlSetting`` objects. On the first run of a session (or when
 the URL changes), ``seed_from_url`` reads ``st.query_params``, checks every value, writes the good
 ones into ``st.session_state`` under the widget keys, and returns a notice for every value it had
 to drop. After the widgets, ``write_url`` puts the current values back into the URL so that the
@@ -18,7 +18,7 @@ import streamlit as st
 
 
 @dataclass(frozen=True)
-class Param:
+class UrlSetting:
     """One URL parameter ``name`` feeding the widget ``key``.
 
     ``parse(text) -> value`` raises ``ValueError`` (with a learner-readable message) for a bad
@@ -31,7 +31,7 @@ class Param:
     dump: Callable[[Any], str] = str
 
 
-def choice(name: str, key: str, options: Sequence[str]) -> Param:
+def choice(name: str, key: str, options: Sequence[str]) -> UrlSetting:
     """A value from a fixed list (case-sensitive, as the select box shows it)."""
 
     def parse(text: str) -> str:
@@ -39,7 +39,7 @@ def choice(name: str, key: str, options: Sequence[str]) -> Param:
             raise ValueError(f"'{text}' is not one of {', '.join(map(str, options))}")
         return text
 
-    return Param(name, key, parse)
+    return UrlSetting(name, key, parse)
 
 
 def number(
@@ -50,7 +50,7 @@ def number(
     *,
     integer: bool = False,
     allowed: Sequence[float] | None = None,
-) -> Param:
+) -> UrlSetting:
     """A number in ``[lo, hi]`` (a whole number if ``integer``; one of ``allowed`` if given)."""
 
     def parse(text: str) -> float | int:
@@ -71,10 +71,10 @@ def number(
             return match[0]
         return value
 
-    return Param(name, key, parse, lambda v: f"{v:g}" if isinstance(v, float) else str(v))
+    return UrlSetting(name, key, parse, lambda v: f"{v:g}" if isinstance(v, float) else str(v))
 
 
-def flag(name: str, key: str) -> Param:
+def flag(name: str, key: str) -> UrlSetting:
     """A true/false value written as 1/0 (also accepts true/false, yes/no, on/off)."""
 
     def parse(text: str) -> bool:
@@ -85,10 +85,10 @@ def flag(name: str, key: str) -> Param:
             return False
         raise ValueError(f"'{text}' is not 1 or 0")
 
-    return Param(name, key, parse, lambda v: "1" if v else "0")
+    return UrlSetting(name, key, parse, lambda v: "1" if v else "0")
 
 
-def int_list(name: str, key: str, lo: int, hi: int, max_len: int) -> Param:
+def int_list(name: str, key: str, lo: int, hi: int, max_len: int) -> UrlSetting:
     """Whole numbers separated by dashes, e.g. ``4-4`` (an empty text is an empty list)."""
 
     def parse(text: str) -> tuple[int, ...]:
@@ -105,10 +105,10 @@ def int_list(name: str, key: str, lo: int, hi: int, max_len: int) -> Param:
             raise ValueError(f"every value must lie from {lo} to {hi}")
         return values
 
-    return Param(name, key, parse, lambda v: "-".join(str(x) for x in v))
+    return UrlSetting(name, key, parse, lambda v: "-".join(str(x) for x in v))
 
 
-def seed_from_url(params: Iterable[Param], marker: str) -> list[str]:
+def seed_from_url(params: Iterable[UrlSetting], marker: str) -> list[str]:
     """Copy valid URL values into session state once per distinct URL; return notices for bad ones.
 
     ``marker`` is a session-state key under which the last URL that was read is remembered, so
@@ -131,7 +131,7 @@ def seed_from_url(params: Iterable[Param], marker: str) -> list[str]:
     return notices
 
 
-def write_url(params: Iterable[Param], extra: Mapping[str, str] | None = None, marker: str = "") -> None:
+def write_url(params: Iterable[UrlSetting], extra: Mapping[str, str] | None = None, marker: str = "") -> None:
     """Put the current widget values into the URL (only those present in session state)."""
     values = {p.name: p.dump(st.session_state[p.key]) for p in params if p.key in st.session_state}
     if extra:

@@ -40,11 +40,13 @@ CRITICAL_RTOL = 1e-9
 ONE_WEIGHT_LOSSES: tuple[str, ...] = ("mse", "half_sse")
 
 
-def one_weight_example(loss: str = "mse") -> Example:
-    """The engine's single-weight example (``x = 5``, target 12, ``w = 2``) with ``loss``."""
-    if loss not in ONE_WEIGHT_LOSSES:
-        raise ValueError(f"unknown loss {loss!r} for the one-weight lesson; expected one of mse, half_sse")
-    return replace(single_weight(), loss=loss)
+def one_weight_example(loss_name: str = "mse") -> Example:
+    """The engine's single-weight example (``x = 5``, target 12, ``w = 2``) with the loss ``loss_name``."""
+    if loss_name not in ONE_WEIGHT_LOSSES:
+        raise ValueError(
+            f"unknown loss {loss_name!r} for the one-weight lesson; expected one of mse, half_sse"
+        )
+    return replace(single_weight(), loss=loss_name)
 
 
 def _net(example: Example, w: float) -> MLP:
@@ -241,13 +243,13 @@ class WeightRun:
         return float(d[-1] / d[0]) if d[0] > 0 else float("nan")
 
 
-def descend(w0: float, lr: float, steps: int, loss: str = "mse") -> WeightRun:
+def descend(w0: float, lr: float, steps: int, loss_name: str = "mse") -> WeightRun:
     """Run gradient descent on the single-weight example from ``w0``: ``steps`` engine steps."""
     if not math.isfinite(w0):
         raise ValueError(f"the starting weight must be a finite number, got {w0!r}")
     if not isinstance(steps, (int, np.integer)) or steps < 0:
         raise ValueError(f"the number of steps must be a whole number >= 0, got {steps!r}")
-    example = one_weight_example(loss)
+    example = one_weight_example(loss_name)
     rates = critical_rates(example)
     regime = classify(lr, rates.curvature, int(steps))
     taken: list[WeightStep] = []

@@ -184,14 +184,14 @@ class AccumulationCheck:
 
 
 def accumulated_gradient(
-    net: MLP, X: np.ndarray, Y: np.ndarray, loss: str, k: int, order: np.ndarray | None = None
+    net: MLP, X: np.ndarray, Y: np.ndarray, loss_name: str, k: int, order: np.ndarray | None = None
 ) -> AccumulationCheck:
     """Split ``(X, Y)`` into ``k`` mini-batches (in ``order``, default as given) and accumulate.
 
     Batch sizes differ by at most one (``numpy.array_split``) when ``k`` does not divide ``n``.
     """
     X = as_inputs(X, net.sizes[0])
-    Y = as_targets(Y, X.shape[0], net.sizes[-1], loss)
+    Y = as_targets(Y, X.shape[0], net.sizes[-1], loss_name)
     n = X.shape[0]
     if not isinstance(k, (int, np.integer)) or not 1 <= k <= n:
         raise ValueError(f"the number of mini-batches must be a whole number from 1 to {n}, got {k!r}")
@@ -203,14 +203,14 @@ def accumulated_gradient(
     grads, shares = [], []
     for idx in batches:
         fwd = forward(net, X[idx])
-        g = backward(net, fwd, compute_loss(net, fwd, Y[idx], loss))
+        g = backward(net, fwd, compute_loss(net, fwd, Y[idx], loss_name))
         share = len(idx) / n
         scaled = scaled.accumulate(g, share)
         unscaled = unscaled.accumulate(g)
         grads.append(g)
         shares.append(share)
     fwd = forward(net, X)
-    full = backward(net, fwd, compute_loss(net, fwd, Y, loss))
+    full = backward(net, fwd, compute_loss(net, fwd, Y, loss_name))
     return AccumulationCheck(
         batches, np.array(shares), tuple(grads), scaled, unscaled, full, scaled.max_abs_diff(full)
     )

@@ -60,8 +60,8 @@ KEEP = {"persist_state": "session"}
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _descend(w0: float, lr: float, steps: int, loss: str = "mse") -> WeightRun:
-    return descend(w0, lr, steps, loss)
+def _descend(w0: float, lr: float, steps: int, loss_name: str = "mse") -> WeightRun:
+    return descend(w0, lr, steps, loss_name)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)

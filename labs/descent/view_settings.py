@@ -19,7 +19,7 @@ from labs.descent.model import WeightRun
 from labs.descent.model_accumulate import AccumRun, AccumulationCheck
 from labs.descent.model_surfaces import BatchRun, Trajectory, get_surface
 from ui.common import lr_values
-from ui.urlstate import Param, number, seed_from_url
+from ui.urlstate import UrlSetting, number, seed_from_url
 
 NEURON = "single neuron (w, b)"
 # short names for the URL
@@ -76,16 +76,16 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
-def _surface_param() -> Param:
+def _surface_param() -> UrlSetting:
     def parse(text: str) -> str:
         if text not in SURFACE_SLUGS:
             raise ValueError(f"'{text}' is not one of {', '.join(SURFACE_SLUGS)}")
         return SURFACE_SLUGS[text]
 
-    return Param("surface", "gd_s2_surface", parse, lambda name: SLUG_OF[name])
+    return UrlSetting("surface", "gd_s2_surface", parse, lambda name: SLUG_OF[name])
 
 
-URL_PARAMS: tuple[Param, ...] = (
+URL_PARAMS: tuple[UrlSetting, ...] = (
     _surface_param(),
     number("w1", "gd_s2_w1", -10.0, 10.0),
     number("w2", "gd_s2_w2", -10.0, 10.0),

@@ -190,7 +190,7 @@ def grad_flow_figure(run: Run, *, marker: int | None = None, height: int = 330) 
     if recs:
         idx = _spread(len(recs))
         it = np.array([recs[i].iteration for i in idx])
-        norms = np.array([recs[i].grad_norms for i in idx], dtype=float)
+        norms = np.array([recs[i].layer_grad_norms for i in idx], dtype=float)
         norms[~(norms > 0)] = np.nan  # a zero gradient has no place on a log axis
         for l in range(n_layers):
             kind = "output" if l == n_layers - 1 else "hidden"

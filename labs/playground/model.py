@@ -138,15 +138,15 @@ def loss_choices(kind: str, output: str) -> list[str]:
     return [natural, *(loss for loss in losses if loss != natural)]
 
 
-def head_problem(kind: str, output: str, loss: str) -> str | None:
+def head_problem(kind: str, output: str, loss_name: str) -> str | None:
     """Why the head ``(output, loss)`` cannot train a ``kind`` problem, or ``None`` if it can."""
     if output not in HEADS[kind]:
         return f"a {output} output does not fit {kind} data; choose one of {', '.join(HEADS[kind])}"
-    problem = pairing_problem(output, loss)
+    problem = pairing_problem(output, loss_name)
     if problem:
         return problem
-    if loss not in loss_choices(kind, output):
-        return f"{loss} needs targets between 0 and 1, and regression targets are any numbers"
+    if loss_name not in loss_choices(kind, output):
+        return f"{loss_name} needs targets between 0 and 1, and regression targets are any numbers"
     return None
 
 
@@ -197,12 +197,12 @@ def targets(problem: Problem, y: np.ndarray, output: str) -> np.ndarray:
     return np.eye(problem.n_classes)[y.astype(int)]
 
 
-def build_data(problem: Problem, net: MLP, loss: str) -> Data:
+def build_data(problem: Problem, net: MLP, loss_name: str) -> Data:
     """The engine's checked ``Data`` for ``net`` (its output activation decides the target shape)."""
     output = net.output_activation
     return Data.create(
         net,
-        loss,
+        loss_name,
         problem.X_train,
         targets(problem, problem.y_train, output),
         problem.X_test if problem.n_test else None,

@@ -164,20 +164,20 @@ class Run:
         )
 
 
-def measure(net: MLP, data: Data, loss: str, l2: float = 0.0) -> Metrics:
+def measure(net: MLP, data: Data, loss_name: str, l2: float = 0.0) -> Metrics:
     """Loss (with the L2 term, as training sees it) and accuracy of ``net`` on ``data``."""
-    train_loss = evaluate(net, data.X_train, data.Y_train, loss, l2)
+    train_loss = evaluate(net, data.X_train, data.Y_train, loss_name, l2)
     train_acc = accuracy(predict(net, data.X_train), data.Y_train, net.output_activation)
     if data.X_test is None:
         return Metrics(train_loss, None, train_acc, None)
-    test_loss = evaluate(net, data.X_test, data.Y_test, loss, l2)
+    test_loss = evaluate(net, data.X_test, data.Y_test, loss_name, l2)
     test_acc = accuracy(predict(net, data.X_test), data.Y_test, net.output_activation)
     return Metrics(train_loss, test_loss, train_acc, test_acc)
 
 
-def start_run(net: MLP, data: Data, loss: str, l2: float = 0.0) -> Run:
+def start_run(net: MLP, data: Data, loss_name: str, l2: float = 0.0) -> Run:
     """A run at iteration 0 with ``net``, measured on ``data``."""
-    initial = measure(net, data, loss, l2)
+    initial = measure(net, data, loss_name, l2)
     # the runner's explosion rule compares each batch loss with the state's reference loss; left
     # unset it would be the first batch's loss, which for a batch of one sample can be ~0 and make
     # any later batch look like an explosion: use the training-set loss the run started from
@@ -236,7 +236,7 @@ def advance(
     return Run(state, current.initial, new_records, new_snaps, rec_stride, snap_stride, divergence)
 
 
-def resume(current: Run, state: RunState, data: Data, loss: str, l2: float = 0.0) -> Run:
+def resume(current: Run, state: RunState, data: Data, loss_name: str, l2: float = 0.0) -> Run:
     """Clear a divergence and continue from ``state`` (e.g. ``divergence.restart``).
 
     History after ``state.iteration`` is dropped: it belongs to the path that blew up.
@@ -327,7 +327,7 @@ def history_csv(current: Run) -> str:
     writer.writerow([0, 0, "", *map(_cell, (m.train_loss, m.test_loss, m.train_acc, m.test_acc))])
     for r in current.records:
         values = (r.iteration, r.epoch, r.batch_loss, r.train_loss, r.test_loss, r.train_acc, r.test_acc)
-        writer.writerow([*map(_cell, values), *map(_cell, r.grad_norms)])
+        writer.writerow([*map(_cell, values), *map(_cell, r.layer_grad_norms)])
     return out.getvalue()
 
 

@@ -26,7 +26,7 @@ from backprop_core import (
 )
 from labs.playground.model import DEFAULT_LOSS, MAX_HIDDEN, MAX_HIDDEN_WIDTH, head_choices, loss_choices
 from ui.common import format_lr, lr_values
-from ui.urlstate import Param, choice, flag, int_list, number
+from ui.urlstate import UrlSetting, choice, flag, int_list, number
 
 CSV = "csv"
 LR_CHOICES = lr_values(1e-5, 10)
@@ -154,7 +154,7 @@ def read_settings(state: Mapping[str, Any]) -> Settings:
 # -- URL parameters ----------------------------------------------------------------------------
 
 
-def _one_of(name: str, key: str, values: tuple, dump: Any = None) -> Param:
+def _one_of(name: str, key: str, values: tuple, dump: Any = None) -> UrlSetting:
     """A number from a fixed list (matched within rounding), e.g. a select slider's options."""
 
     def parse(text: str) -> Any:
@@ -168,28 +168,28 @@ def _one_of(name: str, key: str, values: tuple, dump: Any = None) -> Param:
         shown = ", ".join(f"{v:g}" for v in values[:8]) + (" ..." if len(values) > 8 else "")
         raise ValueError(f"{text} is not one of the offered values ({shown})")
 
-    return Param(name, key, parse, dump or (lambda v: f"{v:g}"))
+    return UrlSetting(name, key, parse, dump or (lambda v: f"{v:g}"))
 
 
-def _dataset_param() -> Param:
+def _dataset_param() -> UrlSetting:
     def parse(text: str) -> str:
         if text == CSV:
             raise ValueError("uploaded data cannot travel in a link; upload the CSV file again")
         return choice("ds", "pg_dataset", tuple(DATASETS)).parse(text)
 
-    return Param("ds", "pg_dataset", parse)
+    return UrlSetting("ds", "pg_dataset", parse)
 
 
-def _batch_param() -> Param:
+def _batch_param() -> UrlSetting:
     def parse(text: str) -> int:
         if text == "full":
             return FULL_BATCH
         return int(_one_of("batch", "pg_batch", BATCH_VALUES).parse(text))
 
-    return Param("batch", "pg_batch", parse, lambda v: "full" if v == FULL_BATCH else str(v))
+    return UrlSetting("batch", "pg_batch", parse, lambda v: "full" if v == FULL_BATCH else str(v))
 
 
-def _hide_param() -> Param:
+def _hide_param() -> UrlSetting:
     def parse(text: str) -> frozenset[str]:
         names = {part.strip() for part in text.split(",") if part.strip()}
         unknown = sorted(names - set(HIDEABLE))
@@ -197,10 +197,10 @@ def _hide_param() -> Param:
             raise ValueError(f"cannot hide {', '.join(unknown)}; the names are {', '.join(HIDEABLE)}")
         return frozenset(names)
 
-    return Param("hide", "pg_hide", parse, lambda v: ",".join(sorted(v)))
+    return UrlSetting("hide", "pg_hide", parse, lambda v: ",".join(sorted(v)))
 
 
-URL_PARAMS: tuple[Param, ...] = (
+URL_PARAMS: tuple[UrlSetting, ...] = (
     _dataset_param(),
     _one_of("noise", "pg_noise", NOISE_VALUES),
     _one_of("n", "pg_points", POINT_VALUES, str),

@@ -22,6 +22,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from backprop_core.trace import StepTrace
+from labs.step_through.model import ParamRef
 from labs.step_through.model_losses import output_loss_shares
 from viz.format import num, short
 from viz.network import SMALL_NETWORK_EDGES, layer_title, network_figure
@@ -34,7 +35,6 @@ LOSS_TEXT = {
     "bce": "L = −mean of [y log a + (1 − y) log(1 − a)]",
     "cross_entropy": "L = −Σ y log a",
 }
-Param = tuple[int, int | None, int]
 
 
 @dataclass(frozen=True)
@@ -45,10 +45,10 @@ class DiagramView:
     phase: str
     layers_done: int = 0
     sample: int = 0
-    selected: Param | None = None
+    selected: ParamRef | None = None
     neuron: tuple[int, int] | None = None
-    hidden: Param | None = None
-    weight_names: dict[Param, str] | None = None
+    hidden: ParamRef | None = None
+    weight_names: dict[ParamRef, str] | None = None
     has_bias: bool = True
 
 

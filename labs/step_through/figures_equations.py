@@ -15,9 +15,8 @@ from dataclasses import dataclass
 from backprop_core.activations import ACTIVATIONS
 from backprop_core.explain import WeightExplanation
 from backprop_core.trace import StepTrace
+from labs.step_through.model import ParamRef
 from viz.format import tex_name, tex_num
-
-Param = tuple[int, int | None, int]
 
 _ACT_TEX = {
     "sigmoid": r"\sigma",
@@ -35,7 +34,7 @@ class Equation:
     note: str = ""
 
 
-def param_tex(param: Param, names: Sequence[Sequence[str]], weight_names: dict | None = None) -> str:
+def param_tex(param: ParamRef, names: Sequence[Sequence[str]], weight_names: dict | None = None) -> str:
     """``w_{5}`` where the preset names it, else ``w_{h_{1} \\to o_{1}}``; ``b_{h_{1}}`` for a bias."""
     layer, i, j = param
     if i is None:
@@ -127,16 +126,16 @@ def neuron_equations(
 
 
 def _sample_loss_terms(
-    loss: str, a: Sequence[float], y: Sequence[float], out: Sequence[str]
+    loss_name: str, a: Sequence[float], y: Sequence[float], out: Sequence[str]
 ) -> tuple[str, str]:
     """The symbolic and numeric form of one sample's loss."""
     k = len(a)
     pairs = list(zip(a, y, out, strict=True))
-    if loss in ("half_sse", "mse"):
+    if loss_name in ("half_sse", "mse"):
         sym = " + ".join(f"(a_{{{n}}} - y_{{{n}}})^2" for _, _, n in pairs)
         nums = " + ".join(f"({tex_num(av)} - {tex_num(yv, True)})^2" for av, yv, _ in pairs)
-        pre = r"\tfrac{1}{2}" if loss == "half_sse" else (rf"\tfrac{{1}}{{{k}}}" if k > 1 else "")
-    elif loss == "bce":
+        pre = r"\tfrac{1}{2}" if loss_name == "half_sse" else (rf"\tfrac{{1}}{{{k}}}" if k > 1 else "")
+    elif loss_name == "bce":
         sym = " + ".join(
             rf"y_{{{n}}} \log a_{{{n}}} + (1 - y_{{{n}}}) \log(1 - a_{{{n}}})" for _, _, n in pairs
         )
@@ -182,23 +181,23 @@ def loss_equations(trace: StepTrace, names: Sequence[Sequence[str]], sample: int
 # -- chain rule ----------------------------------------------------------------------------------------
 
 
-def _dL_da_formula(loss: str, me: str, m: int, k: int) -> str:
+def _dL_da_formula(loss_name: str, me: str, m: int, k: int) -> str:
     a, y = f"a_{{{me}}}", f"y_{{{me}}}"
     scale = {"mse": f"{m * k}" if m * k > 1 else "", "bce": f"{m * k}" if m * k > 1 else ""}.get(
-        loss, f"{m}" if m > 1 else ""
+        loss_name, f"{m}" if m > 1 else ""
     )
-    if loss == "mse":
+    if loss_name == "mse":
         return rf"\frac{{2\,({a} - {y})}}{{{scale}}}" if scale else rf"2\,({a} - {y})"
-    if loss == "half_sse":
+    if loss_name == "half_sse":
         return rf"\frac{{{a} - {y}}}{{{scale}}}" if scale else rf"{a} - {y}"
-    if loss == "bce":
+    if loss_name == "bce":
         denom = rf"{a}\,(1 - {a})" + (rf"\cdot {scale}" if scale else "")
         return rf"\frac{{{a} - {y}}}{{{denom}}}"
     return rf"-\frac{{{y}}}{{{a}" + (rf"\cdot {scale}" if scale else "") + "}"
 
 
-def _shortcut_formula(loss: str, me: str, m: int, k: int) -> str:
-    scale = m * k if loss == "bce" else m
+def _shortcut_formula(loss_name: str, me: str, m: int, k: int) -> str:
+    scale = m * k if loss_name == "bce" else m
     body = f"a_{{{me}}} - y_{{{me}}}"
     return rf"\frac{{{body}}}{{{scale}}}" if scale > 1 else body
 

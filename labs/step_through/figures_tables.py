@@ -14,19 +14,14 @@ import pandas as pd
 from backprop_core.explain import explain_weight
 from backprop_core.gradcheck import GradCheck
 from backprop_core.trace import StepTrace
-from labs.step_through.model import all_params
-
-Param = tuple[int, int | None, int]
+from labs.step_through.model import ParamRef, all_params
 
 
-def param_name(param: Param, names: Sequence[Sequence[str]], weight_names: dict | None = None) -> str:
-    """``w5`` where the preset names the weight, else ``w(h1→o1)``; ``b(h1)`` for a bias."""
-    layer, i, j = param
-    if i is None:
-        return f"b({names[layer + 1][j]})"
-    if weight_names and param in weight_names:
-        return weight_names[param]
-    return f"w({names[layer][i]}→{names[layer + 1][j]})"
+def param_name(
+    param: tuple[int, int | None, int], names: Sequence[Sequence[str]], weight_names: dict | None = None
+) -> str:
+    """``ParamRef(*param).short_name(names, weight_names)``."""
+    return ParamRef(*param).short_name(names, weight_names)
 
 
 def sample_index(m: int) -> list[str]:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -36,8 +37,6 @@ MAX_BATCH = 8
 TINY_SEED = 7
 XOR_X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
 XOR_Y = np.array([[0.0], [1.0], [1.0], [0.0]])
-
-Param = tuple[int, int | None, int]
 
 
 @dataclass(frozen=True)
@@ -65,7 +64,7 @@ class Preset(Example):
         return self.name == "classic 2-2-2"
 
     @property
-    def weight_names(self) -> dict[Param, str]:
+    def weight_names(self) -> dict[ParamRef, str]:
         """Names the preset gives its weights: w1..w8 in the classic example, w for the single weight."""
         if self.is_classic:
             return {v: k for k, v in CLASSIC_WEIGHT_NAMES.items()}
@@ -219,10 +218,10 @@ def hidden_activations() -> list[str]:
     return list(HIDDEN_ACTIVATIONS)
 
 
-def target_problem(Y: np.ndarray, loss: str) -> str | None:
+def target_problem(Y: np.ndarray, loss_name: str) -> str | None:
     """Why the targets ``Y`` ``(m, n_out)`` do not suit ``loss``, or ``None``."""
     try:
-        as_targets(Y, Y.shape[0], Y.shape[1], loss)
+        as_targets(Y, Y.shape[0], Y.shape[1], loss_name)
     except ValueError as exc:
         return f"the targets do not suit it ({exc})"
     return None
@@ -246,21 +245,60 @@ _WEIGHT_ID = re.compile(r"w(\d+)\.(\d+)\.(\d+)")
 _BIAS_ID = re.compile(r"b(\d+)\.(\d+)")
 
 
-def param_id(param: Param, weight_names: dict[Param, str] | None = None) -> str:
-    """The URL id of ``(layer, i, j)``: the preset's own name if it has one (``w5``), else
-    ``w2.1.1``; ``b2.1`` for the bias of neuron 1 of layer 2 (``i is None``)."""
-    layer, i, j = param
-    if i is None:
-        return f"b{layer + 1}.{j + 1}"
-    if weight_names and param in weight_names:
-        return weight_names[param]
-    return f"w{layer + 1}.{i + 1}.{j + 1}"
+class ParamRef(NamedTuple):
+    """One parameter of the network: weight ``W[layer][i, j]``, or bias ``b[layer][j]`` (``i`` is None).
+
+    ``layer`` is the engine's (0 = first after the input; shown to the learner as ``layer + 1``).
+    A plain ``(layer, i, j)`` tuple is equal to it and finds the same dict entries. Its three
+    renderers share one rule: a weight the preset names (``w5``) is called by that name.
+    """
+
+    layer: int
+    i: int | None
+    j: int
+
+    def preset_name(self, weight_names: dict[ParamRef, str] | None) -> str | None:
+        """The preset's own name for this weight (``w5``), or ``None``."""
+        if self.i is None or not weight_names:
+            return None
+        return weight_names.get(self)
+
+    def url_id(self, weight_names: dict[ParamRef, str] | None = None) -> str:
+        """The URL id: the preset's own name if it has one (``w5``), else ``w2.1.1``; ``b2.1``
+        for the bias of neuron 1 of layer 2."""
+        if self.i is None:
+            return f"b{self.layer + 1}.{self.j + 1}"
+        return self.preset_name(weight_names) or f"w{self.layer + 1}.{self.i + 1}.{self.j + 1}"
+
+    def short_name(self, names: Sequence[Sequence[str]], weight_names: dict | None = None) -> str:
+        """``w5`` where the preset names the weight, else ``w(h1→o1)``; ``b(h1)`` for a bias."""
+        dst = names[self.layer + 1][self.j]
+        if self.i is None:
+            return f"b({dst})"
+        return self.preset_name(weight_names) or f"w({names[self.layer][self.i]}→{dst})"
+
+    def label(self, names: Sequence[Sequence[str]], weight_names: dict[ParamRef, str] | None = None) -> str:
+        """``w5 (h1 → o1)`` where the preset names the weight, else ``w(h1 → o1), layer 2``;
+        ``b(h1), bias of layer 1`` for a bias."""
+        dst = names[self.layer + 1][self.j]
+        if self.i is None:
+            return f"b({dst}), bias of layer {self.layer + 1}"
+        src = names[self.layer][self.i]
+        own = self.preset_name(weight_names)
+        return f"{own} ({src} → {dst})" if own else f"w({src} → {dst}), layer {self.layer + 1}"
+
+
+def param_id(param: tuple[int, int | None, int], weight_names: dict[ParamRef, str] | None = None) -> str:
+    """``ParamRef(*param).url_id(weight_names)``."""
+    return ParamRef(*param).url_id(weight_names)
 
 
 PARAM_ID = re.compile(r"w\d+\.\d+\.\d+|b\d+\.\d+|w\d*")
 
 
-def parse_param_id(text: str, sizes: Sequence[int], weight_names: dict[Param, str] | None = None) -> Param:
+def parse_param_id(
+    text: str, sizes: Sequence[int], weight_names: dict[ParamRef, str] | None = None
+) -> ParamRef:
     """The parameter a URL id names; ``ValueError`` when it does not exist in this network."""
     text = text.strip()
     by_name = {v: k for k, v in (weight_names or {}).items()}
@@ -281,7 +319,7 @@ def parse_param_id(text: str, sizes: Sequence[int], weight_names: dict[Param, st
     return (layer, i, j)
 
 
-def all_params(sizes: Sequence[int], include_biases: bool = True) -> list[Param]:
+def all_params(sizes: Sequence[int], include_biases: bool = True) -> list[ParamRef]:
     """Every weight, layer by layer (output layer last), then optionally every bias."""
     weights = [(l, i, j) for l in range(len(sizes) - 1) for j in range(sizes[l + 1]) for i in range(sizes[l])]
     if not include_biases:
@@ -290,15 +328,9 @@ def all_params(sizes: Sequence[int], include_biases: bool = True) -> list[Param]
 
 
 def param_label(
-    param: Param, names: Sequence[Sequence[str]], weight_names: dict[Param, str] | None = None
+    param: tuple[int, int | None, int],
+    names: Sequence[Sequence[str]],
+    weight_names: dict[ParamRef, str] | None = None,
 ) -> str:
-    """``w5 (h1 → o1)`` where the preset names the weight, else ``w(h1 → o1), layer 2``;
-    ``b(h1), bias of layer 1`` for a bias."""
-    layer, i, j = param
-    dst = names[layer + 1][j]
-    if i is None:
-        return f"b({dst}), bias of layer {layer + 1}"
-    src = names[layer][i]
-    if weight_names and param in weight_names:
-        return f"{weight_names[param]} ({src} → {dst})"
-    return f"w({src} → {dst}), layer {layer + 1}"
+    """``ParamRef(*param).label(names, weight_names)``."""
+    return ParamRef(*param).label(names, weight_names)

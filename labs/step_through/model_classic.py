@@ -80,7 +80,7 @@ def classic_walkthrough_values(trace: StepTrace) -> dict[str, float]:
     return {k: float(out[k]) for k in CLASSIC_PUBLISHED}
 
 
-def stale_order_step(net: MLP, X: np.ndarray, Y: np.ndarray, loss: str, lr: float) -> MLP:
+def stale_order_step(net: MLP, X: np.ndarray, Y: np.ndarray, loss_name: str, lr: float) -> MLP:
     """One step that updates layer by layer from the output, each layer's delta computed with the
     already-updated weights of the layers after it (biases frozen).
 
@@ -89,7 +89,7 @@ def stale_order_step(net: MLP, X: np.ndarray, Y: np.ndarray, loss: str, lr: floa
     summary figures, which came from an older version of its script.
     """
     fwd = forward(net, X)
-    lt = compute_loss(net, fwd, Y, loss)
+    lt = compute_loss(net, fwd, Y, loss_name)
     current = net
     for l in range(net.n_layers - 1, -1, -1):
         grads = backward(current, fwd, lt)

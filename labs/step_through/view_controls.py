@@ -36,7 +36,7 @@ from labs.step_through.model_session import (
     position_for,
 )
 from ui.common import format_lr, lr_values, nearest_lr, show_error
-from ui.urlstate import Param, choice, flag, number, seed_from_url, write_url
+from ui.urlstate import UrlSetting, choice, flag, number, seed_from_url, write_url
 
 LRS = lr_values(1e-4, 10)
 MARKER = "step_url_seen"
@@ -78,9 +78,9 @@ def _parse_weight_text(text: str) -> str:
     return text.strip()
 
 
-URL_PARAMS: tuple[Param, ...] = (
-    Param("preset", "step_preset", _parse_preset, lambda v: TOKEN_OF.get(v, v)),
-    Param("sizes", "step_sizes", _parse_sizes_text),
+URL_PARAMS: tuple[UrlSetting, ...] = (
+    UrlSetting("preset", "step_preset", _parse_preset, lambda v: TOKEN_OF.get(v, v)),
+    UrlSetting("sizes", "step_sizes", _parse_sizes_text),
     number("seed", "step_seed", 0, 9999, integer=True),
     number("batch", "step_batch", 1, MAX_BATCH, integer=True),
     number("lr", "step_lr", LRS[0], LRS[-1], allowed=LRS),
@@ -88,9 +88,9 @@ URL_PARAMS: tuple[Param, ...] = (
     choice("output", "step_output", list(ACTIVATIONS)),
     choice("loss", "step_loss", list(LOSSES)),
     flag("biases", "step_train_biases"),
-    Param("phase", "step_url_phase", _parse_phase_text),
+    UrlSetting("phase", "step_url_phase", _parse_phase_text),
     number("it", "step_url_it", 0, MAX_URL_ITERATIONS, integer=True),
-    Param("weight", "step_weight", _parse_weight_text),
+    UrlSetting("weight", "step_weight", _parse_weight_text),
     flag("quiz", "step_quiz"),
 )
 _BY_NAME = {p.name: p for p in URL_PARAMS}
@@ -182,7 +182,7 @@ def read_url() -> tuple[list[str], dict[str, str]]:
 
 
 @dataclass(frozen=True)
-class Setup:
+class StepSetup:
     """What the sidebar produced: the preset, its run key and the controls (``None`` if unusable)."""
 
     preset: Preset
@@ -190,7 +190,7 @@ class Setup:
     controls: Controls | None
 
 
-def sidebar() -> Setup:
+def sidebar() -> StepSetup:
     """The sidebar: network, batch, learning rate, activations, loss, biases."""
     ss = st.session_state
     if ss.step_preset != ss.step_active:
@@ -232,7 +232,7 @@ def sidebar() -> Setup:
         if preset.fixed_biases:
             st.caption("y = w · x has no bias to update.")
     if controls is None:
-        return Setup(preset, run_key(preset), None)
+        return StepSetup(preset, run_key(preset), None)
     controls = Controls(
         lr=float(ss.step_lr),
         hidden=controls.hidden,
@@ -241,7 +241,7 @@ def sidebar() -> Setup:
         batch=int(ss.get("step_batch", 1)),
         train_biases=bool(ss.step_train_biases) and not preset.fixed_biases,
     )
-    return Setup(preset, run_key(preset), controls)
+    return StepSetup(preset, run_key(preset), controls)
 
 
 def _custom_controls() -> None:
@@ -325,7 +325,7 @@ def _activation_and_loss(preset: Preset) -> Controls | None:
     return Controls(0.0, ss.get("step_hidden", "tanh"), ss.step_output, ss.step_loss, m, False)
 
 
-def apply_url_position(setup: Setup, fresh: Mapping[str, str], notices: list[str]) -> None:
+def apply_url_position(setup: StepSetup, fresh: Mapping[str, str], notices: list[str]) -> None:
     """A link's iteration, phase and weight, applied to the preset's run (after its controls)."""
     ss = st.session_state
     preset, controls = setup.preset, setup.controls

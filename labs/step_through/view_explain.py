@@ -13,15 +13,12 @@ import streamlit as st
 from backprop_core.explain import explain_weight
 from backprop_core.trace import StepTrace
 from labs.step_through.figures_equations import chain_rule, loss_equations, neuron_equations, update_equation
-from labs.step_through.model import Preset, param_label
+from labs.step_through.model import ParamRef, Preset, param_label
 from labs.step_through.model_session import StepRun
 from labs.step_through.view_quiz import TOLERANCES, check_answer
 from ui.common import show_error
 from viz.format import num
 from viz.network import layer_title
-
-Param = tuple[int, int | None, int]
-
 
 # -- equations ----------------------------------------------------------------------------------
 
@@ -29,7 +26,7 @@ Param = tuple[int, int | None, int]
 class Quiz:
     """Which value the quiz is holding back (if any) and what the learner answered."""
 
-    def __init__(self, enabled: bool, kind: str | None, param: Param, truth: float | None, answer: object):
+    def __init__(self, enabled: bool, kind: str | None, param: ParamRef, truth: float | None, answer: object):
         self.enabled = enabled
         self.kind = kind
         self.param = param
@@ -41,7 +38,7 @@ class Quiz:
         return self.enabled and self.kind is not None and self.answer is None
 
     @property
-    def hidden_param(self) -> Param | None:
+    def hidden_param(self) -> ParamRef | None:
         return self.param if self.pending else None
 
     @property
@@ -49,7 +46,7 @@ class Quiz:
         return (self.kind, self.param, None if self.truth is None else round(self.truth, 12))
 
 
-def quiz_state(run: StepRun, trace: StepTrace, param: Param) -> Quiz:
+def quiz_state(run: StepRun, trace: StepTrace, param: ParamRef) -> Quiz:
     ss = st.session_state
     enabled = bool(ss.get("step_quiz"))
     layer = param[0]
@@ -74,7 +71,7 @@ def equations_section(
     run: StepRun,
     trace: StepTrace,
     preset: Preset,
-    param: Param,
+    param: ParamRef,
     neuron: tuple[int, int],
     sample: int,
     quiz: Quiz,
@@ -124,7 +121,7 @@ def equations_section(
     st.caption(eq.note)
 
 
-def _plain(param: Param, preset: Preset) -> str:
+def _plain(param: ParamRef, preset: Preset) -> str:
     wn = preset.weight_names
     if param in wn:
         return wn[param]

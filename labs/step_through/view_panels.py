@@ -203,7 +203,7 @@ def gradient_check_panel(key: str, run: StepRun, preset: Preset, controls: Contr
 # -- export -------------------------------------------------------------------------------------
 
 
-def export_panel(run: StepRun, trace: StepTrace, preset: Preset, controls: Controls) -> None:
+def step_export_tab(run: StepRun, trace: StepTrace, preset: Preset, controls: Controls) -> None:
     settings = {
         "preset": preset.name,
         "iteration": run.iteration + 1,

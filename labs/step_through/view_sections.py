@@ -14,7 +14,7 @@ from backprop_core.engine import evaluate
 from backprop_core.trace import StepTrace
 from labs.step_through.figures_charts import loss_history_figure
 from labs.step_through.figures_diagram import DiagramView, diagram_legend, phase_figure
-from labs.step_through.model import Preset, all_params, param_id, param_label
+from labs.step_through.model import ParamRef, Preset, all_params, param_id, param_label
 from labs.step_through.model_session import (
     Controls,
     StepRun,
@@ -24,14 +24,13 @@ from labs.step_through.model_session import (
     progress_text,
 )
 from labs.step_through.text import PHASE_TEXT
-from labs.step_through.view_controls import Setup, write_step_url
+from labs.step_through.view_controls import StepSetup, write_step_url
 from labs.step_through.view_explain import equations_section, quiz_state
-from labs.step_through.view_panels import export_panel, gradient_check_panel, tables_panel
+from labs.step_through.view_panels import gradient_check_panel, step_export_tab, tables_panel
 from ui.common import show_error
 from viz.format import num
 from viz.network import layer_title
 
-Param = tuple[int, int | None, int]
 TABS = ("📋 Tables", "✅ Gradient check", "💾 Export")
 
 
@@ -89,7 +88,7 @@ def selection_pick(points: list[dict]) -> tuple[str, tuple[int, ...]] | None:
 
 
 @st.fragment
-def stepper(setup: Setup) -> None:
+def stepper(setup: StepSetup) -> None:
     """Buttons, progress, diagram, numbers, equations and tables of the current iteration."""
     ss = st.session_state
     preset, key, controls = setup.preset, setup.key, setup.controls
@@ -168,7 +167,7 @@ def stepper(setup: Setup) -> None:
             gradient_check_panel(key, run, preset, controls)
     if export.open:
         with export:
-            export_panel(run, trace, preset, controls)
+            step_export_tab(run, trace, preset, controls)
     write_step_url(preset, run)
 
 
@@ -297,7 +296,7 @@ def _sample_select(trace: StepTrace) -> int:
     )
 
 
-def _weight_choice(preset: Preset) -> Param:
+def _weight_choice(preset: Preset) -> ParamRef:
     """The weight select box (a click on an edge sets it)."""
     ss = st.session_state
     wn = preset.weight_names

@@ -202,8 +202,8 @@ def ratio_table(profiles: Sequence[GradientProfile]) -> pd.DataFrame:
         rows.append(
             {
                 "activation": p.activation,
-                "‖dW‖ layer 1": fmt(float(p.grad_norms[0])),
-                "‖dW‖ output layer": fmt(float(p.grad_norms[-1])),
+                "‖dW‖ layer 1": fmt(float(p.layer_grad_norms[0])),
+                "‖dW‖ output layer": fmt(float(p.layer_grad_norms[-1])),
                 "‖dW‖ first / output": fmt(p.ratio),
                 "layer 1's gradient is": describe_ratio(p.ratio),
                 "‖delta‖ first / output": fmt(p.delta_ratio),
@@ -249,9 +249,9 @@ def profile_figure(profiles: Sequence[GradientProfile], title: str, height: int 
         horizontal_spacing=0.13,
         subplot_titles=("‖dW‖ = ‖dL/dW‖ of each layer", "‖delta‖ = ‖dL/dz‖ of each layer"),
     )
-    n_layers = len(profiles[0].grad_norms) if profiles else 1
+    n_layers = len(profiles[0].layer_grad_norms) if profiles else 1
     for p in profiles:
-        for col, values, what in ((1, p.grad_norms, "‖dW‖"), (2, p.delta_norms, "‖delta‖")):
+        for col, values, what in ((1, p.layer_grad_norms, "‖dW‖"), (2, p.delta_norms, "‖delta‖")):
             fig.add_trace(
                 layer_line(
                     values,
@@ -279,7 +279,7 @@ def profile_gaps(profiles: Sequence[GradientProfile]) -> list[str]:
     """What ``profile_figure`` could not draw, one sentence per activation and quantity."""
     notes = []
     for p in profiles:
-        for what, values in (("‖dW‖", p.grad_norms), ("‖delta‖", p.delta_norms)):
+        for what, values in (("‖dW‖", p.layer_grad_norms), ("‖delta‖", p.delta_norms)):
             for kind, layers in what_is_missing(values).items():
                 why = (
                     " A relu layer whose units all have z ≤ 0 on every sample passes no gradient back."

@@ -161,7 +161,7 @@ def histogram_gaps(stats: LayerStats, layers: Sequence[int]) -> list[str]:
     return notes
 
 
-def saturation_figure(all_stats: Sequence[LayerStats]) -> go.Figure:
+def saturated_share_figure(all_stats: Sequence[LayerStats]) -> go.Figure:
     """Per hidden layer: saturated share (sigmoid, tanh) and dead share (relu, leaky relu), in %."""
     fig = make_subplots(
         rows=1,

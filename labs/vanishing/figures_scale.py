@@ -157,11 +157,11 @@ def clipping_figure(cmp: ClipComparison, clipped: bool = True) -> go.Figure:
         horizontal_spacing=0.1,
         subplot_titles=("‖dW‖ of the first update, per layer", f"loss of {cmp.activation}, with and without"),
     )
-    n_layers = len(cmp.raw_grads)
-    grads = [(cmp.raw_grads, "as computed", "solid")]
+    n_layers = len(cmp.raw_layer_grad_norms)
+    grads = [(cmp.raw_layer_grad_norms, "as computed", "solid")]
     runs = [(cmp.losses_plain, cmp.stop_plain, "without clipping", "solid")]
     if clipped:
-        grads.append((cmp.clipped_grads, f"clipped to global norm {fmt(cmp.clip_norm)}", "dash"))
+        grads.append((cmp.clipped_layer_grad_norms, f"clipped to global norm {fmt(cmp.clip_norm)}", "dash"))
         runs.append((cmp.losses_clipped, cmp.stop_clipped, "with clipping", "dash"))
     for values, name, dash in grads:
         line = {"color": SERIES[1] if dash == "solid" else SERIES[5], "dash": dash}
@@ -193,10 +193,10 @@ def clipping_notes(cmp: ClipComparison, clipped: bool = True) -> list[str]:
     """Why a run of ``clipping_figure`` stopped, and losses its log axis cannot show."""
     notes = []
     runs = [("without clipping", cmp.losses_plain, cmp.stop_plain)]
-    grads = [("‖dW‖ as computed", cmp.raw_grads)]
+    grads = [("‖dW‖ as computed", cmp.raw_layer_grad_norms)]
     if clipped:
         runs.append(("with clipping", cmp.losses_clipped, cmp.stop_clipped))
-        grads.append(("‖dW‖ after clipping", cmp.clipped_grads))
+        grads.append(("‖dW‖ after clipping", cmp.clipped_layer_grad_norms))
     for what, values in grads:
         for kind, layers in what_is_missing(values).items():
             notes.append(f"{what} is {kind} in {layers_text(layers)} (not drawn).")

@@ -24,13 +24,13 @@ from labs.vanishing.figures import (
     stop_marker,
     updates_text,
 )
-from labs.vanishing.model import Run
+from labs.vanishing.model import ActivationRun
 from viz.theme import base_layout
 
 MAX_HEATMAP_COLUMNS = 300
 
 
-def heatmap_figure(runs: Sequence[Run], max_columns: int = MAX_HEATMAP_COLUMNS) -> go.Figure:
+def heatmap_figure(runs: Sequence[ActivationRun], max_columns: int = MAX_HEATMAP_COLUMNS) -> go.Figure:
     """Per activation, ``log10 ||dW||`` as a layer x iteration heatmap; one colour range for all.
 
     With more iterations than ``max_columns``, evenly spaced iterations are shown (hover names them).
@@ -107,7 +107,7 @@ def heatmap_figure(runs: Sequence[Run], max_columns: int = MAX_HEATMAP_COLUMNS) 
     return fig
 
 
-def heatmap_gaps(runs: Sequence[Run]) -> list[str]:
+def heatmap_gaps(runs: Sequence[ActivationRun]) -> list[str]:
     """What ``heatmap_figure`` left blank, and whether it thinned out the iterations."""
     notes = []
     for r in runs:
@@ -130,7 +130,7 @@ def heatmap_gaps(runs: Sequence[Run]) -> list[str]:
     return notes
 
 
-def loss_figure(runs: Sequence[Run]) -> go.Figure:
+def loss_curves_figure(runs: Sequence[ActivationRun]) -> go.Figure:
     """The loss after every update of every run, on one log-scale chart; a cross where a run stopped."""
     fig = go.Figure()
     for r in runs:
@@ -162,7 +162,7 @@ def loss_figure(runs: Sequence[Run]) -> go.Figure:
     return fig
 
 
-def loss_notes(runs: Sequence[Run]) -> list[str]:
+def loss_notes(runs: Sequence[ActivationRun]) -> list[str]:
     """Why a run stopped, and loss values the log axis cannot show."""
     notes = []
     for r in runs:

@@ -31,7 +31,9 @@ NOISE = 0.1
 # a run stops growing here; the charts stay readable and the session small
 MAX_ITERATIONS = 5000
 # the symmetric starts of the symmetry experiment, and the random fix
-SYMMETRY_STARTS: tuple[str, ...] = ("zeros", "equal", "random")
+SYMMETRIC_STARTS: tuple[str, ...] = ("zeros", "equal")  # every weight starts at the same value
+# the starts symmetry_experiment takes: the symmetric ones and the random start that breaks the tie
+SYMMETRY_RUN_STARTS: tuple[str, ...] = (*SYMMETRIC_STARTS, "random")
 EQUAL_WEIGHT = 0.5
 
 
@@ -105,7 +107,7 @@ def lab_inputs(
     return X, y
 
 
-def build_network(setup: LabSetup, activation: str) -> MLP:
+def build_activation_network(setup: LabSetup, activation: str) -> MLP:
     """The network of ``setup`` with ``activation`` in every hidden layer.
 
     A fresh ``default_rng(setup.seed)`` per call: every activation gets the same weight draws.
@@ -133,19 +135,19 @@ def norm_ratio(first: float, last: float) -> float:
 class GradientProfile:
     """One backward pass measured layer by layer.
 
-    ``grad_norms[l] = ||dW[l]||`` and ``delta_norms[l] = ||delta[l]||``, shape ``(L,)`` each;
+    ``layer_grad_norms[l] = ||dW[l]||`` and ``delta_norms[l] = ||delta[l]||``, shape ``(L,)`` each;
     ``loss`` is the batch loss the gradients belong to.
     """
 
     activation: str
-    grad_norms: np.ndarray
+    layer_grad_norms: np.ndarray
     delta_norms: np.ndarray
     loss: float
 
     @property
     def ratio(self) -> float:
         """``||dW[0]|| / ||dW[L-1]||``: first layer over the output layer."""
-        return norm_ratio(float(self.grad_norms[0]), float(self.grad_norms[-1]))
+        return norm_ratio(float(self.layer_grad_norms[0]), float(self.layer_grad_norms[-1]))
 
     @property
     def delta_ratio(self) -> float:
@@ -153,22 +155,22 @@ class GradientProfile:
         return norm_ratio(float(self.delta_norms[0]), float(self.delta_norms[-1]))
 
 
-def gradient_profile(net: MLP, X: np.ndarray, Y: np.ndarray, loss: str) -> GradientProfile:
+def gradient_profile(net: MLP, X: np.ndarray, Y: np.ndarray, loss_name: str) -> GradientProfile:
     """Forward, loss and backward once for the batch ``(X, Y)``; no update.
 
     The activation reported is that of the hidden layers (the output layer's for a net without one).
     """
     fwd = forward(net, X)
-    lt = compute_loss(net, fwd, Y, loss)
+    lt = compute_loss(net, fwd, Y, loss_name)
     back = backward(net, fwd, lt)
-    return GradientProfile(net.activations[0], back.grad_norms, back.delta_norms, lt.value)
+    return GradientProfile(net.activations[0], back.layer_grad_norms, back.delta_norms, lt.value)
 
 
 # -- the comparison: one run per activation ----------------------------------------------------
 
 
 @dataclass(frozen=True)
-class Run:
+class ActivationRun:
     """One activation's network and its training so far.
 
     ``losses[t]`` is the loss after ``t`` updates (``losses[0]`` at initialisation), so it has one
@@ -199,19 +201,19 @@ class Run:
         """``||dW[l]||`` of every update: shape ``(L, iterations)``."""
         if not self.records:
             return np.zeros((self.initial.n_layers, 0))
-        return np.array([r.grad_norms for r in self.records]).T
+        return np.array([r.layer_grad_norms for r in self.records]).T
 
     def __repr__(self) -> str:
-        return f"Run({self.activation}, iteration={self.iteration}, diverged={self.diverged})"
+        return f"ActivationRun({self.activation}, iteration={self.iteration}, diverged={self.diverged})"
 
 
 @dataclass(frozen=True)
 class Lab:
-    """A comparison: the setup, the shared data and one ``Run`` per activation (setup order)."""
+    """A comparison: the setup, the shared data and one ``ActivationRun`` per activation (setup order)."""
 
     setup: LabSetup
     data: Data
-    runs: tuple[Run, ...]
+    runs: tuple[ActivationRun, ...]
 
     @property
     def loss(self) -> str:
@@ -227,7 +229,7 @@ class Lab:
         """True when no run can train further (all diverged or at ``MAX_ITERATIONS``)."""
         return all(r.diverged or r.iteration >= MAX_ITERATIONS for r in self.runs)
 
-    def run_of(self, activation: str) -> Run:
+    def run_of(self, activation: str) -> ActivationRun:
         for r in self.runs:
             if r.activation == activation:
                 return r
@@ -243,14 +245,14 @@ def start_lab(setup: LabSetup) -> Lab:
     runs = []
     data: Data | None = None
     for act in setup.activations:
-        net = build_network(setup, act)
+        net = build_activation_network(setup, act)
         if data is None:
             data = Data.create(net, setup.loss, X, y)
         profile = gradient_profile(net, data.X_train, data.Y_train, setup.loss)
-        runs.append(Run(act, net, profile, RunState(net), (profile.loss,)))
+        runs.append(ActivationRun(act, net, profile, RunState(net), (profile.loss,)))
     if data is None:
         # no activation chosen: keep the data so the page can still describe the problem
-        data = Data.create(build_network(setup, "relu"), setup.loss, X, y)
+        data = Data.create(build_activation_network(setup, "relu"), setup.loss, X, y)
     return Lab(setup, data, tuple(runs))
 
 

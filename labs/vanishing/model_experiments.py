@@ -20,9 +20,9 @@ from backprop_core.runner import Data, Record, RunState, TrainConfig, run
 from labs.vanishing.model import (
     EQUAL_WEIGHT,
     SATURATED_BELOW,
-    SYMMETRY_STARTS,
+    SYMMETRY_RUN_STARTS,
     LabSetup,
-    build_network,
+    build_activation_network,
     gradient_profile,
     lab_inputs,
     norm_ratio,
@@ -128,11 +128,17 @@ def scale_sweep(setup: LabSetup, stds: Sequence[float], activations: Sequence[st
     data: Data | None = None
     for i, act in enumerate(activations):
         for j, s in enumerate(stds):
-            net = build_network(replace(setup, init="normal", std=float(s), activations=(act,)), act)
+            net = build_activation_network(
+                replace(setup, init="normal", std=float(s), activations=(act,)), act
+            )
             if data is None:
                 data = Data.create(net, setup.loss, X, y)
             p = gradient_profile(net, data.X_train, data.Y_train, setup.loss)
-            first[i, j], out[i, j], first_delta[i, j] = p.grad_norms[0], p.grad_norms[-1], p.delta_norms[0]
+            first[i, j], out[i, j], first_delta[i, j] = (
+                p.layer_grad_norms[0],
+                p.layer_grad_norms[-1],
+                p.delta_norms[0],
+            )
             saturated[i, j] = _saturated_share(net, data.X_train)
     return ScaleSweep(tuple(activations), setup.depth, stds, first, out, first_delta, saturated)
 
@@ -150,17 +156,19 @@ def _saturated_share(net: MLP, X: np.ndarray) -> float:
 class ClipComparison:
     """One network (normal init with ``std``) trained twice: without and with clipping by global norm.
 
-    ``raw_grads``: ``||dW[l]||`` of the first update, ``(L,)``; ``clipped_grads``: the same after
-    clipping to ``clip_norm`` (every layer times ``clip_scale``). ``losses_*``: loss after t updates
+    ``raw_layer_grad_norms``: ``||dW[l]||`` of the first update, ``(L,)``;
+    ``clipped_layer_grad_norms``: the same after clipping to ``clip_norm`` (every layer times
+    ``clip_scale``); ``global_grad_norm``: the global norm of that first gradient, before clipping.
+    ``losses_*``: loss after t updates
     (entry 0 at initialisation); ``stop_*``: why a run stopped early, or ``None``.
     """
 
     activation: str
     std: float
     clip_norm: float
-    raw_grads: np.ndarray
-    clipped_grads: np.ndarray
-    global_norm: float
+    raw_layer_grad_norms: np.ndarray
+    clipped_layer_grad_norms: np.ndarray
+    global_grad_norm: float
     clip_scale: float
     losses_plain: np.ndarray
     losses_clipped: np.ndarray
@@ -168,10 +176,12 @@ class ClipComparison:
     stop_clipped: str | None
 
 
-def _losses(initial: float, records: Sequence[Record], final_net: MLP, data: Data, loss: str) -> np.ndarray:
+def _losses(
+    initial: float, records: Sequence[Record], final_net: MLP, data: Data, loss_name: str
+) -> np.ndarray:
     values = [initial, *(r.batch_loss for r in records[1:])] if records else [initial]
     if records:
-        values.append(evaluate(final_net, data.X_train, data.Y_train, loss))
+        values.append(evaluate(final_net, data.X_train, data.Y_train, loss_name))
     return np.array(values)
 
 
@@ -194,12 +204,12 @@ def clipping_experiment(
     base = lab.runs[0]
     plain = train_lab(lab, iterations, lr, optimizer).runs[0]
     clipped = train_lab(lab, iterations, lr, optimizer, clip_norm=clip_norm).runs[0]
-    raw = base.profile.grad_norms
+    raw = base.profile.layer_grad_norms
     # global norm over every trainable gradient (weights and biases), as the engine clips
     fwd = forward(base.initial, lab.data.X_train)
     back = backward(base.initial, fwd, compute_loss(base.initial, fwd, lab.data.Y_train, one.loss))
     with quiet():
-        total = float(np.sqrt(np.sum(back.grad_norms**2) + np.sum(back.bias_grad_norms**2)))
+        total = float(np.sqrt(np.sum(back.layer_grad_norms**2) + np.sum(back.layer_bias_grad_norms**2)))
     scale = clip_norm / (total + 1e-6) if np.isfinite(total) and total > clip_norm else 1.0
     return ClipComparison(
         activation,
@@ -246,8 +256,8 @@ def unit_spread(net: MLP, layer: int) -> float:
 
 def symmetric_network(sizes: Sequence[int], activation: str, output: str, start: str, seed: int) -> MLP:
     """``zeros``: every weight 0; ``equal``: every weight ``EQUAL_WEIGHT``; ``random``: xavier draws."""
-    if start not in SYMMETRY_STARTS:
-        raise ValueError(f"unknown start {start!r}; expected one of {', '.join(SYMMETRY_STARTS)}")
+    if start not in SYMMETRY_RUN_STARTS:
+        raise ValueError(f"unknown start {start!r}; expected one of {', '.join(SYMMETRY_RUN_STARTS)}")
     if start == "random":
         return MLP.create(sizes, hidden=activation, output=output, init="xavier", seed=seed)
     value = 0.0 if start == "zeros" else EQUAL_WEIGHT

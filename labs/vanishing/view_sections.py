@@ -9,9 +9,9 @@ from labs.vanishing.figures_saturation import (
     derivative_figure,
     histogram_figure,
     histogram_gaps,
-    saturation_figure,
+    saturated_share_figure,
 )
-from labs.vanishing.figures_training import heatmap_figure, heatmap_gaps, loss_figure, loss_notes
+from labs.vanishing.figures_training import heatmap_figure, heatmap_gaps, loss_curves_figure, loss_notes
 from labs.vanishing.model import COMPARE_ACTIVATIONS, SATURATED_BELOW, Lab, LabSetup
 from labs.vanishing.model_experiments import derivative_bound, layer_stats
 from labs.vanishing.view_common import captions
@@ -25,8 +25,8 @@ from labs.vanishing.view_settings import (
     PRESS_BUDGET,
     TRAIN_CHOICES,
     URL_MARKER,
-    reset,
-    train,
+    restart_lab,
+    train_current_lab,
 )
 from ui.playback import play_pause
 from ui.urlstate import write_url
@@ -90,7 +90,7 @@ def section_training(setup: LabSetup, lab: Lab, view_notes: list[str]) -> None:
         s = st.session_state
         # the run right after Play was pressed only redraws: the whole page reruns next and ticks from there
         if s.vg_playing and s.vg_lab.runs and not s.get("vg_play_switched"):
-            train(PLAY_STEP, PLAY_BUDGET)
+            train_current_lab(PLAY_STEP, PLAY_BUDGET)
             _finish_play_if_done()
         lab = s.vg_lab
         playing = s.vg_playing
@@ -113,12 +113,12 @@ def section_training(setup: LabSetup, lab: Lab, view_notes: list[str]) -> None:
             restart = st.button("↺ Reset", key="vg_reset", width="stretch")
         if restart:
             s.vg_press_note = None
-            reset()
+            restart_lab()
             st.rerun()
         if s.pop("vg_play_switched", False):
             st.rerun()  # the whole page: Play's ticking (run_every) is decided there
         if pressed:
-            lab, done = train(s.vg_n)
+            lab, done = train_current_lab(s.vg_n)
             s.vg_press_note = (
                 None
                 if done >= s.vg_n or lab.finished
@@ -148,7 +148,7 @@ def section_training(setup: LabSetup, lab: Lab, view_notes: list[str]) -> None:
             st.info(
                 "Every run has stopped (diverged or reached the iteration limit). Press Reset to start again."
             )
-        st.plotly_chart(loss_figure(lab.runs), key="vg_loss_chart", width="stretch")
+        st.plotly_chart(loss_curves_figure(lab.runs), key="vg_loss_chart", width="stretch")
         captions(loss_notes(lab.runs))
         st.plotly_chart(heatmap_figure(lab.runs), key="vg_heatmap_chart", width="stretch")
         captions(heatmap_gaps(lab.runs))
@@ -243,5 +243,7 @@ def section_why(setup: LabSetup, lab: Lab, view_notes: list[str]) -> None:
             captions(histogram_gaps(chosen, layers))
         else:
             st.info("Pick at least one hidden layer to see its histogram.")
-        st.plotly_chart(saturation_figure(list(stats.values())), key="vg_saturation_chart", width="stretch")
+        st.plotly_chart(
+            saturated_share_figure(list(stats.values())), key="vg_saturation_chart", width="stretch"
+        )
         st.caption(f"Both charts: the networks {when_text}, all 300 training points.")

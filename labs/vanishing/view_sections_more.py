@@ -19,6 +19,7 @@ from labs.vanishing.figures_scale import (
 )
 from labs.vanishing.model import (
     COMPARE_ACTIVATIONS,
+    SYMMETRIC_STARTS,
     Lab,
     LabSetup,
 )
@@ -30,11 +31,7 @@ from labs.vanishing.view_common import (
     cached_symmetry,
     captions,
 )
-from labs.vanishing.view_settings import (
-    CLIP_CHOICES,
-    STD_VALUES,
-    SYMMETRIC_STARTS,
-)
+from labs.vanishing.view_settings import CLIP_CHOICES, STD_VALUES
 from ui.common import format_lr, try_this
 from viz.theme import fmt
 
@@ -132,15 +129,16 @@ def section_exploding(setup: LabSetup, lab: Lab, view_notes: list[str]) -> None:
     st.plotly_chart(clipping_figure(cmp, clipped=clip_on), key="vg_clip_chart", width="stretch")
     captions(clipping_notes(cmp, clipped=clip_on))
     if clip_on:
+        raw, clipped = cmp.raw_layer_grad_norms, cmp.clipped_layer_grad_norms
         st.markdown(
-            f"Global norm of the first gradient (all weights and biases): **{fmt(cmp.global_norm)}**. "
+            f"Global norm of the first gradient (all weights and biases): **{fmt(cmp.global_grad_norm)}**. "
             + (
                 f"It is above {fmt(clip_max)}, so every gradient is multiplied by {fmt(cmp.clip_scale)}. "
                 if cmp.clip_scale < 1
                 else f"It is not above {fmt(clip_max)}, so clipping changes nothing here. "
             )
-            + f"First/output ratio before clipping: {fmt(cmp.raw_grads[0] / cmp.raw_grads[-1])}; after: "
-            f"{fmt(cmp.clipped_grads[0] / cmp.clipped_grads[-1])}."
+            + f"First/output ratio before clipping: {fmt(raw[0] / raw[-1])}; after: "
+            f"{fmt(clipped[0] / clipped[-1])}."
         )
     else:
         st.caption(

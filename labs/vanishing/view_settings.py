@@ -13,9 +13,9 @@ from collections.abc import Sequence
 import streamlit as st
 
 from backprop_core import DATASETS, INIT_SCHEMES, OPTIMIZERS
-from labs.vanishing.model import COMPARE_ACTIVATIONS, Lab, LabSetup, start_lab, train_lab
+from labs.vanishing.model import COMPARE_ACTIVATIONS, SYMMETRIC_STARTS, Lab, LabSetup, start_lab, train_lab
 from ui.common import lr_values
-from ui.urlstate import Param, choice, flag, int_list, number
+from ui.urlstate import UrlSetting, choice, flag, int_list, number
 
 MIN_DEPTH, MAX_DEPTH = 2, 30
 MIN_WIDTH, MAX_WIDTH = 4, 64
@@ -25,7 +25,6 @@ STD_VALUES: tuple[float, ...] = (0.001, 0.003, 0.01, 0.03, 0.1, 0.2, 0.3, 0.5, 0
 LR_CHOICES: list[float] = lr_values(1e-4, 10.0)
 TRAIN_CHOICES: tuple[int, ...] = (1, 10, 50, 100, 200, 500)
 CLIP_CHOICES: tuple[float, ...] = (0.1, 0.3, 1.0, 3.0, 10.0)
-SYMMETRIC_STARTS: tuple[str, ...] = ("zeros", "equal")
 HIST_WHEN: tuple[str, ...] = ("init", "now")
 MAX_HIST_LAYERS = 6
 # Play: how often the training panel refreshes, and how many updates each refresh makes
@@ -67,7 +66,7 @@ DEFAULTS = {
 }
 
 
-def activation_list(name: str, key: str) -> Param:
+def activation_list(name: str, key: str) -> UrlSetting:
     """Activations separated by commas, e.g. ``sigmoid,relu`` (each known, none twice)."""
 
     def parse(text: str) -> list[str]:
@@ -82,10 +81,10 @@ def activation_list(name: str, key: str) -> Param:
             raise ValueError("an activation is listed twice")
         return names
 
-    return Param(name, key, parse, lambda v: ",".join(v))
+    return UrlSetting(name, key, parse, lambda v: ",".join(v))
 
 
-PARAMS: tuple[Param, ...] = (
+PARAMS: tuple[UrlSetting, ...] = (
     activation_list("acts", "vg_acts"),
     number("depth", "vg_depth", MIN_DEPTH, MAX_DEPTH, integer=True),
     number("width", "vg_width", MIN_WIDTH, MAX_WIDTH, integer=True),
@@ -136,7 +135,7 @@ def current_lab(setup: LabSetup) -> Lab:
     return lab
 
 
-def train(iterations: int, budget: float = PRESS_BUDGET) -> tuple[Lab, int]:
+def train_current_lab(iterations: int, budget: float = PRESS_BUDGET) -> tuple[Lab, int]:
     """Train the session's comparison up to ``iterations`` more updates (current lr and optimizer).
 
     Stops early once ``budget`` seconds have passed, so a press on the deepest, widest networks
@@ -162,7 +161,7 @@ def train(iterations: int, budget: float = PRESS_BUDGET) -> tuple[Lab, int]:
     return lab, done
 
 
-def reset() -> None:
+def restart_lab() -> None:
     """Back to the initial networks of the current setup."""
     st.session_state.vg_lab = start_lab(st.session_state.vg_lab.setup)
     st.session_state.vg_playing = False

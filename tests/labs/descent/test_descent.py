@@ -56,7 +56,7 @@ def test_first_step_by_hand() -> None:
     assert step.update == pytest.approx(0.2, abs=1e-15)
     assert step.w_next == pytest.approx(2.2, abs=1e-15)
     # with the 1/2 convention the slope halves: dL/dw = (10 - 12) 5 = -10
-    assert descend(2.0, 0.01, 1, loss="half_sse").steps_taken[0].grad == -10.0
+    assert descend(2.0, 0.01, 1, loss_name="half_sse").steps_taken[0].grad == -10.0
 
 
 def test_the_list_values_0_02_and_0_04_are_exactly_critical() -> None:
@@ -95,7 +95,7 @@ def _sign(x: float) -> int:
     loss=st.sampled_from(["mse", "half_sse"]),
 )
 def test_regime_labels_match_what_the_iterates_do(lr: float, w0: float, steps: int, loss: str) -> None:
-    run = descend(w0, lr, steps, loss=loss)
+    run = descend(w0, lr, steps, loss_name=loss)
     regime = run.regime
     d0 = w0 - run.w_star
     signed = run.weights - run.w_star

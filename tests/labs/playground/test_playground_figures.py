@@ -143,10 +143,10 @@ def test_grad_flow_is_the_norm_of_each_layers_gradient() -> None:
     fig = grad_flow_figure(run, marker=3)
     assert [t.name for t in fig.data] == ["layer 1 (hidden)", "layer 2 (hidden)", "layer 3 (output)"]
     for l, trace in enumerate(fig.data):
-        assert list(trace.y) == pytest.approx([r.grad_norms[l] for r in run.records])
+        assert list(trace.y) == pytest.approx([r.layer_grad_norms[l] for r in run.records])
     assert fig.layout.yaxis.type == "log"
     # a range holding fewer than two powers of ten is labelled with round values written in full
-    norms = np.array([r.grad_norms for r in run.records])
+    norms = np.array([r.layer_grad_norms for r in run.records])
     assert np.floor(np.log10(norms.max())) - np.ceil(np.log10(norms.min())) < 1
     ticks = list(fig.layout.yaxis.tickvals)
     assert len(ticks) >= 3 and norms.min() <= min(ticks) and max(ticks) <= norms.max()

@@ -345,7 +345,7 @@ def test_history_csv_has_iteration_zero_and_every_record() -> None:
     assert len(lines) == 5 and lines[1].startswith("0,0,,")
     row3 = lines[4].split(",")
     assert int(row3[0]) == 3 and float(row3[3]) == r.records[-1].train_loss
-    assert float(row3[-1]) == r.records[-1].grad_norms[-1]
+    assert float(row3[-1]) == r.records[-1].layer_grad_norms[-1]
 
 
 def test_weights_round_trip_and_mismatch_messages() -> None:

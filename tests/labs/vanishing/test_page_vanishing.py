@@ -111,8 +111,8 @@ def test_defaults_show_the_engines_numbers() -> None:
     ratios = table(at, "‖dW‖ first / output")
     assert list(ratios["activation"]) == ["sigmoid", "relu"]
     for row, r in zip(ratios.to_dict("records"), lab.runs, strict=True):
-        assert row["‖dW‖ layer 1"] == fmt(float(r.profile.grad_norms[0]))
-        assert row["‖dW‖ output layer"] == fmt(float(r.profile.grad_norms[-1]))
+        assert row["‖dW‖ layer 1"] == fmt(float(r.profile.layer_grad_norms[0]))
+        assert row["‖dW‖ output layer"] == fmt(float(r.profile.layer_grad_norms[-1]))
         assert row["‖dW‖ first / output"] == fmt(r.profile.ratio)
     # sigmoid's first layer gets over 100x less than its output layer, relu's within 10x
     assert lab.runs[0].profile.ratio < 1e-2 and 0.1 < lab.runs[1].profile.ratio < 10
@@ -120,7 +120,7 @@ def test_defaults_show_the_engines_numbers() -> None:
     assert list(bound["(largest f')^10"]) == [fmt(0.25**10), "1"]
     specs = charts(at)
     profile = specs["vg_profile_chart"]
-    np.testing.assert_allclose(_decode(profile["data"][0]["y"]), lab.runs[0].profile.grad_norms)
+    np.testing.assert_allclose(_decode(profile["data"][0]["y"]), lab.runs[0].profile.layer_grad_norms)
     np.testing.assert_allclose(_decode(profile["data"][1]["y"]), lab.runs[0].profile.delta_norms)
     assert {
         "vg_loss_chart",
@@ -317,8 +317,11 @@ def test_exploding_section_std_and_clipping(xstd: float, clipmax: float) -> None
     setup = LabSetup(activations=("relu",), init="normal", std=xstd)
     cmp = clipping_experiment(setup, xstd, clipmax, 0.1, "sgd", iterations=60)
     text = " ".join(m.value for m in at.markdown)
-    assert f"**{fmt(cmp.global_norm)}**" in text
-    assert f"First/output ratio before clipping: {fmt(cmp.raw_grads[0] / cmp.raw_grads[-1])}" in text
+    assert f"**{fmt(cmp.global_grad_norm)}**" in text
+    assert (
+        f"First/output ratio before clipping: "
+        f"{fmt(cmp.raw_layer_grad_norms[0] / cmp.raw_layer_grad_norms[-1])}" in text
+    )
     clip = charts(at)["vg_clip_chart"]
     assert len([t for t in clip["data"] if t.get("mode") == "lines"]) == 2, (
         "both loss curves with clipping on"

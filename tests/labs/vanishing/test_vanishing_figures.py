@@ -20,7 +20,7 @@ from labs.vanishing.figures import (
     ratio_table,
     times,
 )
-from labs.vanishing.figures_saturation import derivative_figure, histogram_figure, saturation_figure
+from labs.vanishing.figures_saturation import derivative_figure, histogram_figure, saturated_share_figure
 from labs.vanishing.figures_scale import (
     clipping_figure,
     clipping_notes,
@@ -33,7 +33,7 @@ from labs.vanishing.figures_training import (
     MAX_HEATMAP_COLUMNS,
     heatmap_figure,
     heatmap_gaps,
-    loss_figure,
+    loss_curves_figure,
     loss_notes,
 )
 from labs.vanishing.model import GradientProfile, LabSetup, start_lab, train_lab
@@ -66,7 +66,7 @@ def test_profile_figure_draws_the_norms_and_names_what_it_cannot(trained: object
     profiles = [r.profile for r in trained.runs]
     fig = profile_figure(profiles, "t")
     assert len(fig.data) == 4  # (dW, delta) x 2 activations
-    np.testing.assert_array_equal(fig.data[0].y, profiles[0].grad_norms)
+    np.testing.assert_array_equal(fig.data[0].y, profiles[0].layer_grad_norms)
     np.testing.assert_array_equal(fig.data[1].y, profiles[0].delta_norms)
     np.testing.assert_array_equal(fig.data[0].x, np.arange(1, 6))
     assert fig.layout.yaxis.type == "log" and fig.layout.xaxis.title.text.startswith("layer (1 = next")
@@ -82,7 +82,7 @@ def test_profile_figure_draws_the_norms_and_names_what_it_cannot(trained: object
 def test_ratio_and_bound_tables_show_the_engines_values(trained: object) -> None:
     profiles = [r.profile for r in trained.runs]
     rows = ratio_table(profiles).to_dict("records")
-    assert rows[0]["‖dW‖ layer 1"] == fmt(float(profiles[0].grad_norms[0]))
+    assert rows[0]["‖dW‖ layer 1"] == fmt(float(profiles[0].layer_grad_norms[0]))
     assert rows[1]["‖dW‖ first / output"] == fmt(profiles[1].ratio)
     bound = bound_table(profiles, 4).to_dict("records")
     assert bound[0]["(largest f')^4"] == fmt(0.25**4) and bound[1]["largest f'(z)"] == "1"
@@ -127,18 +127,20 @@ def test_heatmap_of_gradients_that_are_all_zero_does_not_claim_there_are_no_iter
 
 def test_loss_figure_before_training_shows_each_starting_loss_as_a_dot() -> None:
     runs = start_lab(LabSetup(depth=2, width=4)).runs
-    fig = loss_figure(runs)
+    fig = loss_curves_figure(runs)
     assert [t.mode for t in fig.data] == ["markers", "markers"]
     assert [t.y[0] for t in fig.data] == [r.losses[0] for r in runs]
     assert "No updates yet" in fig.layout.annotations[0].text
-    assert not loss_figure(train_lab(start_lab(LabSetup(depth=2, width=4)), 3, 0.1).runs).layout.annotations
+    assert not loss_curves_figure(
+        train_lab(start_lab(LabSetup(depth=2, width=4)), 3, 0.1).runs
+    ).layout.annotations
 
 
 def test_loss_figure_and_a_diverged_run() -> None:
     lab = train_lab(start_lab(LabSetup(activations=("relu",), depth=6, init="normal", std=2.0)), 30, 10.0)
     run = lab.runs[0]
     assert run.diverged
-    fig = loss_figure(lab.runs)
+    fig = loss_curves_figure(lab.runs)
     np.testing.assert_array_equal(fig.data[0].x, np.arange(len(run.losses)))
     assert fig.data[1].text == ("stopped: diverged",)
     notes = loss_notes(lab.runs)
@@ -166,7 +168,7 @@ def test_histograms_and_stuck_unit_shares(trained: object) -> None:
         f"layer 4: {stats.dead_units[3]} of 8 dead",
     ]
     sig = layer_stats(trained.run_of("sigmoid").net, trained.data.X_train)
-    fig = saturation_figure([sig, stats])
+    fig = saturated_share_figure([sig, stats])
     np.testing.assert_allclose(fig.data[0].y, 100 * sig.saturated_share)
     np.testing.assert_allclose(fig.data[1].y, 100 * stats.dead_share)
     assert list(fig.layout.xaxis.ticktext) == ["1", "2", "3", "4"], "hidden layers: no output label"
@@ -188,7 +190,7 @@ def test_clipping_figure_follows_the_toggle() -> None:
     cmp = clipping_experiment(LabSetup(depth=4, width=8), 2.0, 1.0, 0.1, iterations=20)
     on = clipping_figure(cmp, clipped=True)
     off = clipping_figure(cmp, clipped=False)
-    np.testing.assert_allclose(on.data[1].y, cmp.clipped_grads)
+    np.testing.assert_allclose(on.data[1].y, cmp.clipped_layer_grad_norms)
     assert len([t for t in on.data if t.mode == "lines"]) == 2
     assert [t.name for t in off.data if t.mode == "lines"] == ["loss without clipping"]
     assert all(n.startswith("The run without") for n in clipping_notes(cmp, clipped=False))

@@ -10,7 +10,7 @@ from labs.vanishing import model as vg
 from labs.vanishing.model import (
     COMPARE_ACTIVATIONS,
     LabSetup,
-    build_network,
+    build_activation_network,
     gradient_profile,
     lab_inputs,
     norm_ratio,
@@ -44,7 +44,7 @@ def test_every_activation_gets_the_same_weight_draws_and_data() -> None:
         assert r.initial.activations == (r.activation,) * 5 + ("sigmoid",)
         assert all(np.array_equal(a, b) for a, b in zip(r.initial.weights, first.weights, strict=True))
     # a different seed draws different weights; the data follows the seed too, on its own stream
-    other = build_network(LabSetup(depth=5, width=8, init="he", seed=8), "relu")
+    other = build_activation_network(LabSetup(depth=5, width=8, init="he", seed=8), "relu")
     assert not np.array_equal(other.weights[0], first.weights[0])
     X, _ = lab_inputs(setup.dataset, setup.seed)
     np.testing.assert_array_equal(lab.data.X_train, X)
@@ -58,9 +58,9 @@ def test_profile_is_the_engines_backward_pass() -> None:
     for r in lab.runs:
         fwd = forward(r.initial, lab.data.X_train)
         back = backward(r.initial, fwd, compute_loss(r.initial, fwd, lab.data.Y_train, "bce"))
-        np.testing.assert_array_equal(r.profile.grad_norms, back.grad_norms)
+        np.testing.assert_array_equal(r.profile.layer_grad_norms, back.layer_grad_norms)
         np.testing.assert_array_equal(r.profile.delta_norms, back.delta_norms)
-        assert r.profile.ratio == pytest.approx(back.grad_norms[0] / back.grad_norms[-1])
+        assert r.profile.ratio == pytest.approx(back.layer_grad_norms[0] / back.layer_grad_norms[-1])
         assert r.losses == (evaluate(r.initial, lab.data.X_train, lab.data.Y_train, "bce"),)
 
 
@@ -71,7 +71,7 @@ def test_profile_is_the_engines_backward_pass() -> None:
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_sigmoid_xavier_first_layer_gradient_is_100x_smaller(dataset: str, seed: int) -> None:
     p = _profile(LabSetup(depth=10, width=16, init="xavier", dataset=dataset, seed=seed), "sigmoid")
-    assert p.grad_norms[0] > 0
+    assert p.layer_grad_norms[0] > 0
     assert p.ratio <= 1e-2, f"first/output = {p.ratio:.3g}"
 
 
@@ -129,7 +129,7 @@ def test_train_lab_records_each_update_and_the_loss_after_it() -> None:
     for before, r in zip(lab.runs, trained.runs, strict=True):
         assert r.iteration == 30 and len(r.records) == 30 and len(r.losses) == 31
         # update 1 used the gradients of the initial network
-        np.testing.assert_allclose(r.records[0].grad_norms, before.profile.grad_norms)
+        np.testing.assert_allclose(r.records[0].layer_grad_norms, before.profile.layer_grad_norms)
         assert r.losses[-1] == pytest.approx(evaluate(r.net, lab.data.X_train, lab.data.Y_train, "bce"))
         # the loss after t updates: check one in the middle with the engine's own train_step
         net = r.initial
@@ -189,8 +189,8 @@ def test_the_deepest_widest_network_gives_numbers_or_says_why_not(
     activation: str, init: str, std: float
 ) -> None:
     p = _profile(LabSetup(depth=30, width=64, init=init, std=std), activation)
-    assert p.grad_norms.shape == (31,)
-    assert np.all(np.isnan(p.grad_norms) | (p.grad_norms >= 0))
+    assert p.layer_grad_norms.shape == (31,)
+    assert np.all(np.isnan(p.layer_grad_norms) | (p.layer_grad_norms >= 0))
     ratio = p.ratio
     assert np.isnan(ratio) or ratio >= 0
 
@@ -264,11 +264,13 @@ def test_clipping_scales_every_layer_alike_and_rescues_the_loss() -> None:
     step = train_step(
         lab.runs[0].initial, lab.data.X_train, lab.data.Y_train, loss="bce", lr=0.1, clip_norm=1.0
     )
-    assert cmp.global_norm == pytest.approx(step.update.grad_norm)
+    assert cmp.global_grad_norm == pytest.approx(step.update.global_grad_norm)
     assert cmp.clip_scale == pytest.approx(step.update.clip_scale)
     assert cmp.clip_scale < 1e-3
-    np.testing.assert_allclose(cmp.clipped_grads / cmp.raw_grads, cmp.clip_scale)
-    assert cmp.clipped_grads[0] / cmp.clipped_grads[-1] == pytest.approx(cmp.raw_grads[0] / cmp.raw_grads[-1])
+    np.testing.assert_allclose(cmp.clipped_layer_grad_norms / cmp.raw_layer_grad_norms, cmp.clip_scale)
+    assert cmp.clipped_layer_grad_norms[0] / cmp.clipped_layer_grad_norms[-1] == pytest.approx(
+        cmp.raw_layer_grad_norms[0] / cmp.raw_layer_grad_norms[-1]
+    )
     # without clipping the first steps blow up; with it the loss comes down
     assert cmp.stop_plain is not None and len(cmp.losses_plain) < 61
     assert cmp.stop_clipped is None and len(cmp.losses_clipped) == 61
@@ -278,7 +280,7 @@ def test_clipping_scales_every_layer_alike_and_rescues_the_loss() -> None:
 def test_clipping_leaves_small_gradients_alone() -> None:
     cmp = clipping_experiment(LabSetup(depth=4, width=8), std=0.3, clip_norm=10.0, lr=0.1, iterations=5)
     assert cmp.clip_scale == 1.0
-    np.testing.assert_array_equal(cmp.clipped_grads, cmp.raw_grads)
+    np.testing.assert_array_equal(cmp.clipped_layer_grad_norms, cmp.raw_layer_grad_norms)
     np.testing.assert_allclose(cmp.losses_plain, cmp.losses_clipped)
     with pytest.raises(ValueError):
         clipping_experiment(LabSetup(), std=1.0, clip_norm=0.0, lr=0.1)
@@ -288,4 +290,4 @@ def test_gradient_profile_for_a_net_without_hidden_layers() -> None:
     net = MLP.create([2, 1], output="sigmoid", seed=0)
     X, y = lab_inputs("xor", 0)
     p = gradient_profile(net, X, y, "bce")
-    assert p.activation == "sigmoid" and p.grad_norms.shape == (1,) and p.ratio == 1.0
+    assert p.activation == "sigmoid" and p.layer_grad_norms.shape == (1,) and p.ratio == 1.0
