@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .numerics import quiet
+
 LEAKY_SLOPE = 0.01
 
 
@@ -123,7 +125,7 @@ def _shift_by_row_max(z: np.ndarray) -> np.ndarray:
     # Subtracting the row maximum changes nothing mathematically and keeps exp() finite. When
     # the row spans more than the float range (z = 1e308 next to -1e308) the difference
     # overflows to -inf, which is still right: exp(-inf) = 0 is that entry's share.
-    with np.errstate(over="ignore"):
+    with quiet():
         return z - np.max(z, axis=-1, keepdims=True)
 
 

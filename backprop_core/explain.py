@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .activations import ACTIVATIONS
+from .numerics import quiet
 from .trace import StepTrace
 
 
@@ -97,7 +98,7 @@ def explain_weight(trace: StepTrace, layer: int, i: int | None, j: int) -> Weigh
         step = float(trace.update.step_W[layer][i, j])
         new_weight = float(trace.net_after.weights[layer][i, j])
     paths: tuple[DownstreamPath, ...] = ()
-    with np.errstate(over="ignore", invalid="ignore"):  # a diverged trace gives inf/NaN quietly
+    with quiet():  # a diverged trace gives inf/NaN quietly
         da_dz = act.df(z) if act.df is not None else None
         per_sample = delta * dz_dw
         if not is_output:

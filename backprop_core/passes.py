@@ -10,25 +10,14 @@ Shapes as in ``engine``: ``X`` ``(m, n_in)``, ``Y`` ``(m, n_out)`` (one-hot for 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import numpy as np
 
 from .activations import ACTIVATIONS
 from .losses import get_loss
 from .network import MLP
+from .numerics import QUIET, quiet
 from .optimizers import Optimizer, OptimizerState, clip_scale, optimizer_step
 from .trace import BackwardTrace, ForwardTrace, LossTrace, StepTrace, UpdateTrace
-
-QUIET = {"over": "ignore", "invalid": "ignore", "divide": "ignore", "under": "ignore"}
-
-
-@contextmanager
-def quiet() -> Iterator[None]:
-    """``np.errstate`` that lets overflow, NaN and division by zero pass without a warning."""
-    with np.errstate(**QUIET):
-        yield
 
 
 def forward_pass(net: MLP, X: np.ndarray) -> ForwardTrace:
@@ -202,3 +191,16 @@ def _update_pass(
         given_global_grad_norm=norm,
     )
     return trace
+
+
+__all__ = [
+    "QUIET",
+    "backward_pass",
+    "forward_pass",
+    "l2_penalty",
+    "loss_of_forward",
+    "loss_pass",
+    "quiet",
+    "train_step_pass",
+    "update_pass",
+]

@@ -16,6 +16,7 @@ import numpy as np
 
 from .losses import get_loss
 from .network import MLP
+from .numerics import quiet
 from .optimizers import OptimizerState, clip_scale
 
 # Traces are compared by identity (``eq=False``): a generated ``__eq__`` would compare numpy arrays,
@@ -24,7 +25,7 @@ from .optimizers import OptimizerState, clip_scale
 
 def _norms(arrays: list[np.ndarray]) -> np.ndarray:
     # a diverging run's gradients overflow the sum of squares: the norm is then inf, quietly
-    with np.errstate(over="ignore", invalid="ignore"):
+    with quiet():
         return np.array([np.sqrt(np.dot(x.ravel(), x.ravel())) for x in arrays])
 
 
@@ -81,7 +82,7 @@ class LossTrace:
         """
         if self.given_dL_da is not None:
             return self.given_dL_da
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        with quiet():
             return get_loss(self.name).grad(self.output, self.y)
 
     @property
@@ -131,7 +132,7 @@ class BackwardTrace:
     @property
     def sample_delta(self) -> list[np.ndarray]:
         """Each sample's own error signal ``dL_i/dz``: ``m * delta`` (undoing the average)."""
-        with np.errstate(over="ignore"):
+        with quiet():
             return [d * d.shape[0] for d in self.delta]
 
     @cached_property
@@ -179,7 +180,7 @@ class UpdateTrace:
         """The global gradient norm before clipping (worked out when clipping needed it, else on look)."""
         if self.given_global_grad_norm is not None:
             return self.given_global_grad_norm
-        with np.errstate(over="ignore", invalid="ignore"):
+        with quiet():
             return clip_scale(self.grads, None)[0]
 
     def __repr__(self) -> str:

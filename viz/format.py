@@ -1,5 +1,7 @@
-"""Numbers and names as the step-through page writes them, in text and in LaTeX.
+"""Every number the labs print, in text and in LaTeX: one module for all number formatting.
 
+``fmt`` is the general label format (``digits`` significant digits, scientific when very small or
+large); ``latex_number`` is ``fmt`` for a LaTeX formula. The step-through lesson's numbers:
 ``num`` prints 9 decimals with trailing zeros dropped, the precision of the classic hand-worked
 example (0.298371109, 0.35891648, 0.000438568), and switches to 6 significant digits in
 scientific notation outside ``[1e-4, 1e5)``.
@@ -10,7 +12,34 @@ from __future__ import annotations
 import math
 import re
 
+import numpy as np
+
 _NAME = re.compile(r"([a-zA-Z]+)(\d+(?:\.\d+)?)")
+
+
+def fmt(value: float, digits: int = 4) -> str:
+    """A number for a label: ``digits`` significant digits, scientific when very small or large."""
+    if value is None or not np.isfinite(value):
+        return "NaN" if value is None or np.isnan(value) else ("∞" if value > 0 else "-∞")
+    if value == 0:
+        return "0"
+    mag = abs(value)
+    if mag < 1e-3 or mag >= 1e5:
+        return f"{value:.{max(digits - 1, 1)}e}"
+    return f"{value:.{digits}g}"
+
+
+def tex_exponent(text: str) -> str:
+    """``9.54e-07`` -> ``9.54 \\times 10^{-7}`` (text without an exponent is returned as it is)."""
+    if "e" not in text or "NaN" in text:
+        return text
+    mantissa, exp = text.split("e")
+    return rf"{mantissa} \times 10^{{{int(exp)}}}"
+
+
+def latex_number(x: float, digits: int = 3) -> str:
+    """``fmt`` for a LaTeX formula: ``9.54 \\times 10^{-7}`` rather than ``9.54e-07``."""
+    return tex_exponent(fmt(x, digits))
 
 
 def num(value: float) -> str:
@@ -42,11 +71,7 @@ def short(value: float) -> str:
 
 def tex_num(value: float, signed_parens: bool = False) -> str:
     """``num`` in LaTeX: ``4.38568 \\times 10^{-5}``; negatives in parentheses if ``signed_parens``."""
-    text = num(value)
-    if "e" in text and "NaN" not in text:
-        mantissa, exp = text.split("e")
-        text = rf"{mantissa} \times 10^{{{int(exp)}}}"
-    text = text.replace("∞", r"\infty")
+    text = tex_exponent(num(value)).replace("∞", r"\infty")
     if signed_parens and float(value) < 0:
         return f"({text})"
     return text

@@ -16,7 +16,9 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.colors import get_colorscale
 
-from .theme import DIVERGING, GREY, HIGHLIGHT, base_layout, diverging_color, fmt, symmetric_range
+from viz.format import fmt
+
+from .theme import DIVERGING, GREY, HIGHLIGHT, base_layout, diverging_color, symmetric_range
 
 # where along an edge (from source 0 to target 1) its hover marker and label may sit, preferred
 # first: off the middle, so that two edges crossing in an X do not share a hover point

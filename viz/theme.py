@@ -18,18 +18,6 @@ FONT = {"family": "sans-serif", "size": 13}
 SERIES = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442")
 
 
-def fmt(value: float, digits: int = 4) -> str:
-    """A number for a label: ``digits`` significant digits, scientific when very small or large."""
-    if value is None or not np.isfinite(value):
-        return "NaN" if value is None or np.isnan(value) else ("∞" if value > 0 else "-∞")
-    if value == 0:
-        return "0"
-    mag = abs(value)
-    if mag < 1e-3 or mag >= 1e5:
-        return f"{value:.{max(digits - 1, 1)}e}"
-    return f"{value:.{digits}g}"
-
-
 def symmetric_range(*arrays: np.ndarray) -> float:
     """The largest finite |value| across arrays (at least a tiny positive number)."""
     vals = [np.abs(a[np.isfinite(a)]).max() for a in arrays if np.size(a) and np.isfinite(a).any()]

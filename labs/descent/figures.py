@@ -16,7 +16,8 @@ import plotly.graph_objects as go
 
 from labs.descent.model import TOO_SLOW_SHARE, CriticalRates, WeightRun, loss_curve
 from labs.descent.model_accumulate import AccumRun, AccumulationCheck
-from viz.theme import GREY, SERIES, base_layout, fmt
+from viz.format import fmt
+from viz.theme import GREY, SERIES, base_layout
 
 ITERATE_COLOR = SERIES[1]
 CURVE_COLOR = SERIES[0]

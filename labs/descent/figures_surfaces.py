@@ -16,7 +16,8 @@ import numpy as np
 import plotly.graph_objects as go
 
 from labs.descent.model_surfaces import SurfaceGrid, get_surface
-from viz.theme import base_layout, fmt
+from viz.format import fmt
+from viz.theme import base_layout
 
 # loss colours: pale (low) to mid grey-blue (high), so that coloured paths stand out; the
 # colour bar prints the loss values (the colours follow log10 of the loss)

@@ -32,6 +32,7 @@ from backprop_core.datasets import Example, single_weight
 from backprop_core.engine import train_step
 from backprop_core.losses import LOSSES
 from backprop_core.network import MLP
+from backprop_core.passes import quiet
 
 # "too slow": still further than this share of the starting distance after the chosen steps
 TOO_SLOW_SHARE = 0.01
@@ -67,7 +68,7 @@ def loss_curve(example: Example, w: np.ndarray) -> np.ndarray:
     """
     w = np.asarray(w, dtype=float)
     a = w.reshape(-1, 1) * float(example.X[0, 0])
-    with np.errstate(over="ignore", invalid="ignore"):
+    with quiet():
         values = LOSSES[example.loss].per_sample(a, a, np.full_like(a, float(example.Y[0, 0])))
     return values.reshape(w.shape)
 
@@ -170,7 +171,7 @@ def classify(lr: float, curvature: float, steps: int) -> Regime:
         kind = "oscillating"
     else:
         kind = "diverging"
-    with np.errstate(over="ignore"):
+    with quiet():
         remaining = float(np.float64(abs(factor)) ** steps) if steps else 1.0
     too_slow = kind in ("one-sided", "oscillating") and remaining > TOO_SLOW_SHARE
     return Regime(kind, lr, factor, steps, remaining, too_slow)
@@ -233,7 +234,7 @@ class WeightRun:
     @property
     def distances(self) -> np.ndarray:
         """``|w_k - w*|`` for every iterate."""
-        with np.errstate(over="ignore", invalid="ignore"):
+        with quiet():
             return np.abs(self.weights - self.w_star)
 
     @property

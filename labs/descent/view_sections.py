@@ -47,7 +47,8 @@ from labs.descent.view_settings import (
 )
 from ui.common import big_numbers_as_text, format_lr
 from ui.urlstate import write_url
-from viz.theme import SERIES, fmt
+from viz.format import fmt
+from viz.theme import SERIES
 
 OPT_COLOURS = {"sgd": SERIES[0], "momentum": SERIES[1], "adam": SERIES[2]}
 MODE_COLOURS = dict(zip(BATCH_MODES, (SERIES[0], SERIES[4], SERIES[3]), strict=True))

@@ -35,7 +35,7 @@ from labs.descent.view_settings import (
     zero_grad_table,
 )
 from ui.common import format_lr
-from viz.theme import fmt
+from viz.format import fmt
 
 
 @st.cache_data(max_entries=64, show_spinner=False)

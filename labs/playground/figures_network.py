@@ -15,8 +15,9 @@ import plotly.graph_objects as go
 from labs.playground.model_boundary import InputGrid
 from labs.playground.model_run import Snapshot
 from viz.fast_figure import DIVERGING_SCALE, figure, layout
+from viz.format import fmt
 from viz.network import layer_title, network_figure
-from viz.theme import fmt, symmetric_range
+from viz.theme import symmetric_range
 
 EDGE_MODES = {"weight": "weight w", "gradient": "last dL/dw"}
 NODE_MODES = {"a": "activation a", "delta": "delta = dL/dz"}

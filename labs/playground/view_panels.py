@@ -29,7 +29,7 @@ from labs.playground.model_run import RECORD_CAP, Run, history_csv, weights_json
 from labs.playground.view_session import Setup, go_back, import_weights, reset, view_iteration
 from labs.playground.view_settings import HIDEABLE, URL_PARAMS, Settings
 from ui.common import format_lr, show_error
-from viz.theme import fmt
+from viz.format import fmt
 
 # a training loss this many times its starting value earns a gentle warning (before a divergence)
 RISING_FACTOR = 2.0

@@ -20,12 +20,14 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from backprop_core.passes import quiet
 from labs.vanishing.model import GradientProfile
 from labs.vanishing.model_experiments import (
     derivative_bound,
     max_derivative,
 )
-from viz.theme import SERIES, base_layout, fmt
+from viz.format import fmt
+from viz.theme import SERIES, base_layout
 
 # a sequential scale for magnitudes (norms are never negative): dark = small, bright = large
 NORM_SCALE = "Viridis"
@@ -47,7 +49,7 @@ def activation_colour(name: str) -> str:
 def drawable(values: np.ndarray) -> np.ndarray:
     """``values`` as floats with every value a log axis cannot show (<= 0, NaN, inf) set to NaN."""
     v = np.asarray(values, dtype=float)
-    with np.errstate(invalid="ignore"):
+    with quiet():
         return np.where(np.isfinite(v) & (v > 0), v, np.nan)
 
 
@@ -176,15 +178,6 @@ def describe_ratio(ratio: float) -> str:
     if ratio < 1:
         return f"{times(1 / ratio)} times smaller"
     return f"{times(ratio)} times larger"
-
-
-def latex_number(x: float, digits: int = 3) -> str:
-    """``x`` for a LaTeX formula: ``9.54 \\times 10^{-7}`` rather than ``9.54e-07``."""
-    text = fmt(x, digits)
-    if "e" not in text:
-        return text
-    mantissa, exponent = text.split("e")
-    return f"{mantissa} \\times 10^{{{int(exponent)}}}"
 
 
 def times(x: float) -> str:

@@ -19,7 +19,8 @@ from labs.vanishing.model_experiments import (
     derivative_curve,
     max_derivative,
 )
-from viz.theme import GREY, base_layout, fmt
+from viz.format import fmt
+from viz.theme import GREY, base_layout
 
 
 def derivative_figure(activations: Sequence[str]) -> go.Figure:

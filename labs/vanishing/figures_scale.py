@@ -31,7 +31,8 @@ from labs.vanishing.model_experiments import (
     ScaleSweep,
     SymmetryRun,
 )
-from viz.theme import DIVERGING, SERIES, base_layout, fmt, symmetric_range
+from viz.format import fmt
+from viz.theme import DIVERGING, SERIES, base_layout, symmetric_range
 
 
 def sweep_figure(sweep: ScaleSweep, current_std: float) -> go.Figure:

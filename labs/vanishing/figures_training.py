@@ -9,6 +9,8 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from backprop_core.passes import quiet
+
 # a sequential scale for magnitudes (norms are never negative): dark = small, bright = large
 from labs.vanishing.figures import (
     MAX_LINE_POINTS,
@@ -67,7 +69,7 @@ def heatmap_figure(runs: Sequence[ActivationRun], max_columns: int = MAX_HEATMAP
     for k, (r, (cols, m)) in enumerate(zip(runs, mats, strict=True)):
         if not m.size:
             continue
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with quiet():
             z = np.log10(drawable(m))
         fig.add_trace(
             go.Heatmap(

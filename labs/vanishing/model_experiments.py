@@ -14,7 +14,7 @@ from backprop_core.activations import ACTIVATIONS
 from backprop_core.datasets import get_dataset
 from backprop_core.engine import backward, compute_loss, evaluate, forward
 from backprop_core.network import MLP
-from backprop_core.optimizers import OPTIMIZERS
+from backprop_core.optimizers import OPTIMIZERS, clip_scale
 from backprop_core.passes import quiet
 from backprop_core.runner import Data, Record, RunState, TrainConfig, run
 from labs.vanishing.model import (
@@ -69,6 +69,12 @@ class LayerStats:
     z: tuple[np.ndarray, ...]
     saturated_share: np.ndarray
     dead_share: np.ndarray
+
+    @property
+    def pooled_saturated_share(self) -> float:
+        """One share over every hidden ``z`` value of the batch (all hidden layers pooled)."""
+        sizes = np.array([z.size for z in self.z], dtype=float)
+        return float(np.dot(self.saturated_share, sizes) / sizes.sum()) if sizes.size else 0.0
 
     @property
     def dead_units(self) -> np.ndarray:
@@ -139,17 +145,8 @@ def scale_sweep(setup: LabSetup, stds: Sequence[float], activations: Sequence[st
                 p.layer_grad_norms[-1],
                 p.delta_norms[0],
             )
-            saturated[i, j] = _saturated_share(net, data.X_train)
+            saturated[i, j] = layer_stats(net, data.X_train).pooled_saturated_share
     return ScaleSweep(tuple(activations), setup.depth, stds, first, out, first_delta, saturated)
-
-
-def _saturated_share(net: MLP, X: np.ndarray) -> float:
-    # one share over every hidden z value of the batch (all hidden layers pooled)
-    fwd = forward(net, X)
-    df = ACTIVATIONS[net.activations[0]].df
-    with quiet():
-        values = [df(z) < SATURATED_BELOW for z in fwd.z[:-1]]
-    return float(np.mean(np.concatenate([v.ravel() for v in values]))) if values else 0.0
 
 
 @dataclass(frozen=True)
@@ -209,8 +206,7 @@ def clipping_experiment(
     fwd = forward(base.initial, lab.data.X_train)
     back = backward(base.initial, fwd, compute_loss(base.initial, fwd, lab.data.Y_train, one.loss))
     with quiet():
-        total = float(np.sqrt(np.sum(back.layer_grad_norms**2) + np.sum(back.layer_bias_grad_norms**2)))
-    scale = clip_norm / (total + 1e-6) if np.isfinite(total) and total > clip_norm else 1.0
+        total, scale = clip_scale([*back.dW, *back.db], clip_norm)
     return ClipComparison(
         activation,
         float(std),

@@ -29,7 +29,7 @@ from labs.vanishing.view_settings import (
 )
 from ui.common import ensure_state, format_lr, page_intro, show_error
 from ui.urlstate import seed_from_url, show_notices, write_url
-from viz.theme import fmt
+from viz.format import fmt
 
 
 def render() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from labs.vanishing.figures import bound_table, latex_number, profile_figure, profile_gaps, ratio_table
+from labs.vanishing.figures import bound_table, profile_figure, profile_gaps, ratio_table
 from labs.vanishing.figures_saturation import (
     derivative_figure,
     histogram_figure,
@@ -30,7 +30,7 @@ from labs.vanishing.view_settings import (
 )
 from ui.playback import play_pause
 from ui.urlstate import write_url
-from viz.theme import fmt
+from viz.format import fmt, latex_number
 
 
 def section_start(setup: LabSetup, lab: Lab, view_notes: list[str]) -> None:

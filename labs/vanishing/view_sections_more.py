@@ -33,7 +33,7 @@ from labs.vanishing.view_common import (
 )
 from labs.vanishing.view_settings import CLIP_CHOICES, STD_VALUES
 from ui.common import format_lr, try_this
-from viz.theme import fmt
+from viz.format import fmt
 
 
 def section_exploding(setup: LabSetup, lab: Lab, view_notes: list[str]) -> None:

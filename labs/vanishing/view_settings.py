@@ -42,14 +42,15 @@ INIT_LABELS = {
     "zeros": "zeros (every weight 0)",
 }
 
+_SETUP = LabSetup()  # the widgets start at the engine's defaults for a comparison
 DEFAULTS = {
-    "vg_acts": ["sigmoid", "relu"],
-    "vg_depth": 10,
-    "vg_width": 16,
-    "vg_dataset": "xor",
-    "vg_init": "xavier",
-    "vg_std": 0.1,
-    "vg_seed": 0,
+    "vg_acts": list(_SETUP.activations),
+    "vg_depth": _SETUP.depth,
+    "vg_width": _SETUP.width,
+    "vg_dataset": _SETUP.dataset,
+    "vg_init": _SETUP.init,
+    "vg_std": _SETUP.std,
+    "vg_seed": _SETUP.seed,
     "vg_lr": 0.1,
     "vg_opt": "sgd",
     "vg_n": 100,

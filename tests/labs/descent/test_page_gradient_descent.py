@@ -33,7 +33,7 @@ from labs.descent.view_settings import (
     zero_grad_table,
 )
 from ui.common import big_numbers_as_text
-from viz.theme import fmt
+from viz.format import fmt
 
 ROOT = Path(__file__).resolve().parents[3]
 PAGE = str(ROOT / "pages" / "3_Gradient_descent.py")

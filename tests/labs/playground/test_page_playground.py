@@ -20,7 +20,7 @@ from labs.playground.model_byod import read_csv
 from labs.playground.model_run import largest_working_lr, weights_json
 from labs.playground.view_settings import LR_CHOICES, read_settings
 from ui.common import format_lr
-from viz.theme import fmt
+from viz.format import fmt
 
 ROOT = Path(__file__).resolve().parents[3]
 PAGE = str(ROOT / "pages" / "4_Training_playground.py")

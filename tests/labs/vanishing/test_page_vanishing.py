@@ -19,7 +19,7 @@ from labs.vanishing.figures import describe_ratio
 from labs.vanishing.model import LabSetup, start_lab, train_lab
 from labs.vanishing.model_experiments import clipping_experiment, symmetry_experiment
 from labs.vanishing.view_settings import PLAY_STEP
-from viz.theme import fmt
+from viz.format import fmt
 
 ROOT = Path(__file__).resolve().parents[3]
 PAGE = str(ROOT / "pages" / "5_Vanishing_gradients.py")

@@ -13,7 +13,6 @@ from labs.vanishing.figures import (
     bound_table,
     describe_ratio,
     drawable,
-    latex_number,
     layer_ranges,
     profile_figure,
     profile_gaps,
@@ -43,7 +42,7 @@ from labs.vanishing.model_experiments import (
     scale_sweep,
     symmetry_experiment,
 )
-from viz.theme import fmt
+from viz.format import fmt, latex_number
 
 
 @pytest.fixture(scope="module")
