@@ -103,11 +103,12 @@ def page(browser: object) -> Iterator[object]:
     context.close()
 
 
-def wait_settled(page: object, timeout: float = 45.0) -> None:
+def wait_settled(page: object, timeout: float = 45.0, calm_checks: int = 2) -> None:
     """Wait until the app is connected, its script has finished and nothing is still drawing.
 
     The script state reads ``notRunning`` a moment before the elements are drawn on a first
-    load, so the check is made twice with a pause between.
+    load, so the check must hold ``calm_checks`` times in a row, 0.4 s apart (more of them to
+    see that a paused page stays still across a Play tick).
     """
     deadline = time.monotonic() + timeout
     calm = 0
@@ -122,7 +123,7 @@ def wait_settled(page: object, timeout: float = 45.0) -> None:
             }"""
         )
         calm = calm + 1 if settled else 0
-        if calm >= 2:
+        if calm >= calm_checks:
             return
         time.sleep(0.4)
     raise AssertionError("the page did not settle in time")
@@ -131,3 +132,34 @@ def wait_settled(page: object, timeout: float = 45.0) -> None:
 def assert_no_exception(page: object) -> None:
     count = page.locator('[data-testid="stException"]').count()
     assert count == 0, page.locator('[data-testid="stException"]').first.inner_text()
+
+
+def wait_painted(page: object) -> None:
+    """Until the browser has painted twice: after a scroll, what is on screen is the new position."""
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))")
+
+
+CHARTS_DRAWN = """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].every(c => {
+    const svg = c.querySelector('.main-svg');
+    return svg && Math.abs(svg.getBoundingClientRect().width - c.getBoundingClientRect().width) < 3;
+})"""
+
+
+def wait_charts_drawn(page: object, timeout: float = 30_000) -> None:
+    """Until every Plotly chart is drawn at its container's width (after a resize, Plotly redraws)."""
+    page.wait_for_function(CHARTS_DRAWN, timeout=timeout)
+    wait_painted(page)
+
+
+MAIN_TEXT_CHANGED = """before => {
+    const main = document.querySelector('[data-testid="stMain"]');
+    return main !== null && main.innerText !== before;
+}"""
+
+
+def click_and_settle(page: object, target: object, timeout: float = 60_000) -> None:
+    """Click ``target`` (a locator), wait until the page's text changes, then until it settles."""
+    before = page.locator('[data-testid="stMain"]').inner_text()
+    target.click()
+    page.wait_for_function(MAIN_TEXT_CHANGED, arg=before, timeout=timeout)
+    wait_settled(page)

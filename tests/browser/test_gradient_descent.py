@@ -3,13 +3,12 @@ moves the start (and the URL follows), a bad URL value gives a notice; screensho
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from tests.browser.conftest import assert_no_exception, wait_settled
+from tests.browser.conftest import assert_no_exception, wait_charts_drawn, wait_settled
 
 pytestmark = pytest.mark.browser
 
@@ -25,7 +24,7 @@ def _section_shot(page, heading: str, path: Path, height: int = 1700) -> None:
     """Screenshot from a section's heading down ``height`` pixels (the page is made tall enough)."""
     h = page.get_by_role("heading", name=heading).first
     h.scroll_into_view_if_needed()
-    time.sleep(0.5)
+    wait_charts_drawn(page)
     box = h.bounding_box()
     assert box is not None, heading
     page.screenshot(
@@ -142,5 +141,5 @@ def test_a_diverging_rate_on_a_laptop_screen_keeps_every_number_readable(
         " return box.scrollWidth <= box.clientWidth + 1; }"
     )
     page.set_viewport_size({"width": 1280, "height": 7600})
-    time.sleep(0.5)
+    wait_charts_drawn(page)
     _section_shot(page, SECTIONS[0][0], artifacts_dir / "gd_1_diverging_1280.png", height=1400)

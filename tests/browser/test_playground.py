@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import re
-import time
 from pathlib import Path
 
 import pytest
 
-from .conftest import assert_no_exception, wait_settled
+from .conftest import assert_no_exception, wait_charts_drawn, wait_settled
 
 pytestmark = pytest.mark.browser
 
 COUNTER = ".st-key-pg_counter"
 PLAY_CONTROL = ".st-key-pg_play_mode"
+TEN_ITERATIONS = """() => {
+    const m = (document.querySelector('.st-key-pg_counter')?.innerText || '').match(/Iteration (\\d+)/);
+    return m !== null && Number(m[1]) >= 10;
+}"""
 
 
 def _press(page: object, label: str) -> None:
@@ -25,7 +28,7 @@ def _shot(page: object, path: Path) -> None:
     """A screenshot of the whole page (the app scrolls inside its own container, so grow the window)."""
     size = page.viewport_size
     page.set_viewport_size({"width": size["width"], "height": 3200})
-    time.sleep(1.0)  # Plotly redraws at the new size
+    wait_charts_drawn(page)  # Plotly redraws at the new size
     page.screenshot(path=str(path))
     page.set_viewport_size(size)
 
@@ -39,6 +42,18 @@ def _counter(page: object) -> dict[str, float]:
         if match:
             out[name] = float(match.group(1))
     return out
+
+
+def _counter_at_rest(page: object) -> dict[str, float]:
+    """The counter once it reads the same across two settled checks (a tick may land after Pause)."""
+    last = None
+    for _ in range(30):
+        wait_settled(page, calm_checks=3)
+        now = _counter(page)
+        if now == last:
+            return now
+        last = now
+    raise AssertionError(f"the counter kept moving after Pause: {last}")
 
 
 def _open(page: object, url: str) -> None:
@@ -58,15 +73,13 @@ def test_play_trains_and_pause_stops(page: object, app_url: str, artifacts_dir: 
     _shot(page, artifacts_dir / "playground_start.png")
 
     _press(page, "Play")
-    time.sleep(2.0)
+    page.wait_for_function(TEN_ITERATIONS, timeout=60_000)
     _press(page, "Pause")
-    time.sleep(1.0)
-    wait_settled(page)
-    after = _counter(page)
+    after = _counter_at_rest(page)
     assert after["iteration"] >= 10, after
     assert after["test loss"] < before["test loss"], (before, after)
-    # paused: the counter stays put
-    time.sleep(1.0)
+    # paused: the counter stays put while the page stays still for several Play ticks (0.15 s each)
+    wait_settled(page, calm_checks=4)
     assert _counter(page)["iteration"] == after["iteration"]
     assert_no_exception(page)
     _shot(page, artifacts_dir / "playground_after_play.png")

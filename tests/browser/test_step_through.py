@@ -3,11 +3,9 @@ a click on an edge of the diagram, and a screenshot of every phase (look at them
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
-from tests.browser.conftest import assert_no_exception, wait_settled
+from tests.browser.conftest import assert_no_exception, click_and_settle, wait_settled
 
 pytestmark = pytest.mark.browser
 
@@ -24,9 +22,7 @@ EDGE_POSITION = """([l, i, j]) => {
 
 
 def press(page, label: str) -> None:
-    page.get_by_role("button", name=label, exact=True).click()
-    time.sleep(0.3)
-    wait_settled(page)
+    click_and_settle(page, page.get_by_role("button", name=label, exact=True))
     assert_no_exception(page)
 
 
@@ -83,7 +79,7 @@ def test_classic_preset_full_iteration(app_url: str, page, artifacts_dir) -> Non
     page.locator('[data-testid="stPlotlyChart"]').first.scroll_into_view_if_needed()
     x, y = page.evaluate(EDGE_POSITION, [0, 0, 0])
     page.mouse.click(x, y)
-    time.sleep(0.5)
+    page.wait_for_function("() => location.search.includes('weight=w1')")
     wait_settled(page)
     assert_no_exception(page)
     assert "weight=w1" in page.url
@@ -101,8 +97,7 @@ def test_quiz_and_gradient_check_in_the_browser(app_url: str, page, artifacts_di
     press(page, "Check my answer")
     assert page.get_by_text("Right:").count() >= 1
     page.get_by_role("tab", name="✅ Gradient check").click()
-    time.sleep(0.3)
-    wait_settled(page)
+    page.get_by_role("button", name="Run the gradient check", exact=True).wait_for(state="visible")
     press(page, "Run the gradient check")
     # the tab stays open after the rerun, showing the result
     assert page.get_by_text("Passes for the check (2P)").is_visible()

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import re
-import time
 from pathlib import Path
 
 import pytest
 
-from .conftest import assert_no_exception, wait_settled
+from .conftest import assert_no_exception, wait_painted, wait_settled
 
 pytestmark = pytest.mark.browser
+
+ALL_RUNS_PAST_130 = """() => {
+    const counts = [...document.querySelectorAll('[data-testid="stMetricLabel"]')]
+        .map(e => e.innerText.match(/after (\\d+) update/)).filter(m => m !== null);
+    return counts.length > 0 && counts.every(m => Number(m[1]) >= 130);
+}"""
 
 
 def _losses(page: object) -> dict[str, str]:
@@ -50,19 +55,18 @@ def test_page_trains_plays_and_shows_no_exception(app_url: str, page: object, ar
     for number in range(1, 7):
         heading = page.locator("h2", has_text=re.compile(rf"^{number} · "))
         heading.evaluate("el => el.scrollIntoView({block: 'start'})")
-        time.sleep(0.3)
+        wait_painted(page)
         page.screenshot(path=str(artifacts_dir / f"vanishing_2_section_{number}.png"))
 
     play_control = page.locator(".st-key-vg_play_mode")
     play_control.locator("button", has_text="Play").click()
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and min(_iterations(page) or [0]) < 130:
-        time.sleep(0.5)
+    page.wait_for_function(ALL_RUNS_PAST_130, timeout=60_000)
     assert min(_iterations(page)) >= 130, "Play should keep training"
     play_control.locator("button", has_text="Pause").click()
     wait_settled(page)
     assert_no_exception(page)
     stopped = _iterations(page)
-    time.sleep(2 * 0.6 + 0.5)
+    # the page stays still for longer than two Play ticks (0.6 s each): no tick trains on
+    wait_settled(page, calm_checks=5)
     assert _iterations(page) == stopped, "Pause should stop the training"
     page.screenshot(path=str(artifacts_dir / "vanishing_3_paused.png"), full_page=True)

@@ -191,8 +191,13 @@ def test_the_deepest_widest_network_gives_numbers_or_says_why_not(
     p = _profile(LabSetup(depth=30, width=64, init=init, std=std), activation)
     assert p.layer_grad_norms.shape == (31,)
     assert np.all(np.isnan(p.layer_grad_norms) | (p.layer_grad_norms >= 0))
-    ratio = p.ratio
-    assert np.isnan(ratio) or ratio >= 0
+    first, last = float(p.layer_grad_norms[0]), float(p.layer_grad_norms[-1])
+    if np.isfinite(first) and np.isfinite(last) and last > 0:
+        assert p.ratio == first / last  # a number whenever the two norms make one
+    elif np.isfinite(first) and last == 0 and first > 0:
+        assert p.ratio == np.inf
+    else:
+        assert np.isnan(p.ratio)  # and NaN, not a made-up number, when they do not
 
 
 def test_norm_ratio_says_when_a_ratio_has_no_value() -> None:
