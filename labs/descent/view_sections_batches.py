@@ -158,8 +158,7 @@ def section_zero_grad() -> None:
     # short lines: half the page is about 45 characters wide on a laptop screen, and a wrapped
     # comment lands at the start of the next line
     k1.code(
-        "# PyTorch\n"
-        "for x, y in batches:\n"
+        "# PyTorch\nfor x, y in batches:\n"
         "    optimizer.zero_grad()  # reset .grad\n"
         "    loss = loss_fn(model(x), y)\n"
         "    loss.backward()  # ADDS into .grad\n"

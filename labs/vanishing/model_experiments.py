@@ -30,6 +30,10 @@ from labs.vanishing.model import (
     train_lab,
 )
 
+# the symmetry experiment's small network and its training length
+SYMMETRY_HIDDEN: tuple[int, ...] = (4, 4)
+SYMMETRY_ITERATIONS = 200
+
 
 def derivative_curve(activation: str, lo: float = -6.0, hi: float = 6.0, n: int = 241) -> tuple:
     """``(z, f'(z))`` on ``n`` points of ``[lo, hi]`` (arrays of shape ``(n,)``), from the registry."""
@@ -268,8 +272,8 @@ def symmetry_experiment(
     activation: str,
     start: str,
     *,
-    hidden: Sequence[int] = (4, 4),
-    iterations: int = 200,
+    hidden: Sequence[int] = SYMMETRY_HIDDEN,
+    iterations: int = SYMMETRY_ITERATIONS,
     lr: float = 0.5,
     optimizer: str = "sgd",
     seed: int = 0,

@@ -7,6 +7,7 @@ import streamlit as st
 from backprop_core import DATASETS, INIT_SCHEMES, OPTIMIZERS
 from labs.vanishing.model import (
     COMPARE_ACTIVATIONS,
+    N_POINTS,
     LabSetup,
 )
 from labs.vanishing.view_sections import section_start, section_training, section_why
@@ -95,9 +96,8 @@ def render() -> None:
         )
         st.selectbox("Optimizer", OPTIMIZERS, key="vg_opt", persist_state="session")
         st.caption(
-            "Full-batch gradient descent on 300 points (inputs standardised). A new learning rate or "
-            "optimizer "
-            "applies from the next update; every other setting starts all networks again."
+            f"Full-batch gradient descent on {N_POINTS} points (inputs standardised). A new learning rate "
+            "or optimizer applies from the next update; every other setting starts all networks again."
         )
 
     try:
@@ -113,8 +113,7 @@ def render() -> None:
     if len(acts) < 2:
         st.warning(
             "This lab is a comparison: pick **at least two** activations in the sidebar (sigmoid and relu "
-            "show "
-            "the effect best). "
+            "show the effect best). "
             + (
                 f"Until then the charts show {acts[0]} alone."
                 if acts

@@ -12,7 +12,7 @@ from labs.vanishing.figures_saturation import (
     saturated_share_figure,
 )
 from labs.vanishing.figures_training import heatmap_figure, heatmap_gaps, loss_curves_figure, loss_notes
-from labs.vanishing.model import COMPARE_ACTIVATIONS, SATURATED_BELOW, Lab, LabSetup
+from labs.vanishing.model import COMPARE_ACTIVATIONS, N_POINTS, SATURATED_BELOW, Lab, LabSetup
 from labs.vanishing.model_experiments import derivative_bound, layer_stats
 from labs.vanishing.view_common import captions
 from labs.vanishing.view_settings import (
@@ -64,10 +64,10 @@ def section_start(setup: LabSetup, lab: Lab, view_notes: list[str]) -> None:
         )
         st.dataframe(ratio_table(profiles), hide_index=True, key="vg_ratio_table")
         st.caption(
-            "$\\|dW_l\\| = \\|a_{l-1}^T \\delta_l\\|$ also carries the size of the layer's input $a_{l-1}$, "
-            "so "
-            "the ‖dW‖ and ‖delta‖ ratios can differ: with relu and xavier init the activations shrink on the "
-            "way forward as delta shrinks on the way back, and in dW the two partly cancel."
+            "$\\|dW_l\\| = \\|a_{l-1}^T \\delta_l\\|$ also carries the size of the layer's input "
+            "$a_{l-1}$, so the ‖dW‖ and ‖delta‖ ratios can differ: with relu and xavier init the "
+            "activations shrink on the way forward as delta shrinks on the way back, and in dW the two "
+            "partly cancel."
         )
 
 
@@ -169,14 +169,11 @@ def section_why(setup: LabSetup, lab: Lab, view_notes: list[str]) -> None:
     st.header("3 · Why it happens, with numbers")
     st.markdown(
         f"Follow the error signal from the output layer back to layer 1. In each of the {depth} hidden "
-        "layers "
-        "it is multiplied by that layer's weights and, unit by unit, by $f'(z)$. sigmoid' is never above "
-        f"0.25, so the derivative factors alone can shrink the signal by $0.25^{{{depth}}} = "
+        "layers it is multiplied by that layer's weights and, unit by unit, by $f'(z)$. sigmoid' is never "
+        f"above 0.25, so the derivative factors alone can shrink the signal by $0.25^{{{depth}}} = "
         f"{latex_number(derivative_bound('sigmoid', depth))}$ — that is the *most* they can pass on. The "
-        "weights "
-        "multiply in too: weights smaller than 1 in size shrink the signal further, larger ones can make up "
-        "for "
-        "part of the loss, so the measured ratio can land below or above the bound."
+        "weights multiply in too: weights smaller than 1 in size shrink the signal further, larger ones can "
+        "make up for part of the loss, so the measured ratio can land below or above the bound."
     )
     if lab.runs:
         st.markdown(f"**The bound next to the measurement** ({depth} hidden layers, at initialisation)")
@@ -184,8 +181,7 @@ def section_why(setup: LabSetup, lab: Lab, view_notes: list[str]) -> None:
         st.caption(
             "*weights & the rest multiplied by* = measured ‖delta‖ ratio ÷ bound: what the weights (and f' "
             "values below their maximum) multiplied in. Below 1: they shrank the signal further; above 1: "
-            "they "
-            "made up for some of it. The last column repeats section 1's ‖dW‖ ratio for comparison."
+            "they made up for some of it. The last column repeats section 1's ‖dW‖ ratio for comparison."
         )
     c1, c2 = st.columns([1, 1])
     with c1:
@@ -196,8 +192,7 @@ def section_why(setup: LabSetup, lab: Lab, view_notes: list[str]) -> None:
         st.markdown(
             "**Why ReLU helps.** relu'(z) is exactly 1 wherever a unit is active, so along active units the "
             "error passes back without shrinking; only the weights decide whether it grows or shrinks, and "
-            "he "
-            "init picks their size so that, on average, it does neither. tanh' also reaches 1 (at z = 0), "
+            "he init picks their size so that, on average, it does neither. tanh' also reaches 1 (at z = 0), "
             "which is why tanh does far better than sigmoid, until its units saturate."
         )
 
@@ -246,4 +241,4 @@ def section_why(setup: LabSetup, lab: Lab, view_notes: list[str]) -> None:
         st.plotly_chart(
             saturated_share_figure(list(stats.values())), key="vg_saturation_chart", width="stretch"
         )
-        st.caption(f"Both charts: the networks {when_text}, all 300 training points.")
+        st.caption(f"Both charts: the networks {when_text}, all {N_POINTS} training points.")

@@ -23,6 +23,7 @@ from labs.vanishing.model import (
     Lab,
     LabSetup,
 )
+from labs.vanishing.model_experiments import SYMMETRY_HIDDEN, SYMMETRY_ITERATIONS
 from labs.vanishing.view_common import (
     CLIP_ITERATIONS,
     cached_clipping,
@@ -44,14 +45,13 @@ def section_exploding(setup: LabSetup, lab: Lab, view_notes: list[str]) -> None:
     st.header("4 · Exploding gradients: weights that start too large")
     he_std = float(np.sqrt(2.0 / setup.width))
     st.markdown(
-        "Now start from normal weights and turn up their std. Each relu layer multiplies the signal by about "
-        f"std × √(width/2); he's std for width {setup.width}, √(2/{setup.width}) = {fmt(he_std, 3)}, makes "
-        "that factor 1. Above it the activations grow layer after layer on the way forward, and delta grows "
-        "layer after layer on the way back, so it is largest next to the input. Each weight gradient "
+        "Now start from normal weights and turn up their std. Each relu layer multiplies the signal by "
+        f"about std × √(width/2); he's std for width {setup.width}, √(2/{setup.width}) = {fmt(he_std, 3)}, "
+        "makes that factor 1. Above it the activations grow layer after layer on the way forward, and delta "
+        "grows layer after layer on the way back, so it is largest next to the input. Each weight gradient "
         "$dW_l = a_{l-1}^T \\delta_l$ multiplies the two, so for relu the gradient of *every* layer grows "
-        "like "
-        f"std^{depth}, std to the power of the depth. sigmoid and tanh react differently: with large weights "
-        "most of their $z$ values land where the curve is flat, so they **saturate** instead."
+        f"like std^{depth}, std to the power of the depth. sigmoid and tanh react differently: with large "
+        "weights most of their $z$ values land where the curve is flat, so they **saturate** instead."
     )
     x1, x2, x3 = st.columns([2, 1, 2])
     with x1:
@@ -102,9 +102,8 @@ def section_exploding(setup: LabSetup, lab: Lab, view_notes: list[str]) -> None:
             )
             + (
                 " Here relu's first-layer gradient is 0: some hidden layer has every unit dead (z ≤ 0 on "
-                "every "
-                "sample), so no gradient gets through at any scale. Narrow, deep relu networks often start "
-                "like that; try more neurons per layer."
+                "every sample), so no gradient gets through at any scale. Narrow, deep relu networks often "
+                "start like that; try more neurons per layer."
                 if not np.isfinite(slope)
                 else ""
             )
@@ -147,14 +146,11 @@ def section_exploding(setup: LabSetup, lab: Lab, view_notes: list[str]) -> None:
         )
     st.markdown(
         "**What clipping by global norm cannot do.** It measures one norm over all the gradients and, when "
-        "that "
-        "is too large, multiplies *every* layer's gradient by the same factor. The step gets shorter, but "
-        "the "
-        "ratio between layers stays exactly as it was: the layers next to the input still get a far larger "
-        "(or, with sigmoid, far smaller) share than the output layer. It never makes a gradient larger, so "
-        "it "
-        "does nothing for vanishing gradients, and it leaves the huge activations of the forward pass alone. "
-        "It stops one bad step; fixing the weight scale is the cure."
+        "that is too large, multiplies *every* layer's gradient by the same factor. The step gets shorter, "
+        "but the ratio between layers stays exactly as it was: the layers next to the input still get a far "
+        "larger (or, with sigmoid, far smaller) share than the output layer. It never makes a gradient "
+        "larger, so it does nothing for vanishing gradients, and it leaves the huge activations of the "
+        "forward pass alone. It stops one bad step; fixing the weight scale is the cure."
     )
 
 
@@ -164,13 +160,11 @@ def section_symmetry(setup: LabSetup, lab: Lab, view_notes: list[str]) -> None:
     st.header("5 · Symmetry: why the weights cannot all start equal")
     st.markdown(
         "If every weight starts at the same value, all units of a hidden layer compute the same $z$ for "
-        "every "
-        "input, receive the same delta and so the same update, and after the update they are still "
-        "identical. "
-        "Nothing in gradient descent can tell them apart: a layer of 4 units behaves like one unit, forever. "
-        "Random initialisation breaks the tie. Below: a small network (2 hidden layers of 4 units) trained "
-        "for "
-        "200 updates on the same dataset."
+        "every input, receive the same delta and so the same update, and after the update they are still "
+        f"identical. Nothing in gradient descent can tell them apart: a layer of {SYMMETRY_HIDDEN[0]} units "
+        "behaves like one unit, forever. Random initialisation breaks the tie. Below: a small network "
+        f"({len(SYMMETRY_HIDDEN)} hidden layers of {SYMMETRY_HIDDEN[0]} units) trained for "
+        f"{SYMMETRY_ITERATIONS} updates on the same dataset."
     )
     s1, s2 = st.columns([1, 2])
     with s1:
@@ -191,11 +185,10 @@ def section_symmetry(setup: LabSetup, lab: Lab, view_notes: list[str]) -> None:
     st.plotly_chart(symmetry_spread_figure(sym, fix), key="vg_symmetry_chart", width="stretch")
     st.plotly_chart(symmetry_weights_figure(sym, fix), key="vg_symmetry_weights_chart", width="stretch")
     st.markdown(
-        "After 200 updates the largest difference between two units is "
+        f"After {SYMMETRY_ITERATIONS} updates the largest difference between two units is "
         f"**{fmt(float(sym.spread[-1].max()))}** "
         f"from the symmetric start and **{fmt(float(fix.spread[-1].max()))}** from random weights; final "
-        "loss "
-        f"{fmt(float(sym.losses[-1]))} against {fmt(float(fix.losses[-1]))}."
+        f"loss {fmt(float(sym.losses[-1]))} against {fmt(float(fix.losses[-1]))}."
         + (
             f" With zeros and {sym.activation}, $f(0) = 0$: no signal reaches the output layer and no error "
             "reaches the hidden layers, so only the output bias learns."
@@ -238,10 +231,9 @@ def section_helps(setup: LabSetup, lab: Lab, view_notes: list[str]) -> None:
         start_text = f"add sigmoid to the activations in the sidebar ({depth} hidden layers now). "
     try_this(
         f"**Predict first:** {start_text}Set the depth to {other_depth}: how many times smaller than its "
-        "output "
-        f"layer's will sigmoid's first-layer gradient be? (0.25^{other_depth} ≈ {fmt(0.25**other_depth, 2)} "
-        "is "
-        "the most the derivatives allow.) Check your guess in section 1.\n\n"
-        "**Then:** set the init to *he* and press *Train*. Does sigmoid's loss move? Does relu's? Finally, "
-        "in section 4, slide the std past he's value and predict which layer's gradient explodes most."
+        f"output layer's will sigmoid's first-layer gradient be? (0.25^{other_depth} ≈ "
+        f"{fmt(0.25**other_depth, 2)} is the most the derivatives allow.) Check your guess in section "
+        "1.\n\n**Then:** set the init to *he* and press *Train*. Does sigmoid's loss move? Does relu's? "
+        "Finally, in section 4, slide the std past he's value and predict which layer's gradient explodes "
+        "most."
     )

@@ -103,7 +103,7 @@ def page(browser: object) -> Iterator[object]:
     context.close()
 
 
-def wait_settled(page: object, timeout: float = 45.0, calm_checks: int = 2) -> None:
+def wait_settled(page: object, timeout: float = 90.0, calm_checks: int = 2) -> None:
     """Wait until the app is connected, its script has finished and nothing is still drawing.
 
     The script state reads ``notRunning`` a moment before the elements are drawn on a first
