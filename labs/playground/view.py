@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from labs.playground.text import INTRO, TRY_THIS
 from labs.playground.view_data import current_problem, dataset_names, upload_control
 from labs.playground.view_panels import (
     classroom_link,
@@ -60,10 +61,7 @@ def render() -> None:
 
     page_intro(
         "Training playground",
-        "Press **Play** and watch a small network learn to separate two-dimensional data. Beside the "
-        "decision boundary you see what usually stays hidden: the loss on data the network never trained "
-        "on, every weight and its last gradient `dL/dw`, and how strongly the error signal reaches each "
-        "layer.",
+        INTRO,
         "🎛️",
     )
     if state.get("pg_notices"):
@@ -191,12 +189,6 @@ def render() -> None:
     with st.expander("Export and import"):
         export_panel(state, settings)
 
-    try_this(
-        "On **circle** with the default network, **predict**: with *no* hidden layer (Hidden layers = 0), "
-        "can the network draw a ring-shaped boundary? Press Play and watch the boundary and the test loss. "
-        "Then add one hidden layer of 3 neurons and click each neuron in the diagram: which simple shape "
-        "does each one draw, and how do they add up to a ring? Finally set the learning rate to 10 on "
-        "**sine** and press Step epoch: what does the page say, and which rate does it suggest?"
-    )
+    try_this(TRY_THIS)
 
     write_url(URL_PARAMS, marker=URL_MARKER)

@@ -10,6 +10,7 @@ from labs.vanishing.model import (
     N_POINTS,
     LabSetup,
 )
+from labs.vanishing.text import INTRO
 from labs.vanishing.view_sections import section_start, section_training, section_why
 from labs.vanishing.view_sections_more import section_exploding, section_helps, section_symmetry
 from labs.vanishing.view_settings import (
@@ -42,10 +43,7 @@ def render() -> None:
 
     page_intro(
         "Vanishing and exploding gradients",
-        "On its way back from the output, the error signal is multiplied in every layer by the weights and "
-        "by the activation's slope $f'(z)$. Here one deep network — same data, same starting weights — is "
-        "trained once per activation, so you can **measure** how much gradient reaches the first layer: "
-        "why sigmoid loses it, why ReLU keeps it, and how weights that start too large make it explode.",
+        INTRO,
         "📉",
     )
     show_notices(url_notices)

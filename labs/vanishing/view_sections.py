@@ -14,6 +14,13 @@ from labs.vanishing.figures_saturation import (
 from labs.vanishing.figures_training import heatmap_figure, heatmap_gaps, loss_curves_figure, loss_notes
 from labs.vanishing.model import COMPARE_ACTIVATIONS, N_POINTS, SATURATED_BELOW, Lab, LabSetup
 from labs.vanishing.model_experiments import derivative_bound, layer_stats
+from labs.vanishing.text import (
+    DW_CARRIES_THE_INPUT,
+    READ_A_HEATMAP,
+    VANISHING_AND_EXPLODING,
+    WEIGHTS_AND_THE_REST,
+    WHY_RELU_HELPS,
+)
 from labs.vanishing.view_common import captions
 from labs.vanishing.view_settings import (
     HIST_WHEN,
@@ -38,14 +45,7 @@ def section_start(setup: LabSetup, lab: Lab, view_notes: list[str]) -> None:
     # -- 1. gradient norm per layer at initialisation ----------------------------------------------------
 
     st.header("1 · How much gradient reaches each layer, before any training")
-    st.markdown(
-        "**Vanishing gradients:** the layers near the input receive gradients so small that gradient "
-        "descent hardly moves their weights; they learn last, or never. **Exploding gradients:** the "
-        "opposite, the gradient grows layer after layer on its way back and one update throws the weights "
-        "far off. Both come from the same product: backprop computes "
-        "$\\delta_l = (\\delta_{l+1} W_{l+1}^T) \\odot f'(z_l)$, one factor per layer, and "
-        "$dW_l = a_{l-1}^T \\delta_l$."
-    )
+    st.markdown(VANISHING_AND_EXPLODING)
     if lab.runs:
         profiles = [r.profile for r in lab.runs]
         st.plotly_chart(
@@ -63,12 +63,7 @@ def section_start(setup: LabSetup, lab: Lab, view_notes: list[str]) -> None:
             "weights next to the input is than the output layer's."
         )
         st.dataframe(ratio_table(profiles), hide_index=True, key="vg_ratio_table")
-        st.caption(
-            "$\\|dW_l\\| = \\|a_{l-1}^T \\delta_l\\|$ also carries the size of the layer's input "
-            "$a_{l-1}$, so the ‖dW‖ and ‖delta‖ ratios can differ: with relu and xavier init the "
-            "activations shrink on the way forward as delta shrinks on the way back, and in dW the two "
-            "partly cancel."
-        )
+        st.caption(DW_CARRIES_THE_INPUT)
 
 
 def section_training(setup: LabSetup, lab: Lab, view_notes: list[str]) -> None:
@@ -152,11 +147,7 @@ def section_training(setup: LabSetup, lab: Lab, view_notes: list[str]) -> None:
         captions(loss_notes(lab.runs))
         st.plotly_chart(heatmap_figure(lab.runs), key="vg_heatmap_chart", width="stretch")
         captions(heatmap_gaps(lab.runs))
-        st.caption(
-            "Read a heatmap column by column: each is one update, from layer 1 (bottom, next to the input) "
-            "to the output layer (top). Dark = tiny gradient. The colour range is the same for every "
-            "activation."
-        )
+        st.caption(READ_A_HEATMAP)
 
     training_panel()
 
@@ -178,23 +169,14 @@ def section_why(setup: LabSetup, lab: Lab, view_notes: list[str]) -> None:
     if lab.runs:
         st.markdown(f"**The bound next to the measurement** ({depth} hidden layers, at initialisation)")
         st.dataframe(bound_table([r.profile for r in lab.runs], depth), hide_index=True, key="vg_bound_table")
-        st.caption(
-            "*weights & the rest multiplied by* = measured ‖delta‖ ratio ÷ bound: what the weights (and f' "
-            "values below their maximum) multiplied in. Below 1: they shrank the signal further; above 1: "
-            "they made up for some of it. The last column repeats section 1's ‖dW‖ ratio for comparison."
-        )
+        st.caption(WEIGHTS_AND_THE_REST)
     c1, c2 = st.columns([1, 1])
     with c1:
         st.plotly_chart(
             derivative_figure(acts or COMPARE_ACTIVATIONS), key="vg_derivative_chart", width="stretch"
         )
     with c2:
-        st.markdown(
-            "**Why ReLU helps.** relu'(z) is exactly 1 wherever a unit is active, so along active units the "
-            "error passes back without shrinking; only the weights decide whether it grows or shrinks, and "
-            "he init picks their size so that, on average, it does neither. tanh' also reaches 1 (at z = 0), "
-            "which is why tanh does far better than sigmoid, until its units saturate."
-        )
+        st.markdown(WHY_RELU_HELPS)
 
     st.subheader("Where the pre-activations fall")
     st.markdown(

@@ -24,6 +24,7 @@ from labs.vanishing.model import (
     LabSetup,
 )
 from labs.vanishing.model_experiments import SYMMETRY_HIDDEN, SYMMETRY_ITERATIONS
+from labs.vanishing.text import WHAT_CLIPPING_CANNOT_DO, WHAT_HELPS
 from labs.vanishing.view_common import (
     CLIP_ITERATIONS,
     cached_clipping,
@@ -144,14 +145,7 @@ def section_exploding(setup: LabSetup, lab: Lab, view_notes: list[str]) -> None:
             f"relu, {CLIP_ITERATIONS} updates at learning rate {format_lr(st.session_state.vg_lr)}. "
             "Turn on **Clip gradients** to train the same network with clipping next to it."
         )
-    st.markdown(
-        "**What clipping by global norm cannot do.** It measures one norm over all the gradients and, when "
-        "that is too large, multiplies *every* layer's gradient by the same factor. The step gets shorter, "
-        "but the ratio between layers stays exactly as it was: the layers next to the input still get a far "
-        "larger (or, with sigmoid, far smaller) share than the output layer. It never makes a gradient "
-        "larger, so it does nothing for vanishing gradients, and it leaves the huge activations of the "
-        "forward pass alone. It stops one bad step; fixing the weight scale is the cure."
-    )
+    st.markdown(WHAT_CLIPPING_CANNOT_DO)
 
 
 def section_symmetry(setup: LabSetup, lab: Lab, view_notes: list[str]) -> None:
@@ -203,21 +197,7 @@ def section_helps(setup: LabSetup, lab: Lab, view_notes: list[str]) -> None:
     # -- 6. what helps --------------------------------------------------------------------------------------
 
     st.header("6 · What helps, and what ReLU costs")
-    st.markdown(
-        """
-    - **Initialisation.** xavier (for sigmoid and tanh) and he (for relu) choose the weights' std from the
-      layer's width so that each layer keeps the signal about the same size, forward and backward. Compare
-      relu with xavier and with he in section 1.
-    - **Normalisation.** Batch and layer normalisation re-centre and re-scale $z$ inside the network, which
-      keeps it where $f'$ is large and the scale from drifting layer after layer.
-    - **Residual connections.** A layer that computes $a = x + F(x)$ gives the gradient a path around $F$
-      with derivative 1, so it reaches early layers even when $F$'s own factors are small.
-    - **Gradient clipping** guards against a single exploding step; it does nothing for vanishing gradients.
-    - **What ReLU costs: dead units.** A relu unit whose $z$ is negative for every input has derivative 0
-      everywhere, gets no gradient, and stays off for good. A large learning rate can knock units there.
-      leaky_relu keeps a slope of 0.01 for $z < 0$, so such units still receive a little gradient.
-    """
-    )
+    st.markdown(WHAT_HELPS)
 
     # the prediction starts from what this page measured, so it holds for any depth the learner has set
     sigmoid = next((r.profile for r in lab.runs if r.activation == "sigmoid"), None)

@@ -1,0 +1,16 @@
+"""The training playground's prose: its introduction and its predict-then-check task."""
+
+INTRO = (
+    "Press **Play** and watch a small network learn to separate two-dimensional data. Beside the "
+    "decision boundary you see what usually stays hidden: the loss on data the network never trained "
+    "on, every weight and its last gradient `dL/dw`, and how strongly the error signal reaches each "
+    "layer."
+)
+
+TRY_THIS = (
+    "On **circle** with the default network, **predict**: with *no* hidden layer (Hidden layers = 0), "
+    "can the network draw a ring-shaped boundary? Press Play and watch the boundary and the test loss. "
+    "Then add one hidden layer of 3 neurons and click each neuron in the diagram: which simple shape "
+    "does each one draw, and how do they add up to a ring? Finally set the learning rate to 10 on "
+    "**sine** and press Step epoch: what does the page say, and which rate does it suggest?"
+)
