@@ -383,3 +383,23 @@ def test_bridge_expanders_render():
 
 def test_compare_row_repr():
     assert repr(CompareRow("loss", "loss.item()", 0.5)) == "CompareRow('loss', 'loss.item()', 0.5)"
+
+
+BIG_APP = """
+import streamlit as st
+from ui.bridge import pytorch_expander
+
+pytorch_expander("x = 1\\n" * 30000, [], file_stem="big", key="b")
+"""
+
+
+def test_a_long_script_is_shown_cut_short():
+    from streamlit.testing.v1 import AppTest
+
+    from ui.bridge import PREVIEW_CHARS
+
+    at = AppTest.from_string(BIG_APP, default_timeout=60).run()
+    assert not at.exception
+    shown = at.code[0].value
+    assert len(shown) <= PREVIEW_CHARS + 4 and shown.endswith("\n...")
+    assert "The script is 180 kB" in at.caption[0].value

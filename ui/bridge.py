@@ -17,6 +17,9 @@ import streamlit as st
 from backprop_core.pytorch.common import CompareRow
 from backprop_core.pytorch.notebook import make_notebook
 
+# longer scripts are shown cut short (the downloads always hold the whole script)
+PREVIEW_CHARS = 40_000
+
 
 def pytorch_expander(
     script: str,
@@ -31,7 +34,15 @@ def pytorch_expander(
     with st.expander(f"🔁 {title}"):
         if intro:
             st.markdown(intro)
-        st.code(script, language="python", line_numbers=False)
+        if len(script) <= PREVIEW_CHARS:
+            st.code(script, language="python", line_numbers=False)
+        else:
+            # a wide network's weights make a script of megabytes: too much for the page to show
+            st.caption(
+                f"The script is {len(script) / 1000:.0f} kB, mostly the network's weights written out "
+                f"in full; the first {PREVIEW_CHARS // 1000} kB are shown. The download has all of it."
+            )
+            st.code(script[: script.rfind("\n", 0, PREVIEW_CHARS)] + "\n...", language="python")
         c1, c2 = st.columns(2)
         c1.download_button(
             "Download the script (.py)",
