@@ -2,10 +2,11 @@
 
 ``mlp_script`` is a public contract: code outside the project runs these scripts. The script
 builds the network with exactly the page's weights and data in float64, runs one training step
-from a fresh optimiser and prints, on its last line, one JSON object
+(from a fresh optimiser, or from the page's optimiser state) and prints, on its last line, one
+JSON object
 ``{"loss": ..., "dW": [...], "db": [...], "W_after": [...], "b_after": [...]}`` with every matrix
-in the engine's ``(n_in, n_out)`` orientation; it reproduces ``train_step(...)`` (started without
-an optimiser state) to 1e-9. ``mlp_rows`` lists the page's numbers beside the script's names.
+in the engine's ``(n_in, n_out)`` orientation; it reproduces ``train_step(...)`` with the same
+arguments to 1e-9. ``mlp_rows`` lists the page's numbers beside the script's names.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import numpy as np
 
 from ..losses import check_pairing, get_loss
 from ..network import MLP
-from ..optimizers import Optimizer, as_optimizer
+from ..optimizers import Optimizer, OptimizerState, as_optimizer
 from ..trace import StepTrace
 from ..validation import as_inputs, as_targets, check_lr
 from .common import JSON_HELPER, CompareRow, array_literal, float_literal, header
@@ -74,12 +75,16 @@ def mlp_script(
     freeze_biases: bool = False,
     l2: float = 0.0,
     clip_norm: float | None = None,
+    *,
+    state: OptimizerState | None = None,
 ) -> str:
     """A self-contained PyTorch script running one ``train_step(net, X, Y, ...)`` in float64.
 
     ``X``: ``(m, n_in)``; ``Y``: ``(m, n_out)`` (for ``cross_entropy`` also labels ``(m,)``).
-    The optimiser starts fresh (velocity and moments at zero, Adam's step count at 0), as at a
-    page's first step. Raises ``ValueError`` for the inputs ``train_step`` would refuse.
+    ``state``: the optimiser's memory from earlier steps, as passed to ``train_step``; the
+    script writes it into the PyTorch optimizer. Without it (or when it belongs to another
+    optimiser or architecture, which ``train_step`` ignores too) the optimiser starts fresh, as
+    at a page's first step. Raises ``ValueError`` for the inputs ``train_step`` would refuse.
     """
     if not isinstance(net, MLP):
         raise ValueError(f"net must be an MLP, got {type(net).__name__}")
@@ -99,16 +104,20 @@ def mlp_script(
             "mlp_step.py",
             imports=["from torch import nn"],
         ),
-        "\n" + JSON_HELPER.strip("\n") + "\n\n",
+        "",  # an empty part: two blank lines around the def
+        JSON_HELPER,
+        "",
         _data_code(X, Y, loss),
         _model_code(net),
         LOSS_CODE[loss],
         _l2_code(l2),
         _backward_code(freeze_biases, clip_norm),
         _optimizer_code(opt, lr),
+        _state_code(net, opt, state, freeze_biases),
+        STEP_CODE,
         PRINT_CODE,
     ]
-    return "\n".join(part if part.startswith("\n") else part.strip("\n") + "\n" for part in parts)
+    return "\n".join(part.strip("\n") + "\n" if part else "" for part in parts)
 
 
 def _number(value: object, what: str, ok, expected: str) -> float:
@@ -123,7 +132,8 @@ def _number(value: object, what: str, ok, expected: str) -> float:
 
 def _data_code(X: np.ndarray, Y: np.ndarray, loss: str) -> str:
     m, n_in = X.shape
-    lines = [f"# The batch: {m} samples, one per row, with {n_in} inputs each, and their targets."]
+    samples, inputs = ("sample" if m == 1 else "samples"), ("input" if n_in == 1 else "inputs")
+    lines = [f"# The batch: {m} {samples}, one per row, with {n_in} {inputs} each, and the targets."]
     lines.append(f"X = torch.tensor({array_literal(X, indent=0)})")
     onehot = loss == "cross_entropy" and bool(np.all((Y == 0) | (Y == 1)))
     if onehot:
@@ -216,18 +226,79 @@ def _optimizer_code(opt: Optimizer, lr: float) -> str:
         line = f"optimizer = torch.optim.SGD(trainable, lr={lr_text})  # w <- w - lr * g"
     elif opt.name == "momentum":
         line = (
-            f"# v <- {float_literal(opt.beta)} * v + g, then w <- w - lr * v (no dampening, v starts at 0)\n"
+            f"# v <- {float_literal(opt.beta)} * v + g, then w <- w - lr * v (no dampening)\n"
             f"optimizer = torch.optim.SGD(trainable, lr={lr_text}, momentum={float_literal(opt.beta)})"
         )
     else:
         line = (
-            "# m and v start at 0; their bias corrections divide by 1 - beta^t, t = 1 at this step\n"
+            "# m <- beta1 m + (1 - beta1) g, v <- beta2 v + (1 - beta2) g^2, then\n"
+            "# w <- w - lr * (m / (1 - beta1^t)) / (sqrt(v / (1 - beta2^t)) + eps) at step t\n"
             f"optimizer = torch.optim.Adam(\n    trainable, lr={lr_text}, "
             f"betas=({float_literal(opt.beta1)}, {float_literal(opt.beta2)}), eps={float_literal(opt.eps)}\n)"
         )
     return f"""
-# A fresh optimizer, as at the page's first step: its memory starts empty.
+# The optimizer, over the trainable parameters.
 {line}
+"""
+
+
+def _state_code(net: MLP, opt: Optimizer, state: OptimizerState | None, freeze_biases: bool) -> str:
+    """Write the page's optimiser memory into ``optimizer.state`` (nothing for a fresh start)."""
+    params = [*net.weights, *net.biases]
+    if (
+        state is None
+        or opt.name == "sgd"
+        or state.name != opt.name
+        or any(len(v) != len(params) for v in state.slots.values())
+        or any(s.shape != p.shape for v in state.slots.values() for s, p in zip(v, params, strict=True))
+    ):
+        # the same test as the engine's: a state from another optimiser or network is ignored
+        return "# Its memory starts empty, as at the page's first step.\n"
+    L = net.n_layers
+    if opt.name == "momentum":
+        lines = [
+            f"# Its memory from the page's {state.t} earlier step(s): every parameter's velocity v",
+            "# (the weights' transposed to nn.Linear's (n_out, n_in)).",
+            f"v_W = {_list_of(state.slots['v'][:L])}",
+            f"v_b = {_list_of(state.slots['v'][L:])}",
+            "for layer, v_W_l, v_b_l in zip(linears, v_W, v_b):",
+            '    optimizer.state[layer.weight]["momentum_buffer"] = torch.tensor(v_W_l).T.contiguous()',
+        ]
+        if not freeze_biases:  # frozen biases are not in the optimizer
+            lines.append('    optimizer.state[layer.bias]["momentum_buffer"] = torch.tensor(v_b_l)')
+        return "\n".join(lines) + "\n"
+    m, v = state.slots["m"], state.slots["v"]
+    lines = [
+        f"# Its memory from the page's {state.t} earlier step(s): every parameter's m and v and the",
+        f"# step count t = {state.t} (this step is t = {state.t + 1}); the weights' m and v transposed.",
+        f"m_W = {_list_of(m[:L])}",
+        f"v_W = {_list_of(v[:L])}",
+        f"m_b = {_list_of(m[L:])}",
+        f"v_b = {_list_of(v[L:])}",
+        "for l, layer in enumerate(linears):",
+        "    optimizer.state[layer.weight] = {",
+        f'        "step": torch.tensor({float(state.t)!r}),',
+        '        "exp_avg": torch.tensor(m_W[l]).T.contiguous(),',
+        '        "exp_avg_sq": torch.tensor(v_W[l]).T.contiguous(),',
+        "    }",
+    ]
+    if not freeze_biases:
+        lines += [
+            "    optimizer.state[layer.bias] = {",
+            f'        "step": torch.tensor({float(state.t)!r}),',
+            '        "exp_avg": torch.tensor(m_b[l]),',
+            '        "exp_avg_sq": torch.tensor(v_b[l]),',
+            "    }",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def _list_of(arrays: Sequence[np.ndarray]) -> str:
+    """One literal per layer, each on its own line."""
+    return "[\n" + "".join(f"    {array_literal(a, indent=4)},\n" for a in arrays) + "]"
+
+
+STEP_CODE = """
 optimizer.step()
 W_after = [layer.weight.detach().T for layer in linears]
 b_after = [layer.bias.detach() for layer in linears]
