@@ -43,7 +43,8 @@ HEADER = '''"""{title}
 
 Generated for the example on screen. Run it where PyTorch is installed:
     python {file_name}
-Everything is float64, as on the page, so the numbers agree to about 1e-12.
+Everything is float64, as on the page, so the numbers agree with the page's to about 11
+significant digits (the last ones differ where the two libraries add in another order).
 The last line printed is one JSON object with the same numbers, for programs to read.
 """
 
