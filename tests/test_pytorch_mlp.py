@@ -18,6 +18,7 @@ import json
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import nbformat
 import numpy as np
@@ -36,6 +37,7 @@ needs_torch = pytest.mark.skipif(
     reason="torch is not installed: the scripts cannot be run (pip install -r requirements-torch.txt)",
 )
 TOL = 1e-9
+ROOT = Path(__file__).resolve().parent.parent
 
 # every (output activation, loss) pairing the engine allows
 PAIRS: list[tuple[str, str]] = [
@@ -452,3 +454,16 @@ def test_a_long_script_is_shown_cut_short():
     shown = at.code[0].value
     assert len(shown) <= PREVIEW_CHARS + 4 and shown.endswith("\n...")
     assert "The script is 180 kB" in at.caption[0].value
+
+
+def test_building_scripts_never_imports_torch():
+    code = (
+        "import sys, numpy as np\n"
+        "from backprop_core import MLP\n"
+        "from backprop_core.pytorch import mlp_script\n"
+        "mlp_script(MLP.create([2, 3, 1], seed=0), np.ones((2, 2)), np.ones((2, 1)))\n"
+        "print('torch' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "False"
