@@ -6,7 +6,8 @@ processes small, one child runs a batch of scripts, each with ``exec`` in a fres
 its own captured stdout (the only state the scripts share is torch's default dtype, which each
 one sets itself); ``test_script_runs_as_a_file`` also runs scripts as ``python script.py``.
 Without torch those tests skip; the checks that need no torch (the script parses, names no
-project, its literals read back bit for bit, the notebook is valid) always run.
+project, its literals read back bit for bit, the notebook is valid) always run; the shared
+pieces (literals, expanders) are tested in ``test_pytorch_bridge.py``.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ import json
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
 import nbformat
 import numpy as np
@@ -27,8 +27,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from backprop_core import HIDDEN_ACTIVATIONS, MLP, Optimizer, train_step
-from backprop_core.pytorch import CompareRow, make_notebook, mlp_rows, mlp_script
-from backprop_core.pytorch.common import array_literal, float_literal
+from backprop_core.pytorch import make_notebook, mlp_rows, mlp_script
 from backprop_core.validation import as_targets
 
 HAS_TORCH = importlib.util.find_spec("torch") is not None
@@ -37,7 +36,6 @@ needs_torch = pytest.mark.skipif(
     reason="torch is not installed: the scripts cannot be run (pip install -r requirements-torch.txt)",
 )
 TOL = 1e-9
-ROOT = Path(__file__).resolve().parent.parent
 
 # every (output activation, loss) pairing the engine allows
 PAIRS: list[tuple[str, str]] = [
@@ -340,21 +338,6 @@ def test_script_parses_names_no_project_and_keeps_every_bit(config):
         assert found["l2"] == kw["l2"]
 
 
-@given(st.floats(allow_nan=False, allow_infinity=False))
-def test_float_literals_read_back_exactly(x):
-    back = ast.literal_eval(float_literal(x))
-    assert np.float64(back).view(np.int64) == np.float64(x).view(np.int64)
-
-
-@given(
-    st.lists(st.lists(st.floats(allow_nan=False, allow_infinity=False), min_size=2, max_size=2), min_size=1)
-)
-def test_array_literals_read_back_exactly_on_one_line_or_many(rows):
-    a = np.array(rows, dtype=float)
-    assert same_bits(ast.literal_eval(array_literal(a)), a)
-    assert same_bits(ast.literal_eval(array_literal(a, indent=4)), a)
-
-
 def test_bad_inputs_raise_value_error_naming_the_problem():
     net, X, Y, kw = make_case(1, "tanh", ("sigmoid", "mse"), "sgd", False, 0.0, None)
     for change, words in (
@@ -401,69 +384,3 @@ def test_notebook_is_valid_and_holds_the_script():
     for cell in code:
         ast.parse(cell)
     assert all(r.quantity in code[0] for r in rows)  # the page's numbers, by name
-
-
-APP = """
-import streamlit as st
-from backprop_core import MLP, forward, train_step
-from backprop_core.pytorch import mlp_rows, mlp_script
-from ui.bridge import pytorch_expander, show_code
-
-net = MLP.create([2, 2, 1], seed=0)
-X, Y = [[0.5, -1.0]], [[1.0]]
-step = train_step(net, X, Y, loss="mse", lr=0.5)
-pytorch_expander(mlp_script(net, X, Y, loss="mse", lr=0.5), mlp_rows(step), file_stem="step", key="t")
-show_code([forward], first="Read the loop first.")
-"""
-
-
-def test_bridge_expanders_render():
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_string(APP, default_timeout=60).run()
-    assert not at.exception
-    labels = [e.label for e in at.expander]
-    assert labels == ["🔁 The same in PyTorch", "🧾 Show the code"]
-    assert "nn.Linear(2, 2)" in at.code[0].value
-    assert "def forward" in at.code[1].value
-    assert at.caption[0].value == "Read the loop first."
-    frame = at.dataframe[0].value
-    assert frame["quantity"].iloc[0] == "loss"
-    assert frame["in the script"].iloc[0] == "loss.item()"
-
-
-def test_compare_row_repr():
-    assert repr(CompareRow("loss", "loss.item()", 0.5)) == "CompareRow('loss', 'loss.item()', 0.5)"
-
-
-BIG_APP = """
-import streamlit as st
-from ui.bridge import pytorch_expander
-
-pytorch_expander("x = 1\\n" * 30000, [], file_stem="big", key="b")
-"""
-
-
-def test_a_long_script_is_shown_cut_short():
-    from streamlit.testing.v1 import AppTest
-
-    from ui.bridge import PREVIEW_CHARS
-
-    at = AppTest.from_string(BIG_APP, default_timeout=60).run()
-    assert not at.exception
-    shown = at.code[0].value
-    assert len(shown) <= PREVIEW_CHARS + 4 and shown.endswith("\n...")
-    assert "The script is 180 kB" in at.caption[0].value
-
-
-def test_building_scripts_never_imports_torch():
-    code = (
-        "import sys, numpy as np\n"
-        "from backprop_core import MLP\n"
-        "from backprop_core.pytorch import mlp_script\n"
-        "mlp_script(MLP.create([2, 3, 1], seed=0), np.ones((2, 2)), np.ones((2, 1)))\n"
-        "print('torch' in sys.modules)\n"
-    )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT)
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.strip() == "False"
