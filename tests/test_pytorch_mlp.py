@@ -1,7 +1,8 @@
 """``mlp_script`` against the engine: the generated PyTorch script reproduces ``train_step``.
 
 Where torch is importable each script is executed in a child process (``sys.executable``) and
-the JSON object on its last line is compared with ``train_step`` to 1e-9. To keep the number of
+the JSON object on its last line is compared with ``train_step`` to 1e-9 (times the number's size
+where it exceeds 1, as in a diverging run). To keep the number of
 processes small, one child runs a batch of scripts, each with ``exec`` in a fresh namespace and
 its own captured stdout (the only state the scripts share is torch's default dtype, which each
 one sets itself); ``test_script_runs_as_a_file`` also runs scripts as ``python script.py``.

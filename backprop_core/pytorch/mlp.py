@@ -6,7 +6,8 @@ builds the network with exactly the page's weights and data in float64, runs one
 JSON object
 ``{"loss": ..., "dW": [...], "db": [...], "W_after": [...], "b_after": [...]}`` with every matrix
 in the engine's ``(n_in, n_out)`` orientation; it reproduces ``train_step(...)`` with the same
-arguments to 1e-9. ``mlp_rows`` lists the page's numbers beside the script's names.
+arguments to 1e-9 (relative, for numbers above 1). ``mlp_rows`` lists the page's numbers
+beside the script's names.
 """
 
 from __future__ import annotations
