@@ -17,6 +17,10 @@ import streamlit as st
 from backprop_core.pytorch.common import CompareRow
 from backprop_core.pytorch.notebook import make_notebook
 
+# longer scripts are shown cut short (the downloads always hold the whole script)
+PREVIEW_CHARS = 40_000
+CODE_HEIGHT = 420  # pixels
+
 
 def pytorch_expander(
     script: str,
@@ -31,7 +35,18 @@ def pytorch_expander(
     with st.expander(f"🔁 {title}"):
         if intro:
             st.markdown(intro)
-        st.code(script, language="python", line_numbers=False)
+        # a long script scrolls inside its own box, so the downloads and the table stay close
+        height = CODE_HEIGHT if script.count("\n") > 24 else "content"
+        if len(script) <= PREVIEW_CHARS:
+            st.code(script, language="python", line_numbers=False, height=height)
+        else:
+            # a wide network's weights make a script of megabytes: too much for the page to show
+            st.caption(
+                f"The script is {len(script) / 1000:.0f} kB, mostly the network's weights written out "
+                f"in full; the first {PREVIEW_CHARS // 1000} kB are shown. The download has all of it."
+            )
+            preview = script[: script.rfind("\n", 0, PREVIEW_CHARS)] + "\n..."
+            st.code(preview, language="python", height=height)
         c1, c2 = st.columns(2)
         c1.download_button(
             "Download the script (.py)",

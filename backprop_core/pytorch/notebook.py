@@ -18,10 +18,13 @@ def make_notebook(title: str, intro: str, script: str, rows: Sequence[CompareRow
     """The notebook as ``.ipynb`` text: intro, the page's numbers, the script, a comparison cell."""
     entries = "".join(f"    {r.quantity!r}: {float_literal(r.value)},\n" for r in rows)
     page_numbers = "page = {\n" + entries + "}"
-    checks = "\n".join(
-        f"print(f'{{{r.quantity!r}:>14}}  page {{page[{r.quantity!r}]: .12g}}"
-        f"   PyTorch {{float({r.pytorch}): .12g}}')"
-        for r in rows
+    pairs = "".join(f"    {r.quantity!r}: float({r.pytorch}),\n" for r in rows)
+    checks = (
+        "# each quantity: the page's number, PyTorch's, and how far apart they are\n"
+        "pytorch = {\n" + pairs + "}\n"
+        "for name, value in pytorch.items():\n"
+        '    print(f"{name:>28}  page {page[name]: .12g}  PyTorch {value: .12g}  '
+        'difference {value - page[name]: .1e}")'
     )
     cells = [
         v4.new_markdown_cell(f"# {title}\n\n{intro}"),
