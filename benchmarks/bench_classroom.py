@@ -11,8 +11,8 @@ update, playing learners one core serves, and each page's cost as a multiple of 
 
 ``--replicas 1 2``. For each count, ``deploy/serve-replicas.sh`` starts that many replicas
 behind nginx; learners (Chromium contexts, each with its own route cookie) press Play on the
-playground one more at a time, and the script counts how many keep >= 4 updates/s. It stops at
-the first count where one falls behind (or at ``--max-learners``) and prints a table.
+playground one more at a time (up to ``--max-learners``, default 4), and the script counts how
+many keep >= 4 updates/s and prints a table (CPU in cores: the replicas' and Chromium's).
 
 Everything runs on loopback, loops are bounded, and Chromium shares the machine's cores with the
 servers, so the figures are what this machine gave in one run: compare within a run.
@@ -101,6 +101,28 @@ def _cpu_seconds(pids: list[int]) -> float:
     return total / TICK
 
 
+def _browser_pids(exclude: list[int]) -> list[int]:
+    """This script's descendants (Playwright's driver and Chromium), the servers excluded."""
+    parent = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parent[int(stat.parent.name)] = int(fields[1])
+    out = []
+    for pid in parent:
+        p, seen = pid, 0
+        while p in parent and p != os.getpid() and seen < 64:
+            if p in exclude:
+                break
+            p, seen = parent[p], seen + 1
+        else:
+            if p == os.getpid() and pid not in exclude:
+                out.append(pid)
+    return out
+
+
 def _server(script: str) -> tuple[subprocess.Popen, str]:
     port = _free_port()
     proc = subprocess.Popen(
@@ -159,17 +181,19 @@ def _rates(samples: list[list[float]], window: float, per_tick: int) -> tuple[in
 def _measure(
     pages: list[tuple[object, Target]], pids: list[int]
 ) -> tuple[list[tuple[int, float, float]], float]:
-    """Per page (updates, updates/s, iterations/s) and the servers' CPU share over one window."""
+    """Per page (updates, updates/s, iterations/s), and the servers' and the browser's CPU share
+    (in cores) over one window."""
     for page, target in pages:
         page.evaluate(SAMPLER, [target.marker, target.pattern])
-    cpu0, t0 = _cpu_seconds(pids), time.monotonic()
+    browser = _browser_pids(pids)
+    cpu0, web0, t0 = _cpu_seconds(pids), _cpu_seconds(browser), time.monotonic()
     time.sleep(WINDOW)
-    cpu1, elapsed = _cpu_seconds(pids), time.monotonic() - t0
+    cpu1, web1, elapsed = _cpu_seconds(pids), _cpu_seconds(browser), time.monotonic() - t0
     out = []
     for page, target in pages:
         samples = page.evaluate("() => window.__bpl")
         out.append(_rates(samples, elapsed, target.per_tick))
-    return out, (cpu1 - cpu0) / elapsed
+    return out, (cpu1 - cpu0) / elapsed, (web1 - web0) / elapsed
 
 
 def single(browser: object) -> None:
@@ -185,10 +209,11 @@ def single(browser: object) -> None:
             context = browser.new_context(viewport={"width": 1400, "height": 1000})
             page = _open_and_play(context, url, target)
             time.sleep(WARMUP)
-            [(updates, ups, its)], share = _measure([(page, target)], [proc.pid])
+            [(updates, ups, its)], share, web = _measure([(page, target)], [proc.pid])
             _pause(page, target)
             context.close()
             rows.append((target.name, updates, ups, its, share))
+            print(f"  {target.name}: browser CPU {web:.2f} cores", flush=True)
     finally:
         _stop(app)
         _stop(bare)
@@ -261,16 +286,17 @@ def replicas(browser: object, counts: list[int], max_learners: int) -> None:
                 contexts.append(context)
                 pages.append((_open_and_play(context, cluster.url, PLAYGROUND), PLAYGROUND))
                 time.sleep(WARMUP)
-                results, share = _measure(pages, cluster.pids)
+                results, share, web = _measure(pages, cluster.pids)
                 rates = sorted(r[1] for r in results)
                 keeping = sum(r >= MIN_RATE for r in rates)
-                table.append((n, learners, keeping, rates[0], rates[len(rates) // 2], share))
+                table.append((n, learners, keeping, rates[0], rates[len(rates) // 2], share, web))
                 print(
                     f"  {n} replica(s), {learners} playing: {keeping} keep >= {MIN_RATE:g} updates/s "
-                    f"(slowest {rates[0]:.1f}/s), servers' CPU {share:.2f} cores",
+                    f"(slowest {rates[0]:.1f}/s), servers' CPU {share:.2f} cores, browser's {web:.2f}",
                     flush=True,
                 )
-                if keeping < learners:
+                # bounded by --max-learners; no use adding learners once the median one crawls
+                if rates[len(rates) // 2] < MIN_RATE / 4:
                     break
         finally:
             for context in contexts:
@@ -282,10 +308,12 @@ def replicas(browser: object, counts: list[int], max_learners: int) -> None:
           f"{WINDOW:.0f} s window, Chromium on the same machine)")  # fmt: skip
     print(
         f"{'replicas':>8} {'playing':>8} {'keep >=4/s':>11} {'slowest/s':>10} {'median/s':>9}"
-        f" {'CPU (cores)':>12}"
+        f" {'servers CPU':>12} {'browser CPU':>12}"
     )
-    for n, learners, keeping, slowest, median, share in table:
-        print(f"{n:>8} {learners:>8} {keeping:>11} {slowest:>10.1f} {median:>9.1f} {share:>12.2f}")
+    for n, learners, keeping, slowest, median, share, web in table:
+        print(
+            f"{n:>8} {learners:>8} {keeping:>11} {slowest:>10.1f} {median:>9.1f} {share:>12.2f} {web:>12.2f}"
+        )
     for n in counts:
         best = max((lr for rn, lr, k, *_ in table if rn == n and k == lr), default=0)
         print(f"{n} replica(s): up to {best} playing learner(s) all kept >= {MIN_RATE:g} updates/s")
@@ -294,7 +322,7 @@ def replicas(browser: object, counts: list[int], max_learners: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--replicas", type=int, nargs="+", help="replica counts to compare behind nginx")
-    parser.add_argument("--max-learners", type=int, default=6, help="most concurrent playing learners (6)")
+    parser.add_argument("--max-learners", type=int, default=4, help="most concurrent playing learners (4)")
     args = parser.parse_args()
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:
