@@ -235,11 +235,14 @@ def single(browser: object) -> None:
         learners = 1 / share if share else float("inf")
         iters = f"{its:8.1f}" if name != BARE.name else f"{'-':>8}"
         per = f"{per_update:9.1f}" if name != BARE.name else f"{'-':>9}"
-        print(f"{name:<22}{ups:10.2f}{iters}{per}{share:11.0%} {ms[name]:11.0f}{learners:14.1f}{ratio:8.2f}")
-    print(
-        "(CPU/learner: the server's CPU time over the window as a share of one core; learners/core = 1/that,"
-    )
-    print(" at the update rate shown; x bare: server ms per update relative to the bare app in this run)")
+        at_min = 1000 / (ms[name] * MIN_RATE)
+        print(
+            f"{name:<22}{ups:10.2f}{iters}{per}{share:11.0%} {ms[name]:11.0f}{learners:14.1f}"
+            f"{at_min:7.1f}{ratio:8.2f}"
+        )
+    print("CPU/learner: the server's CPU time over the window as a share of one core. learners/core: 1/that,")
+    print("at the update rate shown; at 4/s: the same if every learner got 4 updates/s (1000 / (4 x ms per")
+    print("update)). x bare: server ms per update relative to the bare app in this run.")
 
 
 @dataclass
