@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "deploy" / "serve-replicas.sh"
 TEMPLATE = ROOT / "deploy" / "nginx.conf"
 COUNTER = ".st-key-pg_counter"
+SHOTS = ROOT / "artifacts" / "screenshots"
 STEPS = 20
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -266,10 +267,12 @@ def test_learners_stick_to_their_replica_and_both_replicas_work(
     for k in range(1, STEPS + 1):
         for learner in learners:
             _step(learner, k)
-    for learner in learners:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for i, learner in enumerate(learners, start=1):
         _switch_page_and_back(learner.page)
         assert _iteration(learner.page) == STEPS, "the training progress survived the page switch"
         assert_no_exception(learner.page)
+        learner.page.screenshot(path=str(SHOTS / f"deploy_learner_{i}_after_switch.png"))
 
     # every request of a learner went to its replica, and both replicas did work for them
     for learner in learners:
@@ -311,6 +314,8 @@ def test_a_dead_replica_loses_only_its_own_learners(cluster: Cluster, learners: 
     wait_settled(victim.page)
     assert_no_exception(victim.page)
     assert "Traceback" not in victim.page.locator("body").inner_text()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    victim.page.screenshot(path=str(SHOTS / "deploy_victim_fresh_page.png"))
     # and the learner can train again
     _step(victim, 1)
     assert _alive(cluster.replica_pids[survivor.replica])
