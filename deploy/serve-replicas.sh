@@ -57,7 +57,7 @@ stop_all() {
   rm -rf "$RUN_DIR"
   echo "stopped"
 }
-trap stop_all EXIT
+trap 'stop_all 2>/dev/null' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 

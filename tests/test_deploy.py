@@ -98,6 +98,18 @@ def test_script_refuses_bad_arguments(args: list[str]) -> None:
     assert out.stdout == ""
 
 
+@needs_nginx
+def test_ctrl_c_stops_everything() -> None:
+    """Ctrl-C (SIGINT) stops the replicas and nginx and removes the run directory."""
+    cluster = _start(1)
+    pids = [*cluster.replica_pids.values(), cluster.nginx_pid]
+    assert all(_alive(pid) for pid in pids)
+    cluster.proc.send_signal(signal.SIGINT)
+    assert cluster.proc.wait(timeout=60) == 128 + signal.SIGINT
+    assert not [pid for pid in pids if _alive(pid)]
+    assert not cluster.run_dir.exists()
+
+
 # ---------------------------------------------------------------------------- two replicas
 
 
