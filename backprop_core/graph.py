@@ -1,0 +1,548 @@
+"""The scalar computational graph: what ``loss.backward()`` walks, with every number kept.
+
+A typed expression (``evaluate``) or a small network's loss (``from_network``) becomes a list of
+nodes in forward, topological order: named leaves, numbers and operations. The forward pass
+stores each node's value and its local derivatives (d node / d input); ``backward`` then walks
+the list in reverse, multiplying each node's complete gradient by those local derivatives and
+adding (``+=``) the products into its inputs, so a value used twice gets the sum of both uses.
+
+The text is read with ``ast.parse(mode="eval")`` and a whitelist of node types, never run: only
+``+ - * /``, unary minus, ``**`` with a number exponent, ``exp log tanh sigmoid relu``, names and
+numbers. All arithmetic is float64; inf/NaN is flagged (``non_finite``), never raised.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+import numpy as np
+
+from .network import MLP
+from .pytorch.common import float_literal
+
+MAX_LENGTH = 300  # characters of a typed expression
+MAX_NODES = 200  # nodes of a typed expression's syntax tree
+MAX_DEPTH = 40  # nesting of a typed expression
+MAX_NETWORK_NODES = 5000  # nodes of a network's graph (from_network)
+FUNCTIONS = ("exp", "log", "tanh", "sigmoid", "relu")
+OPS = ("+", "-", "*", "/", "neg", "**", *FUNCTIONS)
+# names the PyTorch script of an expression uses itself (backprop_core.pytorch.graph)
+RESERVED = frozenset({"torch", "json", "print", "float", "as_list", "walk", "result"})
+_BINOPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
+_ASSIGNED = re.compile(r"([A-Za-z][A-Za-z0-9_]*)\s*=(?!=)\s*")
+
+
+class ExpressionError(ValueError):
+    """A typed expression that cannot be used: ``problem`` (prose, no learner text), ``column``
+    (1-based, or None) and ``snippet`` (the piece of the learner's text, or "")."""
+
+    def __init__(self, problem: str, column: int | None = None, snippet: str = "") -> None:
+        self.problem, self.column, self.snippet = problem, column, snippet
+        where = f" at column {column}" if column is not None else ""
+        what = f": `{snippet}`" if snippet else ""
+        super().__init__(f"{problem}{where}{what}")
+
+
+@dataclass(frozen=True)
+class Node:
+    """One node of the graph. ``op``: ``"leaf"`` (a named input), ``"const"`` (a number) or one of
+    ``OPS``. ``inputs``: indices of earlier nodes; ``local[k]`` = d value / d ``inputs[k]`` at the
+    forward values. ``exponent``: the number in ``x ** p``. ``name``: a leaf's name, or a label such
+    as ``"a(h1)"``. ``needs_grad``: the node depends on a leaf (PyTorch's ``requires_grad``)."""
+
+    index: int
+    op: str
+    value: float
+    inputs: tuple[int, ...] = ()
+    local: tuple[float, ...] = ()
+    exponent: float | None = None
+    name: str = ""
+    needs_grad: bool = False
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """What one backward step adds to one input: ``upstream * local = contribution``; the
+    input's gradient goes from ``before`` to ``after`` (``+=``)."""
+
+    input: int
+    local: float
+    contribution: float
+    before: float
+    after: float
+
+
+@dataclass(frozen=True)
+class BackwardStep:
+    """One node processed by the backward pass: its complete gradient ``upstream`` (d output /
+    d node) and what it passes to each input that needs a gradient."""
+
+    node: int
+    upstream: float
+    contributions: tuple[Contribution, ...]
+
+
+@dataclass(frozen=True)
+class GraphTrace:
+    """A forward and a backward pass over one graph. ``nodes``: forward topological order
+    (``nodes[output]`` is the result, the last one); ``node_grads[i]`` = d output / d node i;
+    ``grads``: every leaf name -> d output / d name; ``backward_steps``: reverse topological order."""
+
+    expression: str
+    nodes: tuple[Node, ...]
+    output: int
+    value: float
+    grads: Mapping[str, float]
+    node_grads: tuple[float, ...]
+    backward_steps: tuple[BackwardStep, ...]
+    non_finite: bool
+    leaves: Mapping[str, int]
+
+
+# -- the operations: value and local derivatives side by side ----------------------------------
+
+
+def apply(op: str, xs: tuple[float, ...], exponent: float | None = None) -> tuple[float, tuple[float, ...]]:
+    """``op`` on ``xs``: its value and d value / d each input (float64; inf/NaN pass through)."""
+    with np.errstate(all="ignore"):
+        x = [np.float64(v) for v in xs]
+        if op == "+":
+            return float(x[0] + x[1]), (1.0, 1.0)
+        if op == "-":
+            return float(x[0] - x[1]), (1.0, -1.0)
+        if op == "*":
+            return float(x[0] * x[1]), (float(x[1]), float(x[0]))
+        if op == "/":
+            return float(x[0] / x[1]), (float(1 / x[1]), float(-x[0] / x[1] ** 2))
+        if op == "neg":
+            return float(-x[0]), (-1.0,)
+        if op == "**":
+            p = np.float64(exponent)
+            # d/dx x**0 is 0 everywhere, as in PyTorch (not 0 * x**-1, NaN at x = 0)
+            return float(x[0] ** p), (float(p * x[0] ** (p - 1)) if p != 0 else 0.0,)
+        if op == "exp":
+            e = np.exp(x[0])
+            return float(e), (float(e),)
+        if op == "log":
+            return float(np.log(x[0])), (float(1 / x[0]),)
+        if op == "tanh":
+            t = np.tanh(x[0])
+            return float(t), (float(1 - t * t),)
+        if op == "sigmoid":
+            # exp of a negative number only: no overflow for large |x|
+            e = np.exp(-abs(x[0]))
+            s = 1 / (1 + e) if x[0] >= 0 else e / (1 + e)
+            return float(s), (float(s * (1 - s)),)
+        if op == "relu":
+            return float(max(x[0], 0.0)), (1.0 if x[0] > 0 else 0.0,)  # max(NaN, 0) stays NaN
+    raise ValueError(f"unknown operation {op!r}; expected one of {', '.join(OPS)}")
+
+
+class Builder:
+    """Collects nodes in forward order; each new node is evaluated as it is added."""
+
+    def __init__(self, limit: int = MAX_NETWORK_NODES) -> None:
+        self.nodes: list[Node] = []
+        self.leaves: dict[str, int] = {}
+        self.limit = limit
+
+    def _add(self, **fields: object) -> int:
+        if len(self.nodes) >= self.limit:
+            raise ValueError(f"the graph would have more than {self.limit} nodes; use a smaller example")
+        self.nodes.append(Node(index=len(self.nodes), **fields))
+        return len(self.nodes) - 1
+
+    def leaf(self, name: str, value: float) -> int:
+        if name not in self.leaves:
+            self.leaves[name] = self._add(op="leaf", value=float(value), name=name, needs_grad=True)
+        return self.leaves[name]
+
+    def const(self, value: float) -> int:
+        return self._add(op="const", value=float(value))
+
+    def op(self, op: str, *inputs: int, exponent: float | None = None, name: str = "") -> int:
+        value, local = apply(op, tuple(self.nodes[i].value for i in inputs), exponent)
+        needs = any(self.nodes[i].needs_grad for i in inputs)
+        return self._add(
+            op=op, value=value, inputs=inputs, local=local, exponent=exponent, name=name, needs_grad=needs
+        )
+
+    def trace(self, expression: str) -> GraphTrace:
+        nodes = tuple(self.nodes)
+        grads, steps = backward(nodes)
+        finite = all(math.isfinite(n.value) for n in nodes) and all(math.isfinite(g) for g in grads)
+        return GraphTrace(
+            expression=expression,
+            nodes=nodes,
+            output=len(nodes) - 1,
+            value=nodes[-1].value,
+            grads=MappingProxyType({name: grads[i] for name, i in self.leaves.items()}),
+            node_grads=grads,
+            backward_steps=steps,
+            non_finite=not finite,
+            leaves=MappingProxyType(dict(self.leaves)),
+        )
+
+
+def backward(nodes: tuple[Node, ...]) -> tuple[tuple[float, ...], tuple[BackwardStep, ...]]:
+    """The backward pass from the last node: reverse topological order, so a node's gradient
+    is complete (every node that uses it has added its share) before the node passes it on."""
+    grad = [0.0] * len(nodes)
+    grad[-1] = 1.0  # d output / d output
+    steps = []
+    for node in reversed(nodes):
+        if not node.needs_grad:
+            continue  # a number, or built from numbers only: nothing to differentiate
+        parts = []
+        for k, local in zip(node.inputs, node.local, strict=True):
+            if nodes[k].needs_grad:
+                before = grad[k]
+                grad[k] = before + grad[node.index] * local  # chain rule; += sums a fan-out
+                parts.append(Contribution(k, local, grad[node.index] * local, before, grad[k]))
+        steps.append(BackwardStep(node.index, grad[node.index], tuple(parts)))
+    return tuple(grad), tuple(steps)
+
+
+# -- typed expressions ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A checked expression: ``tree`` (whitelisted ``ast.Expression``), the ``names`` in order of
+    first use, ``output`` (the name before ``=``, default ``"L"``) and ``offset`` (characters of the
+    text before the expression, for columns)."""
+
+    text: str
+    tree: ast.Expression
+    names: tuple[str, ...]
+    output: str
+    offset: int
+
+
+def parse(expression: str) -> Parsed:
+    """Check a typed expression, ``L = (y - w*x)**2`` or ``(y - w*x)**2``, without running it.
+
+    Limits first (length, then nodes and depth), before any tree is walked; then every node type
+    against the whitelist. ``ExpressionError`` (a ``ValueError``) names the problem and its column.
+    """
+    if not isinstance(expression, str):
+        raise ExpressionError("the expression must be text")
+    if len(expression) > MAX_LENGTH:
+        raise ExpressionError(f"the expression is {len(expression)} characters long; the limit is {MAX_LENGTH}")
+    if "\n" in expression or "\r" in expression:
+        raise ExpressionError("the expression must be on one line", expression.find("\n") + 1)
+    body = expression.lstrip()
+    output = "L"
+    if m := _ASSIGNED.match(body):
+        output, body = m.group(1), body[m.end() :]
+    offset = len(expression) - len(body)
+    if not body.strip():
+        raise ExpressionError("there is no expression to read", offset + 1 if body else None)
+    try:
+        tree = ast.parse(body, mode="eval")
+    except SyntaxError as e:
+        col = offset + _char_column(body, e.offset - 1 if e.offset else 0) + 1
+        raise ExpressionError("the expression is incomplete or not well formed here", col) from None
+    except (ValueError, RecursionError, MemoryError):
+        raise ExpressionError("the expression cannot be read") from None
+    _check_size(tree.body)
+    checker = _Checker(body, offset)
+    checker.visit(tree.body)
+    if output in checker.names or output in RESERVED:
+        raise ExpressionError("the result's name (before =) must differ from the names it uses", 1, output)
+    return Parsed(expression, tree, tuple(checker.names), output, offset)
+
+
+def _char_column(text: str, byte_offset: int) -> int:
+    """ast counts columns in UTF-8 bytes; the learner counts characters."""
+    return len(text.encode()[:byte_offset].decode(errors="ignore"))
+
+
+def _check_size(root: ast.AST) -> None:
+    """Node count and nesting depth, measured without recursion."""
+    count, stack = 0, [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        count += 1
+        if count > MAX_NODES:
+            raise ExpressionError(f"the expression has more than {MAX_NODES} parts; the limit is {MAX_NODES}")
+        if depth > MAX_DEPTH:
+            raise ExpressionError(f"the expression is nested more than {MAX_DEPTH} levels deep")
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+
+
+_REFUSED: dict[type, str] = {
+    ast.Attribute: "attribute access (a dot after a value) is not allowed",
+    ast.Subscript: "subscripts (square brackets) are not allowed",
+    ast.Lambda: "lambda is not allowed",
+    ast.ListComp: "comprehensions are not allowed",
+    ast.SetComp: "comprehensions are not allowed",
+    ast.DictComp: "comprehensions are not allowed",
+    ast.GeneratorExp: "comprehensions are not allowed",
+    ast.JoinedStr: "f-strings are not allowed",
+    ast.NamedExpr: "the walrus operator := is not allowed",
+    ast.Compare: "comparisons are not allowed",
+    ast.BoolOp: "and / or are not allowed",
+    ast.IfExp: "if-else is not allowed",
+    ast.Tuple: "only one expression is allowed (no commas)",
+    ast.List: "lists are not allowed",
+    ast.Dict: "dictionaries are not allowed",
+    ast.Set: "sets are not allowed",
+    ast.Starred: "starred expressions are not allowed",
+    ast.Await: "await is not allowed",
+}
+
+
+class _Checker:
+    """The whitelist walk: every node must be a number, a name, an allowed operator or call."""
+
+    def __init__(self, text: str, offset: int) -> None:
+        self.text, self.offset = text, offset
+        self.names: list[str] = []
+
+    def fail(self, problem: str, node: ast.AST) -> None:
+        col = self.offset + _char_column(self.text, node.col_offset) + 1
+        snippet = ast.get_source_segment(self.text, node) or ""
+        raise ExpressionError(problem, col, snippet if len(snippet) <= 40 else snippet[:37] + "...")
+
+    def visit(self, node: ast.AST, exponent: bool = False) -> None:
+        if isinstance(node, ast.Constant):
+            self.check_number(node)
+        elif isinstance(node, ast.Name):
+            if exponent:
+                self.fail("the exponent of ** must be a number (like 2, -1 or 0.5), not use a name", node)
+            self.check_name(node)
+        elif isinstance(node, ast.BinOp):
+            if type(node.op) not in _BINOPS:
+                self.fail("only the operators + - * / and ** are allowed", node)
+            self.visit(node.left, exponent)
+            self.visit(node.right, exponent or isinstance(node.op, ast.Pow))
+        elif isinstance(node, ast.UnaryOp):
+            if not isinstance(node.op, ast.USub | ast.UAdd):
+                self.fail("only unary minus (and plus) is allowed", node)
+            self.visit(node.operand, exponent)
+        elif isinstance(node, ast.Call):
+            self.check_call(node, exponent)
+        else:
+            self.fail(_REFUSED.get(type(node), "this kind of expression is not allowed"), node)
+
+    def check_number(self, node: ast.Constant) -> None:
+        v = node.value
+        if isinstance(v, str | bytes):
+            self.fail("strings are not allowed", node)
+        if isinstance(v, bool) or v is None or v is Ellipsis:
+            self.fail("True, False, None and ... are not numbers", node)
+        if isinstance(v, complex):
+            self.fail("complex numbers are not allowed", node)
+        try:
+            if not math.isfinite(float(v)):
+                self.fail("this number is too large for float64", node)
+        except OverflowError:
+            self.fail("this number is too large for float64", node)
+
+    def check_name(self, node: ast.Name) -> None:
+        name = node.id
+        if name.startswith("_"):
+            self.fail("names may not start with an underscore", node)
+        if name in FUNCTIONS:
+            self.fail("a function name is used as a value (call it: exp(x))", node)
+        if name in RESERVED:
+            self.fail(f"this name is reserved (not allowed: {', '.join(sorted(RESERVED))})", node)
+        if len(name) > 24:
+            self.fail("names are limited to 24 characters", node)
+        if name not in self.names:
+            self.names.append(name)
+
+    def check_call(self, node: ast.Call, exponent: bool) -> None:
+        if not (isinstance(node.func, ast.Name) and node.func.id in FUNCTIONS):
+            self.fail(f"only the functions {', '.join(FUNCTIONS)} can be called", node)
+        if node.keywords:
+            self.fail("keyword arguments are not allowed", node)
+        if len(node.args) != 1 or isinstance(node.args[0], ast.Starred):
+            self.fail(f"{node.func.id}() takes exactly one argument", node)
+        self.visit(node.args[0], exponent)
+
+
+def evaluate(expression: str, values: Mapping[str, float]) -> GraphTrace:
+    """Forward and backward over a typed expression with ``values`` for its names.
+
+    ``values``: name -> number for every name used (extra names are ignored). Returns a
+    ``GraphTrace``; ``ValueError`` (``ExpressionError``) for a refused expression, a missing value or
+    a value that is not a finite number, naming it and where it is used.
+    """
+    parsed = parse(expression)
+    if not isinstance(values, Mapping):
+        raise ExpressionError("values must be a mapping from names to numbers")
+    first_use = {n.id: n for n in ast.walk(parsed.tree) if isinstance(n, ast.Name)}
+    checker = _Checker(parsed.text[parsed.offset :], parsed.offset)
+    numbers = {}
+    for name in parsed.names:
+        if name not in values:
+            checker.fail("no value is given for this name", first_use[name])
+        v = values[name]
+        ok = isinstance(v, int | float | np.integer | np.floating) and not isinstance(v, bool)
+        if not ok or not math.isfinite(float(v)):
+            checker.fail("the value given for this name is not a finite number", first_use[name])
+        numbers[name] = float(v)
+    b = Builder(limit=MAX_NETWORK_NODES)
+    for name in parsed.names:
+        b.leaf(name, numbers[name])
+    _build(parsed.tree.body, b)
+    return b.trace(f"{parsed.output} = {render(parsed.tree.body)}")
+
+
+def constant_value(node: ast.AST) -> float:
+    """The float64 value of a checked sub-expression without names (an exponent, a constant)."""
+    b = Builder()
+    _build(node, b, fold=False)
+    return b.nodes[-1].value
+
+
+def has_names(node: ast.AST) -> bool:
+    return any(isinstance(n, ast.Name) for n in ast.walk(node))
+
+
+def _build(node: ast.AST, b: Builder, fold: bool = True) -> int:
+    # arithmetic on numbers alone is done once, as a number (PyTorch records no node for it)
+    if fold and not isinstance(node, ast.Constant) and not has_names(node):
+        return b.const(constant_value(node))
+    if isinstance(node, ast.Constant):
+        return b.const(float(node.value))
+    if isinstance(node, ast.Name):
+        return b.leaves[node.id]
+    if isinstance(node, ast.UnaryOp):
+        inner = _build(node.operand, b, fold)
+        return b.op("neg", inner) if isinstance(node.op, ast.USub) else inner
+    if isinstance(node, ast.Call):
+        return b.op(node.func.id, _build(node.args[0], b, fold))
+    op = _BINOPS[type(node.op)]
+    if op == "**":
+        return b.op("**", _build(node.left, b, fold), exponent=constant_value(node.right))
+    return b.op(op, _build(node.left, b, fold), _build(node.right, b, fold))
+
+
+_PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "neg": 3, "**": 4}
+
+
+def render(node: ast.AST, functions: Mapping[str, str] | None = None) -> str:
+    """Canonical text of a checked expression with the parentheses its structure needs; numbers
+    as float64 ``repr`` and exponents folded to their value. ``functions`` renames the calls
+    (``{"exp": "torch.exp"}``)."""
+    return _render(node, functions or {})[0]
+
+
+def number_text(value: float) -> str:
+    """A number as Python text that reads back exactly: ``2`` for whole numbers, else ``repr``."""
+    if value.is_integer() and abs(value) < 1e15 and not (value == 0 and math.copysign(1.0, value) < 0):
+        return str(int(value))
+    return float_literal(value)
+
+
+def _render(node: ast.AST, fn: Mapping[str, str]) -> tuple[str, int]:
+    if not has_names(node):  # folded to one number, as the graph does
+        text = number_text(constant_value(node))
+        return (text, 5) if not text.startswith("-") else (f"({text})", 5)
+    if isinstance(node, ast.Name):
+        return node.id, 5
+    if isinstance(node, ast.Call):
+        return f"{fn.get(node.func.id, node.func.id)}({_render(node.args[0], fn)[0]})", 5
+    if isinstance(node, ast.UnaryOp):
+        if isinstance(node.op, ast.UAdd):
+            return _render(node.operand, fn)
+        text, p = _render(node.operand, fn)
+        return f"-{text if p >= 3 else f'({text})'}", 3
+    op = _BINOPS[type(node.op)]
+    left, lp = _render(node.left, fn)
+    if op == "**":
+        return f"{left if lp > 4 else f'({left})'} ** {_render(node.right, fn)[0]}", 4
+    right, rp = _render(node.right, fn)
+    mine = _PRECEDENCE[op]
+    left = left if lp >= mine else f"({left})"
+    right = right if rp > mine else f"({right})"  # a - (b - c): the grouping is kept exactly
+    return f"{left} {op} {right}", mine
+
+
+# -- a network's loss as a graph -------------------------------------------------------------------
+
+GRAPH_LOSSES = ("half_sse", "mse", "bce")
+GRAPH_ACTIVATIONS = ("sigmoid", "tanh", "relu", "linear")
+CLASSIC_NAMES = {(0, 0, 0): "w1", (0, 1, 0): "w2", (0, 0, 1): "w3", (0, 1, 1): "w4"}
+CLASSIC_NAMES |= {(1, 0, 0): "w5", (1, 1, 0): "w6", (1, 0, 1): "w7", (1, 1, 1): "w8"}
+
+
+def param_leaf_name(sizes: tuple[int, ...], layer: int, i: int | None, j: int) -> str:
+    """A parameter's leaf name: ``w1..w8`` in a 2-2-2 network (the step-through page's names),
+    else ``w2_1_1`` (layer 2, from neuron 1 to 2, the page's ``w2.1.1``); ``b1_2`` for the bias
+    of neuron 2 of layer 1 (the page's ``b1.2``). Leaf names are identifiers, hence ``_``."""
+    if i is None:
+        return f"b{layer + 1}_{j + 1}"
+    if tuple(sizes) == (2, 2, 2):
+        return CLASSIC_NAMES[(layer, i, j)]
+    return f"w{layer + 1}_{i + 1}_{j + 1}"
+
+
+def from_network(net: MLP, X: np.ndarray, Y: np.ndarray, loss: str = "half_sse") -> GraphTrace:
+    """The graph of ``net``'s averaged ``loss`` on ``X`` ``(m, n_in)`` and ``Y`` ``(m, n_out)``.
+
+    Leaves: every weight and bias (``param_leaf_name``), inputs ``x1..`` and targets ``y1..``
+    (``x1_s2``: sample 2 when m > 1). Its ``grads`` equal ``train_step(...).dW / .db``.
+    """
+    X, Y = np.atleast_2d(np.asarray(X, dtype=float)), np.atleast_2d(np.asarray(Y, dtype=float))
+    sizes = net.sizes
+    if X.ndim != 2 or X.shape[1] != sizes[0] or Y.shape != (X.shape[0], sizes[-1]):
+        raise ValueError(f"X must be (m, {sizes[0]}) and Y (m, {sizes[-1]}); got {X.shape} and {Y.shape}")
+    if loss not in GRAPH_LOSSES:
+        raise ValueError(f"loss {loss!r} is not drawn as a graph; choose one of {', '.join(GRAPH_LOSSES)}")
+    if bad := [a for a in net.activations if a not in GRAPH_ACTIVATIONS]:
+        raise ValueError(f"activation {bad[0]!r} is not drawn as a graph; use {', '.join(GRAPH_ACTIVATIONS)}")
+    if loss == "bce" and net.activations[-1] != "sigmoid":
+        raise ValueError("bce needs a sigmoid output layer")
+    m, k = X.shape[0], sizes[-1]
+    neuron = [
+        [f"{'o' if c == len(sizes) - 1 else 'h' if len(sizes) == 3 else f'h{c}.'}{j + 1}" for j in range(n)]
+        for c, n in enumerate(sizes)
+    ]
+    b = Builder()
+    for l in range(net.n_layers):
+        for j in range(sizes[l + 1]):
+            for i in range(sizes[l]):
+                b.leaf(param_leaf_name(sizes, l, i, j), net.weights[l][i, j])
+            b.leaf(param_leaf_name(sizes, l, None, j), net.biases[l][j])
+    terms = []
+    for s in range(m):
+        tag = f"_s{s + 1}" if m > 1 else ""
+        a = [b.leaf(f"x{i + 1}{tag}", X[s, i]) for i in range(sizes[0])]
+        for l in range(net.n_layers):
+            nxt = []
+            for j in range(sizes[l + 1]):
+                z = b.leaves[param_leaf_name(sizes, l, None, j)]
+                for i in range(sizes[l]):
+                    z = b.op("+", b.op("*", b.leaves[param_leaf_name(sizes, l, i, j)], a[i]), z)
+                b.nodes[z] = _renamed(b.nodes[z], f"z({neuron[l + 1][j]}{tag})")
+                act = net.activations[l]
+                nxt.append(z if act == "linear" else b.op(act, z, name=f"a({neuron[l + 1][j]}{tag})"))
+            a = nxt
+        for j in range(k):
+            y = b.leaf(f"y{j + 1}{tag}", Y[s, j])
+            if loss == "bce":
+                one_minus_y = b.op("-", b.const(1.0), y)
+                one_minus_a = b.op("-", b.const(1.0), a[j])
+                t = b.op("+", b.op("*", y, b.op("log", a[j])), b.op("*", one_minus_y, b.op("log", one_minus_a)))
+                terms.append(b.op("neg", t))
+            else:
+                terms.append(b.op("**", b.op("-", a[j], y), exponent=2.0))
+    total = terms[0]
+    for t in terms[1:]:
+        total = b.op("+", total, t)
+    scale = {"half_sse": 0.5 / m, "mse": 1.0 / (m * k), "bce": 1.0 / (m * k)}[loss]
+    b.op("*", b.const(scale), total, name="L")
+    return b.trace(f"{loss} loss of a {'-'.join(map(str, sizes))} network on {m} sample(s)")
+
+
+def _renamed(node: Node, name: str) -> Node:
+    return Node(node.index, node.op, node.value, node.inputs, node.local, node.exponent, name, node.needs_grad)
