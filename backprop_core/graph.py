@@ -233,7 +233,9 @@ def parse(expression: str) -> Parsed:
     if not isinstance(expression, str):
         raise ExpressionError("the expression must be text")
     if len(expression) > MAX_LENGTH:
-        raise ExpressionError(f"the expression is {len(expression)} characters long; the limit is {MAX_LENGTH}")
+        raise ExpressionError(
+            f"the expression is {len(expression)} characters long; the limit is {MAX_LENGTH}"
+        )
     if "\n" in expression or "\r" in expression:
         raise ExpressionError("the expression must be on one line", expression.find("\n") + 1)
     body = expression.lstrip()
@@ -532,7 +534,9 @@ def from_network(net: MLP, X: np.ndarray, Y: np.ndarray, loss: str = "half_sse")
             if loss == "bce":
                 one_minus_y = b.op("-", b.const(1.0), y)
                 one_minus_a = b.op("-", b.const(1.0), a[j])
-                t = b.op("+", b.op("*", y, b.op("log", a[j])), b.op("*", one_minus_y, b.op("log", one_minus_a)))
+                t = b.op(
+                    "+", b.op("*", y, b.op("log", a[j])), b.op("*", one_minus_y, b.op("log", one_minus_a))
+                )
                 terms.append(b.op("neg", t))
             else:
                 terms.append(b.op("**", b.op("-", a[j], y), exponent=2.0))
@@ -545,4 +549,6 @@ def from_network(net: MLP, X: np.ndarray, Y: np.ndarray, loss: str = "half_sse")
 
 
 def _renamed(node: Node, name: str) -> Node:
-    return Node(node.index, node.op, node.value, node.inputs, node.local, node.exponent, name, node.needs_grad)
+    return Node(
+        node.index, node.op, node.value, node.inputs, node.local, node.exponent, name, node.needs_grad
+    )
