@@ -14,12 +14,14 @@ import plotly.graph_objects as go
 
 from backprop_core.graph import GraphTrace
 from viz.playground_fig import DIVERGING_SCALE, figure, layout
-from viz.theme import GREY, HIGHLIGHT, fmt
+from viz.theme import GREY, HIGHLIGHT, diverging_color, fmt
 
 from .model import grads_after, node_title, pytorch_names
 
-NODE_SIZE = 64
-ROW_PX = 84
+ROW_PX = 64  # one layer of the graph per row, leaves at the top, the output at the bottom
+BOX_W = 0.42  # half a box's width, in columns
+BOX_H = 17 / ROW_PX  # half a box's height, in rows (17 px)
+MIN_COLUMNS = 5  # small graphs keep boxes of a sensible width
 
 
 def _limit(trace: GraphTrace) -> float:
@@ -31,72 +33,107 @@ def graph_figure(
     trace: GraphTrace, positions: dict[int, tuple[float, float]], steps: int, current: int | None = None
 ) -> go.Figure:
     """The graph after ``steps`` backward steps; ``current``: the node being processed (highlighted,
-    with the edges to its inputs)."""
+    with the edges to its inputs). ``positions``: node -> (layer, place in layer), drawn as
+    (x = place, y = layer)."""
     nodes = trace.nodes
     grad = grads_after(trace, steps)
-    edges_x: list[float | None] = []
-    edges_y: list[float | None] = []
-    hot_x: list[float | None] = []
-    hot_y: list[float | None] = []
-    mid_x, mid_y, mid_hover, notes = [], [], [], []
+    vmax = 1.6 * _limit(trace)  # colours stay light enough for the black numbers on them
+    xy = {i: (p, layer) for i, (layer, p) in positions.items()}
+    edges: dict[bool, tuple[list, list]] = {False: ([], []), True: ([], [])}
+    mid_x, mid_y, mid_hover, notes, shapes = [], [], [], [], []
     for n in nodes:
         for k, local in zip(n.inputs, n.local, strict=True):
-            (x0, y0), (x1, y1) = positions[k], positions[n.index]
-            xs, ys = (hot_x, hot_y) if n.index == current else (edges_x, edges_y)
+            (x0, y0), (x1, y1) = xy[k], xy[n.index]
+            hot = n.index == current
+            xs, ys = edges[hot]
             xs += [x0, x1, None]
-            ys += [y0, y1, None]
-            mx, my = x0 + 0.5 * (x1 - x0), y0 + 0.5 * (y1 - y0)
+            ys += [y0 + BOX_H, y1 - BOX_H, None]
+            # the label sits in the gap just above the box it feeds, never on a box it passes
+            ya, yb = y0 + BOX_H, y1 - BOX_H
+            my = y1 - 0.5
+            mx = x0 + (x1 - x0) * (my - ya) / (yb - ya)
             mid_x.append(mx)
             mid_y.append(my)
             mid_hover.append(f"local derivative<br>d({node_title(n)})/d({node_title(nodes[k])}) = {local!r}")
             if nodes[k].needs_grad:
-                notes.append(_edge_label(mx, my, fmt(local, 3), n.index == current))
-    vmax = 1.6 * _limit(trace)  # colours stay light enough for the black numbers on them
-    reached = [i for i, g in enumerate(grad) if g is not None]
-    waiting = [i for i, g in enumerate(grad) if g is None]
+                notes.append(_edge_label(mx, my, fmt(local, 3), hot))
+    text_x, text_y, text, hover = [], [], [], []
+    for n in nodes:
+        x, y = xy[n.index]
+        g = grad[n.index]
+        fill = "#f7f7f7" if g is None else diverging_color(g, vmax)
+        hot = n.index == current
+        shapes.append(
+            {
+                "type": "circle" if n.op == "leaf" else "rect",
+                "x0": x - BOX_W,
+                "x1": x + BOX_W,
+                "y0": y - BOX_H,
+                "y1": y + BOX_H,
+                "fillcolor": fill,
+                "line": {"color": HIGHLIGHT if hot else "#888", "width": 4 if hot else 1},
+                "layer": "below",
+            }
+        )
+        title = f"<b>{node_title(n)}</b>" + (f" {n.name}" if n.name and n.op != "leaf" else "")
+        text_x.append(x)
+        text_y.append(y)
+        text.append(f"{title}  {fmt(n.value)}" + (f"<br>grad <b>{fmt(g)}</b>" if g is not None else ""))
+        hover.append(
+            f"{node_title(n)} {n.name if n.op != 'leaf' else ''}<br>value = {n.value!r}<br>"
+            f"gradient = {g!r}<br>PyTorch: {pytorch_names(trace, n.index)}"
+        )
     traces = [
-        _lines(edges_x, edges_y, GREY, 1.5),
-        _lines(hot_x, hot_y, HIGHLIGHT, 4),
+        _lines(*edges[False], GREY, 1.5),
+        _lines(*edges[True], HIGHLIGHT, 4),
+        _hover_points(mid_x, mid_y, mid_hover, 14),
         {
             "type": "scatter",
-            "x": mid_x,
-            "y": mid_y,
-            "mode": "markers",
-            "marker": {"size": 14, "opacity": 0},
-            "hovertext": mid_hover,
+            "x": text_x,
+            "y": text_y,
+            "mode": "markers+text",
+            "text": text,
+            "textposition": "middle center",
+            "textfont": {"size": 11, "color": "#111"},
+            "hovertext": hover,
             "hoverinfo": "text",
+            "marker": {"size": 30, "opacity": 0},
             "showlegend": False,
         },
-        _nodes(trace, positions, waiting, grad, current, {"color": "#f7f7f7"}),
-        _nodes(
-            trace,
-            positions,
-            reached,
-            grad,
-            current,
-            {
-                "color": [grad[i] if math.isfinite(grad[i]) else 0.0 for i in reached],
+        {  # the colour scale's legend only
+            "type": "scatter",
+            "x": [None],
+            "y": [None],
+            "mode": "markers",
+            "hoverinfo": "skip",
+            "showlegend": False,
+            "marker": {
+                "color": [0.0],
                 "colorscale": DIVERGING_SCALE,
                 "cmin": -vmax,
                 "cmax": vmax,
-                "cmid": 0.0,
                 "showscale": True,
                 "colorbar": {"title": {"text": "gradient", "side": "right"}, "thickness": 12, "len": 0.8},
             },
-        ),
+        },
     ]
-    xs = [p[0] for p in positions.values()]
-    ys = [p[1] for p in positions.values()]
-    rows = max(ys) + 1
+    xs = [p[0] for p in xy.values()]
+    ys = [p[1] for p in xy.values()]
+    span = max(max(xs) - min(xs) + 1, MIN_COLUMNS)
+    centre = (max(xs) + min(xs)) / 2
     fig_layout = layout(
-        height=int(max(300, ROW_PX * rows + 70)),
+        height=int(ROW_PX * (max(ys) - min(ys) + 1) + 60),
         margin={"l": 10, "r": 10, "t": 30, "b": 10},
-        xaxis={"visible": False, "range": [min(xs) - 0.55, max(xs) + 0.55], "fixedrange": True},
-        yaxis={"visible": False, "range": [max(ys) + 0.6, min(ys) - 0.6], "fixedrange": True},
+        xaxis={"visible": False, "range": [centre - span / 2, centre + span / 2], "fixedrange": True},
+        yaxis={"visible": False, "range": [max(ys) + 0.5, min(ys) - 0.5], "fixedrange": True},
         annotations=notes,
+        shapes=shapes,
         showlegend=False,
         hovermode="closest",
-        title={"text": "each box: what it is · value · gradient d(output)/d(box)", "font": {"size": 13}},
+        title={
+            "text": "each box: what it is, its value; grad = d(output)/d(box) once reached",
+            "font": {"size": 13},
+        },
     )
     return figure(traces, fig_layout)
 
@@ -113,6 +150,19 @@ def _lines(xs: list, ys: list, colour: str, width: float) -> dict:
     }
 
 
+def _hover_points(xs: list, ys: list, hover: list, size: int) -> dict:
+    return {
+        "type": "scatter",
+        "x": xs,
+        "y": ys,
+        "mode": "markers",
+        "marker": {"size": size, "opacity": 0},
+        "hovertext": hover,
+        "hoverinfo": "text",
+        "showlegend": False,
+    }
+
+
 def _edge_label(x: float, y: float, text: str, hot: bool) -> dict:
     return {
         "x": x,
@@ -122,40 +172,4 @@ def _edge_label(x: float, y: float, text: str, hot: bool) -> dict:
         "font": {"size": 11, "color": "#7a3e00" if hot else "#444"},
         "bgcolor": "rgba(255,255,255,0.9)",
         "borderpad": 1,
-    }
-
-
-def _nodes(
-    trace: GraphTrace, positions: dict, idx: list[int], grad: list, current: int | None, colour: dict
-) -> dict:
-    nodes = trace.nodes
-    text, hover = [], []
-    for i in idx:
-        n, g = nodes[i], grad[i]
-        title = f"<b>{node_title(n)}</b>" + (f" {n.name}" if n.name and n.op != "leaf" else "")
-        text.append(f"{title}<br>{fmt(n.value)}" + (f"<br><b>{fmt(g)}</b>" if g is not None else ""))
-        hover.append(
-            f"{node_title(n)} {n.name if n.op != 'leaf' else ''}<br>value = {n.value!r}<br>"
-            f"gradient = {g!r}<br>PyTorch: {pytorch_names(trace, i)}"
-        )
-    return {
-        "type": "scatter",
-        "x": [positions[i][0] for i in idx],
-        "y": [positions[i][1] for i in idx],
-        "mode": "markers+text",
-        "text": text,
-        "textposition": "middle center",
-        "textfont": {"size": 11, "color": "#111"},
-        "hovertext": hover,
-        "hoverinfo": "text",
-        "marker": {
-            **colour,
-            "size": NODE_SIZE,
-            "symbol": ["circle" if nodes[i].op == "leaf" else "square" for i in idx],
-            "line": {
-                "color": [HIGHLIGHT if i == current else "#777" for i in idx],
-                "width": [5 if i == current else 1 for i in idx],
-            },
-        },
-        "showlegend": False,
     }
