@@ -380,7 +380,10 @@ def evaluate(expression: str, values: Mapping[str, float]) -> GraphTrace:
     parsed = parse(expression)
     if not isinstance(values, Mapping):
         raise ExpressionError("values must be a mapping from names to numbers")
-    first_use = {n.id: n for n in ast.walk(parsed.tree) if isinstance(n, ast.Name)}
+    uses = sorted((n for n in ast.walk(parsed.tree) if isinstance(n, ast.Name)), key=lambda n: n.col_offset)
+    first_use: dict[str, ast.Name] = {}
+    for n in uses:
+        first_use.setdefault(n.id, n)
     checker = _Checker(parsed.text[parsed.offset :], parsed.offset)
     numbers = {}
     for name in parsed.names:
@@ -406,7 +409,9 @@ def constant_value(node: ast.AST) -> float:
 
 
 def has_names(node: ast.AST) -> bool:
-    return any(isinstance(n, ast.Name) for n in ast.walk(node))
+    """Whether a checked sub-expression uses a name (a called function's name does not count)."""
+    called = {id(n.func) for n in ast.walk(node) if isinstance(n, ast.Call)}
+    return any(isinstance(n, ast.Name) and id(n) not in called for n in ast.walk(node))
 
 
 def _build(node: ast.AST, b: Builder, fold: bool = True) -> int:

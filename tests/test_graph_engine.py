@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import math
+from itertools import pairwise
 
 import numpy as np
 import pytest
@@ -205,7 +206,7 @@ def networks(draw):
     out = "sigmoid" if loss == "bce" else draw(st.sampled_from(("sigmoid", "tanh", "linear")))
     rng = np.random.default_rng(draw(st.integers(0, 10**6)))
     m = draw(st.integers(1, 3))
-    weights = [rng.normal(0, 1, (a, b)) for a, b in zip(sizes, sizes[1:], strict=False)]
+    weights = [rng.normal(0, 1, (a, b)) for a, b in pairwise(sizes)]
     biases = [rng.normal(0, 0.5, b) for b in sizes[1:]]
     net = MLP.from_params(weights, biases, [hidden] * n_hidden + [out])
     X = rng.normal(0, 1, (m, sizes[0]))
