@@ -27,7 +27,7 @@ from .pytorch.common import float_literal
 
 MAX_LENGTH = 300  # characters of a typed expression
 MAX_NODES = 200  # nodes of a typed expression's syntax tree
-MAX_DEPTH = 40  # nesting of a typed expression
+MAX_DEPTH = 100  # nesting of a typed expression (a + b + c + ... nests one level per +)
 MAX_NETWORK_NODES = 5000  # nodes of a network's graph (from_network)
 FUNCTIONS = ("exp", "log", "tanh", "sigmoid", "relu")
 OPS = ("+", "-", "*", "/", "neg", "**", *FUNCTIONS)
@@ -270,7 +270,7 @@ def _check_size(root: ast.AST) -> None:
     count, stack = 0, [(root, 1)]
     while stack:
         node, depth = stack.pop()
-        count += 1
+        count += isinstance(node, ast.expr)  # operator and context markers are not parts
         if count > MAX_NODES:
             raise ExpressionError(f"the expression has more than {MAX_NODES} parts; the limit is {MAX_NODES}")
         if depth > MAX_DEPTH:
@@ -397,40 +397,61 @@ def evaluate(expression: str, values: Mapping[str, float]) -> GraphTrace:
     b = Builder(limit=MAX_NETWORK_NODES)
     for name in parsed.names:
         b.leaf(name, numbers[name])
-    _build(parsed.tree.body, b)
+    _build(parsed.tree.body, b, named_nodes(parsed.tree))
     return b.trace(f"{parsed.output} = {render(parsed.tree.body)}")
 
 
 def constant_value(node: ast.AST) -> float:
     """The float64 value of a checked sub-expression without names (an exponent, a constant)."""
     b = Builder()
-    _build(node, b, fold=False)
+    _build(node, b)
     return b.nodes[-1].value
 
 
-def has_names(node: ast.AST) -> bool:
-    """Whether a checked sub-expression uses a name (a called function's name does not count)."""
-    called = {id(n.func) for n in ast.walk(node) if isinstance(n, ast.Call)}
-    return any(isinstance(n, ast.Name) and id(n) not in called for n in ast.walk(node))
+def named_nodes(tree: ast.AST) -> frozenset[int]:
+    """The ids of the sub-expressions of a checked tree that use a name (a called function's name
+    does not count)."""
+    marked: set[int] = set()
+
+    def mark(node: ast.AST) -> bool:
+        if isinstance(node, ast.Expression):
+            has = mark(node.body)
+        elif isinstance(node, ast.Name):
+            has = True
+        elif isinstance(node, ast.BinOp):
+            has = mark(node.left) | mark(node.right)  # both sides: no short-circuit
+        elif isinstance(node, ast.UnaryOp):
+            has = mark(node.operand)
+        elif isinstance(node, ast.Call):
+            has = mark(node.args[0])
+        else:
+            has = False
+        if has:
+            marked.add(id(node))
+        return has
+
+    mark(tree)
+    return frozenset(marked)
 
 
-def _build(node: ast.AST, b: Builder, fold: bool = True) -> int:
-    # arithmetic on numbers alone is done once, as a number (PyTorch records no node for it)
-    if fold and not isinstance(node, ast.Constant) and not has_names(node):
+def _build(node: ast.AST, b: Builder, named: frozenset[int] | None = None) -> int:
+    # arithmetic on numbers alone is done once, as a number (PyTorch records no node for it);
+    # named=None: no folding (constant_value itself)
+    if named is not None and not isinstance(node, ast.Constant) and id(node) not in named:
         return b.const(constant_value(node))
     if isinstance(node, ast.Constant):
         return b.const(float(node.value))
     if isinstance(node, ast.Name):
         return b.leaves[node.id]
     if isinstance(node, ast.UnaryOp):
-        inner = _build(node.operand, b, fold)
+        inner = _build(node.operand, b, named)
         return b.op("neg", inner) if isinstance(node.op, ast.USub) else inner
     if isinstance(node, ast.Call):
-        return b.op(node.func.id, _build(node.args[0], b, fold))
+        return b.op(node.func.id, _build(node.args[0], b, named))
     op = _BINOPS[type(node.op)]
     if op == "**":
-        return b.op("**", _build(node.left, b, fold), exponent=constant_value(node.right))
-    return b.op(op, _build(node.left, b, fold), _build(node.right, b, fold))
+        return b.op("**", _build(node.left, b, named), exponent=constant_value(node.right))
+    return b.op(op, _build(node.left, b, named), _build(node.right, b, named))
 
 
 _PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "neg": 3, "**": 4}
@@ -440,7 +461,7 @@ def render(node: ast.AST, functions: Mapping[str, str] | None = None) -> str:
     """Canonical text of a checked expression with the parentheses its structure needs; numbers
     as float64 ``repr`` and exponents folded to their value. ``functions`` renames the calls
     (``{"exp": "torch.exp"}``)."""
-    return _render(node, functions or {})[0]
+    return _render(node, functions or {}, named_nodes(node))[0]
 
 
 def number_text(value: float) -> str:
@@ -450,24 +471,24 @@ def number_text(value: float) -> str:
     return float_literal(value)
 
 
-def _render(node: ast.AST, fn: Mapping[str, str]) -> tuple[str, int]:
-    if not has_names(node):  # folded to one number, as the graph does
+def _render(node: ast.AST, fn: Mapping[str, str], named: frozenset[int]) -> tuple[str, int]:
+    if id(node) not in named:  # folded to one number, as the graph does
         text = number_text(constant_value(node))
         return (text, 5) if not text.startswith("-") else (f"({text})", 5)
     if isinstance(node, ast.Name):
         return node.id, 5
     if isinstance(node, ast.Call):
-        return f"{fn.get(node.func.id, node.func.id)}({_render(node.args[0], fn)[0]})", 5
+        return f"{fn.get(node.func.id, node.func.id)}({_render(node.args[0], fn, named)[0]})", 5
     if isinstance(node, ast.UnaryOp):
         if isinstance(node.op, ast.UAdd):
-            return _render(node.operand, fn)
-        text, p = _render(node.operand, fn)
+            return _render(node.operand, fn, named)
+        text, p = _render(node.operand, fn, named)
         return f"-{text if p >= 3 else f'({text})'}", 3
     op = _BINOPS[type(node.op)]
-    left, lp = _render(node.left, fn)
+    left, lp = _render(node.left, fn, named)
     if op == "**":
-        return f"{left if lp > 4 else f'({left})'} ** {_render(node.right, fn)[0]}", 4
-    right, rp = _render(node.right, fn)
+        return f"{left if lp > 4 else f'({left})'} ** {_render(node.right, fn, named)[0]}", 4
+    right, rp = _render(node.right, fn, named)
     mine = _PRECEDENCE[op]
     left = left if lp >= mine else f"({left})"
     right = right if rp > mine else f"({right})"  # a - (b - c): the grouping is kept exactly

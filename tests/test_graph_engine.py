@@ -284,8 +284,8 @@ def test_limits_are_refused_before_any_work() -> None:
     with pytest.raises(ExpressionError, match=f"limit is {MAX_LENGTH}"):
         evaluate("x+" * 10**6 + "x", {"x": 1.0})
     with pytest.raises(ExpressionError, match="nested"):
-        evaluate("-" * (MAX_DEPTH + 5) + "x", {"x": 1.0})
-    many = "+".join(["a*b"] * 60)  # 239 characters, 299 syntax nodes
+        evaluate("-" * (MAX_DEPTH + 5) + "x", {"x": 1.0})  # 106 characters, 106 parts
+    many = "+".join(["a*b"] * 60)  # 239 characters, 239 parts (names, products, sums)
     assert len(many) <= MAX_LENGTH
     with pytest.raises(ExpressionError, match=f"more than {MAX_NODES}"):
         evaluate(many, {"a": 1.0, "b": 1.0})
