@@ -41,6 +41,7 @@ def graph_figure(
     xy = {i: (p, layer) for i, (layer, p) in positions.items()}
     edges: dict[bool, tuple[list, list]] = {False: ([], []), True: ([], [])}
     mid_x, mid_y, mid_hover, notes, shapes = [], [], [], [], []
+    placed: list[tuple[float, float]] = []
     for n in nodes:
         for k, local in zip(n.inputs, n.local, strict=True):
             (x0, y0), (x1, y1) = xy[k], xy[n.index]
@@ -49,9 +50,7 @@ def graph_figure(
             xs += [x0, x1, None]
             ys += [y0 + BOX_H, y1 - BOX_H, None]
             # the label sits in the gap just above the box it feeds, never on a box it passes
-            ya, yb = y0 + BOX_H, y1 - BOX_H
-            my = y1 - 0.5
-            mx = x0 + (x1 - x0) * (my - ya) / (yb - ya)
+            mx, my = _label_spot(placed, x0, y0, x1, y1)
             mid_x.append(mx)
             mid_y.append(my)
             mid_hover.append(f"local derivative<br>d({node_title(n)})/d({node_title(nodes[k])}) = {local!r}")
@@ -136,6 +135,19 @@ def graph_figure(
         },
     )
     return figure(traces, fig_layout)
+
+
+def _label_spot(placed: list[tuple[float, float]], x0: float, y0: float, x1: float, y1: float) -> tuple:
+    """Where an edge's label goes: in the gap just above the box it feeds (never on a box it
+    passes), moved up or down its line when another label already sits there."""
+    ya, yb = y0 + BOX_H, y1 - BOX_H
+    for dy in (0.0, -0.12, 0.12):
+        my = y1 - 0.5 + dy
+        mx = x0 + (x1 - x0) * (my - ya) / (yb - ya)
+        if all(abs(mx - px) > 0.3 or abs(my - py) > 0.12 for px, py in placed):
+            break
+    placed.append((mx, my))
+    return mx, my
 
 
 def _lines(xs: list, ys: list, colour: str, width: float) -> dict:

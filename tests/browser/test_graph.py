@@ -47,6 +47,13 @@ def test_graph_classic_readable_and_steps(app_url: str, page, artifacts_dir: Pat
     time.sleep(0.8)
     page.screenshot(path=str(artifacts_dir / f"graph_classic_done_{width}x{height}.png"))
     assert_no_exception(page)
+    # the PyTorch bridge: the script and PyTorch's node names
+    page.get_by_text("The same in PyTorch").first.click()
+    time.sleep(1.0)
+    code = page.locator('[data-testid="stExpander"]').filter(has_text="The same in PyTorch").first
+    assert "backward()" in code.inner_text()
+    code.scroll_into_view_if_needed()
+    page.screenshot(path=str(artifacts_dir / f"graph_pytorch_{width}x{height}.png"))
 
 
 def test_graph_refuses_bad_expression(app_url: str, page, artifacts_dir: Path) -> None:
