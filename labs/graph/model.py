@@ -193,11 +193,16 @@ def node_title(node: Node) -> str:
     return SYMBOL.get(node.op, node.op)
 
 
+def node_label(node: Node) -> str:
+    """``node_title`` with an operation's label: ``σ a(h1)``; a leaf is just its name."""
+    return f"{node_title(node)} {node.name}" if node.name and node.op != "leaf" else node_title(node)
+
+
 def node_text(trace: GraphTrace, i: int, depth: int = 2) -> str:
     """The sub-expression a node computes, shortened below ``depth`` levels (``w * x``)."""
     n = trace.nodes[i]
     if n.op in ("leaf", "const") or depth == 0:
-        return node_title(n) if n.op in ("leaf", "const") else (n.name or f"node {i}")
+        return node_title(n) if n.op in ("leaf", "const") else (n.name or "…")
     args = [node_text(trace, k, depth - 1) for k in n.inputs]
     if n.op == "neg":
         return f"-({args[0]})"

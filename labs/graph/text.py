@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from backprop_core.graph import MAX_LENGTH, GraphTrace
 
-from .model import CacheSummary, DeltaW5, node_text, node_title, pytorch_names
+from .model import CacheSummary, DeltaW5, node_label, node_text, node_title, pytorch_names
 
 TITLE = "The computational graph"
 INTRO = (
@@ -56,7 +56,7 @@ def step_lines(trace: GraphTrace, k: int) -> list[str]:
     reached = {c.input for s in trace.backward_steps[:k] for c in s.contributions}
     for c in step.contributions:
         target = trace.nodes[c.input]
-        name = node_title(target) + (f" {target.name}" if target.name and target.op != "leaf" else "")
+        name = node_label(target)
         plus = f"{c.before:.6g} + {c.contribution:.6g} = **{c.after:.6g}**"
         again = " (reached before: `+=` accumulates)" if c.input in reached else ""
         reached.add(c.input)

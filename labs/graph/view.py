@@ -113,7 +113,7 @@ def stepper(example: model.Example) -> None:
         rows = [
             {
                 "#": k + 1,
-                "node": model.node_title(trace.nodes[s.node]) + " " + trace.nodes[s.node].name,
+                "node": model.node_label(trace.nodes[s.node]),
                 "PyTorch": model.pytorch_names(trace, s.node),
                 "gradient": s.upstream if k < step else None,
             }

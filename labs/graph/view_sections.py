@@ -56,7 +56,7 @@ def section_classic(example: model.Example) -> None:
         for leaf in ("w5", "w1"):
             found = model.paths(trace, leaf)
             for k, (path, product) in enumerate(found):
-                chain = " → ".join(model.node_title(trace.nodes[i]) + trace.nodes[i].name for i in path)
+                chain = " → ".join(model.node_label(trace.nodes[i]) for i in path)
                 st.markdown(f"- {leaf}, path {k + 1}: {chain}: product **{product:.9f}**")
             total = sum(p for _, p in found)
             st.markdown(f"- sum over {len(found)} path(s): d L/d{leaf} = **{total:.9f}**")

@@ -68,3 +68,18 @@ def test_graph_refuses_bad_expression(app_url: str, page, artifacts_dir: Path) -
     assert_no_exception(page)
     assert page.get_by_text("That expression cannot be used").count() == 1
     page.screenshot(path=str(artifacts_dir / "graph_refused_1280x800.png"))
+
+
+def test_graph_fan_out_whole_page(app_url: str, page, artifacts_dir: Path) -> None:
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    page.goto(f"{app_url}/Computational_graph")
+    wait_settled(page)
+    _choose(page, "fan-out a*b + a")
+    for _ in range(2):
+        page.get_by_role("button", name="Step backward ▶").click()
+        wait_settled(page)
+    assert page.get_by_text("reached before").count() == 1  # a's second use: += accumulates
+    page.get_by_role("button", name="Call backward() again").click()
+    wait_settled(page)
+    assert_no_exception(page)
+    page.screenshot(path=str(artifacts_dir / "graph_fanout_page_1920.png"), full_page=True)
