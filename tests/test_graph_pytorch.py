@@ -143,7 +143,13 @@ def test_seed_script_runs_on_its_own() -> None:
 def _random_cases(n: int) -> list[tuple[str, dict]]:
     cases: list[tuple[str, dict]] = []
 
-    @settings(max_examples=n, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=n,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
+    )
     @given(expressions(), values_st)
     def collect(expression: str, values: dict) -> None:
         if evaluate(expression, values).grads:
