@@ -174,6 +174,7 @@ def test_switching_example_resets_the_pass() -> None:
         ("exp(x) + q", "x = 1", "no value is given"),
         ("x + 1", "x = nan", "finite"),
         ("x + 1", "x: 1", "name = number"),
+        ("2 * 3", "", "uses no names"),
     ],
 )
 def test_typed_input_refused_with_a_clear_message(expression: str, values: str, message: str) -> None:
@@ -185,7 +186,18 @@ def test_typed_input_refused_with_a_clear_message(expression: str, values: str, 
     assert len(at.error) == 1 and message in at.error[0].value.replace("\\", "")
     # the learner's text is echoed only inside a code block, never as markdown
     assert any(expression[:20] in c.value for c in at.code) or message in ("finite", "name = number")
+    assert not at.get("plotly_chart")  # nothing drawn from refused input
     assert not any("<b>" in m.value for m in at.markdown)
+
+
+def test_non_finite_is_shown_not_raised() -> None:
+    at = _app()
+    at.radio(key="cg_preset").set_value(model.CUSTOM).run()
+    at.text_input(key="cg_expr").set_value("log(x) + y/x").run()
+    at.text_input(key="cg_values").set_value("x = 0, y = 1").run()
+    at.button(key="cg_end").click().run()
+    assert not at.exception and not at.error
+    assert any("inf or NaN" in w.value for w in at.warning)
 
 
 def test_typed_expression_works() -> None:

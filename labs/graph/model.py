@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 
 from backprop_core import classic_222, train_step
-from backprop_core.graph import GraphTrace, Node, apply, evaluate, from_network
+from backprop_core.graph import ExpressionError, GraphTrace, Node, apply, evaluate, from_network
 from backprop_core.pytorch.common import CompareRow
 from backprop_core.pytorch.graph import graph_script, network_graph_script, pytorch_node_names
 
@@ -121,6 +121,8 @@ def build(key: str, custom_text: str = "", custom_values: str = "") -> Example:
     if key == CUSTOM:
         values = parse_values(custom_values)
         trace = evaluate(custom_text, values)
+        if not trace.grads:
+            raise ExpressionError("the expression uses no names, so there is nothing to differentiate")
         return Example(
             p.label, custom_text, tuple(values.items()), trace, graph_script(custom_text, values), False
         )
