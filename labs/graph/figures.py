@@ -141,10 +141,10 @@ def _label_spot(placed: list[tuple[float, float]], x0: float, y0: float, x1: flo
     """Where an edge's label goes: in the gap just above the box it feeds (never on a box it
     passes), moved up or down its line when another label already sits there."""
     ya, yb = y0 + BOX_H, y1 - BOX_H
-    for dy in (0.0, -0.12, 0.12):
+    for dy in (0.0, -0.19, 0.19):
         my = y1 - 0.5 + dy
         mx = x0 + (x1 - x0) * (my - ya) / (yb - ya)
-        if all(abs(mx - px) > 0.3 or abs(my - py) > 0.12 for px, py in placed):
+        if all(abs(mx - px) > 0.3 or abs(my - py) > 0.18 for px, py in placed):
             break
     placed.append((mx, my))
     return mx, my
