@@ -76,8 +76,8 @@ _PAIR = re.compile(r"\s*([A-Za-z][A-Za-z0-9_]*)\s*=\s*([^,=]+?)\s*")
 
 @dataclass(frozen=True)
 class Example:
-    """One example on the page: its ``trace``, the PyTorch ``script`` and, for the classic network,
-    the engine's ``delta`` recursion numbers (``classic``)."""
+    """One example on the page: the text shown, its ``values``, the ``trace`` and the PyTorch
+    ``script``; ``is_network``: built by ``from_network`` (the classic 2-2-2)."""
 
     label: str
     text: str
