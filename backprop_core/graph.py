@@ -21,6 +21,7 @@ from types import MappingProxyType
 
 import numpy as np
 
+from .datasets import CLASSIC_WEIGHT_NAMES
 from .graph_parse import (
     BINOPS,
     FUNCTIONS,
@@ -331,8 +332,8 @@ def _render(node: ast.AST, fn: Mapping[str, str], named: frozenset[int]) -> tupl
 
 GRAPH_LOSSES = ("half_sse", "mse", "bce")
 GRAPH_ACTIVATIONS = ("sigmoid", "tanh", "relu", "linear")
-CLASSIC_NAMES = {(0, 0, 0): "w1", (0, 1, 0): "w2", (0, 0, 1): "w3", (0, 1, 1): "w4"}
-CLASSIC_NAMES |= {(1, 0, 0): "w5", (1, 1, 0): "w6", (1, 0, 1): "w7", (1, 1, 1): "w8"}
+# (layer, i, j) -> w1..w8, the step-through page's names for the classic 2-2-2
+CLASSIC_NAMES = {param: name for name, param in CLASSIC_WEIGHT_NAMES.items()}
 
 
 def param_leaf_name(sizes: tuple[int, ...], layer: int, i: int | None, j: int) -> str:
