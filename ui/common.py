@@ -54,6 +54,13 @@ LEARNING_PATH: tuple[tuple[str, str, str, str], ...] = (
         "classic 2-2-2 network.",
     ),
     (
+        "pages/2_Computational_graph.py",
+        "The computational graph",
+        "🕸️",
+        "What `loss.backward()` walks: an expression or the classic network drawn as a graph, and the "
+        "backward pass run one node at a time, every product of the chain rule written out.",
+    ),
+    (
         "pages/3_Gradient_descent.py",
         "Gradient descent lab",
         "⛰️",
