@@ -169,7 +169,7 @@ def backward_through_time(
 
     ``dh_out[:, t]`` is dL/dh_t from the output at step t alone; ``loss_steps`` the steps with a loss.
     """
-    m, T, H = z.shape
+    _, T, H = z.shape
     fz = ACTIVATIONS[net.activation].df_given(z, h)  # f'(z_t) for every step
     WhT = net.Wh.T
     if truncate is None:  # full BPTT, from the last step back to the first
@@ -251,7 +251,8 @@ class BPTTTrace:
 
     def __repr__(self) -> str:
         m, T, _ = self.X.shape
-        return f"BPTTTrace(loss={self.loss:.6g}, m={m}, T={T}, truncate={self.truncate}, non_finite={self.non_finite})"
+        flag = self.non_finite
+        return f"BPTTTrace(loss={self.loss:.6g}, m={m}, T={T}, truncate={self.truncate}, non_finite={flag})"
 
 
 def output_layer(net: RNN, h: np.ndarray, Y: np.ndarray, loss: str, every_step: bool) -> tuple:

@@ -120,15 +120,17 @@ def rnn_script(
             [f"zo = out(hs).reshape(-1, K)  # the output's pre-activation at every step, ({m * T}, K)",
              "loss = loss_of(zo, Y.reshape(-1, K), len(zo))"]
             if every_step
-            else ["zo = out(hs[:, -1])  # the output's pre-activation at the last step", "loss = loss_of(zo, Y, len(zo))"]
+            else ["zo = out(hs[:, -1])  # the output's pre-activation at the last step",
+                  "loss = loss_of(zo, Y, len(zo))"]
         )  # fmt: skip
         lines += ["loss.backward()  # full backpropagation through time"]
     else:
         y_s = "Y[:, s]" if every_step else "Y"
         lines += [
-            f"# Truncated BPTT, k = {k}: the error of the loss at step s reaches steps s, s-1, ..., s-{k - 1}",
-            "# only. For each step with a loss, run the RNN again over those k steps, starting from the",
-            "# full pass's h_{s-k} detached (no gradient flows into it), and backpropagate that step's share.",
+            f"# Truncated BPTT, k = {k}: the error of the loss at step s reaches steps s, ..., s-{k - 1}",
+            "# only. For each step with a loss, run the RNN again over those k steps, starting from",
+            "# the full pass's h_{s-k} detached (no gradient flows into it), and backpropagate that",
+            "# step's share of the loss.",
             f"loss = loss_of(out(hs.reshape(-1, {H})), Y.reshape(-1, K), {rows}).detach()"
             if every_step
             else "loss = loss_of(out(hs[:, -1]), Y, len(Y)).detach()",
@@ -156,10 +158,12 @@ def rnn_script(
         "print(f'loss: {float(loss):.12g}')",
         "print('dWh (rows: from h_{t-1} unit i, columns: to unit j):')",
         "print(dWh)",
-        "print(f'dWx[0, 0] = {float(dWx[0, 0]):.12g}   db[0] = {float(db[0]):.12g}   dWy[0, 0] = {float(dWy[0, 0]):.12g}')",
+        "print(f'dWx[0, 0] = {float(dWx[0, 0]):.12g}   db[0] = {float(db[0]):.12g}')",
+        "print(f'dWy[0, 0] = {float(dWy[0, 0]):.12g}   dby[0] = {float(dby[0]):.12g}')",
         "result = {",
         "    'loss': float(loss),",
-        "    'dWx': as_list(dWx), 'dWh': as_list(dWh), 'db': as_list(db), 'dWy': as_list(dWy), 'dby': as_list(dby),",
+        "    'dWx': as_list(dWx), 'dWh': as_list(dWh), 'db': as_list(db),",
+        "    'dWy': as_list(dWy), 'dby': as_list(dby),",
         "    'Wx_after': as_list(rnn.weight_ih_l0.T), 'Wh_after': as_list(rnn.weight_hh_l0.T),",
         "    'b_after': as_list(rnn.bias_ih_l0 + rnn.bias_hh_l0),",
         "    'Wy_after': as_list(out.weight.T), 'by_after': as_list(out.bias),",
