@@ -194,6 +194,14 @@ def backward_through_time(
     return delta, dWh_steps
 
 
+def predict(net: RNN, X: np.ndarray) -> np.ndarray:
+    """The outputs ``o_t`` of every step, ``(m, T, n_out)``, for checked inputs ``X (m, T, n_in)``."""
+    X = as_sequences(X, net.sizes[0])
+    with np.errstate(**_QUIET):
+        _, h = forward_through_time(net, X)
+        return ACTIVATIONS[net.output].f(h @ net.Wy + net.by)
+
+
 @dataclass(frozen=True, repr=False)
 class BPTTTrace:
     """Everything one ``bptt_step`` computed; shapes in the field comments. Nothing is modified later.
@@ -344,5 +352,6 @@ __all__ = [
     "bptt_step",
     "forward_through_time",
     "output_layer",
+    "predict",
     "spectral_radius",
 ]
