@@ -24,6 +24,7 @@ MIN_RADIUS, MAX_RADIUS = 0.5, 1.5
 BATCH = 64  # training sequences per batch
 TEST_BATCH = 256  # held-out sequences the accuracy is measured on
 TEST_SEED_OFFSET = 10_000  # the held-out batch is drawn from seed + this
+BRIDGE_BATCH = 8  # sequences in the PyTorch script
 TOLERANCE = 0.1  # a running-sum or sine prediction within this of its target counts as right
 DIAGRAM_MAX_T = 8  # the unrolled network is drawn with its numbers up to this length
 ACCURACY_TS: tuple[int, ...] = (2, 5, 10, 20, 40, 60)
@@ -98,6 +99,11 @@ def make_task(name: str, T: int, seed: int, m: int = BATCH) -> Task:
 
 def task_of(setup: Setup) -> Task:
     return make_task(setup.task, setup.T, setup.seed)
+
+
+def bridge_task(task: Task, n: int = BRIDGE_BATCH) -> Task:
+    """The first ``n`` sequences of ``task``: a batch small enough to print in a script."""
+    return Task(task.name, task.X[:n], task.Y[:n])
 
 
 def with_radius(net: RNN, radius: float) -> RNN:
