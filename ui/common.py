@@ -85,7 +85,8 @@ LEARNING_PATH: tuple[tuple[str, str, str, str], ...] = (
         "Backprop through time",
         "🔁",
         "A recurrent network unrolled over time: step its backward pass from the last step to the first, "
-        "watch the error fade or explode with the spectral radius of Wh, and see why long sequences are hard.",
+        "watch the error fade or explode with the spectral radius of Wh, and see why long sequences are "
+        "hard to learn.",
     ),
 )
 
