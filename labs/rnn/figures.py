@@ -20,6 +20,12 @@ MAX_SHOWN_UNITS = 3  # an h_t node lists this many of its units; hover lists the
 BACKWARD_COLOUR = "#D55E00"
 
 
+def column_text(v: np.ndarray, digits: int = 3) -> str:
+    """The first ``MAX_SHOWN_UNITS`` values of ``v``, one per line (for a node label)."""
+    lines = [fmt(float(x), digits) for x in v[:MAX_SHOWN_UNITS]]
+    return "<br>".join(lines + (["…"] if len(v) > MAX_SHOWN_UNITS else []))
+
+
 def vector_text(v: np.ndarray, digits: int = 3) -> str:
     """``[0.12, -0.4, …]``: the first ``MAX_SHOWN_UNITS`` values of ``v``."""
     shown = ", ".join(fmt(float(x), digits) for x in v[:MAX_SHOWN_UNITS])
@@ -36,15 +42,16 @@ def unrolled_figure(trace: BPTTTrace, sample: int = 0, reached: int | None = Non
     x, h = trace.X[sample], trace.h[sample]
     o = trace.o[sample] if trace.every_step else None
     t_axis = np.arange(1, T + 1)
+    yx, yd, yh, yo = 0.0, 0.8, 1.7, 2.7  # rows: inputs, deltas, hidden states, outputs
     fig = go.Figure()
     # arrows: one trace per weight kind (None-separated segments); Wh is the same matrix on every arrow
-    for y0, y1, label, shift, colour in ((0, 1, "Wx", 0.0, SERIES[2]), (1, 2, "Wy", 0.0, SERIES[3])):
+    for lo, hi, label, colour in ((yx, yh, "Wx", SERIES[2]), (yh, yo, "Wy", SERIES[3])):
         xs, ys = [], []
         for t in t_axis:
-            if y1 == 2 and o is None and t != T:
+            if hi == yo and o is None and t != T:
                 continue
-            xs += [t + shift, t + shift, None]
-            ys += [y0 + 0.18, y1 - 0.18, None]
+            xs += [t, t, None]
+            ys += [lo + 0.2, hi - 0.35, None]
         fig.add_trace(
             go.Scatter(
                 x=xs, y=ys, mode="lines", line={"color": colour, "width": 2}, name=label, hoverinfo="skip"
@@ -53,7 +60,7 @@ def unrolled_figure(trace: BPTTTrace, sample: int = 0, reached: int | None = Non
     xs, ys = [], []
     for t in t_axis:
         xs += [t - 1 + 0.3 if t > 1 else 0.3, t - 0.3, None]
-        ys += [1, 1, None]
+        ys += [yh, yh, None]
     fig.add_trace(
         go.Scatter(
             x=xs,
@@ -64,15 +71,25 @@ def unrolled_figure(trace: BPTTTrace, sample: int = 0, reached: int | None = Non
             hoverinfo="skip",
         )
     )
-    fig.add_annotation(x=0.1, y=1, text="h₀ = 0", showarrow=False, xanchor="right")
-    # nodes with their numbers
+    fig.add_trace(
+        go.Scatter(
+            x=t_axis - 0.5,
+            y=np.full(T, yh + 0.12),
+            mode="text",
+            text=["Wh"] * T,
+            textfont={"color": SERIES[0], "size": 11},
+            hoverinfo="skip",
+            showlegend=False,
+        )
+    )
+    fig.add_annotation(x=0.15, y=yh, text="h₀ = 0", showarrow=False, xanchor="right")
     fig.add_trace(
         go.Scatter(
             x=t_axis,
-            y=np.zeros(T),
+            y=np.full(T, yx),
             mode="markers+text",
-            marker={"size": 34, "color": "#e8f3e8"},
-            text=[f"x{t}<br>{vector_text(x[t - 1])}" for t in t_axis],
+            marker={"size": 30, "color": "#e8f3e8", "symbol": "square"},
+            text=[f"x{t} = {vector_text(x[t - 1])}" for t in t_axis],
             textposition="bottom center",
             hovertext=[f"x_{t} = {vector_text(x[t - 1], 6)}" for t in t_axis],
             hoverinfo="text",
@@ -82,11 +99,12 @@ def unrolled_figure(trace: BPTTTrace, sample: int = 0, reached: int | None = Non
     fig.add_trace(
         go.Scatter(
             x=t_axis,
-            y=np.ones(T),
+            y=np.full(T, yh),
             mode="markers+text",
-            marker={"size": 40, "color": "#dceaf7"},
-            text=[f"h{t}<br>{vector_text(h[t - 1])}" for t in t_axis],
+            marker={"size": 64, "color": "#dceaf7", "symbol": "square"},
+            text=[f"<b>h{t}</b><br>{column_text(h[t - 1])}" for t in t_axis],
             textposition="middle center",
+            textfont={"size": 10},
             hovertext=[
                 f"h_{t} = f(z_{t})<br>z_{t} = {vector_text(trace.z[sample, t - 1], 6)}<br>"
                 f"h_{t} = {', '.join(fmt(float(v), 6) for v in h[t - 1])}"
@@ -94,7 +112,6 @@ def unrolled_figure(trace: BPTTTrace, sample: int = 0, reached: int | None = Non
             ],
             hoverinfo="text",
             name="hidden states h_t",
-            textfont={"size": 11},
         )
     )
     o_steps = t_axis if o is not None else np.array([T])
@@ -103,14 +120,15 @@ def unrolled_figure(trace: BPTTTrace, sample: int = 0, reached: int | None = Non
     fig.add_trace(
         go.Scatter(
             x=o_steps,
-            y=np.full(len(o_steps), 2.0),
+            y=np.full(len(o_steps), yo),
             mode="markers+text",
-            marker={"size": 34, "color": "#f7e8dc"},
+            marker={"size": 30, "color": "#f7e8dc", "symbol": "square"},
             text=[
-                f"o{t}<br>{vector_text(v)}<br>target {vector_text(y)}"
+                f"o{t} = {vector_text(v)}<br>target {vector_text(y)}"
                 for t, v, y in zip(o_steps, o_vals, y_vals, strict=True)
             ],
             textposition="top center",
+            textfont={"size": 10},
             hoverinfo="text",
             hovertext=[
                 f"o_{t} = {vector_text(v, 6)}, target {vector_text(y, 6)}"
@@ -124,12 +142,13 @@ def unrolled_figure(trace: BPTTTrace, sample: int = 0, reached: int | None = Non
         d = trace.delta[sample]
         fig.add_trace(
             go.Scatter(
-                x=steps + 1,
-                y=np.full(len(steps), 0.55),
+                x=steps + 1.08,
+                y=np.full(len(steps), yd),
                 mode="text",
                 name="delta_t (backward pass)",
-                text=[f"δ{t + 1} {vector_text(d[t])}" for t in steps],
-                textfont={"color": BACKWARD_COLOUR, "size": 11},
+                text=[f"<b>δ{t + 1}</b><br>{column_text(d[t])}" for t in steps],
+                textposition="middle right",
+                textfont={"color": BACKWARD_COLOUR, "size": 10},
                 hovertext=[f"delta_{t + 1} = {', '.join(fmt(float(v), 6) for v in d[t])}" for t in steps],
                 hoverinfo="text",
             )
@@ -137,11 +156,11 @@ def unrolled_figure(trace: BPTTTrace, sample: int = 0, reached: int | None = Non
         fig.add_vrect(x0=reached + 0.55, x1=reached + 1.45, fillcolor=HIGHLIGHT, opacity=0.15, line_width=0)
     fig.update_layout(
         **base_layout(
-            height=420,
+            height=470,
             showlegend=True,
             legend={"orientation": "h", "y": -0.08},
             xaxis={"range": [-0.3, T + 0.7], "dtick": 1, "title": "time step t", "zeroline": False},
-            yaxis={"range": [-0.7, 2.8], "visible": False},
+            yaxis={"range": [-0.6, 3.5], "visible": False},
             title=f"The network unrolled over T = {T} steps (sequence 1 of the batch)",
         )
     )
@@ -203,7 +222,7 @@ def truncation_figure(points: Sequence[TruncationPoint], T: int) -> go.Figure:
         **base_layout(
             height=360,
             title=f"Truncated against full gradient (all parameters, T = {T}; k = {T} is full BPTT)",
-            xaxis={"title": "k: steps the error may travel back", "type": "log"},
+            xaxis={"title": "k: steps the error may travel back", "type": "log", "tickvals": ks},
             yaxis={"title": "value"},
             legend={"orientation": "h", "y": -0.25},
         )

@@ -88,8 +88,17 @@ def accuracy_summary(runs: Mapping[int, Run], ratios: Mapping[int, float]) -> st
     return "".join(parts)
 
 
+def latex_number(value: float, digits: int = 4) -> str:
+    """``fmt`` for LaTeX: ``1.2e-05`` becomes ``1.2 \\times 10^{-5}``."""
+    text = fmt(value, digits)
+    if "e" not in text:
+        return text
+    mant, exp = text.split("e")
+    return f"{mant} \\times 10^{{{int(exp)}}}"
+
+
 def vector_latex(v: np.ndarray, n: int = 3) -> str:
-    shown = ", ".join(fmt(float(x), 4) for x in v[:n])
+    shown = ", ".join(latex_number(float(x)) for x in v[:n])
     tail = r", \dots" if len(v) > n else ""
     return f"[{shown}{tail}]"
 

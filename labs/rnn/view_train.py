@@ -185,8 +185,8 @@ def section_accuracy(setup: Setup) -> None:
                 "held-out accuracy": [
                     r.accuracies[-1] if r.accuracies else float("nan") for r in runs.values()
                 ],
-                "‖δ₁‖/‖δ_T‖ at the start": [ratios[T] for T in runs],
-                "final training loss": [r.losses[-1] for r in runs.values()],
+                "‖δ₁‖/‖δ_T‖ at the start": [fmt(ratios[T], 3) for T in runs],
+                "final training loss": [fmt(r.losses[-1], 3) for r in runs.values()],
             }
         ),
         hide_index=True,
