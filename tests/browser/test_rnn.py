@@ -64,7 +64,9 @@ def test_bptt_page(app_url: str, browser: object, artifacts_dir: Path, width: in
 
         page.get_by_text("The same in PyTorch", exact=False).last.click()
         time.sleep(1)
-        page.locator("h2", has_text=re.compile(r"^7 · ")).evaluate("el => el.scrollIntoView({block: 'start'})")
+        page.locator("h2", has_text=re.compile(r"^7 · ")).evaluate(
+            "el => el.scrollIntoView({block: 'start'})"
+        )
         time.sleep(0.4)
         page.screenshot(path=str(artifacts_dir / f"rnn_{width}_pytorch.png"))
         assert_no_exception(page)
