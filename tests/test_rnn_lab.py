@@ -187,7 +187,7 @@ def test_section_5_steps_plays_resets_and_warns_on_divergence() -> None:
 
 def test_section_6_and_7_show_accuracy_and_the_pytorch_script() -> None:
     at = open_page()
-    assert "sequences up to T = 20 reach ≥ 90% held-out accuracy" in texts(at)
+    assert "sequences up to T = 25 reach ≥ 90% held-out accuracy" in texts(at)
     code = "\n".join(c.value for c in at.code)
     assert "nn.RNN(1, 4, nonlinearity='tanh', batch_first=True)" in code
     assert "torch.optim.Adam" in code

@@ -78,10 +78,15 @@ def accuracy_summary(runs: Mapping[int, Run], ratios: Mapping[int, float]) -> st
         if learnt:
             parts.append(f", against {fmt(ratios[max(learnt)], 2)} at T = {max(learnt)}")
         parts.append(
-            ". The only signal that could tie $x_1$ to the target is that faded error; the training loss can "
-            "still fall by fitting the last few inputs of the training batch, which tells nothing about "
-            "held-out "
-            "sequences."
+            ". The part of the gradient that could tie $x_1$ to the target is carried by that faded error "
+            "and "
+            "is swamped by the far larger contributions of the last few steps (Adam rescales each "
+            "weight's step "
+            "by its gradient's running size, which is why an error of 1e-6 can still teach, but it cannot "
+            "pull "
+            "the faint part out of the loud one). The training loss can still fall by fitting the last "
+            "inputs "
+            "of the training batch, which tells nothing about held-out sequences."
         )
     else:
         parts.append(". Every length shown was learnt at this spectral radius.")
