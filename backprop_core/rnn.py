@@ -263,8 +263,22 @@ class BPTTTrace:
         return f"BPTTTrace(loss={self.loss:.6g}, m={m}, T={T}, truncate={self.truncate}, non_finite={flag})"
 
 
-def output_layer(net: RNN, h: np.ndarray, Y: np.ndarray, loss: str, every_step: bool) -> tuple:
-    """``zo, o, L, dL/dzo, dL/dh`` of the output layer on every step or on the last one."""
+@dataclass(frozen=True)
+class OutputPass:
+    """The output layer's part of a step: ``zo``, ``o = g(zo)``, the loss, ``dzo = dL/dzo``, ``dL/dh``
+    from the output at every step ``dh_out (m, T, H)``, and ``dWy``, ``dby``."""
+
+    zo: np.ndarray
+    o: np.ndarray
+    loss: float
+    dzo: np.ndarray
+    dh_out: np.ndarray
+    dWy: np.ndarray
+    dby: np.ndarray
+
+
+def output_layer(net: RNN, h: np.ndarray, Y: np.ndarray, loss: str, every_step: bool) -> OutputPass:
+    """The output layer on every step (``Y``: ``(m * T, n_out)`` rows) or the last one (``(m, n_out)``)."""
     m, T, H = h.shape
     hs = h.reshape(m * T, H) if every_step else h[:, -1]
     zo = hs @ net.Wy + net.by
@@ -285,7 +299,7 @@ def output_layer(net: RNN, h: np.ndarray, Y: np.ndarray, loss: str, every_step: 
     else:
         dh_out = np.zeros_like(h)
         dh_out[:, -1] = dh
-    return zo, o, value, dzo, dh_out, dWy, dby
+    return OutputPass(zo, o, value, dzo, dh_out, dWy, dby)
 
 
 def bptt_step(
@@ -320,12 +334,12 @@ def bptt_step(
         raise ValueError(f"state must be an OptimizerState or None, got {type(state).__name__}")
     with np.errstate(**_QUIET):
         z, h = forward_through_time(net, X)
-        zo, o, value, dzo, dh_out, dWy, dby = output_layer(net, h, Yr, loss, every_step)
+        out = output_layer(net, h, Yr, loss, every_step)
         steps = range(T) if every_step else range(T - 1, T)
-        delta, dWh_steps = backward_through_time(net, z, h, dh_out, steps, truncate)
+        delta, dWh_steps = backward_through_time(net, z, h, out.dh_out, steps, truncate)
         flat = delta.reshape(m * T, -1)
         dWx, dWh, db = X.reshape(m * T, n_in).T @ flat, dWh_steps.sum(axis=0), flat.sum(axis=0)
-        grads = [dWx, dWh, db, dWy, dby]
+        grads = [dWx, dWh, db, out.dWy, out.dby]
         norm, scale = clip_scale(grads, clip_norm if clip_norm is not None else np.inf)
         used = grads if scale == 1.0 else [g * scale for g in grads]
         changes, new_state = optimizer_step(opt, net.params, used, lr, state)
@@ -333,9 +347,12 @@ def bptt_step(
             *(_frozen(p + c) for p, c in zip(net.params, changes, strict=True)), net.activation, net.output
         )
     Y_out = Yr.reshape(m, T, n_out) if every_step else Yr
+    arrays = (z, h, out.zo, out.o, out.dzo, out.dh_out, delta, dWh_steps, dWx, dWh, db, out.dWy, out.dby)
+    for a in arrays:  # the trace is a record: its arrays are read-only (no copy needed, they are ours)
+        a.flags.writeable = False
     return BPTTTrace(
-        net, _frozen(X), _frozen(Y_out), loss, value, every_step, truncate, z, h, zo, o, dzo, dh_out,
-        delta, dWh_steps, dWx, dWh, db, dWy, dby, norm, scale, opt.name, lr, new_state, after,
+        net, _frozen(X), _frozen(Y_out), loss, out.loss, every_step, truncate, *arrays[:8], *arrays[8:],
+        norm, scale, opt.name, lr, new_state, after,
     )  # fmt: skip
 
 
@@ -348,6 +365,7 @@ __all__ = [
     "RNN",
     "RNN_ACTIVATIONS",
     "BPTTTrace",
+    "OutputPass",
     "backward_through_time",
     "bptt_step",
     "forward_through_time",

@@ -196,6 +196,7 @@ def test_bptt_step_never_modifies_its_inputs() -> None:
     np.testing.assert_array_equal(Y, Y0)
     assert tr.net is net and tr.net_after is not net
     assert not tr.net_after.Wh.flags.writeable
+    assert not any(a.flags.writeable for a in (tr.h, tr.z, tr.delta, tr.dWh_steps, *tr.grads))
     with pytest.raises(AttributeError):
         tr.loss = 0.0  # type: ignore[misc]
     with pytest.raises(ValueError):

@@ -202,3 +202,7 @@ def test_url_values_seed_the_page_and_bad_ones_are_named() -> None:
     for name in ("`T`", "`radius`", "`task`", "`hidden`", "`trunc`"):
         assert name in warning
     assert bad.session_state["bt_T"] == 6 and bad.session_state["bt_task"] == "remember"
+    off_list = open_page({"trunc": "7"})  # a whole number, but not one the control offers
+    assert "`trunc`" in texts(off_list) and off_list.session_state["bt_trunc"] == 0
+    beyond = open_page({"trunc": "10", "T": "6"})
+    assert beyond.session_state["bt_trunc"] == 10 and "this is full BPTT" in texts(beyond)

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from backprop_core.rnn import BPTTTrace, backward_through_time, spectral_radius
+from backprop_core.rnn import BPTTTrace, backward_through_time, forward_through_time, spectral_radius
 from ui.bridge import show_code
 from ui.common import ensure_state, page_intro, show_error, try_this
 from ui.urlstate import seed_from_url, show_notices, write_url
@@ -88,6 +88,11 @@ def section_unrolled(setup: Setup, trace: BPTTTrace) -> None:
         "$W_y$: the unrolled network is a deep network whose layers all share their weights. Hover a node "
         "for all its numbers; an $h_t$ node lists its first units."
     )
+    show_code(
+        [forward_through_time],
+        label="Show the code (forward pass)",
+        first="The loop is the unrolled picture: one step per iteration, the same `net.Wh` every time.",
+    )
 
 
 @st.fragment
@@ -163,6 +168,7 @@ def section_backward(trace: BPTTTrace) -> None:
     st.plotly_chart(contributions_figure(trace.dWh_steps, t0), key="bt_contributions_chart", width="stretch")
     show_code(
         [backward_through_time],
+        label="Show the code (backward pass)",
         first="Read the `truncate is None` branch first: its loop is the delta recursion above, from the "
         "last step back; the last lines form one dWh contribution per step.",
     )

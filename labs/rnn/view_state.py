@@ -62,7 +62,7 @@ PARAMS: tuple[Param, ...] = (
     number("lr", "bt_lr", LR_CHOICES[0], LR_CHOICES[-1], allowed=LR_CHOICES),
     choice("opt", "bt_opt", OPTIMIZERS),
     number("clip", "bt_clip", 0, CLIP_CHOICES[-1], allowed=CLIP_CHOICES),
-    number("trunc", "bt_trunc", 0, TRUNC_CHOICES[-1], integer=True),
+    number("trunc", "bt_trunc", 0, TRUNC_CHOICES[-1], allowed=TRUNC_CHOICES),
 )
 
 

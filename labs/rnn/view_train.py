@@ -131,6 +131,8 @@ def section_train(setup: Setup) -> None:
         format_func=lambda v: "full" if v == 0 else str(v),
         persist_state="session",
     )
+    if st.session_state.bt_trunc >= setup.T:
+        st.caption(f"k = {st.session_state.bt_trunc} ≥ T = {setup.T}: no error is cut, this is full BPTT.")
     session = current_session(setup)
     playing = play_pause("bt", disabled=session.diverged)
 
