@@ -138,7 +138,10 @@ def section_backward(trace: BPTTTrace) -> None:
         ),
         hide_index=True,
         key="bt_delta_table",
-        column_config={"unit": st.column_config.NumberColumn(format="%d")},
+        column_config={
+            c: st.column_config.NumberColumn(format="%.6g")
+            for c in (f"(δ{t + 1} Whᵀ)", f"∂L/∂h{t} from o{t}", f"f'(z{t})", f"δ{t}")
+        },
     )
     if not trace.every_step and t < T:
         st.caption(f"∂L/∂h{t} from the output is 0: the loss is on the last step only.")
