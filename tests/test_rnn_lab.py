@@ -206,3 +206,27 @@ def test_url_values_seed_the_page_and_bad_ones_are_named() -> None:
     assert "`trunc`" in texts(off_list) and off_list.session_state["bt_trunc"] == 0
     beyond = open_page({"trunc": "10", "T": "6"})
     assert beyond.session_state["bt_trunc"] == 10 and "this is full BPTT" in texts(beyond)
+
+
+# -- figures -------------------------------------------------------------------------------------
+
+
+def test_figures_carry_their_numbers() -> None:
+    from labs.rnn import figures
+
+    s = Setup(T=4, hidden=2)
+    tr = bptt_step(initial_net(s), task_of(s).X, task_of(s).Y)
+    fig = figures.unrolled_figure(tr, reached=2)
+    names = [t.name for t in fig.data]
+    assert "Wh (the same matrix on every arrow)" in names
+    hidden = next(t for t in fig.data if t.name == "hidden states h_t")
+    assert len(hidden.x) == 4 and fmt(float(tr.h[0, 0, 0]), 3) in hidden.text[0]
+    deltas = next(t for t in fig.data if t.name == "delta_t (backward pass)")
+    assert list(deltas.x) == pytest.approx([3.08, 4.08])  # steps 3 and 4 reached
+    heat = figures.matrix_figure(tr.dWh, "dWh").data[0]
+    assert heat.zmid == 0 and heat.text[0][0] == fmt(float(tr.dWh[0, 0]), 3)
+    reach_fig = figures.delta_norm_figure([reach(s)], "t")
+    assert reach_fig.layout.yaxis.type == "log"
+    run = model.Run((1.0, 0.5, 0.25), (0.5, 0.9), initial_net(s))
+    acc = figures.runs_figure({"": run}, "", 1, [0, 3]).data[1]
+    assert list(acc.x) == [0, 3] and list(acc.y) == [0.5, 0.9]

@@ -230,8 +230,14 @@ def truncation_figure(points: Sequence[TruncationPoint], T: int) -> go.Figure:
     return fig
 
 
-def runs_figure(runs: Mapping[object, Run], label: str, every: int) -> go.Figure:
-    """Loss (left) of several runs over updates, and their held-out accuracy (right)."""
+def runs_figure(
+    runs: Mapping[object, Run], label: str, every: int, acc_steps: Sequence[int] | None = None
+) -> go.Figure:
+    """Loss (left) of several runs over updates, and their held-out accuracy (right).
+
+    The accuracies were measured every ``every`` updates (and after the last), or after the
+    updates listed in ``acc_steps``.
+    """
     fig = go.Figure()
     for i, (key, run) in enumerate(runs.items()):
         c = SERIES[i % len(SERIES)]
@@ -244,7 +250,7 @@ def runs_figure(runs: Mapping[object, Run], label: str, every: int) -> go.Figure
                 hovertemplate="update %{x}<br>loss %{y:.4g}<extra></extra>",
             )
         )
-        steps = [min((j + 1) * every, len(run.losses)) for j in range(len(run.accuracies))]
+        steps = acc_steps or [min((j + 1) * every, len(run.losses)) for j in range(len(run.accuracies))]
         fig.add_trace(
             go.Scatter(
                 x=steps,

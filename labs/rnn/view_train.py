@@ -167,9 +167,9 @@ def section_train(setup: Setup) -> None:
                 icon="💥",
             )
         if sess.losses:
-            run = Run(sess.losses, tuple(a for _, a in sess.accuracies[1:]), sess.net)
-            every = sess.accuracies[1][0] if len(sess.accuracies) > 1 else 1
-            st.plotly_chart(runs_figure({"": run}, "", every), key="bt_live_chart", width="stretch")
+            run = Run(sess.losses, tuple(a for _, a in sess.accuracies), sess.net)
+            steps = [n for n, _ in sess.accuracies]
+            st.plotly_chart(runs_figure({"": run}, "", 1, steps), key="bt_live_chart", width="stretch")
         else:
             st.caption("Press Step or Play to train; the curve appears here.")
 
