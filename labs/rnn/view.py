@@ -83,7 +83,8 @@ def section_unrolled(setup: Setup, trace: BPTTTrace) -> None:
         )
     st.markdown(
         f"Every blue arrow is **the same matrix** $W_h$ ({setup.hidden}×{setup.hidden}, spectral radius "
-        f"{fmt(spectral_radius(trace.net.Wh), 3)}), every green one the same $W_x$, every purple one the "
+        f"{fmt(spectral_radius(trace.net.Wh), 3)}), every green one the same $W_x$, every reddish-purple "
+        "one the "
         "same "
         "$W_y$: the unrolled network is a deep network whose layers all share their weights. Hover a node "
         "for all its numbers; an $h_t$ node lists its first units."
@@ -206,12 +207,13 @@ def section_reach(setup: Setup) -> Reach:
     with st.expander("Why? The product of Jacobians"):
         st.markdown(
             "With rows as samples, $\\delta_t = (\\delta_{t+1} W_h^T) \\odot f'(z_t)$ when step t has no "
-            "loss "
-            "of its own, so $\\delta_1 = \\delta_T J_T J_{T-1} \\cdots J_2$ with $J_t = W_h^T\\,"
-            "\\mathrm{diag}(f'(z_{t-1}))$. The spectral radius of $W_h$ bounds how much $W_h^T$ can stretch "
-            "a vector in the long run, and tanh' ≤ 1 and relu' ∈ {0, 1} can only shrink it further: below 1 "
-            "the product fades geometrically, above 1 it can grow. relu units switched off ($z ≤ 0$) cut "
-            "the path entirely; tanh units near $z = 0$ pass it almost unchanged."
+            "loss of "
+            "its own, so $\\delta_1 = \\delta_T J_T J_{T-1} \\cdots J_2$ with "
+            "$J_t = W_h^T\\,\\mathrm{diag}(f'(z_{t-1}))$. A product of n copies of $W_h^T$ alone grows or "
+            "shrinks like (spectral radius)$^n$; the $f'$ factors lie between 0 and 1 for tanh and relu, so "
+            "they mostly shrink it further. Below 1 the error typically fades geometrically; above 1 it can "
+            "grow. relu units switched off ($z ≤ 0$) cut the path through them entirely; tanh units near "
+            "$z = 0$ pass it almost unchanged."
         )
     return mine
 

@@ -68,8 +68,11 @@ def section_truncation(setup: Setup) -> None:
     st.markdown(
         "**Truncation with k:** the error made by the loss at step s travels back through at most k steps "
         "(it reaches $\\delta_s, \\dots, \\delta_{s-k+1}$ and stops); each step with a loss gets its own "
-        "window of k, and the forward pass is never cut. Cheaper and steadier, but blind to anything "
-        "further back than k."
+        "window of k, and the forward pass is never cut. An error can then be multiplied by at most k "
+        "Jacobians, so it cannot explode over a long sequence, but the gradient is blind to anything more "
+        "than k steps back. (PyTorch code usually cuts the sequence into chunks and detaches the state "
+        "between them, which also saves memory: a related but different scheme, where a loss near the start "
+        "of a chunk reaches back hardly at all.)"
     )
     points = cached_sweep(setup)
     st.plotly_chart(truncation_figure(points, setup.T), key="bt_trunc_chart", width="stretch")
