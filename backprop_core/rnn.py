@@ -144,8 +144,12 @@ class RNN:
 
 
 def spectral_radius(Wh: np.ndarray) -> float:
-    """The largest ``|eigenvalue|`` of ``Wh``: how much ``Wh`` can stretch a vector in the long run."""
-    return float(np.max(np.abs(np.linalg.eigvals(np.asarray(Wh, dtype=float)))))
+    """The largest ``|eigenvalue|`` of the square matrix ``Wh``: repeated products ``Wh^n`` grow or
+    shrink like its n-th power."""
+    Wh = as_matrix(Wh, "Wh")
+    if Wh.shape[0] != Wh.shape[1]:
+        raise ValueError(f"Wh has shape {Wh.shape}; expected a square matrix")
+    return float(np.max(np.abs(np.linalg.eigvals(Wh))))
 
 
 def forward_through_time(net: RNN, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

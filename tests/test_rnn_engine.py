@@ -295,6 +295,9 @@ X_OK = np.zeros((2, 4, 2))
         (lambda: RNN.from_params([[1.0]], [[np.nan]], [0.0], [[1.0]], [0.0]), "Wh contains"),
         (lambda: RNN.from_params([[1.0]], [[1.0]], [0.0, 1.0], [[1.0]], [0.0]), "b has shape"),
         (lambda: RNN.from_params("x", [[1.0]], [0.0], [[1.0]], [0.0]), "Wx must be numeric"),
+        (lambda: spectral_radius(np.ones((2, 3))), "square"),
+        (lambda: spectral_radius([[np.nan]]), "Wh contains"),
+        (lambda: bptt_step(GOOD, X_OK, np.zeros((2, 1)), state="adam"), "state must be"),
     ],
 )
 def test_bad_inputs_raise_value_error_naming_the_problem(call, message) -> None:
