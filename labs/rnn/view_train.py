@@ -80,8 +80,8 @@ def section_truncation(setup: Setup) -> None:
         pd.DataFrame(
             {
                 "k": [p.k for p in points],
-                "cosine": [p.cosine for p in points],
-                "norm ratio": [p.norm_ratio for p in points],
+                "cosine similarity": [fmt(p.cosine, 6) for p in points],
+                "norm ratio ‖truncated‖ / ‖full‖": [fmt(p.norm_ratio, 4) for p in points],
             }
         ),
         hide_index=True,
