@@ -81,6 +81,14 @@ LEARNING_PATH: tuple[tuple[str, str, str, str], ...] = (
         "The same deep network trained with sigmoid and with ReLU side by side: measure how the gradient "
         "shrinks (or blows up) on its way back to the first layer.",
     ),
+    (
+        "pages/6_Backprop_through_time.py",
+        "Backprop through time",
+        "🔁",
+        "A recurrent network unrolled over time: step its backward pass from the last step to the first, "
+        "watch the error fade or explode with the spectral radius of Wh, and see why long sequences are "
+        "hard to learn.",
+    ),
 )
 
 

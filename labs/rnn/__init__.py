@@ -1,0 +1,1 @@
+"""Backpropagation through time: an RNN lab with every number of BPTT."""
