@@ -134,7 +134,8 @@ def conv2d_forward(x: object, K: object, b: object, stride: int = 1, padding: in
     if c_in != x.shape[1]:
         raise ValueError(f"K expects {c_in} input channel(s) (K.shape[1]) but x has {x.shape[1]}")
     if c_out > MAX_CHANNELS or kh > MAX_KERNEL or kw > MAX_KERNEL:
-        raise ValueError(f"K has shape {K.shape}; at most {MAX_CHANNELS} filters of {MAX_KERNEL}x{MAX_KERNEL}")
+        limit = f"at most {MAX_CHANNELS} filters of {MAX_KERNEL}x{MAX_KERNEL}"
+        raise ValueError(f"K has shape {K.shape}; {limit}")
     if b.shape != (c_out,):
         raise ValueError(f"b has shape {b.shape}; expected ({c_out},), one bias per filter")
     hp, wp = x.shape[2] + 2 * padding, x.shape[3] + 2 * padding
@@ -147,10 +148,9 @@ def conv2d_pass(x: np.ndarray, K: np.ndarray, b: np.ndarray, stride: int, paddin
     """The arithmetic of ``conv2d_forward``, inputs already checked."""
     p = padding
     xp = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p))) if p else x
-    c_out, c_in, kh, kw = K.shape
+    kh, kw = K.shape[2:]
     # every window at once: (m, C_in, H_out, W_out, kh, kw), a view -- no copy until the product
     win = sliding_window_view(xp, (kh, kw), axis=(2, 3))[:, :, ::stride, ::stride]
-    m, _, ho, wo = win.shape[:4]
     z = np.tensordot(win, K, axes=([1, 4, 5], [1, 2, 3]))  # (m, H_out, W_out, C_out)
     z += b
     z = np.ascontiguousarray(z.transpose(0, 3, 1, 2))
@@ -170,7 +170,7 @@ def conv2d_backward(dz: object, trace: Conv2dTrace) -> Conv2dGrads:
 def conv2d_backward_pass(dz: np.ndarray, t: Conv2dTrace) -> Conv2dGrads:
     """The arithmetic of ``conv2d_backward``, inputs already checked."""
     s, p = t.stride, t.padding
-    c_out, c_in, kh, kw = t.K.shape
+    kh, kw = t.K.shape[2:]
     ho, wo = dz.shape[2], dz.shape[3]
     win = sliding_window_view(t.xp, (kh, kw), axis=(2, 3))[:, :, ::s, ::s]
     # dK[o, c, u, v] = sum over n, i, j of window[n, c, i, j, u, v] * dz[n, o, i, j]
@@ -262,7 +262,8 @@ def maxpool2d_pass(x: np.ndarray, size: int) -> PoolTrace:
     winners = np.zeros(x.shape, dtype=bool)
     n_idx, c_idx = np.ogrid[:m, :c, :1, :1][:2]
     winners[n_idx, c_idx, rows, cols] = True
-    return PoolTrace(*(_frozen(a) for a in (x,)), size, *(_frozen(a) for a in (out, argmax, rows, cols, winners)))
+    frozen = (_frozen(a) for a in (out, argmax, rows, cols, winners))
+    return PoolTrace(_frozen(x), size, *frozen)
 
 
 def maxpool2d_backward(dout: object, trace: PoolTrace) -> PoolGrads:
