@@ -1,0 +1,1 @@
+"""The lessons, one package each: model (numpy), figures (Plotly), view (Streamlit), text."""
