@@ -80,6 +80,14 @@ LEARNING_PATH: tuple[tuple[str, str, str, str], ...] = (
         "The same deep network trained with sigmoid and with ReLU side by side: measure how the gradient "
         "shrinks (or blows up) on its way back to the first layer.",
     ),
+    (
+        "pages/7_Convolutions.py",
+        "Convolutions and max-pooling",
+        "🧩",
+        "A small convolutional network on tiny images: slide a 3x3 filter over the image, pool, classify; "
+        "then follow the gradient back through the max-pool and into the filter, which sums its gradient "
+        "over every position.",
+    ),
 )
 
 

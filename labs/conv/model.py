@@ -229,19 +229,35 @@ class RunningSum:
     total: float  # the engine's dK[o, 0, u, v]
 
 
-def running_sum(step: ConvStep, o: int, u: int, v: int) -> RunningSum:
-    """The terms of ``dK[o, 0, u, v] = sum over i, j of x[i + u, j + v] * delta[i, j]`` (first conv layer)."""
-    c = step.convs[0]
-    ho, wo = c.delta.shape[2:]
-    s = c.conv.stride
-    inputs = c.conv.xp[0, 0, u : u + s * (ho - 1) + 1 : s, v : v + s * (wo - 1) + 1 : s]
-    deltas = c.delta[0, o]
+def running_sum(step: ConvStep, o: int, c: int, u: int, v: int) -> RunningSum:
+    """The terms of ``dK[o, c, u, v] = sum over i, j of x[c, i + u, j + v] * delta[o, i, j]`` for the last
+    conv layer of a one-image step (its input ``x`` is the image, or conv layer 1's ``a``)."""
+    layer = step.convs[-1]
+    ho, wo = layer.delta.shape[2:]
+    s = layer.conv.stride
+    inputs = layer.conv.xp[0, c, u : u + s * (ho - 1) + 1 : s, v : v + s * (wo - 1) + 1 : s]
+    deltas = layer.delta[0, o]
     terms = inputs * deltas
-    return RunningSum(u, v, inputs, deltas, terms, np.cumsum(terms.ravel()), float(c.dK[o, 0, u, v]))
+    return RunningSum(u, v, inputs, deltas, terms, np.cumsum(terms.ravel()), float(layer.dK[o, c, u, v]))
 
 
-def input_gradient(step: ConvStep) -> tuple[np.ndarray, np.ndarray]:
-    """The last conv layer's ``dx`` (image 0, every input channel) two ways: the engine's and the full
-    convolution of its delta with the flipped filters. Equal up to rounding (stride 1, no padding)."""
-    c = step.convs[-1]
-    return c.dx[0], full_convolution(c.delta[:1], c.conv.K)[0]
+@dataclass(frozen=True)
+class FullConvolution:
+    """``dx`` of the last conv layer for input channel ``c`` (image 0), worked out as a full convolution."""
+
+    padded: np.ndarray  # delta[o] with kh - 1, kw - 1 zeros on every side
+    flipped: np.ndarray  # K[o, c] turned upside down and left to right
+    part: np.ndarray  # what filter o contributes to dx[c]
+    dx: np.ndarray  # the sum over every filter: the engine's dx[c]
+    engine_dx: np.ndarray
+
+
+def full_conv_view(step: ConvStep, o: int, c: int) -> FullConvolution:
+    """Filter ``o``'s share of ``dx[c]`` and the total over filters, beside the engine's ``dx[c]``."""
+    layer = step.convs[-1]
+    K, delta = layer.conv.K, layer.delta[:1]
+    kh, kw = K.shape[2:]
+    padded = np.pad(delta[0, o], ((kh - 1, kh - 1), (kw - 1, kw - 1)))
+    part = full_convolution(delta[:, o : o + 1], K[o : o + 1, c : c + 1])[0, 0]
+    total = full_convolution(delta, K)[0, c]
+    return FullConvolution(padded, K[o, c, ::-1, ::-1], part, total, layer.dx[0, c])
