@@ -6,12 +6,6 @@ from .model import BAR, CLASSES, KERNEL, N_TEST, N_TRAIN, NOISE, POOL, SIDE
 
 TITLE = "Convolutions and max-pooling"
 ICON = "🧩"
-BLURB = (
-    "A small convolutional network on tiny images: slide a 3x3 filter over the image, pool, classify; then "
-    "follow the gradient back through the max-pool and into the filter, which sums its gradient over every "
-    "position."
-)
-
 INTRO = (
     "A convolutional layer uses **one small filter at every position** of the image, and a max-pool keeps "
     "only the largest value of each window. Here you step through both, forward and backward, number by "

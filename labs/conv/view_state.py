@@ -82,5 +82,6 @@ def reset() -> None:
 def clamp(key: str, lo: int, hi: int) -> int:
     """Keep an integer widget's value within ``[lo, hi]`` (the grid may have shrunk) and return it."""
     value = min(max(int(st.session_state[key]), lo), hi)
-    st.session_state[key] = value
+    if value != st.session_state[key]:  # only before its widget is drawn: it was out of range
+        st.session_state[key] = value
     return value

@@ -16,9 +16,9 @@ def render() -> None:
     s = st.session_state
     st.header("4 · Train live")
     st.markdown(
-        f"Full-batch gradient descent on the {model.N_TRAIN} training images, learning rate and optimizer from "
-        f"the sidebar. Play takes {PLAY_STEP} steps every {PLAY_INTERVAL} s. Watch the filters: from random "
-        "numbers they turn into detectors of lines and edges. The sections above follow the network's "
+        f"Full-batch gradient descent on the {model.N_TRAIN} training images, learning rate and optimizer "
+        f"from the sidebar. Play takes {PLAY_STEP} steps every {PLAY_INTERVAL} s. Watch the filters: from "
+        "random numbers they turn into detectors of lines and edges. The sections above follow the network's "
         "current weights once you pause."
     )
     c1, c2, c3, c4 = st.columns([2, 1, 1, 1])
