@@ -17,6 +17,12 @@ from viz.theme import DIVERGING, HIGHLIGHT, SERIES, base_layout, symmetric_range
 CELL_PX = 34  # height of one grid cell when the numbers are written in it
 
 
+def cell_text(values: np.ndarray, decimals: int) -> np.ndarray:
+    """Each number with ``decimals`` decimals; never "-0.00" (rounded to zero is 0), blank for NaN."""
+    rounded = np.round(values, decimals) + 0.0  # + 0.0 turns -0.0 into 0.0
+    return np.vectorize(lambda x: "" if np.isnan(x) else f"{x:.{decimals}f}")(rounded)
+
+
 def grid_figure(
     values: np.ndarray,
     title: str,
@@ -42,7 +48,7 @@ def grid_figure(
     fig = go.Figure(
         go.Heatmap(
             z=v, x=cols, y=rows, colorscale=DIVERGING, zmid=0, zmin=-vmax, zmax=vmax, showscale=False,
-            text=np.vectorize(lambda x: f"{x:.{decimals}f}")(v) if numbers else None,
+            text=cell_text(v, decimals) if numbers else None,
             texttemplate="%{text}" if numbers else None,
             textfont={"size": 11 if w <= 12 else 9},
             hovertemplate="row %{y}, column %{x}: %{z:.6g}<extra></extra>", xgap=1, ygap=1,
@@ -88,7 +94,7 @@ def filters_figure(K: np.ndarray, title: str = "The filters K[o, 0] of conv laye
         fig.add_trace(
             go.Heatmap(
                 z=k, colorscale=DIVERGING, zmid=0, zmin=-vmax, zmax=vmax, showscale=o == n - 1,
-                text=np.vectorize(lambda x: f"{x:.2f}")(k), texttemplate="%{text}", textfont={"size": 10},
+                text=cell_text(k, 2), texttemplate="%{text}", textfont={"size": 10},
                 hovertemplate=f"filter {o + 1}, " + "u=%{y}, v=%{x}: %{z:.6g}<extra></extra>", xgap=1, ygap=1,
             ),
             1, o + 1,
