@@ -14,13 +14,15 @@ from plotly.subplots import make_subplots
 
 from viz.theme import DIVERGING, HIGHLIGHT, SERIES, base_layout, symmetric_range
 
-CELL_PX = 34  # height of one grid cell when the numbers are written in it
+CELL_PX = 34  # the smallest height of a grid cell with its number written in it
 
 
 def cell_text(values: np.ndarray, decimals: int) -> np.ndarray:
-    """Each number with ``decimals`` decimals; never "-0.00" (rounded to zero is 0), blank for NaN."""
+    """Each number with ``decimals`` decimals; an exact 0 as "0" (so zeros stand out), never "-0.00",
+    blank for NaN."""
     rounded = np.round(values, decimals) + 0.0  # + 0.0 turns -0.0 into 0.0
-    return np.vectorize(lambda x: "" if np.isnan(x) else f"{x:.{decimals}f}")(rounded)
+    text = np.vectorize(lambda x: "" if np.isnan(x) else f"{x:.{decimals}f}")(rounded)
+    return np.where(values == 0, "0", text)
 
 
 def grid_figure(
@@ -69,11 +71,13 @@ def grid_figure(
                 hovertemplate="winner: row %{y}, column %{x}<extra></extra>", showlegend=False,
             )
         )  # fmt: skip
-    size = max(h, 1) * CELL_PX + 60
+    # a cell wide enough for its longest number (about 6 px a character at the font size used)
+    longest = max((len(t) for t in cell_text(v, decimals).ravel()), default=1) if numbers else 1
+    size = max(h, 1) * max(CELL_PX, 6 * longest + 8) + 60
     fig.update_layout(
         **base_layout(
             title={"text": title, "font": {"size": 14}},
-            height=min(size, 520),
+            height=min(size, 720),
             margin={"l": 30, "r": 10, "t": 40, "b": 20},
         )
     )

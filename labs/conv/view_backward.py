@@ -59,7 +59,7 @@ def delta_on_pool(step: ConvStep, o: int) -> None:
         "$dL/d(\\text{flat}) = \\delta\\,W^T$, and un-flattening puts each number back on its pooled cell."
     )
     st.plotly_chart(
-        grid(step.pool.dout[0, o], f"dL/d(pooled map), filter {o + 1}", decimals=4),
+        grid(step.pool.dout[0, o], f"dL/d(pooled map), filter {o + 1}", decimals=3),
         key="cv_dpool_chart",
         width="stretch",
     )
@@ -69,14 +69,15 @@ def routed(step: ConvStep, o: int) -> None:
     dx = step.pool.dx[0, o]
     winners = step.pool.trace.winners[0, o]
     st.markdown(
-        "**The gradient flows only through the max.** Each pooled cell's gradient goes to the cell that won "
+        "Hover over a cell for all its digits. **The gradient flows only through the max.** Each pooled "
+        "cell's gradient goes to the cell that won "
         f"its window; every other cell gets 0. Here {int(np.count_nonzero(dx))} of {dx.size} cells are not 0 "
         f"({int(winners.sum())} winners)."
     )
     with st.expander("Why? The slope of a max, and the rule for ties"):
         st.markdown(text.POOL_WHY)
     st.plotly_chart(
-        grid(dx, "dL/da before the pool: winners ringed, zeros elsewhere", decimals=4, marks=winners),
+        grid(dx, "dL/da before the pool: winners ringed, zeros elsewhere", decimals=3, marks=winners),
         key="cv_routed_chart",
         width="stretch",
     )
@@ -94,7 +95,7 @@ def times_fprime(step: ConvStep, o: int) -> None:
         grid(fprime, "f′(z) = 1 if z > 0 else 0", decimals=0), key="cv_fprime_chart", width="stretch"
     )
     c2.plotly_chart(
-        grid(last.delta[0, o], f"delta = dL/dz (filter {o + 1})", decimals=4),
+        grid(last.delta[0, o], f"delta = dL/dz (filter {o + 1})", decimals=3),
         key="cv_delta_chart",
         width="stretch",
     )
@@ -140,14 +141,14 @@ def dk_running(step: ConvStep, o: int, c: int) -> None:
         width="stretch",
     )
     g2.plotly_chart(
-        grid(shown, "x · delta, the positions added so far", decimals=4, window=(i, j, 1, 1)),
+        grid(shown, "x · delta, the positions added so far", decimals=3, window=(i, j, 1, 1)),
         key="cv_dk_terms_chart",
         width="stretch",
     )
     g3, g4 = st.columns([2, 1])
     g3.plotly_chart(figures.running_sum_figure(r.running, k, r.total), key="cv_dk_sum_chart", width="stretch")
     g4.plotly_chart(
-        grid(last.dK[o, c], f"the whole dK (filter {o + 1})", decimals=4, window=(u, v, 1, 1)),
+        grid(last.dK[o, c], f"the whole dK (filter {o + 1})", decimals=3, window=(u, v, 1, 1)),
         key="cv_dk_chart",
         width="stretch",
     )
@@ -183,10 +184,10 @@ def dx_full(step: ConvStep, o: int, c: int) -> None:
     g2.plotly_chart(grid(f.flipped, "K flipped"), key="cv_flip_chart", width="stretch")
     g3, g4 = st.columns(2)
     g3.plotly_chart(
-        grid(f.part, f"filter {o + 1}'s share of dx", decimals=4), key="cv_part_chart", width="stretch"
+        grid(f.part, f"filter {o + 1}'s share of dx", decimals=3), key="cv_part_chart", width="stretch"
     )
     g4.plotly_chart(
-        grid(f.dx, "dx: the sum over every filter", decimals=4), key="cv_dx_chart", width="stretch"
+        grid(f.dx, "dx: the sum over every filter", decimals=3), key="cv_dx_chart", width="stretch"
     )
     st.caption(
         "Largest difference between this full convolution and the engine's dx (which adds K · delta back "
