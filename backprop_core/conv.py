@@ -45,8 +45,14 @@ MAX_POOL = 8
 
 
 def _frozen(a: np.ndarray) -> np.ndarray:
+    """``a`` made read-only; only for arrays made here (never the caller's)."""
     a.flags.writeable = False
     return a
+
+
+def _frozen_copy(a: np.ndarray) -> np.ndarray:
+    """A read-only copy of ``a``, or ``a`` itself when it is read-only already (a trace's own array)."""
+    return a if not a.flags.writeable else _frozen(np.array(a, dtype=float, copy=True))
 
 
 def as_array(value: object, what: str, ndim: int, shape_text: str) -> np.ndarray:
@@ -147,14 +153,15 @@ def conv2d_forward(x: object, K: object, b: object, stride: int = 1, padding: in
 def conv2d_pass(x: np.ndarray, K: np.ndarray, b: np.ndarray, stride: int, padding: int) -> Conv2dTrace:
     """The arithmetic of ``conv2d_forward``, inputs already checked."""
     p = padding
-    xp = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p))) if p else x
+    x, K, b = _frozen_copy(x), _frozen_copy(K), _frozen_copy(b)
+    xp = _frozen(np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))) if p else x
     kh, kw = K.shape[2:]
     # every window at once: (m, C_in, H_out, W_out, kh, kw), a view -- no copy until the product
     win = sliding_window_view(xp, (kh, kw), axis=(2, 3))[:, :, ::stride, ::stride]
     z = np.tensordot(win, K, axes=([1, 4, 5], [1, 2, 3]))  # (m, H_out, W_out, C_out)
     z += b
     z = np.ascontiguousarray(z.transpose(0, 3, 1, 2))
-    return Conv2dTrace(*(_frozen(a) for a in (x, K, b)), stride, p, _frozen(xp), _frozen(z))
+    return Conv2dTrace(x, K, b, stride, p, xp, _frozen(z))
 
 
 def conv2d_backward(dz: object, trace: Conv2dTrace) -> Conv2dGrads:
@@ -263,7 +270,7 @@ def maxpool2d_pass(x: np.ndarray, size: int) -> PoolTrace:
     n_idx, c_idx = np.ogrid[:m, :c, :1, :1][:2]
     winners[n_idx, c_idx, rows, cols] = True
     frozen = (_frozen(a) for a in (out, argmax, rows, cols, winners))
-    return PoolTrace(_frozen(x), size, *frozen)
+    return PoolTrace(_frozen_copy(x), size, *frozen)
 
 
 def maxpool2d_backward(dout: object, trace: PoolTrace) -> PoolGrads:
