@@ -22,8 +22,8 @@ gradient to the one input that won its window; every other input gets exactly 0.
 several inputs of a window share the maximum, the first in reading order (row by row, left to right
 within a row) wins and gets the whole gradient -- PyTorch's CPU kernel makes the same choice.
 
-Vectorised with numpy's stride tricks (``sliding_window_view``): no Python loop over pixels; the
-backward pass of the convolution loops only over the ``kh * kw`` filter offsets.
+Vectorised with im2col (each window a column, one matrix product for every position): no Python
+loop over pixels; the only loops run over the ``kh * kw`` filter offsets.
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from .validation import check_finite
 
@@ -99,7 +98,11 @@ def out_size(n: int, k: int, stride: int, padding: int) -> int:
 @dataclass(frozen=True, repr=False)
 class Conv2dTrace:
     """One convolution's forward pass. ``x`` (m, C_in, H, W), ``K`` (C_out, C_in, kh, kw), ``b`` (C_out,),
-    ``xp`` the zero-padded input, ``z`` (m, C_out, H_out, W_out)."""
+    ``xp`` the zero-padded input, ``z`` (m, C_out, H_out, W_out).
+
+    ``cols`` (C_in * kh * kw, m * H_out * W_out): every window as a column ("im2col"), row ``(c, u, v)``
+    holding ``xp[n, c, i*s + u, j*s + v]`` for every image and position; kept for the backward pass.
+    """
 
     x: np.ndarray
     K: np.ndarray
@@ -108,6 +111,7 @@ class Conv2dTrace:
     padding: int
     xp: np.ndarray
     z: np.ndarray
+    cols: np.ndarray
 
     def __repr__(self) -> str:
         return f"Conv2dTrace(x{self.x.shape}, K{self.K.shape}, stride={self.stride}, padding={self.padding})"
@@ -155,13 +159,21 @@ def conv2d_pass(x: np.ndarray, K: np.ndarray, b: np.ndarray, stride: int, paddin
     p = padding
     x, K, b = _frozen_copy(x), _frozen_copy(K), _frozen_copy(b)
     xp = _frozen(np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))) if p else x
-    kh, kw = K.shape[2:]
-    # every window at once: (m, C_in, H_out, W_out, kh, kw), a view -- no copy until the product
-    win = sliding_window_view(xp, (kh, kw), axis=(2, 3))[:, :, ::stride, ::stride]
-    z = np.tensordot(win, K, axes=([1, 4, 5], [1, 2, 3]))  # (m, H_out, W_out, C_out)
-    z += b
-    z = np.ascontiguousarray(z.transpose(0, 3, 1, 2))
-    return Conv2dTrace(x, K, b, stride, p, xp, _frozen(z))
+    c_out, c_in, kh, kw = K.shape
+    m, ho, wo = x.shape[0], out_size(x.shape[2], kh, stride, p), out_size(x.shape[3], kw, stride, p)
+    # im2col: cols[c, u, v] is the image shifted by (u, v), read at every stride-th cell
+    cols = np.empty((c_in, kh, kw, m, ho, wo))
+    for u in range(kh):
+        for v in range(kw):
+            cols[:, u, v] = xp[
+                :, :, u : u + stride * (ho - 1) + 1 : stride, v : v + stride * (wo - 1) + 1 : stride
+            ].transpose(1, 0, 2, 3)
+    cols = cols.reshape(c_in * kh * kw, m * ho * wo)
+    # z[n, o, i, j] = sum over (c, u, v) of K[o, c, u, v] * cols[(c, u, v), (n, i, j)] + b[o]
+    z = K.reshape(c_out, -1) @ cols
+    z += b[:, None]
+    z = np.ascontiguousarray(z.reshape(c_out, m, ho, wo).transpose(1, 0, 2, 3))
+    return Conv2dTrace(x, K, b, stride, p, xp, _frozen(z), _frozen(cols))
 
 
 def conv2d_backward(dz: object, trace: Conv2dTrace) -> Conv2dGrads:
@@ -177,21 +189,20 @@ def conv2d_backward(dz: object, trace: Conv2dTrace) -> Conv2dGrads:
 def conv2d_backward_pass(dz: np.ndarray, t: Conv2dTrace) -> Conv2dGrads:
     """The arithmetic of ``conv2d_backward``, inputs already checked."""
     s, p = t.stride, t.padding
-    kh, kw = t.K.shape[2:]
-    ho, wo = dz.shape[2], dz.shape[3]
-    win = sliding_window_view(t.xp, (kh, kw), axis=(2, 3))[:, :, ::s, ::s]
-    # dK[o, c, u, v] = sum over n, i, j of window[n, c, i, j, u, v] * dz[n, o, i, j]
-    dK = np.tensordot(dz, win, axes=([0, 2, 3], [0, 2, 3]))
-    db = dz.sum(axis=(0, 2, 3))
-    # every dz[n, o, i, j] sends K[o] * dz back onto its window; one sum per filter offset (u, v)
-    dxp = np.zeros(t.xp.shape)
-    back = np.tensordot(dz, t.K, axes=([1], [0]))  # (m, H_out, W_out, C_in, kh, kw)
-    back = back.transpose(0, 3, 1, 2, 4, 5)  # (m, C_in, H_out, W_out, kh, kw)
+    c_out, c_in, kh, kw = t.K.shape
+    m, _, ho, wo = dz.shape
+    d = dz.transpose(1, 0, 2, 3).reshape(c_out, -1)  # (C_out, m * H_out * W_out)
+    # dK[o, c, u, v] = sum over n, i, j of xp[n, c, i*s + u, j*s + v] * dz[n, o, i, j]: every position adds
+    dK = (d @ t.cols.T).reshape(t.K.shape)
+    db = d.sum(axis=1)
+    # every dz[n, o, i, j] sends K[o] * dz back onto its window: one sum per filter offset (u, v)
+    back = (t.K.reshape(c_out, -1).T @ d).reshape(c_in, kh, kw, m, ho, wo)
+    dxp = np.zeros((c_in, m, *t.xp.shape[2:]))
     for u in range(kh):
         for v in range(kw):
-            dxp[:, :, u : u + s * (ho - 1) + 1 : s, v : v + s * (wo - 1) + 1 : s] += back[..., u, v]
+            dxp[:, :, u : u + s * (ho - 1) + 1 : s, v : v + s * (wo - 1) + 1 : s] += back[:, u, v]
     dx = dxp[:, :, p : dxp.shape[2] - p, p : dxp.shape[3] - p] if p else dxp
-    return Conv2dGrads(_frozen(np.ascontiguousarray(dx)), _frozen(dK), _frozen(db))
+    return Conv2dGrads(_frozen(np.ascontiguousarray(dx.transpose(1, 0, 2, 3))), _frozen(dK), _frozen(db))
 
 
 def full_convolution(delta: object, K: object) -> np.ndarray:
