@@ -264,22 +264,24 @@ def maxpool2d_forward(x: object, size: int = 2) -> PoolTrace:
 
 def maxpool2d_pass(x: np.ndarray, size: int) -> PoolTrace:
     """The arithmetic of ``maxpool2d_forward``, inputs already checked."""
-    m, c, h, w = x.shape
+    h, w = x.shape[2:]
     ho, wo = h // size, w // size
-    # (m, C, H_out, W_out, size*size): each window's cells in reading order
-    win = (
-        x[:, :, : ho * size, : wo * size]
-        .reshape(m, c, ho, size, wo, size)
-        .transpose(0, 1, 2, 4, 3, 5)
-        .reshape(m, c, ho, wo, size * size)
-    )
-    argmax = win.argmax(axis=-1)  # the first maximum in reading order: the tie rule
-    out = np.take_along_axis(win, argmax[..., None], axis=-1)[..., 0]
+    # walk the cells of every window at once, in reading order; a cell takes over only when it is
+    # strictly larger, so on a tie the earlier cell stays the winner (the tie rule)
+    out = x[:, :, 0 : ho * size : size, 0 : wo * size : size].copy()
+    argmax = np.zeros(out.shape, dtype=np.intp)
+    for k in range(1, size * size):
+        u, v = divmod(k, size)
+        cell = x[:, :, u : ho * size : size, v : wo * size : size]
+        larger = cell > out
+        np.copyto(out, cell, where=larger)
+        np.copyto(argmax, k, where=larger)
     rows = np.arange(ho)[:, None] * size + argmax // size
     cols = np.arange(wo)[None, :] * size + argmax % size
     winners = np.zeros(x.shape, dtype=bool)
-    n_idx, c_idx = np.ogrid[:m, :c, :1, :1][:2]
-    winners[n_idx, c_idx, rows, cols] = True
+    for k in range(size * size):
+        u, v = divmod(k, size)
+        winners[:, :, u : ho * size : size, v : wo * size : size] = argmax == k
     frozen = (_frozen(a) for a in (out, argmax, rows, cols, winners))
     return PoolTrace(_frozen_copy(x), size, *frozen)
 
@@ -296,9 +298,10 @@ def maxpool2d_backward(dout: object, trace: PoolTrace) -> PoolGrads:
 
 def maxpool2d_backward_pass(dout: np.ndarray, t: PoolTrace) -> PoolGrads:
     """The arithmetic of ``maxpool2d_backward``, inputs already checked."""
-    m, c = dout.shape[:2]
     dx = np.zeros(t.x.shape)
-    n_idx, c_idx = np.ogrid[:m, :c, :1, :1][:2]
-    # each window has exactly one winner, so no two entries land on the same cell
-    dx[n_idx, c_idx, t.rows, t.cols] = dout
+    ho, wo, size = dout.shape[2], dout.shape[3], t.size
+    # each window has exactly one winner: cell (u, v) of every window takes dout where it won, else 0
+    for k in range(size * size):
+        u, v = divmod(k, size)
+        dx[:, :, u : ho * size : size, v : wo * size : size] = np.where(t.argmax == k, dout, 0.0)
     return PoolGrads(_frozen(dx))
