@@ -31,9 +31,9 @@ def make_case(
     rng = np.random.default_rng(seed)
     shape = {"pool": pool, "stride": stride, "padding": padding, "seed": seed}
     net = convnet.create(
-        (2, 11, 10), filters, 3, 3, dense, conv_activation=act, output_activation=OUTPUTS[loss], **shape
+        (2, 11, 11), filters, 3, 3, dense, conv_activation=act, output_activation=OUTPUTS[loss], **shape
     )
-    X = rng.normal(size=(3, 2, 7, 8))
+    X = rng.normal(size=(3, 2, 11, 11))
     Y = rng.integers(0, 3, 3) if loss == "cross_entropy" else rng.uniform(size=(3, 3))
     return net, X, Y
 
