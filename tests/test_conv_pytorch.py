@@ -126,7 +126,7 @@ def test_script_parses_is_self_contained_and_round_trips_its_numbers(loss: str) 
         a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names
     }
     assert modules <= {"json", "torch", "torch.nn.functional"}, imported
-    for name in ("backprop_core", "labs.", "convnet", "ui.", "viz."):
+    for name in ("backprop", "Backprop", "labs.", "convnet", "ui.", "viz."):
         assert name not in script
     assert np.array_equal(np.array(tensor_literal(script, "x")), X)
     assert np.array_equal(np.array(tensor_literal(script, "K1")), net.K[0])

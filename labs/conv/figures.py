@@ -62,23 +62,23 @@ def grid_figure(
             type="rect", x0=j - 0.5, x1=j + ww - 0.5, y0=i - 0.5, y1=i + wh - 0.5,
             line={"color": HIGHLIGHT, "width": 4},
         )  # fmt: skip
+    # a cell wide enough for its longest number (about 6 px a character at the font size used)
+    longest = max((len(t) for t in cell_text(v, decimals).ravel()), default=1) if numbers else 1
+    cell = max(CELL_PX, 6 * longest + 8)
     if marks is not None and marks.any():
         mi, mj = np.nonzero(marks)
         fig.add_trace(
             go.Scatter(
                 x=mj + c0, y=mi + r0, mode="markers", name="winner",
-                marker={"symbol": "square-open", "size": 26 if w <= 12 else 18, "color": "black"},
+                marker={"symbol": "square-open", "size": cell - 2, "color": "black", "line": {"width": 2}},
                 hovertemplate="winner: row %{y}, column %{x}<extra></extra>", showlegend=False,
             )
         )  # fmt: skip
-    # a cell wide enough for its longest number (about 6 px a character at the font size used)
-    longest = max((len(t) for t in cell_text(v, decimals).ravel()), default=1) if numbers else 1
-    size = max(h, 1) * max(CELL_PX, 6 * longest + 8) + 60
     fig.update_layout(
         **base_layout(
-            title={"text": title, "font": {"size": 14}},
-            height=min(size, 720),
-            margin={"l": 30, "r": 10, "t": 40, "b": 20},
+            title={"text": title, "font": {"size": 14}, "y": 0.99, "yanchor": "top", "yref": "container"},
+            height=min(h * cell + 90, 760),
+            margin={"l": 30, "r": 10, "t": 70, "b": 10},
         )
     )
     fig.update_yaxes(
