@@ -6,7 +6,7 @@ the window under the cursor and its products, the running sum of ``dK``, the par
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -107,7 +107,6 @@ class Lab:
     test_acc: tuple[float, ...] = ()
     optimizer: str = DEFAULT_OPTIMIZER
     seed: int = 0
-    extra: dict = field(default_factory=dict)
 
     @property
     def finished(self) -> bool:
