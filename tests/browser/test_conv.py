@@ -104,3 +104,24 @@ def test_play_trains_and_pause_stops(app_url: str, page: object, artifacts_dir: 
     time.sleep(1.5)
     assert _iteration(page) == stopped, "Pause should stop the training"
     page.screenshot(path=str(artifacts_dir / "conv_play_paused.png"), full_page=True)
+
+
+def test_two_conv_layers_backward(app_url: str, browser: object, artifacts_dir: Path) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    try:
+        page.goto(f"{app_url}/Convolutions")
+        wait_settled(page)
+        page.locator('[data-testid="stSidebar"]').get_by_text("2", exact=True).click()
+        wait_settled(page)
+        assert_no_exception(page)
+        _scroll_to(page, "3 · Backward, one layer at a time")
+        page.locator(".st-key-cv_back").locator("button", has_text="5 · dx: the full convolution").click()
+        wait_settled(page)
+        assert_no_exception(page)
+        assert page.get_by_text("Input channel c").count() == 1
+        _scroll_to(page, "3 · Backward, one layer at a time")
+        page.screenshot(path=str(artifacts_dir / "conv_1280x800_8_two_layers_dx.png"))
+    finally:
+        context.close()
