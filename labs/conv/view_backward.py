@@ -39,8 +39,9 @@ def render(step: ConvStep, label: int) -> None:
         c = 0
         if two:
             c = clamp("cv_channel", 1, n_channels) - 1
-            st.selectbox(
-                "Input channel c (conv layer 1's map)", list(range(1, n_channels + 1)), key="cv_channel"
+            channels = list(range(1, n_channels + 1))
+            st.columns([1, 2])[0].selectbox(
+                "Input channel c (conv layer 1's map)", channels, key="cv_channel"
             )
         (dk_running if chosen == 3 else dx_full)(step, o, c)
     show_code(
@@ -181,7 +182,7 @@ def dx_full(step: ConvStep, o: int, c: int) -> None:
         key="cv_pad_chart",
         width="stretch",
     )
-    g2.plotly_chart(grid(f.flipped, "K flipped"), key="cv_flip_chart", width="stretch")
+    g2.plotly_chart(grid(f.flipped, f"K[{o + 1}, {c + 1}] flipped"), key="cv_flip_chart", width="stretch")
     g3, g4 = st.columns(2)
     g3.plotly_chart(
         grid(f.part, f"filter {o + 1}'s share of dx", decimals=3), key="cv_part_chart", width="stretch"
