@@ -130,8 +130,8 @@ def dk_running(step: ConvStep, o: int, c: int) -> None:
     st.code(
         f"position {k} = (i={i}, j={j}):  x[{i + u}, {j + v}] * delta[{i}, {j}] = "
         f"{r.inputs[i, j]:.5f} * {r.deltas[i, j]:.5f} = {r.terms[i, j]:.6f}\n"
-        f"dK[{u}, {v}] after {k + 1} of {ho * wo} positions = {r.running[k]:.8f}"
-        f"   (all {ho * wo}: {r.running[-1]:.8f}; the engine's dK: {r.total:.8f})",
+        f"dK[{u}, {v}] after {k + 1} of {ho * wo} positions = {r.running[k]:.8f}\n"
+        f"after all {ho * wo}: {r.running[-1]:.8f}   the engine's dK[{u}, {v}]: {r.total:.8f}",
         language=None,
     )
     shown = np.where(np.arange(ho * wo).reshape(ho, wo) <= k, r.terms, np.nan)
