@@ -20,7 +20,7 @@ def test_landing_page_lists_the_learning_path() -> None:
     # every page that exists is linked, in the order of its numeric prefix
     # (a page link names its page by the URL path: the file name without the numeric prefix)
     expected = [name.removesuffix(".py").split("_", 1)[1] for name in PAGES]
-    assert len(expected) == 5
+    assert len(expected) == 7
     assert [el.proto.page for el in at.main.get("page_link")] == expected
     # the sidebar lists Home and the same pages, in the same order, with the same labels
     sidebar = at.sidebar.get("page_link")

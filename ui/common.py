@@ -89,6 +89,14 @@ LEARNING_PATH: tuple[tuple[str, str, str, str], ...] = (
         "watch the error fade or explode with the spectral radius of Wh, and see why long sequences are "
         "hard to learn.",
     ),
+    (
+        "pages/7_Convolutions.py",
+        "Convolutions and max-pooling",
+        "🧩",
+        "A small convolutional network on tiny images: slide a 3x3 filter over the image, pool, classify; "
+        "then follow the gradient back through the max-pool and into the filter, which sums its gradient "
+        "over every position.",
+    ),
 )
 
 

@@ -1,0 +1,1 @@
+"""Backpropagation through convolutions and max-pooling, with every number."""

@@ -1,0 +1,175 @@
+"""The convolution lab's figures: Plotly only (never Streamlit), data in, figure out.
+
+Every grid is a heatmap on the one diverging scale (``viz.theme.DIVERGING``, centred at 0) with its
+numbers written in the cells and on hover; row 0 is at the top, as in an image.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from viz.theme import DIVERGING, HIGHLIGHT, SERIES, base_layout, symmetric_range
+
+CELL_PX = 34  # the smallest height of a grid cell with its number written in it
+
+
+def cell_text(values: np.ndarray, decimals: int) -> np.ndarray:
+    """Each number with ``decimals`` decimals; an exact 0 as "0" (so zeros stand out), never "-0.00",
+    blank for NaN."""
+    rounded = np.round(values, decimals) + 0.0  # + 0.0 turns -0.0 into 0.0
+    text = np.vectorize(lambda x: "" if np.isnan(x) else f"{x:.{decimals}f}")(rounded)
+    return np.where(values == 0, "0", text)
+
+
+def grid_figure(
+    values: np.ndarray,
+    title: str,
+    *,
+    decimals: int = 2,
+    window: tuple[int, int, int, int] | None = None,
+    marks: np.ndarray | None = None,
+    vmax: float | None = None,
+    numbers: bool = True,
+    origin: tuple[int, int] = (0, 0),
+) -> go.Figure:
+    """A 2-D array as a heatmap with every number written in its cell.
+
+    ``window``: (row, col, height, width) outlined in the highlight colour; ``marks``: a boolean mask
+    of cells to ring (the max-pool's winners); ``origin``: the row and column of ``values[0, 0]`` in the
+    full grid (for a zoomed window), used in the axis labels and on hover.
+    """
+    v = np.asarray(values, dtype=float)
+    h, w = v.shape
+    r0, c0 = origin
+    rows, cols = list(range(r0, r0 + h)), list(range(c0, c0 + w))
+    vmax = vmax if vmax is not None else symmetric_range(v)
+    fig = go.Figure(
+        go.Heatmap(
+            z=v, x=cols, y=rows, colorscale=DIVERGING, zmid=0, zmin=-vmax, zmax=vmax, showscale=False,
+            text=cell_text(v, decimals) if numbers else None,
+            texttemplate="%{text}" if numbers else None,
+            textfont={"size": 11 if w <= 12 else 9},
+            hovertemplate="row %{y}, column %{x}: %{z:.6g}<extra></extra>", xgap=1, ygap=1,
+        )
+    )  # fmt: skip
+    if window is not None:
+        i, j, wh, ww = window
+        fig.add_shape(
+            type="rect", x0=j - 0.5, x1=j + ww - 0.5, y0=i - 0.5, y1=i + wh - 0.5,
+            line={"color": HIGHLIGHT, "width": 4},
+        )  # fmt: skip
+    # a cell wide enough for its longest number (about 6 px a character at the font size used)
+    longest = max((len(t) for t in cell_text(v, decimals).ravel()), default=1) if numbers else 1
+    cell = max(CELL_PX, 6 * longest + 8)
+    if marks is not None and marks.any():
+        mi, mj = np.nonzero(marks)
+        fig.add_trace(
+            go.Scatter(
+                x=mj + c0, y=mi + r0, mode="markers", name="winner",
+                marker={"symbol": "square-open", "size": cell - 2, "color": "black", "line": {"width": 2}},
+                hovertemplate="winner: row %{y}, column %{x}<extra></extra>", showlegend=False,
+            )
+        )  # fmt: skip
+    fig.update_layout(
+        **base_layout(
+            title={"text": title, "font": {"size": 14}, "y": 0.99, "yanchor": "top", "yref": "container"},
+            height=min(h * cell + 90, 760),
+            margin={"l": 30, "r": 10, "t": 70, "b": 10},
+        )
+    )
+    fig.update_yaxes(
+        autorange="reversed", tickmode="array", tickvals=rows, showgrid=False, zeroline=False, scaleanchor="x"
+    )
+    fig.update_xaxes(tickmode="array", tickvals=cols, showgrid=False, zeroline=False, side="top")
+    return fig
+
+
+def filters_figure(K: np.ndarray, title: str = "The filters K[o, 0] of conv layer 1") -> go.Figure:
+    """Each filter of the first input channel as a small heatmap, its numbers on hover and in the cells."""
+    n = K.shape[0]
+    vmax = symmetric_range(K)
+    fig = make_subplots(1, n, subplot_titles=[f"filter {o + 1}" for o in range(n)], horizontal_spacing=0.03)
+    for o in range(n):
+        k = K[o, 0]
+        fig.add_trace(
+            go.Heatmap(
+                z=k, colorscale=DIVERGING, zmid=0, zmin=-vmax, zmax=vmax, showscale=o == n - 1,
+                text=cell_text(k, 2), texttemplate="%{text}", textfont={"size": 10},
+                hovertemplate=f"filter {o + 1}, " + "u=%{y}, v=%{x}: %{z:.6g}<extra></extra>", xgap=1, ygap=1,
+            ),
+            1, o + 1,
+        )  # fmt: skip
+    fig.update_yaxes(autorange="reversed", showticklabels=False)
+    fig.update_xaxes(showticklabels=False)
+    fig.update_layout(**base_layout(title=title, height=230, margin={"l": 10, "r": 10, "t": 60, "b": 10}))
+    return fig
+
+
+def curves_figure(
+    losses: Sequence[float], train_acc: Sequence[float], test_acc: Sequence[float]
+) -> go.Figure:
+    """Training loss (left) and accuracy on training and test images (right), per iteration."""
+    it = list(range(len(losses)))
+    fig = make_subplots(1, 2, subplot_titles=("training loss (cross-entropy)", "accuracy"))
+    fig.add_trace(go.Scatter(x=it, y=list(losses), name="loss", line={"color": SERIES[0]}), 1, 1)
+    fig.add_trace(
+        go.Scatter(x=it, y=list(train_acc), name="training images", line={"color": SERIES[1]}), 1, 2
+    )
+    fig.add_trace(go.Scatter(x=it, y=list(test_acc), name="test images", line={"color": SERIES[2]}), 1, 2)
+    fig.update_xaxes(title_text="iteration")
+    fig.update_yaxes(range=[0, 1.02], row=1, col=2)
+    fig.update_layout(**base_layout(height=300, legend={"orientation": "h", "y": -0.25}))
+    return fig
+
+
+def images_figure(images: Sequence[np.ndarray], titles: Sequence[str], height: int = 210) -> go.Figure:
+    """A row of small images (every pixel's value on hover)."""
+    n = max(len(images), 1)
+    fig = make_subplots(1, n, subplot_titles=list(titles) or [""], horizontal_spacing=0.02)
+    vmax = symmetric_range(*images) if images else 1.0
+    for k, img in enumerate(images):
+        fig.add_trace(
+            go.Heatmap(
+                z=img, colorscale=DIVERGING, zmid=0, zmin=-vmax, zmax=vmax, showscale=False,
+                hovertemplate="row %{y}, column %{x}: %{z:.3f}<extra></extra>",
+            ),
+            1, k + 1,
+        )  # fmt: skip
+    fig.update_yaxes(autorange="reversed", showticklabels=False, scaleanchor="x")
+    fig.update_xaxes(showticklabels=False)
+    fig.update_annotations(font_size=11)
+    fig.update_layout(**base_layout(height=height, margin={"l": 5, "r": 5, "t": 50, "b": 5}))
+    return fig
+
+
+def probabilities_figure(a: np.ndarray, classes: Sequence[str], label: int) -> go.Figure:
+    """The softmax output of one image, the true class marked."""
+    colors = [SERIES[2] if k == label else SERIES[0] for k in range(len(classes))]
+    fig = go.Figure(
+        go.Bar(
+            x=list(classes), y=a, marker_color=colors, text=[f"{p:.4f}" for p in a], textposition="outside",
+            hovertemplate="%{x}: a = %{y:.6g}<extra></extra>",
+        )
+    )  # fmt: skip
+    fig.update_yaxes(range=[0, 1.15], title_text="a = softmax(z)")
+    fig.update_layout(
+        **base_layout(height=280, title="Output: the probability of each class (green: the true one)")
+    )
+    return fig
+
+
+def running_sum_figure(running: np.ndarray, upto: int, total: float) -> go.Figure:
+    """The running sum of dK[u, v] over the positions, up to position ``upto`` (reading order)."""
+    k = np.arange(len(running))
+    shown = np.where(k <= upto, running, np.nan)
+    hover = "after position %{x}: %{y:.6g}<extra></extra>"
+    line = {"color": SERIES[0]}
+    fig = go.Figure(go.Scatter(x=k, y=shown, mode="lines+markers", line=line, hovertemplate=hover))
+    fig.add_hline(y=total, line_dash="dot", annotation_text=f"engine's dK = {total:.6g}")
+    fig.update_xaxes(title_text="position (reading order)", range=[-0.5, len(running) - 0.5])
+    fig.update_layout(**base_layout(height=260, title="dK[u, v]: the running sum over positions"))
+    return fig

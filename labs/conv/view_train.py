@@ -1,0 +1,89 @@
+"""The convolution lab's Train section: Play/Pause, Step, the filters, the curves, the mistakes."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from backprop_core.convnet import train_step
+from ui.bridge import show_code
+from ui.playback import play_pause
+
+from . import figures, model, text
+from .view_state import PLAY_INTERVAL, PLAY_STEP, TRAIN_N, reset, train
+
+
+def render() -> None:
+    s = st.session_state
+    st.header("4 · Train live")
+    st.markdown(
+        f"Full-batch gradient descent on the {model.N_TRAIN} training images, learning rate and optimizer "
+        f"from the sidebar. Play takes {PLAY_STEP} steps every {PLAY_INTERVAL} s. Watch the filters: from "
+        "random numbers they turn into detectors of lines and edges. The sections above follow the network's "
+        "current weights once you pause."
+    )
+    c1, c2, c3, c4 = st.columns([2, 1, 1, 1])
+    with c1:
+        playing = play_pause("cv", disabled=s.cv_lab.finished)
+    c2.button("Step", key="cv_step", on_click=press, args=(1,), width="stretch", disabled=playing)
+    c3.button(
+        f"Train {TRAIN_N}", key="cv_train", on_click=press, args=(TRAIN_N,), width="stretch", disabled=playing
+    )
+    c4.button("Reset", key="cv_reset", on_click=reset, width="stretch")
+    live_panel(playing)
+    params_block()
+    show_code(
+        [train_step],
+        first="train_step is the whole iteration: forward_pass, the output delta, backward_pass, then the "
+        "optimizer's update; the network passed in is never changed.",
+    )
+
+
+def press(n: int) -> None:
+    done = train(n)
+    st.session_state.cv_note = None if done == n else f"Stopped after {done} steps (time limit or last step)."
+
+
+def live_panel(playing: bool) -> None:
+    @st.fragment(run_every=PLAY_INTERVAL if playing else None)
+    def panel() -> None:
+        s = st.session_state
+        if s.cv_playing:
+            train(PLAY_STEP, budget=PLAY_INTERVAL)
+        lab = s.cv_lab
+        if s.cv_note:
+            st.info(s.cv_note)
+        m1, m2, m3, m4 = st.columns(4)
+        m1.metric("Iteration", lab.iteration)
+        m2.metric("Training loss", f"{lab.losses[-1]:.4f}")
+        m3.metric("Training accuracy", f"{lab.train_acc[-1]:.0%}")
+        m4.metric("Test accuracy", f"{lab.test_acc[-1]:.0%}")
+        st.plotly_chart(figures.filters_figure(lab.net.K[0]), key="cv_filters_chart", width="stretch")
+        st.plotly_chart(
+            figures.curves_figure(lab.losses, lab.train_acc, lab.test_acc),
+            key="cv_curves_chart",
+            width="stretch",
+        )
+        wrong = model.misclassified(lab)
+        if wrong:
+            titles = [
+                f"#{i}: {model.CLASSES[t]}<br>taken for {model.CLASSES[p]} ({q:.0%})" for i, t, p, q in wrong
+            ]
+            st.markdown("**Some test images the network gets wrong** (true class, then its guess)")
+            images = [lab.data.X_test[i, 0] for i, *_ in wrong]
+            st.plotly_chart(figures.images_figure(images, titles), key="cv_wrong_chart", width="stretch")
+        else:
+            st.success("The network classifies every test image correctly.")
+
+    panel()
+
+
+def params_block() -> None:
+    count = model.param_count(st.session_state.cv_lab.net)
+    st.subheader("Parameters: conv layer against a dense layer")
+    st.markdown(
+        f"Conv layer 1 maps the {count.n_in} input pixels to {count.n_out} numbers (its feature maps) with "
+        f"**{count.conv}** parameters (the filters' weights and one bias each). A dense layer from the same "
+        f"{count.n_in} inputs to the same {count.n_out} outputs needs {count.n_in} × {count.n_out} + "
+        f"{count.n_out} = **{count.dense:,}**, about {count.dense // count.conv:,} times as many. "
+        + text.PARAMS_WHY
+    )

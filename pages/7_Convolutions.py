@@ -1,0 +1,12 @@
+"""Convolutions and max-pooling: backpropagation through a small convolutional network, number by number."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from labs.conv import text
+from labs.conv.view import render
+
+st.set_page_config(page_title=f"{text.TITLE} · Backprop Lab", page_icon=text.ICON, layout="wide")
+
+render()
