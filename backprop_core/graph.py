@@ -36,7 +36,7 @@ from .graph_parse import (
     parse,
 )
 from .network import MLP
-from .pytorch.common import float_literal
+from .numerics import float_literal
 
 __all__ = [
     "FUNCTIONS",

@@ -5,7 +5,20 @@ PyTorch, runs the matching step, prints readable lines and, on its last line, on
 """
 
 from .common import CompareRow
+from .conv import conv_rows, conv_script
+from .graph import graph_script, network_graph_script
 from .mlp import mlp_rows, mlp_script
 from .notebook import make_notebook
+from .rnn import rnn_script
 
-__all__ = ["CompareRow", "make_notebook", "mlp_rows", "mlp_script"]
+__all__ = [
+    "CompareRow",
+    "conv_rows",
+    "conv_script",
+    "graph_script",
+    "make_notebook",
+    "mlp_rows",
+    "mlp_script",
+    "network_graph_script",
+    "rnn_script",
+]

@@ -7,20 +7,11 @@ float64), so a script starts from exactly the numbers on screen.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import numpy as np
 
-
-def float_literal(value: float) -> str:
-    """``repr`` of a float64, with ``float('inf')``/``float('nan')`` for the non-finite ones."""
-    value = float(value)
-    if math.isnan(value):
-        return "float('nan')"
-    if math.isinf(value):
-        return "float('inf')" if value > 0 else "-float('inf')"
-    return repr(value)
+from ..numerics import float_literal
 
 
 def array_literal(array: np.ndarray | Sequence | float, *, indent: int | None = None) -> str:

@@ -3,7 +3,7 @@
 Nodes are boxes in layers (leaves round), each showing what it is, its value and, once the
 backward pass has reached it, its gradient d output / d node, coloured on the one diverging
 scale (centred at zero). Edges carry their local derivative. Built from plain dicts without
-validation (``viz.playground_fig``): a step click redraws it.
+validation (``viz.fast_figure``): a step click redraws it.
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ import math
 import plotly.graph_objects as go
 
 from backprop_core.graph import GraphTrace
-from viz.playground_fig import DIVERGING_SCALE, figure, layout
-from viz.theme import GREY, HIGHLIGHT, diverging_color, fmt
+from viz.fast_figure import DIVERGING_SCALE, figure, layout
+from viz.format import fmt
+from viz.theme import GREY, HIGHLIGHT, diverging_color
 
 from .model import grads_after, node_title, pytorch_names
 

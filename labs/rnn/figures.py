@@ -12,7 +12,8 @@ import numpy as np
 import plotly.graph_objects as go
 
 from backprop_core.rnn import BPTTTrace
-from viz.theme import DIVERGING, HIGHLIGHT, SERIES, base_layout, fmt, symmetric_range
+from viz.format import fmt
+from viz.theme import DIVERGING, HIGHLIGHT, SERIES, base_layout, symmetric_range
 
 from .model import Reach, Run, TruncationPoint
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from viz.theme import fmt
+from viz.format import fmt
 
 from .model import ACCURACY_LR, ACCURACY_UPDATES, BATCH, TEST_BATCH, TOLERANCE, Reach, Run, Setup
 

@@ -15,7 +15,7 @@ from backprop_core.rnn import BPTTTrace, backward_through_time, forward_through_
 from ui.bridge import show_code
 from ui.common import ensure_state, page_intro, show_error, try_this
 from ui.urlstate import seed_from_url, show_notices, write_url
-from viz.theme import fmt
+from viz.format import fmt
 
 from . import text, view_train
 from .figures import contributions_figure, delta_norm_figure, matrix_figure, unrolled_figure

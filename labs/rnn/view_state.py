@@ -10,7 +10,7 @@ import streamlit as st
 
 from backprop_core.optimizers import OPTIMIZERS
 from ui.common import lr_values
-from ui.urlstate import Param, choice, number
+from ui.urlstate import UrlSetting, choice, number
 
 from .model import (
     ACTIVATIONS,
@@ -52,7 +52,7 @@ DEFAULTS = {
     "bt_playing": False,
 }
 
-PARAMS: tuple[Param, ...] = (
+PARAMS: tuple[UrlSetting, ...] = (
     choice("task", "bt_task", list(TASKS)),
     number("T", "bt_T", MIN_T, MAX_T, integer=True),
     number("hidden", "bt_hidden", MIN_HIDDEN, MAX_HIDDEN, integer=True),

@@ -13,7 +13,7 @@ from backprop_core.pytorch.rnn import rnn_script
 from ui.bridge import pytorch_expander
 from ui.common import format_lr
 from ui.playback import play_pause
-from viz.theme import fmt
+from viz.format import fmt
 
 from . import text
 from .figures import accuracy_T_figure, runs_figure, truncation_figure

@@ -18,9 +18,9 @@ from labs.rnn import model
 from labs.rnn.model import Setup, advance, initial_net, make_task, reach, start_session, task_of
 from labs.rnn.text import vector_latex
 from labs.rnn.view_state import PLAY_STEP
-from viz.theme import fmt
+from viz.format import fmt
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[3]
 PAGE = str(ROOT / "pages" / "6_Backprop_through_time.py")
 
 

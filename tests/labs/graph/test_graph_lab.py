@@ -14,7 +14,7 @@ from backprop_core.graph import evaluate
 from labs.graph import figures, model, text
 from ui.common import LEARNING_PATH
 
-PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "2_Computational_graph.py")
+PAGE = str(Path(__file__).resolve().parents[3] / "pages" / "2_Computational_graph.py")
 KEYS = [k for k in model.PRESETS if k != model.CUSTOM]
 
 

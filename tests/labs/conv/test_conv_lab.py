@@ -12,7 +12,7 @@ from labs.conv import figures, model
 from labs.conv.view_state import BACK_STEPS, TRAIN_N
 from ui.common import LEARNING_PATH
 
-PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "7_Convolutions.py")
+PAGE = str(Path(__file__).resolve().parents[3] / "pages" / "7_Convolutions.py")
 
 
 @pytest.fixture(scope="module")
