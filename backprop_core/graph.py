@@ -17,7 +17,6 @@ import ast
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from types import MappingProxyType
 
 import numpy as np
 
@@ -106,6 +105,20 @@ class BackwardStep:
     node: int
     upstream: float
     contributions: tuple[Contribution, ...]
+
+
+class FrozenDict(dict):
+    """A dict that refuses changes: ``.grads`` is a real ``dict`` (as the public contract says, so
+    ``json.dumps`` and ``isinstance(..., dict)`` work) and the trace stays immutable."""
+
+    def _refuse(self, *args: object, **kwargs: object) -> None:
+        raise TypeError("a trace's dict is read-only")
+
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = _refuse  # type: ignore[assignment]
+    __ior__ = _refuse  # type: ignore[assignment]
+
+    def __hash__(self) -> int:  # frozen dataclasses hash their fields
+        return hash(tuple(self.items()))
 
 
 @dataclass(frozen=True)
@@ -202,11 +215,11 @@ class Builder:
             nodes=nodes,
             output=len(nodes) - 1,
             value=nodes[-1].value,
-            grads=MappingProxyType({name: grads[i] for name, i in self.leaves.items()}),
+            grads=FrozenDict({name: grads[i] for name, i in self.leaves.items()}),
             node_grads=grads,
             backward_steps=steps,
             non_finite=not finite,
-            leaves=MappingProxyType(dict(self.leaves)),
+            leaves=FrozenDict(self.leaves),
         )
 
 

@@ -317,3 +317,16 @@ def test_output_name_and_functions() -> None:
     assert isinstance(p.tree, ast.Expression)
     with pytest.raises(ExpressionError, match="must differ"):
         parse("w = w * 2")
+
+
+def test_grads_is_a_read_only_dict_as_the_contract_says() -> None:
+    import json
+
+    trace = evaluate("(y - w*x)**2", {"w": 2.0, "x": 5.0, "y": 12.0})
+    assert isinstance(trace.grads, dict)
+    assert json.loads(json.dumps(trace.grads)) == {"w": -20.0, "x": -8.0, "y": 4.0}
+    with pytest.raises(TypeError):
+        trace.grads["w"] = 0.0
+    with pytest.raises(TypeError):
+        trace.grads.update(w=0.0)
+    assert trace.grads["w"] == -20.0
