@@ -100,6 +100,18 @@ def test_the_toggle_switches_presenter_mode_off_and_on(app_url: str, page: objec
     small = float(first.evaluate("e => parseFloat(getComputedStyle(e).fontSize)"))
     assert large >= 18 > small
     assert not presenter_toggle_is_on(page)
+    # switched on again, it stays on when the learner opens another page from the sidebar
+    page.locator('[data-testid="stSidebar"] .st-key-presenter [data-testid="stCheckbox"]').click()
+    page.wait_for_function(
+        """() => parseFloat(getComputedStyle(document.querySelector(
+            '[data-testid="stMain"] [data-testid="stMarkdownContainer"] p')).fontSize) >= 18"""
+    )
+    page.locator('[data-testid="stSidebar"] [data-testid="stPageLink-NavLink"]').nth(2).click()
+    page.wait_for_url("**/Computational_graph**")
+    wait_settled(page)
+    assert_no_exception(page)
+    assert presenter_toggle_is_on(page)
+    assert not too_small(page.evaluate(PROSE_TEXT))
 
 
 @pytest.fixture(scope="module")
