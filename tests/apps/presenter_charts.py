@@ -6,6 +6,7 @@ from plotly.subplots import make_subplots
 
 from ui.common import page_intro, try_this
 from ui.presenter import fold, plotly_chart
+from ui.share import share_link
 from viz.network import network_figure
 
 page_intro("Presenter check", "Charts with numbers on them, drawn the way every page draws them.", "🎓")
@@ -32,4 +33,5 @@ fig.add_annotation(text="step 2: lr too large", x=2, y=0.3, showarrow=True)
 fig.update_layout(title="Two panels", font={"size": 11}, legend={"font": {"size": 10}}, height=420)
 plotly_chart(fig, key="demo_panels")
 fold("Why? A long derivation", "The derivation, folded away in presenter mode.")
+share_link(key="demo", note="Opens this page with presenter mode as it is now.")
 try_this("Switch presenter mode off and on.")

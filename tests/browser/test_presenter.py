@@ -165,6 +165,9 @@ def test_every_chart_text_is_at_least_16px_in_presenter_mode(
     assert prose and not too_small(prose), too_small(prose)
     assert page.locator('[data-testid="stExpander"]').filter(has_text="Why? A long derivation").count() == 1
     page.screenshot(path=str(artifacts_dir / "presenter_charts_light_1920.png"), full_page=True)
+    # the share link is the browser's full address with the page's settings
+    link = page.locator('.st-key-demo_share [data-testid="stCode"]').inner_text().strip()
+    assert link == f"{charts_url}/?presenter=1", link
 
     # the same page without presenter mode: the diagram's labels are smaller, the prose unfolded
     open_presenter(page, f"{charts_url}/?presenter=0")
