@@ -55,8 +55,9 @@ with col2:
   small and learning crawls; too large and it overshoots or blows up.
 - **Vanishing and exploding gradients.** On its way back, the error signal is multiplied at every
   layer by the layer's weights and its activation's slope. The sigmoid, tanh and ReLU slopes are
-  all at most 1 (sigmoid's at most 0.25), so the slopes alone can only shrink it: many layers make it
-  fade. It explodes when the weights are large enough to outweigh the slopes, layer after layer.
+  all at most 1, so the slopes alone never make the signal grow (sigmoid's, at most 0.25, shrink it
+  at least fourfold per layer). It fades when the factors stay below 1 layer after layer, and
+  explodes when the weights are large enough to outweigh the slopes.
 - **Batches, momentum, resetting gradients.** How many samples feed one update, how past updates
   can carry the next one, and why a stored gradient must be cleared before the next backward pass.
 """

@@ -45,7 +45,8 @@ def test_landing_page_says_the_corrected_sentences() -> None:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30).run()
     text = " ".join(" ".join(m.value.split()) for m in at.markdown)
     assert "by the layer's weights and its activation's slope" in text
-    assert "all at most 1" in text and "many above 1 make it explode" not in text
+    assert "all at most 1, so the slopes alone never make the signal grow" in text
+    assert "many above 1 make it explode" not in text
     assert "**sum over those paths** of such products" in text
     assert "would a bigger `x`" not in text
     task = " ".join(at.get("markdown")[-1].value.split())
