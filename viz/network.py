@@ -368,7 +368,8 @@ def network_figure(
             mode="markers+text",
             text=texts,
             textposition="bottom center",
-            textfont={"size": 12, "color": "#111"},
+            # no colour of its own: the theme's text colour, readable in the light and the dark theme
+            textfont={"size": 12},
             hovertext=hovers,
             hoverinfo="text",
             customdata=data,
