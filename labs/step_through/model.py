@@ -126,29 +126,38 @@ def tiny_classifier(seed: int = TINY_SEED) -> Preset:
 
 
 def check_custom_sizes(sizes: Sequence[int]) -> list[int]:
-    """Layer sizes a learner may build: ``ValueError`` with a readable reason otherwise."""
-    sizes = check_sizes(sizes)
+    """Layer sizes a learner may build: ``ValueError`` with a readable reason otherwise.
+
+    One rule per limit, worded the same way whichever side of it a size falls (``2-0-1`` and
+    ``2-50-1`` both hear "use 1 to 6 per layer").
+    """
+    sizes = list(sizes)
+    if len(sizes) < 2:
+        raise ValueError("needs at least an input and an output size, e.g. 2-3-1")
     if len(sizes) - 2 > MAX_CUSTOM_HIDDEN:
         raise ValueError(
             f"{len(sizes) - 2} hidden layers is too many for a readable diagram; use 0 to {MAX_CUSTOM_HIDDEN}"
         )
-    if max(sizes) > MAX_CUSTOM_WIDTH:
-        raise ValueError(
-            f"a layer of {max(sizes)} neurons is too wide here; use 1 to {MAX_CUSTOM_WIDTH} per layer"
-        )
-    return sizes
+    for pos, n in enumerate(sizes):
+        if not 1 <= n <= MAX_CUSTOM_WIDTH:
+            last = pos == len(sizes) - 1
+            what = "the input" if pos == 0 else "the output" if last else f"hidden layer {pos}"
+            wide = "too wide" if n > MAX_CUSTOM_WIDTH else "too small"
+            raise ValueError(f"{what} has {n} neurons, {wide} here; use 1 to {MAX_CUSTOM_WIDTH} per layer")
+    return check_sizes(sizes)
 
 
 def parse_sizes(text: str) -> list[int]:
-    """``"2-3-1"`` (input, hidden..., output) as checked sizes; ``ValueError`` says what is wrong."""
+    """``"2-3-1"`` (input, hidden..., output) as checked sizes; ``ValueError`` says what is wrong.
+
+    The messages never repeat the text (the page echoes it itself, escaped).
+    """
     parts = [p.strip() for p in re.split(r"[-,\s]+", text.strip()) if p.strip()]
     if len(parts) < 2:
-        raise ValueError(f"'{text}' needs at least an input and an output size, e.g. 2-3-1")
-    try:
-        sizes = [int(p) for p in parts]
-    except ValueError:
-        raise ValueError(f"'{text}' is not whole numbers separated by '-', e.g. 2-3-1") from None
-    return check_custom_sizes(sizes)
+        raise ValueError("needs at least an input and an output size, e.g. 2-3-1")
+    if not all(p.isdecimal() and p.isascii() and len(p) <= 6 for p in parts):
+        raise ValueError("expected whole numbers separated by '-', e.g. 2-3-1")
+    return check_custom_sizes([int(p) for p in parts])
 
 
 def custom_data(n_in: int, n_out: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -208,6 +217,33 @@ def output_activation_problem(name: str, n_out: int) -> str | None:
     if name == "softmax" and n_out < 2:
         return "softmax needs at least two outputs: with one output it always gives 1"
     return None
+
+
+# the values an output activation can take (low, high); sigmoid, softmax and tanh only approach their ends
+OUTPUT_RANGES: dict[str, tuple[float, float]] = {
+    "sigmoid": (0.0, 1.0),
+    "softmax": (0.0, 1.0),
+    "tanh": (-1.0, 1.0),
+    "relu": (0.0, float("inf")),
+}
+
+
+def unreachable_target(output: str, Y: np.ndarray) -> str | None:
+    """Why an ``output`` activation can never come near some target in ``Y``, or ``None``.
+
+    ``"a sigmoid output lies strictly between 0 and 1, so it can never reach the target 12"``.
+    Targets on the ends of an open range (0 and 1 for a sigmoid) are approached as closely as
+    the weights allow, so the loss can still fall towards zero: they are not reported.
+    """
+    if output not in OUTPUT_RANGES:
+        return None
+    lo, hi = OUTPUT_RANGES[output]
+    outside = Y[(Y < lo) | (Y > hi)]
+    if outside.size == 0:
+        return None
+    worst = float(outside[np.argmax(np.abs(outside))])
+    where = f"at least {lo:g}" if hi == float("inf") else f"strictly between {lo:g} and {hi:g}"
+    return f"a {output} output lies {where}, so it can never reach the target {worst:g}"
 
 
 def output_activations(n_out: int) -> list[str]:
