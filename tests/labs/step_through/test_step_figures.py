@@ -11,8 +11,15 @@ import pytest
 
 from backprop_core import explain_weight, train_step
 from backprop_core.gradcheck import gradient_check
+from backprop_core.network import MLP
 from labs.step_through.figures_charts import loss_history_figure, saturation_figure
-from labs.step_through.figures_diagram import DiagramView, diagram_legend, phase_figure
+from labs.step_through.figures_diagram import (
+    DiagramView,
+    diagram_legend,
+    diagram_title,
+    loss_text,
+    phase_figure,
+)
 from labs.step_through.figures_equations import chain_rule, loss_equations, neuron_equations, update_equation
 from labs.step_through.figures_tables import (
     gradcheck_frame,
@@ -22,7 +29,7 @@ from labs.step_through.figures_tables import (
     per_sample_frame,
     per_weight_frame,
 )
-from labs.step_through.model import get_preset
+from labs.step_through.model import default_neuron_names, get_preset
 from labs.step_through.model_losses import saturation_compare
 from viz import network
 from viz.format import num, short, tex_name, tex_num
@@ -260,7 +267,7 @@ def test_chain_rule_uses_the_shortcut_for_sigmoid_with_bce(tiny_trace) -> None:
     eqs = chain_rule(e, t, p.neuron_names, 0)
     shortcut = eqs[1]
     assert r"\frac{a_{o_{1}} - y_{o_{1}}}{4}" in shortcut.latex and shortcut.latex.endswith(num(e.delta[0]))
-    assert "cancels" in shortcut.note
+    assert "cancel" in shortcut.note and "divided by m = 4 because L is a mean" in shortcut.note
     # a batch of four: the last line adds the samples' shares
     assert eqs[-1].latex.endswith(f"= {num(e.gradient)}") and all(
         num(v) in eqs[-1].latex for v in e.per_sample
@@ -386,3 +393,41 @@ def test_every_valid_pairing_builds_every_view(preset_name: str) -> None:
             loss_equations(t, names, 0)
             neuron_equations(t, names, len(names) - 1, 0, 0)
             parameters_frame(t, names)
+
+
+def test_softmax_cross_entropy_delta_is_a_sum_over_outputs_that_collapses_to_a_minus_y() -> None:
+    net = MLP.create([2, 3, 3], hidden="tanh", output="softmax", seed=1)
+    X, Y = np.array([[0.1, 0.2], [0.3, -0.1]]), np.eye(3)[[0, 2]]
+    t = train_step(net, X, Y, loss="cross_entropy", lr=0.1)
+    names = default_neuron_names(net.sizes)
+    e = explain_weight(t, 1, 0, 2)
+    eqs = chain_rule(e, t, names, 1)
+    text = " ".join(eq.latex + eq.note for eq in eqs)
+    # no per-unit slope and no product of two scalars: a sum over k with the softmax Jacobian
+    assert "f'" not in text and "slope f'(z) cancels" not in text
+    assert r"\partial a_{o_{3}}" not in eqs[0].latex and r"\sum_k" in eqs[1].latex
+    assert r"a_k\,(\mathbb{1}[k = o_{3}] - a_{o_{3}})" in eqs[1].latex
+    assert "one-hot targets sum to 1" in eqs[2].note and "divided by m = 2 because L is a mean" in eqs[2].note
+    assert eqs[2].latex.endswith(num(e.delta[1]))
+    assert np.isclose(e.delta[1], (t.output[1, 2] - Y[1, 2]) / 2)
+
+
+def test_per_sample_delta_is_m_times_the_engines_and_dW_averages(tiny_trace) -> None:
+    p, t = tiny_trace
+    e = explain_weight(t, 0, 1, 2)  # a hidden weight: the delta recursion
+    eqs = chain_rule(e, t, p.neuron_names, 1, per_sample=True)
+    delta_line = next(eq for eq in eqs if eq.latex.startswith(r"\delta_"))
+    assert delta_line.latex.endswith(num(4 * e.delta[1])) and "per-sample delta" in delta_line.note
+    assert eqs[-1].latex.endswith(num(e.gradient)) and r"\frac{1}{4}" in eqs[-1].latex
+    assert "Nielsen" in eqs[-1].note
+    default = chain_rule(e, t, p.neuron_names, 1)
+    assert next(eq for eq in default if eq.latex.startswith(r"\delta_")).latex.endswith(num(e.delta[1]))
+
+
+def test_diagram_title_includes_the_batch_mean_when_m_is_above_one(tiny_trace) -> None:
+    assert loss_text("cross_entropy", 1) == "L = −Σ y log a"
+    assert "(1/m)" in loss_text("cross_entropy", 4) and "m = 4" in loss_text("cross_entropy", 4)
+    assert "(1/m)" in loss_text("half_sse", 2)
+    assert "mean over samples" in loss_text("bce", 4)
+    _, t = tiny_trace
+    assert "mean over samples and outputs" in diagram_title(t, DiagramView("loss"))
