@@ -28,6 +28,7 @@ from backprop_core.activations import ACTIVATIONS, HIDDEN_ACTIVATIONS
 from backprop_core.datasets import CLASSIC_WEIGHT_NAMES, Example, classic_222, single_weight
 from backprop_core.losses import LOSSES, pairing_problem
 from backprop_core.network import MLP, check_sizes
+from backprop_core.pytorch.common import CompareRow
 from backprop_core.validation import as_targets
 
 PRESET_NAMES: tuple[str, ...] = ("single weight", "classic 2-2-2", "tiny classifier", "custom")
@@ -337,6 +338,8 @@ def parse_param_id(
 ) -> ParamRef:
     """The parameter a URL id names; ``ValueError`` when it does not exist in this network."""
     text = text.strip()
+    if len(text) > 20:
+        raise ValueError("too long for a parameter name")
     by_name = {v: k for k, v in (weight_names or {}).items()}
     if text in by_name:
         return by_name[text]
@@ -347,11 +350,11 @@ def parse_param_id(
         i = None
     else:
         example = next(iter(by_name), "w2.1.1")
-        raise ValueError(f"'{text}' is not a weight name like {example} or a bias name like b1.1 here")
+        raise ValueError(f"not a weight name like {example} or a bias name like b1.1 here")
     n_layers = len(sizes) - 1
     ok = 0 <= layer < n_layers and 0 <= j < sizes[layer + 1] and (i is None or 0 <= i < sizes[layer])
     if not ok:
-        raise ValueError(f"'{text}' does not exist in a {'-'.join(map(str, sizes))} network")
+        raise ValueError(f"no such parameter in a {'-'.join(map(str, sizes))} network")
     return (layer, i, j)
 
 
@@ -370,3 +373,21 @@ def param_label(
 ) -> str:
     """``ParamRef(*param).label(names, weight_names)``."""
     return ParamRef(*param).label(names, weight_names)
+
+
+_ROW = re.compile(r"(dL/dW|W after) layer (\d+) \[(\d+), (\d+)\]")
+
+
+def named_rows(rows: Sequence[CompareRow], weight_names: dict[ParamRef, str]) -> list[CompareRow]:
+    """``mlp_rows``'s rows with the preset's own weight names: ``dL/dW layer 2 [0, 0]`` becomes
+    ``dL/dw5`` and ``W after layer 2 [0, 0]`` becomes ``w5 after`` in the classic preset."""
+    out = []
+    for row in rows:
+        m = _ROW.fullmatch(row.quantity)
+        name = weight_names.get((int(m[2]) - 1, int(m[3]), int(m[4]))) if m else None
+        if name is None:
+            out.append(row)
+            continue
+        quantity = f"dL/d{name}" if m[1] == "dL/dW" else f"{name} after"
+        out.append(CompareRow(quantity, row.pytorch, row.value))
+    return out

@@ -263,14 +263,18 @@ def phase_token(run: StepRun) -> str:
 
 
 def parse_phase(text: str) -> tuple[str, int | None]:
-    """``backward-2`` -> ``("backward", 2)``; ``ValueError`` for an unknown phase."""
-    name, _, count = text.partition("-")
-    if name not in PHASE_TOKENS or (count and name != "backward"):
-        raise ValueError(f"'{text}' is not one of ready, forward, loss, backward, backward-1, ..., update")
-    if not count:
+    """``backward-2`` -> ``("backward", 2)``; ``ValueError`` for an unknown phase.
+
+    The messages never repeat ``text`` (the page echoes it itself, escaped). Only ASCII digits
+    count: ``backward-²`` is refused with a message, not passed to ``int``.
+    """
+    name, sep, count = text.partition("-")
+    if name not in PHASE_TOKENS or (sep and name != "backward"):
+        raise ValueError("expected one of ready, forward, loss, backward, backward-1, ..., update")
+    if not sep:
         return name, None
-    if not count.isdigit() or int(count) < 1:
-        raise ValueError(f"'{text}': the number after backward- counts layers done, from 1")
+    if not (count.isascii() and count.isdecimal()) or len(count) > 3 or int(count) < 1:
+        raise ValueError("the number after backward- counts the layers done: a whole number from 1")
     return name, int(count)
 
 

@@ -8,6 +8,7 @@ visible notice and the default.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -17,6 +18,8 @@ from backprop_core.activations import ACTIVATIONS, HIDDEN_ACTIVATIONS
 from backprop_core.losses import LOSSES
 from labs.step_through.model import (
     MAX_BATCH,
+    MAX_CUSTOM_HIDDEN,
+    MAX_CUSTOM_WIDTH,
     PARAM_ID,
     PRESET_NAMES,
     Preset,
@@ -28,6 +31,7 @@ from labs.step_through.model import (
     parse_sizes,
 )
 from labs.step_through.model_session import (
+    CLASSIC_ORIGINAL,
     Controls,
     StepRun,
     make_trace,
@@ -36,6 +40,7 @@ from labs.step_through.model_session import (
     position_for,
 )
 from ui.common import format_lr, lr_values, nearest_lr, show_error
+from ui.echo import quoted
 from ui.urlstate import UrlSetting, choice, flag, number, seed_from_url, write_url
 
 LRS = lr_values(1e-4, 10)
@@ -55,27 +60,53 @@ TOKEN_OF = {v: k for k, v in PRESET_TOKENS.items()}
 CONTROL_KEYS = ("step_lr", "step_hidden", "step_output", "step_loss", "step_batch", "step_train_biases")
 
 
+# Every message below repeats the learner's text only through ``quoted`` (inline code, shortened):
+# a crafted link must not put a link, an image or a heading on the page.
+
+
 def _parse_preset(text: str) -> str:
     if text in PRESET_TOKENS:
         return PRESET_TOKENS[text]
     if text in PRESET_NAMES:
         return text
-    raise ValueError(f"'{text}' is not one of {', '.join(PRESET_TOKENS)}")
+    raise ValueError(f"{quoted(text)} is not one of {', '.join(PRESET_TOKENS)}")
 
 
 def _parse_sizes_text(text: str) -> str:
-    return "-".join(map(str, parse_sizes(text)))
+    try:
+        return "-".join(map(str, parse_sizes(text)))
+    except ValueError as exc:
+        raise ValueError(f"{quoted(text)}: {exc}") from None
 
 
 def _parse_phase_text(text: str) -> str:
-    parse_phase(text)
+    try:
+        parse_phase(text)
+    except ValueError as exc:
+        raise ValueError(f"{quoted(text)}: {exc}") from None
     return text
 
 
 def _parse_weight_text(text: str) -> str:
-    if not PARAM_ID.fullmatch(text.strip()):
-        raise ValueError(f"'{text}' is not a weight name like w5 or w2.1.1, or a bias name like b2.1")
+    if len(text) > 20 or not PARAM_ID.fullmatch(text.strip()):
+        raise ValueError(f"{quoted(text)} is not a weight name like w5 or w2.1.1, or a bias name like b2.1")
     return text.strip()
+
+
+NEURON_ID = re.compile(r"[a-zŷ]\d*(\.\d+)?")
+
+
+def _parse_neuron_text(text: str) -> str:
+    if not NEURON_ID.fullmatch(text.strip()) or len(text) > 12:
+        raise ValueError(f"{quoted(text)} is not a neuron name like h1, o2 or h2.3")
+    return text.strip()
+
+
+def _parse_sample(text: str) -> int:
+    """The URL counts samples from 1 as the page does; the session keeps the 0-based index."""
+    if not (text.isascii() and text.isdecimal()) or not 1 <= int(text) <= MAX_BATCH:
+        raise ValueError(f"{quoted(text)} is not a sample number from 1 to {MAX_BATCH}")
+    return int(text) - 1
 
 
 URL_PARAMS: tuple[UrlSetting, ...] = (
@@ -91,7 +122,13 @@ URL_PARAMS: tuple[UrlSetting, ...] = (
     UrlSetting("phase", "step_url_phase", _parse_phase_text),
     number("it", "step_url_it", 0, MAX_URL_ITERATIONS, integer=True),
     UrlSetting("weight", "step_weight", _parse_weight_text),
+    UrlSetting("neuron", "step_neuron", _parse_neuron_text),
+    UrlSetting("sample", "step_sample", _parse_sample, lambda v: str(int(v) + 1)),
+    flag("layerwise", "step_layerwise"),
+    flag("persample", "step_per_sample"),
     flag("quiz", "step_quiz"),
+    number("satz", "step_sat_z", -10, 10, allowed=[v / 2 for v in range(-20, 21)]),
+    choice("saty", "step_sat_y", ["1", "0"]),
 )
 _BY_NAME = {p.name: p for p in URL_PARAMS}
 
@@ -124,6 +161,9 @@ def setup_state() -> None:
     ss.setdefault("step_quiz_tol", "1 %")
     ss.setdefault("step_quiz_answers", {})
     ss.setdefault("step_seen_controls", {})
+    ss.setdefault("step_per_sample", False)
+    ss.setdefault("step_sat_z", -6.0)
+    ss.setdefault("step_sat_y", "1")
 
 
 def switch_preset(name: str, keep: frozenset[str] = frozenset()) -> None:
@@ -201,7 +241,8 @@ def sidebar() -> StepSetup:
             "Network",
             PRESET_NAMES,
             key="step_preset",
-            help="single weight: the smallest example; classic 2-2-2: the published walk-through; "
+            help="single weight: the smallest example; classic 2-2-2: the published walk-through "
+            "(Matt Mazur, A Step by Step Backpropagation Example, 2015); "
             "tiny classifier: 2-3-1 on the four XOR points; custom: your own layer sizes",
             persist_state="session",
         )
@@ -216,8 +257,8 @@ def sidebar() -> StepSetup:
             options=LRS,
             key="step_lr",
             format_func=format_lr,
-            help="How big a step the update takes against the gradient. The presets' own rates "
-            "(0.01, 0.5) are on the scale.",
+            help="The update moves each weight by lr · dL/dw: the step is lr times the gradient's size. "
+            "The presets' own rates (0.01, 0.5) are on the scale.",
             persist_state="session",
         )
         controls = _activation_and_loss(preset)
@@ -230,7 +271,7 @@ def sidebar() -> StepSetup:
             persist_state="session",
         )
         if preset.fixed_biases:
-            st.caption("y = w · x has no bias to update.")
+            st.caption("The single weight has no bias to update.")
     if controls is None:
         return StepSetup(preset, run_key(preset), None)
     controls = Controls(
@@ -249,13 +290,14 @@ def _custom_controls() -> None:
     st.text_input(
         "Layer sizes (input-hidden…-output)",
         key="step_sizes",
-        help="For example 2-3-1, or 3-4-4-2. Up to 4 hidden layers of up to 6 neurons each.",
+        help=f"For example 2-3-1, or 3-4-4-2. Up to {MAX_CUSTOM_HIDDEN} hidden layers; use 1 to "
+        f"{MAX_CUSTOM_WIDTH} per layer.",
         persist_state="session",
     )
     try:
         ss.step_sizes_ok = "-".join(map(str, parse_sizes(ss.step_sizes)))
     except ValueError as exc:
-        show_error(f"Layer sizes: {exc}. Still using {ss.step_sizes_ok}.")
+        show_error(f"Layer sizes {quoted(ss.step_sizes, 30)}: {exc}. Still using {ss.step_sizes_ok}.")
     st.number_input(
         "Seed for the starting weights and samples",
         min_value=0,
@@ -321,8 +363,27 @@ def _activation_and_loss(preset: Preset) -> Controls | None:
     if excluded:
         with st.expander(f"Why not {', '.join(excluded)}?"):
             for name, reason in excluded.items():
-                st.markdown(f"- **{name}**: {reason}")
+                st.markdown(f"- **{name}**: {app_rule(reason)}")
     return Controls(0.0, ss.get("step_hidden", "tanh"), ss.step_output, ss.step_loss, m, False)
+
+
+def restore_original() -> None:
+    """The classic walk-through's own settings (a button's callback, before the widgets exist)."""
+    ss = st.session_state
+    o = CLASSIC_ORIGINAL
+    ss.step_lr, ss.step_hidden, ss.step_output, ss.step_loss = o.lr, o.hidden, o.output, o.loss
+    ss.step_batch, ss.step_train_biases = o.batch, o.train_biases
+
+
+def app_rule(reason: str) -> str:
+    """The softmax pairing is this app's rule, not mathematics: say so where it is given as a reason."""
+    if reason.startswith("a softmax output must be trained with cross_entropy"):
+        return (
+            "this app pairs a softmax output only with cross_entropy (its loss for class probabilities). "
+            "The maths allows others (e.g. squared error on the probabilities), but their delta is a "
+            "full Jacobian-vector product this page does not draw"
+        )
+    return reason
 
 
 def apply_url_position(setup: StepSetup, fresh: Mapping[str, str], notices: list[str]) -> None:
@@ -344,16 +405,32 @@ def apply_url_position(setup: StepSetup, fresh: Mapping[str, str], notices: list
                 run = run.next_iteration(trace)
             pos = position_for(name, count, n_layers)
         except ValueError as exc:
-            notices.append(f"URL parameter `phase`/`it`: {exc}.")
+            notices.append(f"URL parameter `phase`/`it`: {exc}. Starting at ready instead.")
             pos = 0
         ss.step_runs[setup.key] = run.at(pos)
-    # a malformed weight name has been reported by seed_from_url; check only that a well-formed one exists
+    # a malformed name has been reported by seed_from_url; check only that a well-formed one exists
     if "weight" in fresh and _parsed(fresh, "weight", None) is not None:
         try:
             parse_param_id(fresh["weight"], preset.sizes, preset.weight_names)
         except ValueError as exc:
-            notices.append(f"URL parameter `weight`: {exc}. Using the default instead.")
+            notices.append(
+                f"URL parameter `weight`: {quoted(fresh['weight'])}: {exc}. Using the default instead."
+            )
             ss.pop("step_weight", None)
+    if "neuron" in fresh and _parsed(fresh, "neuron", None) is not None:
+        names = [n for column in preset.neuron_names[1:] for n in column]
+        if fresh["neuron"].strip() not in names:
+            notices.append(
+                f"URL parameter `neuron`: {quoted(fresh['neuron'])} is not a neuron of this network "
+                f"(its neurons: {', '.join(names[:12])}). Using the default instead."
+            )
+            ss.pop("step_neuron", None)
+    sample = _parsed(fresh, "sample", None) if "sample" in fresh else None
+    if sample is not None and sample >= controls.batch:
+        notices.append(
+            f"URL parameter `sample`: {sample + 1} is not in the batch of {controls.batch}. Showing sample 1."
+        )
+        ss.step_sample = 0
 
 
 def _parsed(fresh: Mapping[str, str], name: str, default: object) -> object:

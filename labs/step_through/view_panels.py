@@ -25,8 +25,8 @@ from labs.step_through.figures_tables import (
 )
 from labs.step_through.model import Preset
 from labs.step_through.model_losses import output_loss_shares
-from labs.step_through.model_session import Controls, StepRun, batch_of
-from labs.step_through.text import GRADCHECK_TEXT
+from labs.step_through.model_session import GRADCHECK_TOLERANCE, Controls, StepRun, batch_of
+from labs.step_through.text import GRADCHECK_RULE, GRADCHECK_TEXT
 from labs.step_through.view_export import trace_csv, trace_json
 from ui.common import big_numbers_as_text
 from viz.format import num
@@ -169,6 +169,7 @@ def _run_check(key: str, preset: Preset, controls: Controls) -> None:
 def gradient_check_panel(key: str, run: StepRun, preset: Preset, controls: Controls) -> None:
     ss = st.session_state
     st.markdown(GRADCHECK_TEXT)
+    st.markdown(GRADCHECK_RULE)
     st.button(
         "Run the gradient check",
         key="step_btn_gradcheck",
@@ -194,7 +195,10 @@ def gradient_check_panel(key: str, run: StepRun, preset: Preset, controls: Contr
         "long). The check's cost grows with P; backprop's stays about two passes."
     )
     verdict = (
-        "agree" if gc.max_rel_error < 1e-5 else "disagree somewhere: look at the largest relative errors"
+        f"agree: every relative error is below {GRADCHECK_TOLERANCE:g}"
+        if gc.max_rel_error < GRADCHECK_TOLERANCE
+        else f"disagree somewhere (a relative error of {GRADCHECK_TOLERANCE:g} or more): look at the "
+        "largest relative errors"
     )
     st.caption(f"Backprop and finite differences {verdict}.")
     _df(gradcheck_frame(gc, preset.neuron_names, preset.weight_names or None), "step_tbl_gradcheck")
