@@ -104,31 +104,59 @@ def _parse_neuron_text(text: str) -> str:
 
 def _parse_sample(text: str) -> int:
     """The URL counts samples from 1 as the page does; the session keeps the 0-based index."""
-    if not (text.isascii() and text.isdecimal()) or not 1 <= int(text) <= MAX_BATCH:
+    if not (text.isascii() and text.isdecimal() and len(text) <= 3) or not 1 <= int(text) <= MAX_BATCH:
         raise ValueError(f"{quoted(text)} is not a sample number from 1 to {MAX_BATCH}")
     return int(text) - 1
+
+
+def _guarded(setting: UrlSetting, expected: str) -> UrlSetting:
+    """``setting`` whose refusal says what was expected and repeats the value only through
+    ``quoted`` (shortened inline code), whatever the shared parser's own message says."""
+
+    def parse(text: str) -> object:
+        try:
+            return setting.parse(text)
+        except (ValueError, OverflowError):
+            raise ValueError(f"{quoted(text)} is not {expected}") from None
+
+    return UrlSetting(setting.name, setting.key, parse, setting.dump)
+
+
+def _one_of(options: object) -> str:
+    return "one of " + ", ".join(map(str, options))
 
 
 URL_PARAMS: tuple[UrlSetting, ...] = (
     UrlSetting("preset", "step_preset", _parse_preset, lambda v: TOKEN_OF.get(v, v)),
     UrlSetting("sizes", "step_sizes", _parse_sizes_text),
-    number("seed", "step_seed", 0, 9999, integer=True),
-    number("batch", "step_batch", 1, MAX_BATCH, integer=True),
-    number("lr", "step_lr", LRS[0], LRS[-1], allowed=LRS),
-    choice("hidden", "step_hidden", list(HIDDEN_ACTIVATIONS)),
-    choice("output", "step_output", list(ACTIVATIONS)),
-    choice("loss", "step_loss", list(LOSSES)),
-    flag("biases", "step_train_biases"),
+    _guarded(number("seed", "step_seed", 0, 9999, integer=True), "a whole number from 0 to 9999"),
+    _guarded(
+        number("batch", "step_batch", 1, MAX_BATCH, integer=True), f"a whole number from 1 to {MAX_BATCH}"
+    ),
+    _guarded(
+        number("lr", "step_lr", LRS[0], LRS[-1], allowed=LRS),
+        "a learning rate on the slider's scale (e.g. 0.01, 0.5, 1)",
+    ),
+    _guarded(choice("hidden", "step_hidden", list(HIDDEN_ACTIVATIONS)), _one_of(HIDDEN_ACTIVATIONS)),
+    _guarded(choice("output", "step_output", list(ACTIVATIONS)), _one_of(ACTIVATIONS)),
+    _guarded(choice("loss", "step_loss", list(LOSSES)), _one_of(LOSSES)),
+    _guarded(flag("biases", "step_train_biases"), "1 or 0"),
     UrlSetting("phase", "step_url_phase", _parse_phase_text),
-    number("it", "step_url_it", 0, MAX_URL_ITERATIONS, integer=True),
+    _guarded(
+        number("it", "step_url_it", 0, MAX_URL_ITERATIONS, integer=True),
+        f"a whole number of iterations from 0 to {MAX_URL_ITERATIONS}",
+    ),
     UrlSetting("weight", "step_weight", _parse_weight_text),
     UrlSetting("neuron", "step_neuron", _parse_neuron_text),
     UrlSetting("sample", "step_sample", _parse_sample, lambda v: str(int(v) + 1)),
-    flag("layerwise", "step_layerwise"),
-    flag("persample", "step_per_sample"),
-    flag("quiz", "step_quiz"),
-    number("satz", "step_sat_z", -10, 10, allowed=[v / 2 for v in range(-20, 21)]),
-    choice("saty", "step_sat_y", ["1", "0"]),
+    _guarded(flag("layerwise", "step_layerwise"), "1 or 0"),
+    _guarded(flag("persample", "step_per_sample"), "1 or 0"),
+    _guarded(flag("quiz", "step_quiz"), "1 or 0"),
+    _guarded(
+        number("satz", "step_sat_z", -10, 10, allowed=[v / 2 for v in range(-20, 21)]),
+        "a number from -10 to 10 in steps of 0.5",
+    ),
+    _guarded(choice("saty", "step_sat_y", ["1", "0"]), "1 or 0"),
 )
 _BY_NAME = {p.name: p for p in URL_PARAMS}
 

@@ -176,7 +176,7 @@ def stepper(setup: StepSetup) -> None:
     pytorch_section(preset, trace, controls)
     write_step_url(preset, run)
     share_link(
-        key="step_share",
+        key="step",
         note="This link opens the page as it is now: the network and every setting, the iteration and "
         "phase, the picked weight, neuron and sample, and the toggles.",
     )
