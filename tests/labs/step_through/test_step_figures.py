@@ -12,7 +12,12 @@ import pytest
 from backprop_core import explain_weight, train_step
 from backprop_core.gradcheck import gradient_check
 from backprop_core.network import MLP
-from labs.step_through.figures_charts import loss_history_figure, saturation_figure
+from labs.step_through.figures_charts import (
+    credit_caption,
+    credit_figure,
+    loss_history_figure,
+    saturation_figure,
+)
 from labs.step_through.figures_diagram import (
     DiagramView,
     diagram_legend,
@@ -431,3 +436,17 @@ def test_diagram_title_includes_the_batch_mean_when_m_is_above_one(tiny_trace) -
     assert "mean over samples" in loss_text("bce", 4)
     _, t = tiny_trace
     assert "mean over samples and outputs" in diagram_title(t, DiagramView("loss"))
+
+
+def test_credit_bars_of_h1_in_the_classic_net_have_opposite_signs(trace) -> None:
+    e = explain_weight(trace, 0, 0, 0)  # w1 feeds h1, whose paths go through w5 (o1) and w7 (o2)
+    fig = credit_figure(e, NAMES, 0, WN)
+    bars = fig.data[0]
+    assert list(bars.y) == ["w5 · δ(o1)", "w7 · δ(o2)", "sum = dL/da"]
+    w5_path, w7_path, total = bars.x
+    assert w5_path > 0 > w7_path  # opposite signs: o1 and o2 pull h1 in opposite directions
+    assert np.isclose(total, e.dL_da[0]) and np.isclose(w5_path + w7_path, total)
+    assert all(num(v) in h for v, h in zip(bars.x, bars.hovertext, strict=True))
+    assert "opposite directions" in credit_caption(e, NAMES)
+    with pytest.raises(ValueError, match="no downstream paths"):
+        credit_figure(explain_weight(trace, 1, 0, 0), NAMES)
