@@ -12,16 +12,10 @@ from labs.step_through.model import unreachable_target
 from labs.step_through.model_classic import CLASSIC_SOURCE
 from labs.step_through.model_session import CLASSIC_ORIGINAL, differences_from_original
 from labs.step_through.text import CLASSIC_CLAIM, INTRO, TRY_THIS, setup_description
-from labs.step_through.view_controls import (
-    StepSetup,
-    apply_url_position,
-    read_url,
-    restore_original,
-    setup_state,
-    sidebar,
-)
+from labs.step_through.view_controls import StepSetup, restore_original, setup_state, sidebar
 from labs.step_through.view_extras import classic_note, saturation_section
 from labs.step_through.view_sections import stepper
+from labs.step_through.view_url import apply_url_position, read_url
 from ui.common import page_intro, try_this
 from ui.urlstate import show_notices
 

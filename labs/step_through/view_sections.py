@@ -26,9 +26,10 @@ from labs.step_through.model_session import (
 )
 from labs.step_through.text import PHASE_TEXT
 from labs.step_through.view_bridge import phase_code, pytorch_section
-from labs.step_through.view_controls import StepSetup, write_step_url
+from labs.step_through.view_controls import StepSetup
 from labs.step_through.view_explain import equations_section, quiz_state
 from labs.step_through.view_panels import gradient_check_panel, step_export_tab, tables_panel
+from labs.step_through.view_url import write_step_url
 from ui.common import show_error
 from ui.presenter import plotly_chart
 from ui.share import share_link

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from labs.step_through.view_controls import URL_PARAMS
+from labs.step_through.view_url import URL_PARAMS
 
 ROOT = Path(__file__).resolve().parents[3]
 PAGE = str(ROOT / "pages" / "1_Step_through.py")
