@@ -109,13 +109,15 @@ def tables_panel(run: StepRun, trace: StepTrace, preset: Preset, quiz_pending: b
         if not preset.fixed_biases:
             st.caption(f"db = delta summed over the samples, shape ({n_out},)")
             _df(bias_frame(trace.db[l], names, l, "db"), f"step_tbl_db{l}")
-        # its own row: beside the db table its last two columns were cut off on a laptop screen
-        st.caption(
-            "Per-weight view: dL/dw = sum over samples of a_prev · delta, worked out weight by weight "
-            "with the chain rule; the matrix product above does all of them at once. The last two "
-            "columns agree."
-        )
-        _df(per_weight_frame(trace, names, l, wn), f"step_tbl_pw{l}")
+        # its own row: beside the db table its last two columns were cut off on a laptop screen;
+        # folded (text diet): the matrix view above already holds every number
+        with st.expander(f"Why is dW = a_prevᵀ @ delta? Weight by weight, {layer_title(l + 1, L)}"):
+            st.caption(
+                "Per-weight view: dL/dw = sum over samples of a_prev · delta, worked out weight by weight "
+                "with the chain rule; the matrix product above does all of them at once. The last two "
+                "columns agree."
+            )
+            _df(per_weight_frame(trace, names, l, wn), f"step_tbl_pw{l}")
     if run.phase == "update":
         if quiz_pending:
             st.caption("The updated parameters are hidden until you answer the quiz.")
