@@ -380,14 +380,21 @@ _ROW = re.compile(r"(dL/dW|W after) layer (\d+) \[(\d+), (\d+)\]")
 
 def named_rows(rows: Sequence[CompareRow], weight_names: dict[ParamRef, str]) -> list[CompareRow]:
     """``mlp_rows``'s rows with the preset's own weight names: ``dL/dW layer 2 [0, 0]`` becomes
-    ``dL/dw5`` and ``W after layer 2 [0, 0]`` becomes ``w5 after`` in the classic preset."""
-    out = []
-    for row in rows:
+    ``dL/dw5`` and ``W after layer 2 [0, 0]`` becomes ``w5 after`` in the classic preset, listed
+    w1..w8 within each block (the script's order is by matrix position: w1, w3, w2, ...)."""
+    keyed = []
+    block = 0
+    previous_kind = None
+    for index, row in enumerate(rows):
         m = _ROW.fullmatch(row.quantity)
+        kind = m[1] if m else row.quantity.split(" layer")[0]
+        block += kind != previous_kind
+        previous_kind = kind
         name = weight_names.get((int(m[2]) - 1, int(m[3]), int(m[4]))) if m else None
         if name is None:
-            out.append(row)
+            keyed.append(((block, 0, index), row))
             continue
         quantity = f"dL/d{name}" if m[1] == "dL/dW" else f"{name} after"
-        out.append(CompareRow(quantity, row.pytorch, row.value))
-    return out
+        number = int("".join(c for c in name if c.isdigit()) or 0)
+        keyed.append(((block, number, index), CompareRow(quantity, row.pytorch, row.value)))
+    return [row for _, row in sorted(keyed, key=lambda item: item[0])]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from backprop_core.optimizers import optimizer_step
 from backprop_core.passes import backward_pass, forward_pass, loss_pass, update_pass
 from backprop_core.pytorch import mlp_rows, mlp_script
 from backprop_core.trace import StepTrace
@@ -12,27 +13,27 @@ from labs.step_through.model import Preset, named_rows
 from labs.step_through.model_session import Controls
 from ui.bridge import pytorch_expander, show_code
 
-# the engine function behind each phase, and the line of it to read first
+# the engine functions behind each phase, and the line of them to read first
 PHASE_CODE = {
     "forward": (
-        forward_pass,
+        [forward_pass],
         "Read the loop over the layers: `z = a @ W`, then `z += b`, then `a = f(z)`; every z and a is "
         "kept, because the backward pass needs them.",
     ),
     "loss": (
-        loss_pass,
+        [loss_pass],
         "Read where `delta` is formed: `(a - Y) / m` for the two shortcut pairs (sigmoid + bce divides "
         "by m·k), otherwise `dL_da * f'(z)`.",
     ),
     "backward": (
-        backward_pass,
+        [backward_pass],
         "Read the loop from the last layer down: `dL_da = delta @ W.T`, `delta = dL_da * f'(z)`, "
         "`dW = a_prev.T @ delta`, `db = delta summed over the samples`.",
     ),
     "update": (
-        update_pass,
-        "Read `optimizer_step`: for plain SGD every change is `-lr * grad`, and a frozen bias gets no "
-        "gradient at all.",
+        [update_pass, optimizer_step],
+        "Read the `sgd` branch of `optimizer_step`: every change is `-lr * grad`; a frozen bias comes "
+        "in with the gradient `None` and gets the change 0.",
     ),
 }
 
@@ -41,8 +42,8 @@ def phase_code(phase: str) -> None:
     """ "Show the code" for the phase on screen (nothing before the first Forward)."""
     if phase not in PHASE_CODE:
         return
-    fn, first = PHASE_CODE[phase]
-    show_code([fn], first=first, label=f"Show the code: {fn.__name__}")
+    functions, first = PHASE_CODE[phase]
+    show_code(functions, first=first, label=f"Show the code: {functions[0].__name__}")
 
 
 def pytorch_section(preset: Preset, trace: StepTrace, controls: Controls) -> None:
