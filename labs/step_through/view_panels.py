@@ -29,6 +29,7 @@ from labs.step_through.model_session import GRADCHECK_TOLERANCE, Controls, StepR
 from labs.step_through.text import GRADCHECK_RULE, GRADCHECK_TEXT
 from labs.step_through.view_export import trace_csv, trace_json
 from ui.common import big_numbers_as_text
+from ui.presenter import fold
 from viz.format import num
 from viz.network import layer_title
 
@@ -170,7 +171,7 @@ def _run_check(key: str, preset: Preset, controls: Controls) -> None:
 
 def gradient_check_panel(key: str, run: StepRun, preset: Preset, controls: Controls) -> None:
     ss = st.session_state
-    st.markdown(GRADCHECK_TEXT)
+    fold("Why a gradient check costs 2P passes", GRADCHECK_TEXT)
     st.markdown(GRADCHECK_RULE)
     st.button(
         "Run the gradient check",

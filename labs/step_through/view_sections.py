@@ -31,7 +31,7 @@ from labs.step_through.view_explain import equations_section, quiz_state
 from labs.step_through.view_panels import gradient_check_panel, step_export_tab, tables_panel
 from labs.step_through.view_url import write_step_url
 from ui.common import show_error
-from ui.presenter import plotly_chart
+from ui.presenter import fold, plotly_chart
 from ui.share import share_link
 from viz.format import num
 from viz.network import layer_title
@@ -158,7 +158,8 @@ def stepper(setup: StepSetup) -> None:
         )
     with right:
         _numbers(run, trace, preset, controls)
-    st.info(PHASE_TEXT[run.phase])
+    # long prose: open normally, folded in presenter mode (the teacher says it)
+    fold(f"What the {run.phase} phase does", lambda: st.info(PHASE_TEXT[run.phase]))
     phase_code(run.phase)
 
     st.subheader("Equations with the numbers in")

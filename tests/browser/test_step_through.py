@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import assert_no_exception, click_and_settle, wait_settled
+from tests.browser.conftest import assert_no_exception, click_and_settle, wait_charts_drawn, wait_settled
+from tests.browser.test_presenter import CHART_TEXT
 
 pytestmark = pytest.mark.browser
 
@@ -202,6 +203,16 @@ def test_screenshots_default_classic_presenter_and_the_bridges(
     ):
         open_step(page, app_url, query, width, height)
         page.screenshot(path=str(artifacts_dir / f"step_through_{name}_{width}.png"))
+        if name == "presenter":
+            wait_charts_drawn(page)
+            charts = page.evaluate(CHART_TEXT)
+            assert charts and all(size >= 16 for _, size in charts), [c for c in charts if c[1] < 16]
+            # the credit bars of h1 too (picked through w1, in the backward phase)
+            open_step(page, app_url, "preset=classic&phase=backward&weight=w1&presenter=1", width, height)
+            wait_charts_drawn(page)
+            charts = page.evaluate(CHART_TEXT)
+            assert any("Credit" in text for text, _ in charts)
+            assert all(size >= 16 for _, size in charts), [c for c in charts if c[1] < 16]
     # the bridges opened: Show the code (update_pass) and The same in PyTorch
     open_step(page, app_url, "preset=classic&phase=update", width, height)
     for label in ("Show the code: update_pass", "The same in PyTorch"):
