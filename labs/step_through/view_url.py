@@ -34,8 +34,9 @@ PRESET_TOKENS = {
 TOKEN_OF = {v: k for k, v in PRESET_TOKENS.items()}
 
 
-# Every message below repeats the learner's text only through ``quoted`` (inline code, shortened):
-# a crafted link must not put a link, an image or a heading on the page.
+# The refusals below never repeat the learner's text: ``seed_from_url`` puts it in front of the
+# reason through ``quoted`` (inline code, shortened) and escapes the rest, so a crafted link puts
+# no link, image or heading on the page.
 
 
 def _parse_preset(text: str) -> str:
@@ -43,27 +44,21 @@ def _parse_preset(text: str) -> str:
         return PRESET_TOKENS[text]
     if text in PRESET_NAMES:
         return text
-    raise ValueError(f"{quoted(text)} is not one of {', '.join(PRESET_TOKENS)}")
+    raise ValueError(f"expected one of {', '.join(PRESET_TOKENS)}")
 
 
 def _parse_sizes_text(text: str) -> str:
-    try:
-        return "-".join(map(str, parse_sizes(text)))
-    except ValueError as exc:
-        raise ValueError(f"{quoted(text)}: {exc}") from None
+    return "-".join(map(str, parse_sizes(text)))
 
 
 def _parse_phase_text(text: str) -> str:
-    try:
-        parse_phase(text)
-    except ValueError as exc:
-        raise ValueError(f"{quoted(text)}: {exc}") from None
+    parse_phase(text)
     return text
 
 
 def _parse_weight_text(text: str) -> str:
     if len(text) > 20 or not PARAM_ID.fullmatch(text.strip()):
-        raise ValueError(f"{quoted(text)} is not a weight name like w5 or w2.1.1, or a bias name like b2.1")
+        raise ValueError("expected a weight name like w5 or w2.1.1, or a bias name like b2.1")
     return text.strip()
 
 
@@ -72,26 +67,26 @@ NEURON_ID = re.compile(r"[a-zŷ]\d*(\.\d+)?")
 
 def _parse_neuron_text(text: str) -> str:
     if not NEURON_ID.fullmatch(text.strip()) or len(text) > 12:
-        raise ValueError(f"{quoted(text)} is not a neuron name like h1, o2 or h2.3")
+        raise ValueError("expected a neuron name like h1, o2 or h2.3")
     return text.strip()
 
 
 def _parse_sample(text: str) -> int:
     """The URL counts samples from 1 as the page does; the session keeps the 0-based index."""
     if not (text.isascii() and text.isdecimal() and len(text) <= 3) or not 1 <= int(text) <= MAX_BATCH:
-        raise ValueError(f"{quoted(text)} is not a sample number from 1 to {MAX_BATCH}")
+        raise ValueError(f"expected a sample number from 1 to {MAX_BATCH}")
     return int(text) - 1
 
 
 def _guarded(setting: UrlSetting, expected: str) -> UrlSetting:
-    """``setting`` whose refusal says what was expected and repeats the value only through
-    ``quoted`` (shortened inline code), whatever the shared parser's own message says."""
+    """``setting`` whose refusal says what was expected in this page's words (``seed_from_url``
+    puts the value itself in front, quoted)."""
 
     def parse(text: str) -> object:
         try:
             return setting.parse(text)
         except (ValueError, OverflowError):
-            raise ValueError(f"{quoted(text)} is not {expected}") from None
+            raise ValueError(f"expected {expected}") from None
 
     return UrlSetting(setting.name, setting.key, parse, setting.dump)
 
