@@ -8,9 +8,10 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
+from backprop_core.explain import WeightExplanation
 from labs.step_through.model_losses import SaturationCompare
-from viz.format import num
-from viz.theme import SERIES, base_layout
+from viz.format import num, short
+from viz.theme import SERIES, base_layout, diverging_color
 
 
 def loss_history_figure(losses: Sequence[float], current: float | None, height: int = 260) -> go.Figure:
@@ -139,3 +140,85 @@ def saturation_figure(curve: SaturationCompare, point: SaturationCompare, height
     fig.update_xaxes(title="pre-activation z of the output unit")
     fig.update_yaxes(title="|delta| = |dL/dz| (log scale)", type="log", exponentformat="e")
     return fig
+
+
+def _path_label(
+    e: WeightExplanation, names: Sequence[Sequence[str]], k: int, weight_names: dict | None
+) -> str:
+    own = weight_names.get((e.layer + 1, e.j, k)) if weight_names else None
+    src, dst = names[e.layer + 1][e.j], names[e.layer + 2][k]
+    return f"{own or f'w({src}→{dst})'} · δ({dst})"
+
+
+def credit_figure(
+    e: WeightExplanation,
+    names: Sequence[Sequence[str]],
+    sample: int = 0,
+    weight_names: dict | None = None,
+    *,
+    scale: float = 1.0,
+    height: int | None = None,
+) -> go.Figure:
+    """Credit assignment for the hidden neuron that ``e``'s parameter feeds: one bar per downstream
+    path, its contribution ``w * delta_next`` to ``dL/da`` (sample ``sample``), and their sum.
+
+    ``e.paths`` must not be empty (an output neuron has no downstream paths). ``scale``: ``m``
+    to show per-sample deltas (m times the engine's), else 1. Every bar carries its number.
+    """
+    if not e.paths:
+        raise ValueError("an output neuron has no downstream paths to show")
+    labels = [_path_label(e, names, p.k, weight_names) for p in e.paths]
+    values = [float(p.contribution[sample]) * scale for p in e.paths]
+    total = float(sum(values))
+    labels.append("sum = dL/da")
+    values.append(total)
+    vmax = max(abs(v) for v in values) or 1.0
+    colors = [diverging_color(v, vmax) for v in values[:-1]] + ["#555555"]
+    hover = [
+        f"{lab}<br>= {num(p.weight)} × {num(p.delta_next[sample] * scale)}<br>= {num(v)}"
+        for lab, p, v in zip(labels, e.paths, values, strict=False)
+    ] + [f"dL/da of {names[e.layer + 1][e.j]} = {num(total)}"]
+    me = names[e.layer + 1][e.j]
+    fig = go.Figure(
+        go.Bar(
+            x=values,
+            y=labels,
+            orientation="h",
+            marker={"color": colors, "line": {"color": "#333", "width": 1}},
+            text=[short(v) for v in values],
+            textposition="outside",
+            cliponaxis=False,
+            hovertext=hover,
+            hoverinfo="text",
+        )
+    )
+    fig.add_vline(x=0, line={"color": "#888", "width": 1})
+    fig.update_layout(
+        **base_layout(
+            height=height or 120 + 38 * len(values),
+            title={"text": f"Credit assignment: who blames {me}?", "font": {"size": 14}},
+            margin={"l": 10, "r": 60, "t": 50, "b": 40},
+            showlegend=False,
+        )
+    )
+    fig.update_xaxes(title="contribution w · δ to dL/da", range=[-1.35 * vmax, 1.35 * vmax], zeroline=False)
+    fig.update_yaxes(autorange="reversed", automargin=True)
+    return fig
+
+
+def credit_caption(e: WeightExplanation, names: Sequence[Sequence[str]], sample: int = 0) -> str:
+    """One sentence on the bars: do the paths agree or pull in opposite directions?"""
+    me = names[e.layer + 1][e.j]
+    signs = {np.sign(p.contribution[sample]) for p in e.paths if p.contribution[sample] != 0}
+    if len(signs) > 1:
+        how = (
+            "the paths pull in **opposite directions**: one output wants "
+            f"{me}'s activation higher, another lower, and its dL/da is what is left after they "
+            "cancel in part"
+        )
+    else:
+        how = "every path pulls the same way, so their shares add up"
+    return (
+        f"Each bar is one path from {me} to a neuron it feeds: the connecting weight times that neuron's "
+        f"delta. Their sum is dL/da of {me}; here {how}."
+    )

@@ -28,13 +28,25 @@ from viz.format import num, short
 from viz.network import SMALL_NETWORK_EDGES, layer_title, network_figure
 
 SMALL_NETWORK_NODES = 16
-# the losses in plain text for the diagram title (the equations below give them in LaTeX)
+# the losses in plain text for the diagram title (the equations below give them in LaTeX); mse and
+# bce average over every number, the other two sum over the outputs and average over the samples
 LOSS_TEXT = {
     "mse": "L = mean of (a − y)²",
     "half_sse": "L = ½ Σ (a − y)²",
     "bce": "L = −mean of [y log a + (1 − y) log(1 − a)]",
     "cross_entropy": "L = −Σ y log a",
 }
+LOSS_TEXT_BATCH = {
+    "mse": "L = mean over samples and outputs of (a − y)²",
+    "half_sse": "L = (1/m) Σₛ ½ Σ (a − y)²",
+    "bce": "L = −mean over samples and outputs of [y log a + (1 − y) log(1 − a)]",
+    "cross_entropy": "L = −(1/m) Σₛ Σ y log a",
+}
+
+
+def loss_text(name: str, m: int) -> str:
+    """The loss as the diagram title writes it: with the batch mean when there are m > 1 samples."""
+    return (LOSS_TEXT_BATCH if m > 1 else LOSS_TEXT)[name] + (f", m = {m}" if m > 1 else "")
 
 
 @dataclass(frozen=True)
@@ -235,15 +247,11 @@ def phase_figure(
 def diagram_title(trace: StepTrace, view: DiagramView) -> str:
     m = trace.x.shape[0]
     who = f" · sample {view.sample + 1} of {m}" if m > 1 else ""
-    name = trace.loss_trace.name
-    # mse and bce already average over every number; the other two sum per sample, then average
-    loss_text = LOSS_TEXT[name] + (
-        " per sample, averaged" if m > 1 and name in ("half_sse", "cross_entropy") else ""
-    )
+    text = loss_text(trace.loss_trace.name, m)
     return {
         "ready": "Ready: the inputs are set, nothing is computed yet",
         "forward": f"Forward pass: every neuron's activation a{who}",
-        "loss": f"Loss {loss_text} = {num(trace.loss)}: prediction a vs target y{who}",
+        "loss": f"Loss {text} = {num(trace.loss)}: prediction a vs target y{who}",
         "backward": f"Backward pass: dL/dw on the edges, delta on the neurons{who}",
         "update": "Update: every weight moved by -lr · dL/dw",
     }[view.phase]

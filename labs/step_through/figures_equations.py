@@ -181,11 +181,25 @@ def loss_equations(trace: StepTrace, names: Sequence[Sequence[str]], sample: int
 # -- chain rule ----------------------------------------------------------------------------------------
 
 
-def _dL_da_formula(loss_name: str, me: str, m: int, k: int) -> str:
+def _mean_divisor(loss_name: str, m: int, k: int) -> int:
+    """What the output's dL/da (and delta) is divided by because L is a mean: m samples, and m*k
+    for mse and bce, which also average over the k outputs."""
+    return m * k if loss_name in ("mse", "bce") else m
+
+
+def mean_note(loss_name: str, m: int, k: int) -> str:
+    """``"divided by m = 4 because L is a mean"`` (``m*k`` for mse and bce), or ``""`` when 1."""
+    d = _mean_divisor(loss_name, m, k)
+    if d == 1:
+        return ""
+    what = "m·k" if loss_name in ("mse", "bce") and k > 1 else "m"
+    over = " over the samples and outputs" if what == "m·k" else ""
+    return f"; divided by {what} = {d} because L is a mean{over}"
+
+
+def _dL_da_formula(loss_name: str, me: str, d: int) -> str:
     a, y = f"a_{{{me}}}", f"y_{{{me}}}"
-    scale = {"mse": f"{m * k}" if m * k > 1 else "", "bce": f"{m * k}" if m * k > 1 else ""}.get(
-        loss_name, f"{m}" if m > 1 else ""
-    )
+    scale = f"{d}" if d > 1 else ""
     if loss_name == "mse":
         return rf"\frac{{2\,({a} - {y})}}{{{scale}}}" if scale else rf"2\,({a} - {y})"
     if loss_name == "half_sse":
@@ -196,10 +210,39 @@ def _dL_da_formula(loss_name: str, me: str, m: int, k: int) -> str:
     return rf"-\frac{{{y}}}{{{a}" + (rf"\cdot {scale}" if scale else "") + "}"
 
 
-def _shortcut_formula(loss_name: str, me: str, m: int, k: int) -> str:
-    scale = m * k if loss_name == "bce" else m
-    body = f"a_{{{me}}} - y_{{{me}}}"
-    return rf"\frac{{{body}}}{{{scale}}}" if scale > 1 else body
+def _over(body: str, d: int) -> str:
+    return rf"\frac{{{body}}}{{{d}}}" if d > 1 else body
+
+
+def _softmax_delta(
+    e: WeightExplanation, trace: StepTrace, me: str, s: int, d: int, shown: float, who: str
+) -> list[Equation]:
+    """delta_j of a softmax output under cross-entropy: a sum over every output k, not a product of
+    two scalars. ``d``: the divisor of the mean (1 for per-sample deltas); ``shown``: delta's value."""
+    j = e.j
+    a, y = trace.output[s], trace.loss_trace.y[s]
+    dL_da = _over("-y_k", d) + r"\cdot\frac{1}{a_k}"
+    jac = rf"a_k\,(\mathbb{{1}}[k = {me}] - a_{{{me}}})"
+    collapsed = _over(rf"-y_{{{me}}} + a_{{{me}}}\sum_k y_k", d)
+    general = (
+        rf"\delta_{{{me}}} = \sum_k \frac{{\partial L}}{{\partial a_k}}\,"
+        rf"\frac{{\partial a_k}}{{\partial z_{{{me}}}}} = \sum_k \Big({dL_da}\Big)\,{jac} = {collapsed}"
+    )
+    symbols = _over(rf"a_{{{me}}} - y_{{{me}}}", d)
+    numbers = _over(f"{tex_num(a[j])} - {tex_num(y[j], True)}", d)
+    return [
+        Equation(
+            general,
+            "softmax has no slope of its own: every a_k depends on every z, so delta sums over all "
+            "outputs k, with the softmax derivative da_k/dz_j = a_k (1[k = j] − a_j)",
+        ),
+        Equation(
+            rf"\sum_k y_k = 1 \;\Rightarrow\; \delta_{{{me}}} = {symbols} = {numbers} = {tex_num(shown)}",
+            "the sum collapses to a − y because the one-hot targets sum to 1"
+            + mean_note("cross_entropy", d, 1)
+            + who,
+        ),
+    ]
 
 
 def chain_rule(
@@ -208,15 +251,20 @@ def chain_rule(
     names: Sequence[Sequence[str]],
     sample: int = 0,
     weight_names: dict | None = None,
+    per_sample: bool = False,
 ) -> list[Equation]:
-    """``dL/dw = dL/da * da/dz * dz/dw`` for one parameter, every factor with its number.
+    """``dL/dw = delta * dz/dw`` for one parameter, every factor with its number.
 
     For a hidden neuron ``dL/da`` is the sum over the paths to the next layer (the delta
-    recursion); at an output neuron it is the derivative of the loss. With a batch, the
-    factors are those of sample ``sample`` and the last line adds up every sample.
+    recursion); at an output neuron it is the derivative of the loss (at a softmax output, a
+    sum over the outputs). With a batch, the factors are those of sample ``sample`` and the last
+    line adds up every sample. ``per_sample``: show each sample's own delta (``m * delta``, the
+    textbook convention that averages inside dW: Nielsen's BP1-BP4, CS231n) instead of the
+    engine's, which already carries the 1/m of the mean.
     """
     s = sample
     m = e.m
+    f = m if per_sample else 1  # the per-sample delta is m times the engine's
     l, j = e.layer, e.j
     col = l + 1
     me = tex_name(names[col][j])
@@ -224,34 +272,48 @@ def chain_rule(
     a_sym, z_sym = f"a_{{{me}}}", f"z_{{{me}}}"
     lt = trace.loss_trace
     k_out = trace.y.shape[1]
+    d_mean = 1 if per_sample else _mean_divisor(lt.name, m, k_out)
+    d_note = "" if per_sample else mean_note(lt.name, m, k_out)
+    if per_sample and lt.name in ("mse", "bce") and k_out > 1:
+        d_mean, d_note = k_out, f"; divided by k = {k_out} because {lt.name} averages over the outputs"
     act = ACTIVATIONS[e.activation]
+    softmax_out = e.is_output and e.activation == "softmax"
+    first = (
+        rf"{_d('L', w)} = {_d('L', z_sym)} \cdot {_d(z_sym, w)} = \delta_{{{me}}} \cdot {_d(z_sym, w)}"
+        if softmax_out
+        else rf"{_d('L', w)} = {_d('L', a_sym)} \cdot {_d(a_sym, z_sym)} \cdot {_d(z_sym, w)}"
+        rf" = \delta_{{{me}}} \cdot {_d(z_sym, w)}"
+    )
     eqs = [
         Equation(
-            rf"{_d('L', w)} = {_d('L', a_sym)} \cdot {_d(a_sym, z_sym)} \cdot {_d(z_sym, w)}"
-            rf" = \delta_{{{me}}} \cdot {_d(z_sym, w)}",
-            "the chain rule: the weight changes z, z changes a, a changes the loss; "
-            r"$\delta = \partial L / \partial z$ collects the first two factors",
+            first,
+            "the chain rule: the weight changes z, and z changes the loss through every output it feeds; "
+            r"$\delta = \partial L / \partial z$ collects everything after z",
         )
     ]
     who = f" (sample {s + 1})" if m > 1 else ""
-    if e.is_output and e.shortcut:
-        a_val, y_val = trace.output[s, j], lt.y[s, j]
-        formula = _shortcut_formula(lt.name, me, m, k_out)
+    # said once, on the line that forms delta
+    ps_note = f"; the per-sample delta, m = {m} times the engine's" if per_sample and m > 1 else ""
+    if e.is_output and e.shortcut and softmax_out:
+        eqs.extend(_softmax_delta(e, trace, me, s, d_mean, e.delta[s] * f, who + ps_note))
+    elif e.is_output and e.shortcut:
+        symbols = _over(f"a_{{{me}}} - y_{{{me}}}", d_mean)
+        numbers = _over(f"{tex_num(trace.output[s, j])} - {tex_num(lt.y[s, j], True)}", d_mean)
         eqs.append(
             Equation(
-                rf"\delta_{{{me}}} = {_d('L', z_sym)} = {formula} = {tex_num(e.delta[s])}",
-                f"at a {e.activation} output with {lt.name} the slope f'(z) cancels the denominator of "
-                f"dL/da, so delta is simply the error a - y = {tex_num(a_val)} - {tex_num(y_val)}, "
-                "scaled by the average" + who,
+                rf"\delta_{{{me}}} = {_d('L', a_sym)} \cdot \sigma'({z_sym}) = {symbols} = {numbers}"
+                rf" = {tex_num(e.delta[s] * f)}",
+                "at a sigmoid output with bce, dL/da = (a − y) / (a (1 − a)) and the slope σ'(z) = a (1 − a) "
+                "cancel, leaving the error a − y" + d_note + who + ps_note,
             )
         )
     else:
         if e.is_output:
-            formula = _dL_da_formula(lt.name, me, m, k_out)
+            formula = _dL_da_formula(lt.name, me, d_mean)
             eqs.append(
                 Equation(
-                    rf"{_d('L', a_sym)} = {formula} = {tex_num(e.dL_da[s])}",
-                    f"how the loss changes with this output{who}: the derivative of {lt.name}",
+                    rf"{_d('L', a_sym)} = {formula} = {tex_num(e.dL_da[s] * f)}",
+                    f"how the loss changes with this output{who}: the derivative of {lt.name}" + d_note,
                 )
             )
         else:
@@ -261,11 +323,11 @@ def chain_rule(
                 wk = param_tex((l + 1, j, p.k), names, weight_names)
                 dk = rf"\delta_{{{tex_name(names[next_col][p.k])}}}"
                 syms.append(f"{wk}\\,{dk}")
-                nums.append(f"{tex_num(p.weight, True)} \\times {tex_num(p.delta_next[s], True)}")
+                nums.append(f"{tex_num(p.weight, True)} \\times {tex_num(p.delta_next[s] * f, True)}")
             eqs.append(
                 Equation(
                     rf"{_d('L', a_sym)} = \sum_k w_{{{me} \to k}}\,\delta_k = {' + '.join(syms)}"
-                    rf" = {' + '.join(nums)} = {tex_num(e.dL_da[s])}",
+                    rf" = {' + '.join(nums)} = {tex_num(e.dL_da[s] * f)}",
                     "the delta recursion: this neuron feeds every neuron of the next layer, so its share of "
                     "the blame adds up the deltas there, each weighted by the connecting weight (those "
                     "deltas were computed one step earlier in the backward pass)" + who,
@@ -278,11 +340,12 @@ def chain_rule(
                 f"the slope of {e.activation} at this neuron's z: ${act.derivative}$",
             )
         )
+        product = _times(tex_num(e.dL_da[s] * f, True), tex_num(e.da_dz[s], True))
         eqs.append(
             Equation(
-                rf"\delta_{{{me}}} = {_d('L', a_sym)} \cdot {_d(a_sym, z_sym)} = "
-                rf"{_times(tex_num(e.dL_da[s], True), tex_num(e.da_dz[s], True))} = {tex_num(e.delta[s])}",
-                "this neuron's error signal delta = dL/dz" + who,
+                rf"\delta_{{{me}}} = {_d('L', a_sym)} \cdot {_d(a_sym, z_sym)} = {product}"
+                rf" = {tex_num(e.delta[s] * f)}",
+                "this neuron's error signal delta = dL/dz" + who + ps_note,
             )
         )
     if e.i is None:
@@ -298,21 +361,31 @@ def chain_rule(
     eqs.append(
         Equation(
             rf"{_d('L', w)}{'|_{' + str(s + 1) + '}' if m > 1 else ''} = \delta_{{{me}}} \cdot {_d(z_sym, w)}"
-            rf" = {_times(tex_num(e.delta[s], True), tex_num(e.dz_dw[s], True))}"
-            rf" = {tex_num(e.per_sample[s])}",
+            rf" = {_times(tex_num(e.delta[s] * f, True), tex_num(e.dz_dw[s], True))}"
+            rf" = {tex_num(e.per_sample[s] * f)}",
             "multiplied out" + who,
         )
     )
     if m > 1:
-        terms = " + ".join(tex_num(v, True) for v in e.per_sample)
-        eqs.append(
-            Equation(
-                rf"{_d('L', w)} = \sum_{{s=1}}^{{{m}}} \delta_{{{me},s}} \cdot {_d(z_sym, w)}\Big|_s"
-                rf" = {terms} = {tex_num(e.gradient)}",
-                "the batch gradient adds every sample's share "
-                "(each delta already carries the 1/m of the mean)",
+        terms = " + ".join(tex_num(v * f, True) for v in e.per_sample)
+        if per_sample:
+            eqs.append(
+                Equation(
+                    rf"{_d('L', w)} = \frac{{1}}{{{m}}}\sum_{{s=1}}^{{{m}}} \delta_{{{me},s}} \cdot "
+                    rf"{_d(z_sym, w)}\Big|_s = \frac{{1}}{{{m}}}\left({terms}\right) = {tex_num(e.gradient)}",
+                    "the batch gradient averages the samples' shares: the textbook convention (Nielsen's "
+                    "BP1-BP4, CS231n) puts the 1/m of the mean here, in dW, not in delta",
+                )
             )
-        )
+        else:
+            eqs.append(
+                Equation(
+                    rf"{_d('L', w)} = \sum_{{s=1}}^{{{m}}} \delta_{{{me},s}} \cdot {_d(z_sym, w)}\Big|_s"
+                    rf" = {terms} = {tex_num(e.gradient)}",
+                    "the batch gradient adds every sample's share (each delta was already divided by "
+                    "m because L is a mean)",
+                )
+            )
     return eqs
 
 
@@ -332,5 +405,5 @@ def update_equation(
     return Equation(
         rf"{w} \leftarrow {w} - \text{{lr}} \cdot {_d('L', w)} = {tex_num(e.weight)} - "
         rf"{tex_num(e.lr)} \times {tex_num(e.gradient, True)} = {tex_num(e.new_weight)}",
-        "a step against the gradient: downhill on the loss, scaled by the learning rate",
+        "a step against the gradient, of length lr · |dL/dw|: downhill on the loss",
     )

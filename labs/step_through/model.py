@@ -28,6 +28,7 @@ from backprop_core.activations import ACTIVATIONS, HIDDEN_ACTIVATIONS
 from backprop_core.datasets import CLASSIC_WEIGHT_NAMES, Example, classic_222, single_weight
 from backprop_core.losses import LOSSES, pairing_problem
 from backprop_core.network import MLP, check_sizes
+from backprop_core.pytorch.common import CompareRow
 from backprop_core.validation import as_targets
 
 PRESET_NAMES: tuple[str, ...] = ("single weight", "classic 2-2-2", "tiny classifier", "custom")
@@ -126,29 +127,38 @@ def tiny_classifier(seed: int = TINY_SEED) -> Preset:
 
 
 def check_custom_sizes(sizes: Sequence[int]) -> list[int]:
-    """Layer sizes a learner may build: ``ValueError`` with a readable reason otherwise."""
-    sizes = check_sizes(sizes)
+    """Layer sizes a learner may build: ``ValueError`` with a readable reason otherwise.
+
+    One rule per limit, worded the same way whichever side of it a size falls (``2-0-1`` and
+    ``2-50-1`` both hear "use 1 to 6 per layer").
+    """
+    sizes = list(sizes)
+    if len(sizes) < 2:
+        raise ValueError("needs at least an input and an output size, e.g. 2-3-1")
     if len(sizes) - 2 > MAX_CUSTOM_HIDDEN:
         raise ValueError(
             f"{len(sizes) - 2} hidden layers is too many for a readable diagram; use 0 to {MAX_CUSTOM_HIDDEN}"
         )
-    if max(sizes) > MAX_CUSTOM_WIDTH:
-        raise ValueError(
-            f"a layer of {max(sizes)} neurons is too wide here; use 1 to {MAX_CUSTOM_WIDTH} per layer"
-        )
-    return sizes
+    for pos, n in enumerate(sizes):
+        if not 1 <= n <= MAX_CUSTOM_WIDTH:
+            last = pos == len(sizes) - 1
+            what = "the input" if pos == 0 else "the output" if last else f"hidden layer {pos}"
+            wide = "too wide" if n > MAX_CUSTOM_WIDTH else "too small"
+            raise ValueError(f"{what} has {n} neurons, {wide} here; use 1 to {MAX_CUSTOM_WIDTH} per layer")
+    return check_sizes(sizes)
 
 
 def parse_sizes(text: str) -> list[int]:
-    """``"2-3-1"`` (input, hidden..., output) as checked sizes; ``ValueError`` says what is wrong."""
+    """``"2-3-1"`` (input, hidden..., output) as checked sizes; ``ValueError`` says what is wrong.
+
+    The messages never repeat the text (the page echoes it itself, escaped).
+    """
     parts = [p.strip() for p in re.split(r"[-,\s]+", text.strip()) if p.strip()]
     if len(parts) < 2:
-        raise ValueError(f"'{text}' needs at least an input and an output size, e.g. 2-3-1")
-    try:
-        sizes = [int(p) for p in parts]
-    except ValueError:
-        raise ValueError(f"'{text}' is not whole numbers separated by '-', e.g. 2-3-1") from None
-    return check_custom_sizes(sizes)
+        raise ValueError("needs at least an input and an output size, e.g. 2-3-1")
+    if not all(p.isdecimal() and p.isascii() and len(p) <= 6 for p in parts):
+        raise ValueError("expected whole numbers separated by '-', e.g. 2-3-1")
+    return check_custom_sizes([int(p) for p in parts])
 
 
 def custom_data(n_in: int, n_out: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -208,6 +218,33 @@ def output_activation_problem(name: str, n_out: int) -> str | None:
     if name == "softmax" and n_out < 2:
         return "softmax needs at least two outputs: with one output it always gives 1"
     return None
+
+
+# the values an output activation can take (low, high); sigmoid, softmax and tanh only approach their ends
+OUTPUT_RANGES: dict[str, tuple[float, float]] = {
+    "sigmoid": (0.0, 1.0),
+    "softmax": (0.0, 1.0),
+    "tanh": (-1.0, 1.0),
+    "relu": (0.0, float("inf")),
+}
+
+
+def unreachable_target(output: str, Y: np.ndarray) -> str | None:
+    """Why an ``output`` activation can never come near some target in ``Y``, or ``None``.
+
+    ``"a sigmoid output lies strictly between 0 and 1, so it can never reach the target 12"``.
+    Targets on the ends of an open range (0 and 1 for a sigmoid) are approached as closely as
+    the weights allow, so the loss can still fall towards zero: they are not reported.
+    """
+    if output not in OUTPUT_RANGES:
+        return None
+    lo, hi = OUTPUT_RANGES[output]
+    outside = Y[(Y < lo) | (Y > hi)]
+    if outside.size == 0:
+        return None
+    worst = float(outside[np.argmax(np.abs(outside))])
+    where = f"at least {lo:g}" if hi == float("inf") else f"strictly between {lo:g} and {hi:g}"
+    return f"a {output} output lies {where}, so it can never reach the target {worst:g}"
 
 
 def output_activations(n_out: int) -> list[str]:
@@ -301,6 +338,8 @@ def parse_param_id(
 ) -> ParamRef:
     """The parameter a URL id names; ``ValueError`` when it does not exist in this network."""
     text = text.strip()
+    if len(text) > 20:
+        raise ValueError("too long for a parameter name")
     by_name = {v: k for k, v in (weight_names or {}).items()}
     if text in by_name:
         return by_name[text]
@@ -311,11 +350,11 @@ def parse_param_id(
         i = None
     else:
         example = next(iter(by_name), "w2.1.1")
-        raise ValueError(f"'{text}' is not a weight name like {example} or a bias name like b1.1 here")
+        raise ValueError(f"not a weight name like {example} or a bias name like b1.1 here")
     n_layers = len(sizes) - 1
     ok = 0 <= layer < n_layers and 0 <= j < sizes[layer + 1] and (i is None or 0 <= i < sizes[layer])
     if not ok:
-        raise ValueError(f"'{text}' does not exist in a {'-'.join(map(str, sizes))} network")
+        raise ValueError(f"no such parameter in a {'-'.join(map(str, sizes))} network")
     return (layer, i, j)
 
 
@@ -334,3 +373,28 @@ def param_label(
 ) -> str:
     """``ParamRef(*param).label(names, weight_names)``."""
     return ParamRef(*param).label(names, weight_names)
+
+
+_ROW = re.compile(r"(dL/dW|W after) layer (\d+) \[(\d+), (\d+)\]")
+
+
+def named_rows(rows: Sequence[CompareRow], weight_names: dict[ParamRef, str]) -> list[CompareRow]:
+    """``mlp_rows``'s rows with the preset's own weight names: ``dL/dW layer 2 [0, 0]`` becomes
+    ``dL/dw5`` and ``W after layer 2 [0, 0]`` becomes ``w5 after`` in the classic preset, listed
+    w1..w8 within each block (the script's order is by matrix position: w1, w3, w2, ...)."""
+    keyed = []
+    block = 0
+    previous_kind = None
+    for index, row in enumerate(rows):
+        m = _ROW.fullmatch(row.quantity)
+        kind = m[1] if m else row.quantity.split(" layer")[0]
+        block += kind != previous_kind
+        previous_kind = kind
+        name = weight_names.get((int(m[2]) - 1, int(m[3]), int(m[4]))) if m else None
+        if name is None:
+            keyed.append(((block, 0, index), row))
+            continue
+        quantity = f"dL/d{name}" if m[1] == "dL/dW" else f"{name} after"
+        number = int("".join(c for c in name if c.isdigit()) or 0)
+        keyed.append(((block, number, index), CompareRow(quantity, row.pytorch, row.value)))
+    return [row for _, row in sorted(keyed, key=lambda item: item[0])]

@@ -1,5 +1,7 @@
 """The classic 2-2-2 walk-through's published numbers, checked against the engine, and the
 after-update summary the original printed (which its own walk-through does not reproduce).
+
+The walk-through: Matt Mazur, "A Step by Step Backpropagation Example" (2015), ``CLASSIC_SOURCE``.
 """
 
 from __future__ import annotations
@@ -15,6 +17,13 @@ from backprop_core.runner import Data, RunState, TrainConfig, run
 from backprop_core.trace import StepTrace
 
 # -- the published walk-through -----------------------------------------------------------------
+
+CLASSIC_AUTHOR = "Matt Mazur"
+CLASSIC_TITLE = "A Step by Step Backpropagation Example"
+CLASSIC_YEAR = 2015
+CLASSIC_URL = "https://mattmazur.com/2015/03/17/a-step-by-step-backpropagation-example/"
+# the markdown citation every sentence naming "the published walk-through" links to
+CLASSIC_SOURCE = f'{CLASSIC_AUTHOR}, ["{CLASSIC_TITLE}"]({CLASSIC_URL}) ({CLASSIC_YEAR})'
 
 # The classic walk-through's printed values, as printed (the text keeps the printed precision).
 CLASSIC_PUBLISHED: dict[str, str] = {
@@ -121,13 +130,40 @@ class ClassicSummary:
     stale_outputs: tuple[float, float]
 
 
-def classic_after_one() -> tuple[float, float, float]:
-    """Loss after one step: (biases frozen, biases trained, stale order) — cheap."""
+def shared_bias_step(net: MLP, X: np.ndarray, Y: np.ndarray, loss_name: str, lr: float) -> MLP:
+    """One backprop step where each layer has ONE bias shared by its neurons, as in the original.
+
+    A shared bias feeds every neuron of its layer, so its gradient is the sum of the layer's
+    deltas (summed over the samples too): ``dL/db_l = sum_j db[l][j]``. The engine's own step
+    gives each neuron its own bias and gradient ``db[l][j]`` instead.
+    """
+    fwd = forward(net, X)
+    grads = backward(net, fwd, compute_loss(net, fwd, Y, loss_name))
+    weights = [W - lr * dW for W, dW in zip(net.weights, grads.dW, strict=True)]
+    biases = [b - lr * float(db.sum()) for b, db in zip(net.biases, grads.db, strict=True)]
+    return net.with_params(weights, biases)
+
+
+@dataclass(frozen=True)
+class AfterOne:
+    """Loss of the classic network after one step, four ways (see ``classic_after_one``)."""
+
+    frozen: float
+    per_neuron: float
+    shared: float
+    stale: float
+
+
+def classic_after_one() -> AfterOne:
+    """Loss after one step with biases frozen (the walk-through), per-neuron biases trained (the
+    engine's convention), one shared bias per layer trained (the original's model), and the stale
+    order (``stale_order_step``) — cheap."""
     ex = classic_222()
     frozen = train_step(ex.net, ex.X, ex.Y, loss=ex.loss, lr=ex.lr, freeze_biases=True).net_after
     trained = train_step(ex.net, ex.X, ex.Y, loss=ex.loss, lr=ex.lr, freeze_biases=False).net_after
+    shared = shared_bias_step(ex.net, ex.X, ex.Y, ex.loss, ex.lr)
     stale = stale_order_step(ex.net, ex.X, ex.Y, ex.loss, ex.lr)
-    return tuple(evaluate(n, ex.X, ex.Y, ex.loss) for n in (frozen, trained, stale))  # type: ignore[return-value]
+    return AfterOne(*(evaluate(n, ex.X, ex.Y, ex.loss) for n in (frozen, trained, shared, stale)))
 
 
 def classic_summary(iterations: int = 10_000) -> ClassicSummary:
@@ -141,7 +177,7 @@ def classic_summary(iterations: int = 10_000) -> ClassicSummary:
     stale = ex.net
     for _ in range(iterations):
         stale = stale_order_step(stale, ex.X, ex.Y, ex.loss, ex.lr)
-    frozen_one, trained_one, stale_one = classic_after_one()
+    one = classic_after_one()
 
     def outputs(net: MLP) -> tuple[float, float]:
         out = predict(net, ex.X)[0]
@@ -149,9 +185,9 @@ def classic_summary(iterations: int = 10_000) -> ClassicSummary:
 
     return ClassicSummary(
         iterations,
-        frozen_one,
-        trained_one,
-        stale_one,
+        one.frozen,
+        one.per_neuron,
+        one.stale,
         evaluate(many[True], ex.X, ex.Y, ex.loss),
         evaluate(many[False], ex.X, ex.Y, ex.loss),
         evaluate(stale, ex.X, ex.Y, ex.loss),

@@ -28,6 +28,8 @@ from backprop_core.trace import StepTrace
 from labs.step_through.model import Preset
 
 PHASES: tuple[str, ...] = ("forward", "loss", "backward", "update")
+# the gradient check's verdict: backprop and finite differences agree below this relative error
+GRADCHECK_TOLERANCE = 1e-5
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,28 @@ class Controls:
 
     def activations(self, n_layers: int) -> tuple[str, ...]:
         return (*([self.hidden] * (n_layers - 1)), self.output)
+
+
+# the classic walk-through's own settings: sigmoid everywhere, half squared error, lr 0.5, one
+# sample, biases fixed. Its published numbers hold only for these.
+CLASSIC_ORIGINAL = Controls(0.5, "sigmoid", "sigmoid", "half_sse", 1, False)
+
+
+def differences_from_original(controls: Controls) -> list[str]:
+    """How ``controls`` differ from the classic walk-through's own settings (empty: they are its)."""
+    o = CLASSIC_ORIGINAL
+    out = []
+    if controls.hidden != o.hidden:
+        out.append(f"hidden activation {controls.hidden} instead of {o.hidden}")
+    if controls.output != o.output:
+        out.append(f"output activation {controls.output} instead of {o.output}")
+    if controls.loss != o.loss:
+        out.append(f"loss {controls.loss} instead of {o.loss}")
+    if controls.lr != o.lr:
+        out.append(f"lr {controls.lr:g} instead of {o.lr:g}")
+    if controls.train_biases != o.train_biases:
+        out.append("biases trained (the original keeps them fixed)")
+    return out
 
 
 def batch_of(preset: Preset, batch: int) -> tuple[np.ndarray, np.ndarray]:
@@ -239,14 +263,18 @@ def phase_token(run: StepRun) -> str:
 
 
 def parse_phase(text: str) -> tuple[str, int | None]:
-    """``backward-2`` -> ``("backward", 2)``; ``ValueError`` for an unknown phase."""
-    name, _, count = text.partition("-")
-    if name not in PHASE_TOKENS or (count and name != "backward"):
-        raise ValueError(f"'{text}' is not one of ready, forward, loss, backward, backward-1, ..., update")
-    if not count:
+    """``backward-2`` -> ``("backward", 2)``; ``ValueError`` for an unknown phase.
+
+    The messages never repeat ``text`` (the page echoes it itself, escaped). Only ASCII digits
+    count: ``backward-²`` is refused with a message, not passed to ``int``.
+    """
+    name, sep, count = text.partition("-")
+    if name not in PHASE_TOKENS or (sep and name != "backward"):
+        raise ValueError("expected one of ready, forward, loss, backward, backward-1, ..., update")
+    if not sep:
         return name, None
-    if not count.isdigit() or int(count) < 1:
-        raise ValueError(f"'{text}': the number after backward- counts layers done, from 1")
+    if not (count.isascii() and count.isdecimal()) or len(count) > 3 or int(count) < 1:
+        raise ValueError("the number after backward- counts the layers done: a whole number from 1")
     return name, int(count)
 
 

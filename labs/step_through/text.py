@@ -2,6 +2,47 @@
 
 from __future__ import annotations
 
+from labs.step_through.model import TINY_SEED, Preset
+from labs.step_through.model_classic import CLASSIC_SOURCE
+from labs.step_through.model_session import GRADCHECK_TOLERANCE, Controls
+
+_COUNT = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six"}
+
+
+def _count(n: int, what: str) -> str:
+    return f"{_COUNT.get(n, n)} {what}{'' if n == 1 else 's'}"
+
+
+def setup_description(preset: Preset, controls: Controls) -> str:
+    """What the learner is stepping through, from the CURRENT settings (not the preset's defaults).
+
+    ``"two inputs, two relu hidden units, two sigmoid outputs, half_sse, lr 0.5, biases trained"``.
+    """
+    sizes = preset.sizes
+    train = "fixed" if preset.fixed_biases or not controls.train_biases else "trained"
+    tail = f"{controls.loss}, lr {controls.lr:g}"
+    if preset.name == "single weight":
+        x, y = preset.X[0, 0], preset.Y[0, 0]
+        model = "y = w · x" if controls.output == "linear" else f"y = {controls.output}(w · x)"
+        return f"one input, one weight, no bias: {model}, with x = {x:g} and target {y:g}; {tail}"
+    parts = [_count(sizes[0], "input")]
+    hidden = sizes[1:-1]
+    if hidden:
+        widths = "-".join(map(str, hidden))
+        units = _count(hidden[0], "hidden unit") if len(hidden) == 1 else f"{widths} hidden units"
+        parts.append(f"{units.split(' ', 1)[0]} {controls.hidden} {units.split(' ', 1)[1]}")
+    parts.append(f"{_COUNT.get(sizes[-1], sizes[-1])} {controls.output} output{'s' if sizes[-1] > 1 else ''}")
+    text = ", ".join(parts) + f"; {tail}, biases {train}"
+    if preset.name == "tiny classifier":
+        text += (
+            "; on the four XOR points (target 1 when exactly one input is 1), "
+            f"starting weights from seed {TINY_SEED}"
+        )
+    elif preset.name == "custom":
+        text += f"; layer sizes {'-'.join(map(str, sizes))}, starting weights and eight samples from the seed"
+    return text
+
+
 INTRO = (
     "A network learns by repeating one **iteration**: a *forward pass* turns the inputs into a prediction, "
     "the *loss* scores it, the *backward pass* works out how much each weight is to blame, and the "
@@ -36,20 +77,23 @@ PHASE_TEXT: dict[str, str] = {
     "update": (
         "**Update.** Every weight takes a small step against its gradient: `w ← w − lr · dL/dw`. A "
         "positive gradient means more weight would raise the loss, so the weight goes down, and the other "
-        "way round. The learning rate `lr` sets the step size. *Look at:* the loss after the update, and "
-        "which weights moved most. Press **Forward** to start the next iteration from the new weights."
+        "way round. The step is `lr · |dL/dw|` long: the learning rate scales the gradient, so a weight "
+        "with a steep gradient moves further. *Look at:* the loss after the update, and which weights "
+        "moved most. Press **Forward** to start the next iteration from the new weights."
     ),
 }
 
 CLASSIC_CLAIM = (
-    "**This preset reproduces the published walk-through digit for digit** (with its own settings: "
+    f"**This preset reproduces the published walk-through** ({CLASSIC_SOURCE}) **digit for digit** "
+    "(with its own settings: "
     "sigmoid, half squared error, lr 0.5, biases fixed): total error 0.298371109, dE/dw5 = 0.082167041, "
     "new w5 = 0.35891648, dE/dw1 = 0.000438568, new w1 = 0.149780716. Every printed value is checked under "
     "*About the published numbers*, below the stepper."
 )
 
 CLASSIC_NOTE = (
-    "The original closes with a summary: after the first update the error is 0.291027924, and after "
+    f"The walk-through is {CLASSIC_SOURCE}. It closes with a summary: after the first update the "
+    "error is 0.291027924, and after "
     "10,000 updates it is 0.0000351085. Those figures do **not** follow from its own walk-through. Feed "
     "the walk-through's updated weights (the ones checked above) forward again and the error is "
     "**{frozen_one}**: that is what the algorithm gives, and what this page shows after one update. The "
@@ -61,9 +105,13 @@ CLASSIC_NOTE = (
 )
 
 CLASSIC_BIAS_NOTE = (
-    "The original keeps its biases fixed. If the biases are trained too (turn on *Update the biases* in "
-    "the sidebar), the same first step gives an error of **{trained_one}** instead of {frozen_one}: each "
-    "bias gets its own gradient, `dL/db = delta`, and moving it lowers the loss further."
+    "**Which bias convention each number uses.** The walk-through keeps its biases fixed: "
+    "**{frozen_one}** after one update. Its network has **one bias per layer, shared** by the "
+    "layer's neurons (0.35 for both hidden units, 0.60 for both outputs); trained that way, a shared "
+    "bias feeds every neuron of its layer, so its gradient is the **sum of the layer's deltas**, and "
+    "the first step gives **{shared_one}**. This app gives **each neuron its own bias** with "
+    "`dL/db = delta` (the convention of PyTorch's `nn.Linear`); turn on *Update the biases* and the "
+    "first step gives **{per_neuron_one}**."
 )
 
 SATURATION_TEXT = (
@@ -78,7 +126,12 @@ GRADCHECK_TEXT = (
     "A gradient check nudges each parameter by a tiny ε up and down and measures how the loss changes: "
     "`(L(p + ε) − L(p − ε)) / 2ε`. It needs **two extra forward passes per parameter**. Backprop gets "
     "every gradient from **one forward and one backward pass**. That difference, for networks with "
-    "millions of parameters, is why backprop exists. A relative error below about 1e-6 means the two agree."
+    "millions of parameters, is why backprop exists."
+)
+
+GRADCHECK_RULE = (
+    "Relative error per parameter: `|g_backprop − g_numeric| / max(|g_backprop| + |g_numeric|, 1e-12)`. "
+    f"The two agree when every relative error is below **{GRADCHECK_TOLERANCE:g}**."
 )
 
 TRY_THIS = (

@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from labs.step_through.text import CLASSIC_CLAIM, INTRO, TRY_THIS
-from labs.step_through.view_controls import apply_url_position, read_url, setup_state, sidebar
+from labs.step_through.model import unreachable_target
+from labs.step_through.model_classic import CLASSIC_SOURCE
+from labs.step_through.model_session import CLASSIC_ORIGINAL, differences_from_original
+from labs.step_through.text import CLASSIC_CLAIM, INTRO, TRY_THIS, setup_description
+from labs.step_through.view_controls import StepSetup, restore_original, setup_state, sidebar
 from labs.step_through.view_extras import classic_note, saturation_section
 from labs.step_through.view_sections import stepper
+from labs.step_through.view_url import apply_url_position, read_url
 from ui.common import page_intro, try_this
 from ui.urlstate import show_notices
 
@@ -28,12 +32,45 @@ def render() -> None:
     with notice_box:
         show_notices(notices)
 
-    st.markdown(f"**{setup.preset.name}**: {setup.preset.description}.")
-    if setup.preset.is_classic:
-        st.success(CLASSIC_CLAIM, icon="✅")
+    _about_the_setup(setup)
     stepper(setup)
     if setup.preset.is_classic:
         classic_note()
-    st.divider()
-    saturation_section()
+    if setup.preset.name == "tiny classifier":
+        # where bce first matters: the one preset trained with it
+        st.divider()
+        saturation_section()
     try_this(TRY_THIS)
+
+
+def _about_the_setup(setup: StepSetup) -> None:
+    """What is being stepped through, described from the current settings, and the classic banner."""
+    preset, controls = setup.preset, setup.controls
+    if controls is None:
+        st.markdown(f"**{preset.name}**: {preset.description}.")
+        return
+    st.markdown(f"**{preset.name}**: {setup_description(preset, controls)}.")
+    if problem := unreachable_target(controls.output, preset.Y[: controls.batch]):
+        st.warning(
+            f"Note: {problem}. The loss can only fall towards the distance that remains, never to zero; "
+            "a linear output can reach it.",
+            icon="ℹ️",
+        )
+    if not preset.is_classic:
+        return
+    changed = differences_from_original(controls)
+    if not changed:
+        st.success(CLASSIC_CLAIM, icon="✅")
+        return
+    cols = st.columns([4, 1], vertical_alignment="center")
+    cols[0].info(
+        f"These are not the settings of the published walk-through ({CLASSIC_SOURCE}): "
+        f"{'; '.join(changed)}. Its printed numbers hold only for its own settings "
+        f"(sigmoid, {CLASSIC_ORIGINAL.loss}, lr {CLASSIC_ORIGINAL.lr:g}, biases fixed).",
+    )
+    cols[1].button(
+        "Use the original's settings",
+        key="step_btn_original",
+        on_click=restore_original,
+        help="Sigmoid hidden and output, half_sse, lr 0.5, biases fixed: the numbers of the walk-through",
+    )

@@ -1,99 +1,39 @@
-"""The step-through page's settings: session state, the sidebar controls and the URL round trip.
+"""The step-through page's settings: session state and the sidebar controls (the URL: view_url).
 
 Every widget key starts with ``step_``. Settings are kept per preset (switching to another
 preset and back restores them), and the run of each preset is kept too, so nothing a learner
-did is silently lost. URL values are validated before any widget is created; a bad value gets a
-visible notice and the default.
+did is silently lost.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 import streamlit as st
 
-from backprop_core.activations import ACTIVATIONS, HIDDEN_ACTIVATIONS
-from backprop_core.losses import LOSSES
+from backprop_core.activations import HIDDEN_ACTIVATIONS
 from labs.step_through.model import (
-    MAX_BATCH,
-    PARAM_ID,
+    MAX_CUSTOM_HIDDEN,
+    MAX_CUSTOM_WIDTH,
     PRESET_NAMES,
     Preset,
     get_preset,
     loss_choices,
     output_activation_problem,
     output_activations,
-    parse_param_id,
     parse_sizes,
 )
 from labs.step_through.model_session import (
+    CLASSIC_ORIGINAL,
     Controls,
-    StepRun,
-    make_trace,
-    parse_phase,
-    phase_token,
-    position_for,
 )
 from ui.common import format_lr, lr_values, nearest_lr, show_error
-from ui.urlstate import UrlSetting, choice, flag, number, seed_from_url, write_url
+from ui.echo import quoted
 
 LRS = lr_values(1e-4, 10)
-MARKER = "step_url_seen"
-MAX_URL_ITERATIONS = 500
 DEFAULT_PRESET = "single weight"
 DEFAULT_SIZES = "2-3-1"
-
-# short names for the URL: ?preset=classic&phase=backward&weight=w5
-PRESET_TOKENS = {
-    "single": "single weight",
-    "classic": "classic 2-2-2",
-    "tiny": "tiny classifier",
-    "custom": "custom",
-}
-TOKEN_OF = {v: k for k, v in PRESET_TOKENS.items()}
 CONTROL_KEYS = ("step_lr", "step_hidden", "step_output", "step_loss", "step_batch", "step_train_biases")
-
-
-def _parse_preset(text: str) -> str:
-    if text in PRESET_TOKENS:
-        return PRESET_TOKENS[text]
-    if text in PRESET_NAMES:
-        return text
-    raise ValueError(f"'{text}' is not one of {', '.join(PRESET_TOKENS)}")
-
-
-def _parse_sizes_text(text: str) -> str:
-    return "-".join(map(str, parse_sizes(text)))
-
-
-def _parse_phase_text(text: str) -> str:
-    parse_phase(text)
-    return text
-
-
-def _parse_weight_text(text: str) -> str:
-    if not PARAM_ID.fullmatch(text.strip()):
-        raise ValueError(f"'{text}' is not a weight name like w5 or w2.1.1, or a bias name like b2.1")
-    return text.strip()
-
-
-URL_PARAMS: tuple[UrlSetting, ...] = (
-    UrlSetting("preset", "step_preset", _parse_preset, lambda v: TOKEN_OF.get(v, v)),
-    UrlSetting("sizes", "step_sizes", _parse_sizes_text),
-    number("seed", "step_seed", 0, 9999, integer=True),
-    number("batch", "step_batch", 1, MAX_BATCH, integer=True),
-    number("lr", "step_lr", LRS[0], LRS[-1], allowed=LRS),
-    choice("hidden", "step_hidden", list(HIDDEN_ACTIVATIONS)),
-    choice("output", "step_output", list(ACTIVATIONS)),
-    choice("loss", "step_loss", list(LOSSES)),
-    flag("biases", "step_train_biases"),
-    UrlSetting("phase", "step_url_phase", _parse_phase_text),
-    number("it", "step_url_it", 0, MAX_URL_ITERATIONS, integer=True),
-    UrlSetting("weight", "step_weight", _parse_weight_text),
-    flag("quiz", "step_quiz"),
-)
-_BY_NAME = {p.name: p for p in URL_PARAMS}
 
 
 def preset_defaults(preset: Preset) -> dict[str, object]:
@@ -124,6 +64,9 @@ def setup_state() -> None:
     ss.setdefault("step_quiz_tol", "1 %")
     ss.setdefault("step_quiz_answers", {})
     ss.setdefault("step_seen_controls", {})
+    ss.setdefault("step_per_sample", False)
+    ss.setdefault("step_sat_z", -6.0)
+    ss.setdefault("step_sat_y", "1")
 
 
 def switch_preset(name: str, keep: frozenset[str] = frozenset()) -> None:
@@ -154,33 +97,6 @@ def run_key(preset: Preset) -> str:
     return preset.name
 
 
-def _accepted(name: str, text: str) -> bool:
-    """Whether the URL value ``text`` of parameter ``name`` is one the page can use."""
-    try:
-        _BY_NAME[name].parse(text)
-    except ValueError:
-        return False
-    return True
-
-
-def read_url() -> tuple[list[str], dict[str, str]]:
-    """Validate the URL before any widget exists. Returns notices and the raw values read
-    this run (empty when the URL is the one this page wrote itself)."""
-    ss = st.session_state
-    before = ss.get(MARKER)
-    notices = seed_from_url(URL_PARAMS, MARKER)
-    after = ss.get(MARKER) or {}
-    fresh = dict(after) if after != before else {}
-    if fresh and ss.get("step_preset") != ss.get("step_active"):
-        # a link names another preset (or this is the session's first run): load that preset's
-        # controls, except the ones the link sets itself (a bad value gets the preset's own)
-        keys_from_url = frozenset(
-            _BY_NAME[n].key for n, text in fresh.items() if n in _BY_NAME and _accepted(n, text)
-        )
-        switch_preset(ss.step_preset, keep=keys_from_url)
-    return notices, fresh
-
-
 @dataclass(frozen=True)
 class StepSetup:
     """What the sidebar produced: the preset, its run key and the controls (``None`` if unusable)."""
@@ -201,7 +117,8 @@ def sidebar() -> StepSetup:
             "Network",
             PRESET_NAMES,
             key="step_preset",
-            help="single weight: the smallest example; classic 2-2-2: the published walk-through; "
+            help="single weight: the smallest example; classic 2-2-2: the published walk-through "
+            "(Matt Mazur, A Step by Step Backpropagation Example, 2015); "
             "tiny classifier: 2-3-1 on the four XOR points; custom: your own layer sizes",
             persist_state="session",
         )
@@ -216,8 +133,8 @@ def sidebar() -> StepSetup:
             options=LRS,
             key="step_lr",
             format_func=format_lr,
-            help="How big a step the update takes against the gradient. The presets' own rates "
-            "(0.01, 0.5) are on the scale.",
+            help="The update moves each weight by lr · dL/dw: the step is lr times the gradient's size. "
+            "The presets' own rates (0.01, 0.5) are on the scale.",
             persist_state="session",
         )
         controls = _activation_and_loss(preset)
@@ -230,7 +147,7 @@ def sidebar() -> StepSetup:
             persist_state="session",
         )
         if preset.fixed_biases:
-            st.caption("y = w · x has no bias to update.")
+            st.caption("The single weight has no bias to update.")
     if controls is None:
         return StepSetup(preset, run_key(preset), None)
     controls = Controls(
@@ -249,13 +166,14 @@ def _custom_controls() -> None:
     st.text_input(
         "Layer sizes (input-hidden…-output)",
         key="step_sizes",
-        help="For example 2-3-1, or 3-4-4-2. Up to 4 hidden layers of up to 6 neurons each.",
+        help=f"For example 2-3-1, or 3-4-4-2. Up to {MAX_CUSTOM_HIDDEN} hidden layers; use 1 to "
+        f"{MAX_CUSTOM_WIDTH} per layer.",
         persist_state="session",
     )
     try:
         ss.step_sizes_ok = "-".join(map(str, parse_sizes(ss.step_sizes)))
     except ValueError as exc:
-        show_error(f"Layer sizes: {exc}. Still using {ss.step_sizes_ok}.")
+        show_error(f"Layer sizes {quoted(ss.step_sizes, 30)}: {exc}. Still using {ss.step_sizes_ok}.")
     st.number_input(
         "Seed for the starting weights and samples",
         min_value=0,
@@ -321,59 +239,24 @@ def _activation_and_loss(preset: Preset) -> Controls | None:
     if excluded:
         with st.expander(f"Why not {', '.join(excluded)}?"):
             for name, reason in excluded.items():
-                st.markdown(f"- **{name}**: {reason}")
+                st.markdown(f"- **{name}**: {app_rule(reason)}")
     return Controls(0.0, ss.get("step_hidden", "tanh"), ss.step_output, ss.step_loss, m, False)
 
 
-def apply_url_position(setup: StepSetup, fresh: Mapping[str, str], notices: list[str]) -> None:
-    """A link's iteration, phase and weight, applied to the preset's run (after its controls)."""
+def restore_original() -> None:
+    """The classic walk-through's own settings (a button's callback, before the widgets exist)."""
     ss = st.session_state
-    preset, controls = setup.preset, setup.controls
-    if controls is None:
-        return
-    n_layers = preset.net.n_layers
-    if "it" in fresh or "phase" in fresh:
-        it = _parsed(fresh, "it", 0)
-        name, count = parse_phase(_parsed(fresh, "phase", "ready"))
-        run = StepRun.start(preset.net)
-        try:
-            for done in range(it):
-                trace = make_trace(preset, run, controls)
-                if trace.non_finite:
-                    raise ValueError(f"training diverged after {done} iterations; stopped there")
-                run = run.next_iteration(trace)
-            pos = position_for(name, count, n_layers)
-        except ValueError as exc:
-            notices.append(f"URL parameter `phase`/`it`: {exc}.")
-            pos = 0
-        ss.step_runs[setup.key] = run.at(pos)
-    # a malformed weight name has been reported by seed_from_url; check only that a well-formed one exists
-    if "weight" in fresh and _parsed(fresh, "weight", None) is not None:
-        try:
-            parse_param_id(fresh["weight"], preset.sizes, preset.weight_names)
-        except ValueError as exc:
-            notices.append(f"URL parameter `weight`: {exc}. Using the default instead.")
-            ss.pop("step_weight", None)
+    o = CLASSIC_ORIGINAL
+    ss.step_lr, ss.step_hidden, ss.step_output, ss.step_loss = o.lr, o.hidden, o.output, o.loss
+    ss.step_batch, ss.step_train_biases = o.batch, o.train_biases
 
 
-def _parsed(fresh: Mapping[str, str], name: str, default: object) -> object:
-    try:
-        return _BY_NAME[name].parse(fresh[name]) if name in fresh else default
-    except ValueError:
-        return default  # already reported by seed_from_url
-
-
-def write_step_url(preset: Preset, run: StepRun | None) -> None:
-    """Put the current settings, phase, iteration and weight into the URL (a shareable link)."""
-    ss = st.session_state
-    if run is not None:
-        ss.step_url_phase = phase_token(run)
-        ss.step_url_it = run.iteration
-    skip = set() if preset.name == "custom" else {"sizes", "seed"}
-    if preset.n_samples == 1:
-        skip.add("batch")
-    if preset.fixed_biases:
-        skip.add("biases")
-    if preset.net.n_layers == 1:
-        skip.add("hidden")
-    write_url([p for p in URL_PARAMS if p.name not in skip], marker=MARKER)
+def app_rule(reason: str) -> str:
+    """The softmax pairing is this app's rule, not mathematics: say so where it is given as a reason."""
+    if reason.startswith("a softmax output must be trained with cross_entropy"):
+        return (
+            "this app pairs a softmax output only with cross_entropy (its loss for class probabilities). "
+            "The maths allows others (e.g. squared error on the probabilities), but their delta is a "
+            "full Jacobian-vector product this page does not draw"
+        )
+    return reason

@@ -9,9 +9,11 @@ answer before its working is shown.
 from __future__ import annotations
 
 import streamlit as st
+from ui.presenter import plotly_chart
 
 from backprop_core.explain import explain_weight
 from backprop_core.trace import StepTrace
+from labs.step_through.figures_charts import credit_caption, credit_figure
 from labs.step_through.figures_equations import chain_rule, loss_equations, neuron_equations, update_equation
 from labs.step_through.model import ParamRef, Preset, param_label
 from labs.step_through.model_session import StepRun
@@ -108,9 +110,28 @@ def equations_section(
     e = explain_weight(trace, layer, param[1], param[2])
     if quiz.enabled and quiz.kind == "grad" and not _ask(quiz, f"dL/d{_plain(param, preset)}"):
         return
-    for eq in chain_rule(e, trace, names, sample, wn):
+    m = trace.x.shape[0]
+    per_sample = False
+    if m > 1:
+        per_sample = st.toggle(
+            "Per-sample delta (m · delta)",
+            key="step_per_sample",
+            help="The engine's delta already carries the 1/m of the batch mean. Textbooks that average "
+            "inside dW (Nielsen's BP1-BP4, CS231n) write each sample's own delta, m times larger, and "
+            "divide dW by m: switch this on to see the equations their way (same gradient).",
+            persist_state="session",
+        )
+    for eq in chain_rule(e, trace, names, sample, wn, per_sample=per_sample):
         st.latex(eq.latex)
         st.caption(eq.note)
+    if e.paths:
+        # credit assignment made visible: each downstream path's share of this hidden neuron's dL/da
+        bars, note = st.columns([1, 1])
+        with bars:
+            fig = credit_figure(e, names, sample, wn, scale=m if per_sample else 1)
+            plotly_chart(fig, key="step_credit_chart")
+        with note:
+            st.caption(credit_caption(e, names, sample))
     if run.phase != "update":
         return
     st.markdown(f"**Update of {label}**")
@@ -129,9 +150,13 @@ def _plain(param: ParamRef, preset: Preset) -> str:
 
 
 def _ask(quiz: Quiz, what: str) -> bool:
-    """The quiz form; ``True`` once the learner has answered (the working may be shown)."""
+    """The quiz form; ``True`` once the learner has answered (the working may be shown).
+
+    The form stays while the answer is wrong: a corrected value, submitted with the button or
+    with Enter, is graded anew (the verdict always belongs to the last value typed).
+    """
     ss = st.session_state
-    if quiz.answer is None:
+    if quiz.answer is None or not quiz.answer.ok:
         with st.form("step_quiz_form", border=True):
             st.markdown(f"🧠 **Your turn:** what is {what}? Work it out from the numbers above, then check.")
             cols = st.columns([2, 1])
@@ -140,15 +165,19 @@ def _ask(quiz: Quiz, what: str) -> bool:
             cols[0].text_input("Your value", key="step_quiz_text", placeholder="a number, e.g. -1.5 or 2e-4")
             cols[1].selectbox("Tolerance", list(TOLERANCES), key="step_quiz_tol")
             submitted = st.form_submit_button("Check my answer")
-        if not submitted:
+        if submitted:
+            typed = ss.get("step_quiz_text", "")
+            result = check_answer(typed, quiz.truth, TOLERANCES[ss.step_quiz_tol])
+            if result.value is None:
+                show_error(result.message)
+            else:
+                ss.step_quiz_answers[quiz.answer_key] = result
+                quiz.answer = result
+        if quiz.answer is None:
             st.caption("The working is shown once you have answered.")
             return False
-        result = check_answer(ss.get("step_quiz_text", ""), quiz.truth, TOLERANCES[ss.step_quiz_tol])
-        if result.value is None:
-            show_error(result.message)
-            return False
-        ss.step_quiz_answers[quiz.answer_key] = result
-        quiz.answer = result
     result = quiz.answer
     (st.success if result.ok else st.error)(f"{result.message} The engine's value: {num(quiz.truth)}.")
+    if not result.ok:
+        st.caption("Type a corrected value above and press Enter (or the button) to check it again.")
     return True

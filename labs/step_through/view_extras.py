@@ -15,6 +15,8 @@ from labs.step_through.model_classic import (
     CLASSIC_PUBLISHED_AFTER_10000,
     CLASSIC_PUBLISHED_AFTER_ONE,
     CLASSIC_PUBLISHED_OUTPUTS_10000,
+    CLASSIC_SOURCE,
+    AfterOne,
     ClassicSummary,
     classic_after_one,
     classic_summary,
@@ -24,6 +26,7 @@ from labs.step_through.model_classic import (
 )
 from labs.step_through.model_losses import saturation_compare
 from labs.step_through.text import CLASSIC_BIAS_NOTE, CLASSIC_NOTE, SATURATION_TEXT
+from ui.presenter import fold, plotly_chart
 from viz.format import num
 
 Z_GRID = np.linspace(-10, 10, 201)
@@ -34,9 +37,9 @@ def saturation_section() -> None:
     """MSE vs cross-entropy at one sigmoid output: its delta, side by side, at a z the learner picks."""
     ss = st.session_state
     ss.setdefault("step_sat_z", -6.0)
-    ss.setdefault("step_sat_y", 1)
+    ss.setdefault("step_sat_y", "1")
     st.subheader("Why cross-entropy learns faster at a saturated output")
-    st.markdown(SATURATION_TEXT)
+    fold("Why cross-entropy learns faster", SATURATION_TEXT)
     cols = st.columns([2, 1])
     cols[0].slider(
         "Pre-activation z of the output unit",
@@ -46,7 +49,7 @@ def saturation_section() -> None:
         key="step_sat_z",
         persist_state="session",
     )
-    cols[1].radio("Target y", [1, 0], key="step_sat_y", horizontal=True, persist_state="session")
+    cols[1].radio("Target y", ["1", "0"], key="step_sat_y", horizontal=True, persist_state="session")
     z, y = float(ss.step_sat_z), float(ss.step_sat_y)
     point = saturation_compare(np.array([z]), y)
     curve = saturation_compare(Z_GRID, y)
@@ -83,9 +86,9 @@ def saturation_section() -> None:
             "Cross-entropy's dL/da is huge exactly where σ'(z) is tiny, and the two cancel to a − y."
         )
     with right:
-        st.plotly_chart(saturation_figure(curve, point), key="step_sat_chart", width="stretch")
+        plotly_chart(saturation_figure(curve, point), key="step_sat_chart")
     st.caption(
-        "Try it on a network: in the tiny classifier, switch the loss between mse and bce and compare the "
+        "Try it on this network: switch the loss between mse and bce in the sidebar and compare the "
         "output deltas in the backward phase."
     )
 
@@ -96,7 +99,7 @@ def _summary(iterations: int) -> ClassicSummary:
 
 
 @st.cache_data(max_entries=1)
-def _after_one() -> tuple[float, float, float]:
+def _after_one() -> AfterOne:
     return classic_after_one()
 
 
@@ -125,15 +128,19 @@ def classic_note() -> None:
     ss = st.session_state
     with st.expander("About the published numbers (classic 2-2-2)", expanded=False):
         st.markdown(
-            "Every value the walk-through prints, against the engine (iteration 1 with the preset's own "
-            "settings: sigmoid, half squared error, lr 0.5, biases fixed)."
+            f"Every value the walk-through ({CLASSIC_SOURCE}) prints, against the engine (iteration 1 with "
+            "its own settings: sigmoid, half squared error, lr 0.5, biases fixed)."
         )
         with st.container(key="step_classic_table"):
             st.dataframe(published_table())
-        frozen_one, trained_one, stale_one = _after_one()
-        st.markdown(CLASSIC_NOTE.format(frozen_one=f"{frozen_one:.9f}", stale_one=f"{stale_one:.9f}"))
+        one = _after_one()
+        st.markdown(CLASSIC_NOTE.format(frozen_one=f"{one.frozen:.9f}", stale_one=f"{one.stale:.9f}"))
         st.markdown(
-            CLASSIC_BIAS_NOTE.format(frozen_one=f"{frozen_one:.9f}", trained_one=f"{trained_one:.9f}")
+            CLASSIC_BIAS_NOTE.format(
+                frozen_one=f"{one.frozen:.9f}",
+                shared_one=f"{one.shared:.9f}",
+                per_neuron_one=f"{one.per_neuron:.9f}",
+            )
         )
         if st.button("Compute the 10,000-iteration figures too", key="step_btn_classic10k"):
             ss.step_classic10k = True
@@ -148,7 +155,9 @@ def classic_note() -> None:
                 "backprop as walked through (biases fixed)": _row(
                     s.frozen_one, s.frozen_many, s.frozen_outputs
                 ),
-                "backprop, biases trained too": _row(s.trained_one, s.trained_many, s.trained_outputs),
+                "backprop, per-neuron biases trained too": _row(
+                    s.trained_one, s.trained_many, s.trained_outputs
+                ),
                 "hidden deltas from already-updated w5..w8": _row(s.stale_one, s.stale_many, s.stale_outputs),
             }
             frame = pd.DataFrame(

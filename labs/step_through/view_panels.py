@@ -25,10 +25,11 @@ from labs.step_through.figures_tables import (
 )
 from labs.step_through.model import Preset
 from labs.step_through.model_losses import output_loss_shares
-from labs.step_through.model_session import Controls, StepRun, batch_of
-from labs.step_through.text import GRADCHECK_TEXT
+from labs.step_through.model_session import GRADCHECK_TOLERANCE, Controls, StepRun, batch_of
+from labs.step_through.text import GRADCHECK_RULE, GRADCHECK_TEXT
 from labs.step_through.view_export import trace_csv, trace_json
 from ui.common import big_numbers_as_text
+from ui.presenter import fold
 from viz.format import num
 from viz.network import layer_title
 
@@ -109,13 +110,15 @@ def tables_panel(run: StepRun, trace: StepTrace, preset: Preset, quiz_pending: b
         if not preset.fixed_biases:
             st.caption(f"db = delta summed over the samples, shape ({n_out},)")
             _df(bias_frame(trace.db[l], names, l, "db"), f"step_tbl_db{l}")
-        # its own row: beside the db table its last two columns were cut off on a laptop screen
-        st.caption(
-            "Per-weight view: dL/dw = sum over samples of a_prev · delta, worked out weight by weight "
-            "with the chain rule; the matrix product above does all of them at once. The last two "
-            "columns agree."
-        )
-        _df(per_weight_frame(trace, names, l, wn), f"step_tbl_pw{l}")
+        # its own row: beside the db table its last two columns were cut off on a laptop screen;
+        # folded (text diet): the matrix view above already holds every number
+        with st.expander(f"Why is dW = a_prevᵀ @ delta? Weight by weight, {layer_title(l + 1, L)}"):
+            st.caption(
+                "Per-weight view: dL/dw = sum over samples of a_prev · delta, worked out weight by weight "
+                "with the chain rule; the matrix product above does all of them at once. The last two "
+                "columns agree."
+            )
+            _df(per_weight_frame(trace, names, l, wn), f"step_tbl_pw{l}")
     if run.phase == "update":
         if quiz_pending:
             st.caption("The updated parameters are hidden until you answer the quiz.")
@@ -168,7 +171,8 @@ def _run_check(key: str, preset: Preset, controls: Controls) -> None:
 
 def gradient_check_panel(key: str, run: StepRun, preset: Preset, controls: Controls) -> None:
     ss = st.session_state
-    st.markdown(GRADCHECK_TEXT)
+    fold("Why a gradient check costs 2P passes", GRADCHECK_TEXT)
+    st.markdown(GRADCHECK_RULE)
     st.button(
         "Run the gradient check",
         key="step_btn_gradcheck",
@@ -194,7 +198,10 @@ def gradient_check_panel(key: str, run: StepRun, preset: Preset, controls: Contr
         "long). The check's cost grows with P; backprop's stays about two passes."
     )
     verdict = (
-        "agree" if gc.max_rel_error < 1e-5 else "disagree somewhere: look at the largest relative errors"
+        f"agree: every relative error is below {GRADCHECK_TOLERANCE:g}"
+        if gc.max_rel_error < GRADCHECK_TOLERANCE
+        else f"disagree somewhere (a relative error of {GRADCHECK_TOLERANCE:g} or more): look at the "
+        "largest relative errors"
     )
     st.caption(f"Backprop and finite differences {verdict}.")
     _df(gradcheck_frame(gc, preset.neuron_names, preset.weight_names or None), "step_tbl_gradcheck")

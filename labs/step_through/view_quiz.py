@@ -9,6 +9,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from ui.echo import quoted
+
 TOLERANCES: dict[str, float] = {"0.1 %": 1e-3, "1 %": 1e-2, "5 %": 5e-2}
 # near zero a relative tolerance means nothing: accept an absolute error this small
 ABS_FLOOR = 1e-9
@@ -31,7 +33,9 @@ def parse_answer(text: str) -> float:
     try:
         value = float(cleaned)
     except ValueError:
-        raise ValueError(f"'{text}' is not a number; type something like 0.082 or -2.5e-3") from None
+        raise ValueError(
+            f"{quoted(text, 30)} is not a number; type something like 0.082 or -2.5e-3"
+        ) from None
     if not math.isfinite(value):
         raise ValueError("type a finite number")
     return value

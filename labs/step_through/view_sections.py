@@ -16,6 +16,7 @@ from labs.step_through.figures_charts import loss_history_figure
 from labs.step_through.figures_diagram import DiagramView, diagram_legend, phase_figure
 from labs.step_through.model import ParamRef, Preset, all_params, param_id, param_label
 from labs.step_through.model_session import (
+    CLASSIC_ORIGINAL,
     Controls,
     StepRun,
     batch_of,
@@ -24,10 +25,14 @@ from labs.step_through.model_session import (
     progress_text,
 )
 from labs.step_through.text import PHASE_TEXT
-from labs.step_through.view_controls import StepSetup, write_step_url
+from labs.step_through.view_bridge import phase_code, pytorch_section
+from labs.step_through.view_controls import StepSetup
 from labs.step_through.view_explain import equations_section, quiz_state
 from labs.step_through.view_panels import gradient_check_panel, step_export_tab, tables_panel
+from labs.step_through.view_url import write_step_url
 from ui.common import show_error
+from ui.presenter import fold, plotly_chart
+from ui.share import share_link
 from viz.format import num
 from viz.network import layer_title
 
@@ -127,7 +132,9 @@ def stepper(setup: StepSetup) -> None:
             persist_state="session",
         )
     quiz = quiz_state(run, trace, param)
-    left, right = st.columns([3, 1.15], gap="medium")
+    # the right column holds the loss metrics: wide enough for a 13-character number such as
+    # 121.000998755 (the sigmoid single weight), which a narrower column cut off with an ellipsis
+    left, right = st.columns([2.6, 1.4], gap="medium")
     with left:
         view = DiagramView(
             run.phase,
@@ -139,13 +146,11 @@ def stepper(setup: StepSetup) -> None:
             weight_names or None,
             has_bias=not preset.fixed_biases,
         )
-        st.plotly_chart(
+        plotly_chart(
             phase_figure(trace, names, view),
             key="step_diagram",
             on_select=pick_from_diagram,
             selection_mode="points",
-            width="stretch",
-            config={"displayModeBar": False},
         )
         st.caption(
             diagram_legend(run.phase, trace.x.shape[0])
@@ -153,7 +158,9 @@ def stepper(setup: StepSetup) -> None:
         )
     with right:
         _numbers(run, trace, preset, controls)
-    st.info(PHASE_TEXT[run.phase])
+    # long prose: open normally, folded in presenter mode (the teacher says it)
+    fold(f"What the {run.phase} phase does", lambda: st.info(PHASE_TEXT[run.phase]))
+    phase_code(run.phase)
 
     st.subheader("Equations with the numbers in")
     equations_section(run, trace, preset, param, neuron, sample, quiz)
@@ -168,7 +175,13 @@ def stepper(setup: StepSetup) -> None:
     if export.open:
         with export:
             step_export_tab(run, trace, preset, controls)
+    pytorch_section(preset, trace, controls)
     write_step_url(preset, run)
+    share_link(
+        key="step",
+        note="This link opens the page as it is now: the network and every setting, the iteration and "
+        "phase, the picked weight, neuron and sample, and the toggles.",
+    )
 
 
 def _note_recompute(key: str, run: StepRun, controls: Controls) -> None:
@@ -336,7 +349,7 @@ def _neuron_choice(preset: Preset) -> tuple[int, int]:
         ids,
         key="step_neuron",
         persist_state="session",
-        format_func=lambda n: f"{n} ({layer_title(by_id[n][0], len(names) - 1)})",
+        format_func=lambda n: f"{n} · {layer_title(by_id[n][0], len(names) - 1)}",
         help="Or click the neuron on the diagram. Its weighted sum and activation are worked out "
         "under the diagram.",
     )
@@ -362,11 +375,10 @@ def _numbers(run: StepRun, trace: StepTrace, preset: Preset, controls: Controls)
             delta_color="inverse",
             help="The same batch fed forward through the updated weights",
         )
-        classic_own = Controls(0.5, "sigmoid", "sigmoid", "half_sse", 1, False)
-        if preset.is_classic and run.iteration == 0 and controls == classic_own:
+        if preset.is_classic and run.iteration == 0 and controls == CLASSIC_ORIGINAL:
             st.caption(
                 "The original's summary prints 0.291027924 here. Why that differs from what its own "
                 "walk-through gives: *About the published numbers*, below."
             )
     current = trace.loss if run.shows("loss") else None
-    st.plotly_chart(loss_history_figure(run.losses, current), key="step_loss_chart", width="stretch")
+    plotly_chart(loss_history_figure(run.losses, current), key="step_loss_chart")

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import assert_no_exception, click_and_settle, wait_settled
+from tests.browser.conftest import assert_no_exception, click_and_settle, wait_charts_drawn, wait_settled
+from tests.browser.test_presenter import CHART_TEXT
 
 pytestmark = pytest.mark.browser
 
@@ -119,9 +120,9 @@ def test_landing_page_leads_to_the_first_page_and_its_tables_fit_a_laptop(
     wait_settled(page)
     assert_no_exception(page)
     assert page.get_by_text("Click a page's title to open it").count() == 1
-    # the sidebar lists Home and the four pages by their learning-path names
+    # the sidebar lists Home and the seven pages by their learning-path names
     sidebar = page.locator('[data-testid="stSidebar"]')
-    assert sidebar.get_by_role("link").count() == 5
+    assert sidebar.get_by_role("link").count() == 8
     assert sidebar.get_by_role("link", name="Home: the learning path").count() == 1
     page.locator('[data-testid="stMain"]').get_by_role("link", name="1 · Step through one iteration").click()
     page.wait_for_url("**/Step_through*")
@@ -136,3 +137,89 @@ def test_landing_page_leads_to_the_first_page_and_its_tables_fit_a_laptop(
         diagram_ready(page)
         assert page.evaluate(CLIPPED_TABLES) == [], preset
     shoot(page, artifacts_dir, "8_tiny_at_1280")
+
+
+# -- issue 12 ------------------------------------------------------------------------------------
+
+SCREENS = """() => document.querySelector('[data-testid="stMain"]').scrollHeight / window.innerHeight"""
+METRIC_CUT = """() => [...document.querySelectorAll('[data-testid="stMetricValue"]')]
+  .filter(el => el.scrollWidth > el.clientWidth + 1).map(el => el.innerText)"""
+
+
+def open_step(page, app_url: str, query: str, width: int = 1280, height: int = 800) -> None:
+    page.set_viewport_size({"width": width, "height": height})
+    page.goto(f"{app_url}/Step_through?{query}")
+    wait_settled(page)
+    assert_no_exception(page)
+
+
+def test_quiz_regrades_a_corrected_answer_on_enter(app_url: str, page, artifacts_dir) -> None:
+    open_step(page, app_url, "preset=classic&phase=backward&quiz=1")
+    box = page.get_by_label("Your value")
+    box.fill("0.5")
+    box.press("Enter")
+    page.get_by_text("is not within").first.wait_for(state="visible")
+    wait_settled(page)
+    # the box is still there: type the right value and press Enter again
+    box = page.get_by_label("Your value")
+    assert box.is_visible()
+    box.fill("0.0822")
+    box.press("Enter")
+    page.get_by_text("Right:").first.wait_for(state="visible")
+    wait_settled(page)
+    assert_no_exception(page)
+    assert page.get_by_text("is not within").count() == 0
+    shoot(page, artifacts_dir, "9_quiz_regraded")
+
+
+@pytest.mark.parametrize("query", ["", "preset=classic", "preset=tiny", "preset=custom"])
+def test_each_preset_fits_six_screens_at_1280x800(app_url: str, page, query: str) -> None:
+    open_step(page, app_url, query)
+    screens = page.evaluate(SCREENS)
+    print(f"step-through {query or 'default'}: {screens:.2f} screens at 1280x800")
+    assert screens <= 6, f"{screens:.2f} screens"
+
+
+def test_a_long_loss_fits_its_metric_and_the_banner_follows_the_settings(app_url: str, page) -> None:
+    open_step(page, app_url, "output=sigmoid&phase=loss")
+    assert page.evaluate(METRIC_CUT) == []
+    assert page.get_by_text("can never reach the target 12").count() == 1
+    open_step(page, app_url, "preset=classic&hidden=relu&biases=1&phase=loss")
+    assert page.get_by_text("digit for digit").count() == 0
+    assert page.get_by_text("hidden activation relu instead of sigmoid", exact=False).count() == 1
+    assert "0.282927507" in page.locator('[data-testid="stMain"]').inner_text()
+    click_and_settle(page, page.get_by_role("button", name="Use the original's settings"))
+    assert page.get_by_text("digit for digit", exact=False).count() == 1
+
+
+@pytest.mark.parametrize(("width", "height"), [(1280, 800), (1920, 1080)])
+def test_screenshots_default_classic_presenter_and_the_bridges(
+    app_url: str, page, artifacts_dir, width: int, height: int
+) -> None:
+    for name, query in (
+        ("default", ""),
+        ("classic", "preset=classic&phase=backward&weight=w1"),
+        ("presenter", "preset=classic&phase=update&presenter=1"),
+    ):
+        open_step(page, app_url, query, width, height)
+        page.screenshot(path=str(artifacts_dir / f"step_through_{name}_{width}.png"))
+        if name == "presenter":
+            wait_charts_drawn(page)
+            charts = page.evaluate(CHART_TEXT)
+            assert charts and all(size >= 16 for _, size in charts), [c for c in charts if c[1] < 16]
+            # the credit bars of h1 too (picked through w1, in the backward phase)
+            open_step(page, app_url, "preset=classic&phase=backward&weight=w1&presenter=1", width, height)
+            wait_charts_drawn(page)
+            charts = page.evaluate(CHART_TEXT)
+            assert any("Credit" in text for text, _ in charts)
+            assert all(size >= 16 for _, size in charts), [c for c in charts if c[1] < 16]
+    # the bridges opened: Show the code (update_pass) and The same in PyTorch
+    open_step(page, app_url, "preset=classic&phase=update", width, height)
+    for label in ("Show the code: update_pass", "The same in PyTorch"):
+        page.get_by_text(label).first.click()
+        wait_settled(page)
+    page.get_by_text("Show the code: update_pass").first.scroll_into_view_if_needed()
+    page.screenshot(path=str(artifacts_dir / f"step_through_bridge_code_{width}.png"))
+    page.get_by_text("What the script prints").first.scroll_into_view_if_needed()
+    page.screenshot(path=str(artifacts_dir / f"step_through_bridge_pytorch_{width}.png"))
+    assert_no_exception(page)

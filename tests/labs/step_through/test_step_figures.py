@@ -11,8 +11,15 @@ import pytest
 
 from backprop_core import explain_weight, train_step
 from backprop_core.gradcheck import gradient_check
-from labs.step_through.figures_charts import loss_history_figure, saturation_figure
-from labs.step_through.figures_diagram import DiagramView, diagram_legend, phase_figure
+from labs.step_through.figures_charts import (
+    loss_history_figure,
+    saturation_figure,
+)
+from labs.step_through.figures_diagram import (
+    DiagramView,
+    diagram_legend,
+    phase_figure,
+)
 from labs.step_through.figures_equations import chain_rule, loss_equations, neuron_equations, update_equation
 from labs.step_through.figures_tables import (
     gradcheck_frame,
@@ -260,7 +267,7 @@ def test_chain_rule_uses_the_shortcut_for_sigmoid_with_bce(tiny_trace) -> None:
     eqs = chain_rule(e, t, p.neuron_names, 0)
     shortcut = eqs[1]
     assert r"\frac{a_{o_{1}} - y_{o_{1}}}{4}" in shortcut.latex and shortcut.latex.endswith(num(e.delta[0]))
-    assert "cancels" in shortcut.note
+    assert "cancel" in shortcut.note and "divided by m = 4 because L is a mean" in shortcut.note
     # a batch of four: the last line adds the samples' shares
     assert eqs[-1].latex.endswith(f"= {num(e.gradient)}") and all(
         num(v) in eqs[-1].latex for v in e.per_sample

@@ -21,6 +21,7 @@ from labs.step_through.model import (
     parse_param_id,
     parse_sizes,
     tiny_classifier,
+    unreachable_target,
 )
 from labs.step_through.model_classic import (
     CLASSIC_PUBLISHED,
@@ -30,6 +31,7 @@ from labs.step_through.model_classic import (
     classic_walkthrough_values,
     matches_printed,
     printed_decimals,
+    shared_bias_step,
     stale_order_step,
 )
 from labs.step_through.model_losses import output_loss_shares, saturation_compare
@@ -69,11 +71,23 @@ def test_matches_printed_allows_one_unit_in_the_last_digit_only() -> None:
 
 
 def test_after_one_update_the_algorithm_gives_0_291027774_and_the_summary_came_from_stale_deltas() -> None:
-    frozen, trained, stale = classic_after_one()
-    assert round(frozen, 9) == 0.291027774
-    assert round(stale, 9) == float(CLASSIC_PUBLISHED_AFTER_ONE)
-    assert trained < frozen  # training the biases too lowers the loss further
-    assert round(trained, 9) == 0.280471447
+    one = classic_after_one()
+    assert round(one.frozen, 9) == 0.291027774
+    assert round(one.stale, 9) == float(CLASSIC_PUBLISHED_AFTER_ONE)
+    assert one.per_neuron < one.frozen  # training the biases too lowers the loss further
+    assert round(one.per_neuron, 9) == 0.280471447
+    # the original's model: one bias per layer, shared, its gradient the sum of the layer's deltas
+    assert round(one.shared, 9) == 0.285750887
+
+
+def test_shared_bias_step_moves_each_layer_by_the_sum_of_its_deltas() -> None:
+    p = get_preset("classic 2-2-2")
+    trace = train_step(p.net, p.X, p.Y, loss=p.loss, lr=p.lr, freeze_biases=False)
+    after = shared_bias_step(p.net, p.X, p.Y, p.loss, p.lr)
+    for l in range(2):
+        expected = p.net.biases[l] - p.lr * trace.db[l].sum()
+        assert np.allclose(after.biases[l], expected) and after.biases[l][0] == after.biases[l][1]
+        assert np.array_equal(after.weights[l], trace.net_after.weights[l])
 
 
 def test_stale_order_step_uses_updated_output_weights_for_the_hidden_deltas() -> None:
@@ -128,14 +142,31 @@ def test_custom_preset_builds_from_sizes_with_data_valid_for_every_loss() -> Non
     [
         ("2", "at least an input and an output"),
         ("2-x-1", "whole numbers"),
+        ("2-²-1", "whole numbers"),
         ("2-9-1", "too wide"),
         ("2-3-3-3-3-3-1", "too many"),
-        ("2-0-1", "out of range"),
     ],
 )
 def test_invalid_custom_sizes_get_a_readable_reason(text: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         parse_sizes(text)
+
+
+@pytest.mark.parametrize("text", ["2-0-1", "2-50-1", "2-7-1", "0-3-1", "2-3-99999"])
+def test_every_size_out_of_range_names_the_same_limit(text: str) -> None:
+    with pytest.raises(ValueError, match="use 1 to 6 per layer") as info:
+        parse_sizes(text)
+    assert "512" not in str(info.value) and text not in str(info.value)
+
+
+def test_unreachable_target_says_a_sigmoid_can_never_reach_12() -> None:
+    Y = np.array([[12.0]])
+    assert "can never reach the target 12" in unreachable_target("sigmoid", Y)
+    assert "strictly between 0 and 1" in unreachable_target("sigmoid", Y)
+    assert unreachable_target("linear", Y) is None
+    assert unreachable_target("relu", Y) is None and unreachable_target("relu", -Y) is not None
+    assert unreachable_target("sigmoid", np.array([[0.0], [1.0]])) is None  # approached: the loss can go to 0
+    assert unreachable_target("sigmoid", np.array([[0.01, 0.99]])) is None
 
 
 def test_parse_sizes_accepts_dashes_commas_and_spaces() -> None:
