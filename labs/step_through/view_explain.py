@@ -9,7 +9,6 @@ answer before its working is shown.
 from __future__ import annotations
 
 import streamlit as st
-from ui.presenter import plotly_chart
 
 from backprop_core.explain import explain_weight
 from backprop_core.trace import StepTrace
@@ -19,6 +18,7 @@ from labs.step_through.model import ParamRef, Preset, param_label
 from labs.step_through.model_session import StepRun
 from labs.step_through.view_quiz import TOLERANCES, check_answer
 from ui.common import show_error
+from ui.presenter import plotly_chart
 from viz.format import num
 from viz.network import layer_title
 
