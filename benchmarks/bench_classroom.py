@@ -123,7 +123,8 @@ def _browser_pids(exclude: list[int]) -> list[int]:
     return out
 
 
-def _server(script: str) -> tuple[subprocess.Popen, str]:
+def _server(script: str, cwd: Path = ROOT) -> tuple[subprocess.Popen, str]:
+    """``streamlit run script`` on a free loopback port, from ``cwd``; returns it and its URL."""
     port = _free_port()
     proc = subprocess.Popen(
         [
@@ -131,7 +132,7 @@ def _server(script: str) -> tuple[subprocess.Popen, str]:
             "--server.port", str(port), "--server.address", "127.0.0.1",
             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
         ],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     for _ in range(300):
