@@ -123,7 +123,7 @@ def _browser_pids(exclude: list[int]) -> list[int]:
     return out
 
 
-def _server(script: str, cwd: Path = ROOT) -> tuple[subprocess.Popen, str]:
+def start_server(script: str, cwd: Path = ROOT) -> tuple[subprocess.Popen, str]:
     """``streamlit run script`` on a free loopback port, from ``cwd``; returns it and its URL."""
     port = _free_port()
     proc = subprocess.Popen(
@@ -146,7 +146,8 @@ def _server(script: str, cwd: Path = ROOT) -> tuple[subprocess.Popen, str]:
     raise SystemExit(f"the Streamlit server for {script} did not start")
 
 
-def _stop(proc: subprocess.Popen) -> None:
+def stop_server(proc: subprocess.Popen) -> None:
+    """Terminate a server this script started (killed after 20 s)."""
     proc.terminate()
     try:
         proc.wait(timeout=20)
@@ -198,8 +199,8 @@ def _measure(
 
 
 def single(browser: object) -> None:
-    app, app_url = _server("app.py")
-    bare, bare_url = _server("benchmarks/bare_run_every_app.py")
+    app, app_url = start_server("app.py")
+    bare, bare_url = start_server("benchmarks/bare_run_every_app.py")
     rows = []
     try:
         for target, url, proc in (
@@ -216,8 +217,8 @@ def single(browser: object) -> None:
             rows.append((target.name, updates, ups, its, share))
             print(f"  {target.name}: browser CPU {web:.2f} cores", flush=True)
     finally:
-        _stop(app)
-        _stop(bare)
+        stop_server(app)
+        stop_server(bare)
 
     print(f"\nOne server, one playing learner at a time, {WINDOW:.0f} s window after {WARMUP:.0f} s of Play")
     print(

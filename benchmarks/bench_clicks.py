@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from bench_classroom import _server, _stop  # noqa: E402
+from bench_classroom import start_server, stop_server  # noqa: E402
 
 from tests.browser.conftest import CHROMIUM_ARGS, wait_settled  # noqa: E402
 
@@ -133,8 +133,8 @@ def main() -> None:
         raise SystemExit("no Chromium found (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
-    app, app_url = _server(str(args.root / "app.py"), cwd=args.root)
-    bare, bare_url = _server("benchmarks/bare_click_app.py")
+    app, app_url = start_server(str(args.root / "app.py"), cwd=args.root)
+    bare, bare_url = start_server("benchmarks/bare_click_app.py")
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
@@ -143,8 +143,8 @@ def main() -> None:
             finally:
                 browser.close()
     finally:
-        _stop(app)
-        _stop(bare)
+        stop_server(app)
+        stop_server(bare)
 
     bare_median = statistics.median(times.pop("bare app"))
     print(f"\nClick to settled, median of {args.repeats} per page and kind (one learner, {args.root})")
