@@ -90,7 +90,8 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _cpu_seconds(pids: list[int]) -> float:
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU seconds of these processes so far (from /proc/<pid>/stat)."""
     total = 0
     for pid in pids:
         try:
@@ -101,7 +102,7 @@ def _cpu_seconds(pids: list[int]) -> float:
     return total / TICK
 
 
-def _browser_pids(exclude: list[int]) -> list[int]:
+def browser_pids(exclude: list[int]) -> list[int]:
     """This script's descendants (Playwright's driver and Chromium), the servers excluded."""
     parent = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
@@ -155,7 +156,8 @@ def stop_server(proc: subprocess.Popen) -> None:
         proc.kill()
 
 
-def _open_and_play(context: object, url: str, target: Target) -> object:
+def open_and_play(context: object, url: str, target: Target) -> object:
+    """Open the target page in a new tab of ``context``, press its Play, wait for its first update."""
     page = context.new_page()
     page.set_default_timeout(60_000)
     page.goto(url + target.path)
@@ -187,10 +189,10 @@ def _measure(
     (in cores) over one window."""
     for page, target in pages:
         page.evaluate(SAMPLER, [target.marker, target.pattern])
-    browser = _browser_pids(pids)
-    cpu0, web0, t0 = _cpu_seconds(pids), _cpu_seconds(browser), time.monotonic()
+    browser = browser_pids(pids)
+    cpu0, web0, t0 = cpu_seconds(pids), cpu_seconds(browser), time.monotonic()
     time.sleep(WINDOW)
-    cpu1, web1, elapsed = _cpu_seconds(pids), _cpu_seconds(browser), time.monotonic() - t0
+    cpu1, web1, elapsed = cpu_seconds(pids), cpu_seconds(browser), time.monotonic() - t0
     out = []
     for page, target in pages:
         samples = page.evaluate("() => window.__bpl")
@@ -209,7 +211,7 @@ def single(browser: object) -> None:
             (BARE, bare_url, bare),
         ):
             context = browser.new_context(viewport={"width": 1400, "height": 1000})
-            page = _open_and_play(context, url, target)
+            page = open_and_play(context, url, target)
             time.sleep(WARMUP)
             [(updates, ups, its)], share, web = _measure([(page, target)], [proc.pid])
             _pause(page, target)
@@ -289,7 +291,7 @@ def replicas(browser: object, counts: list[int], max_learners: int) -> None:
             for learners in range(1, max_learners + 1):
                 context = browser.new_context(viewport={"width": 1400, "height": 1000})
                 contexts.append(context)
-                pages.append((_open_and_play(context, cluster.url, PLAYGROUND), PLAYGROUND))
+                pages.append((open_and_play(context, cluster.url, PLAYGROUND), PLAYGROUND))
                 time.sleep(WARMUP)
                 results, share, web = _measure(pages, cluster.pids)
                 rates = sorted(r[1] for r in results)
