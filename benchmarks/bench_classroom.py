@@ -90,7 +90,8 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _cpu_seconds(pids: list[int]) -> float:
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU seconds of these processes so far (from /proc/<pid>/stat)."""
     total = 0
     for pid in pids:
         try:
@@ -101,7 +102,7 @@ def _cpu_seconds(pids: list[int]) -> float:
     return total / TICK
 
 
-def _browser_pids(exclude: list[int]) -> list[int]:
+def browser_pids(exclude: list[int]) -> list[int]:
     """This script's descendants (Playwright's driver and Chromium), the servers excluded."""
     parent = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
@@ -123,7 +124,8 @@ def _browser_pids(exclude: list[int]) -> list[int]:
     return out
 
 
-def _server(script: str) -> tuple[subprocess.Popen, str]:
+def start_server(script: str, cwd: Path = ROOT) -> tuple[subprocess.Popen, str]:
+    """``streamlit run script`` on a free loopback port, from ``cwd``; returns it and its URL."""
     port = _free_port()
     proc = subprocess.Popen(
         [
@@ -131,7 +133,7 @@ def _server(script: str) -> tuple[subprocess.Popen, str]:
             "--server.port", str(port), "--server.address", "127.0.0.1",
             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
         ],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     for _ in range(300):
@@ -145,7 +147,8 @@ def _server(script: str) -> tuple[subprocess.Popen, str]:
     raise SystemExit(f"the Streamlit server for {script} did not start")
 
 
-def _stop(proc: subprocess.Popen) -> None:
+def stop_server(proc: subprocess.Popen) -> None:
+    """Terminate a server this script started (killed after 20 s)."""
     proc.terminate()
     try:
         proc.wait(timeout=20)
@@ -153,7 +156,8 @@ def _stop(proc: subprocess.Popen) -> None:
         proc.kill()
 
 
-def _open_and_play(context: object, url: str, target: Target) -> object:
+def open_and_play(context: object, url: str, target: Target) -> object:
+    """Open the target page in a new tab of ``context``, press its Play, wait for its first update."""
     page = context.new_page()
     page.set_default_timeout(60_000)
     page.goto(url + target.path)
@@ -185,10 +189,10 @@ def _measure(
     (in cores) over one window."""
     for page, target in pages:
         page.evaluate(SAMPLER, [target.marker, target.pattern])
-    browser = _browser_pids(pids)
-    cpu0, web0, t0 = _cpu_seconds(pids), _cpu_seconds(browser), time.monotonic()
+    browser = browser_pids(pids)
+    cpu0, web0, t0 = cpu_seconds(pids), cpu_seconds(browser), time.monotonic()
     time.sleep(WINDOW)
-    cpu1, web1, elapsed = _cpu_seconds(pids), _cpu_seconds(browser), time.monotonic() - t0
+    cpu1, web1, elapsed = cpu_seconds(pids), cpu_seconds(browser), time.monotonic() - t0
     out = []
     for page, target in pages:
         samples = page.evaluate("() => window.__bpl")
@@ -197,8 +201,8 @@ def _measure(
 
 
 def single(browser: object) -> None:
-    app, app_url = _server("app.py")
-    bare, bare_url = _server("benchmarks/bare_run_every_app.py")
+    app, app_url = start_server("app.py")
+    bare, bare_url = start_server("benchmarks/bare_run_every_app.py")
     rows = []
     try:
         for target, url, proc in (
@@ -207,7 +211,7 @@ def single(browser: object) -> None:
             (BARE, bare_url, bare),
         ):
             context = browser.new_context(viewport={"width": 1400, "height": 1000})
-            page = _open_and_play(context, url, target)
+            page = open_and_play(context, url, target)
             time.sleep(WARMUP)
             [(updates, ups, its)], share, web = _measure([(page, target)], [proc.pid])
             _pause(page, target)
@@ -215,8 +219,8 @@ def single(browser: object) -> None:
             rows.append((target.name, updates, ups, its, share))
             print(f"  {target.name}: browser CPU {web:.2f} cores", flush=True)
     finally:
-        _stop(app)
-        _stop(bare)
+        stop_server(app)
+        stop_server(bare)
 
     print(f"\nOne server, one playing learner at a time, {WINDOW:.0f} s window after {WARMUP:.0f} s of Play")
     print(
@@ -287,7 +291,7 @@ def replicas(browser: object, counts: list[int], max_learners: int) -> None:
             for learners in range(1, max_learners + 1):
                 context = browser.new_context(viewport={"width": 1400, "height": 1000})
                 contexts.append(context)
-                pages.append((_open_and_play(context, cluster.url, PLAYGROUND), PLAYGROUND))
+                pages.append((open_and_play(context, cluster.url, PLAYGROUND), PLAYGROUND))
                 time.sleep(WARMUP)
                 results, share, web = _measure(pages, cluster.pids)
                 rates = sorted(r[1] for r in results)

@@ -78,18 +78,24 @@ def section_training(setup: LabSetup, lab: Lab, view_notes: list[str]) -> None:
 
     def _play_switched(playing: bool) -> None:
         st.session_state.vg_press_note = None
-        st.session_state.vg_play_switched = True
+
+    # Play/Pause sits outside the ticking fragment: a tick redraws only what is inside, so a tick that
+    # was running when the learner pressed Pause cannot send the control's old value back to the
+    # browser (which then asked for Play again), and the switch reruns the whole page, where the
+    # fragment's ticking (run_every) is decided
+    now = st.session_state
+    idle = not now.vg_lab.runs or (now.vg_lab.finished and not now.vg_playing)
+    play_pause("vg", disabled=idle, on_switch=_play_switched)
 
     @st.fragment(run_every=PLAY_INTERVAL if st.session_state.vg_playing else None)
     def training_panel() -> None:
         s = st.session_state
-        # the run right after Play was pressed only redraws: the whole page reruns next and ticks from there
-        if s.vg_playing and s.vg_lab.runs and not s.get("vg_play_switched"):
+        if s.vg_playing and s.vg_lab.runs:
             train_current_lab(PLAY_STEP, PLAY_BUDGET)
             _finish_play_if_done()
         lab = s.vg_lab
         playing = s.vg_playing
-        c1, c2, c3, c4 = st.columns([3, 2, 2, 2], vertical_alignment="bottom")
+        c1, c2, c4 = st.columns([3, 2, 2], vertical_alignment="bottom")
         with c1:
             st.select_slider("Iterations per press", TRAIN_CHOICES, key="vg_n", persist_state="session")
         with c2:
@@ -100,18 +106,12 @@ def section_training(setup: LabSetup, lab: Lab, view_notes: list[str]) -> None:
                 width="stretch",
                 type="primary",
             )
-        with c3:
-            play_pause(
-                "vg", disabled=not lab.runs or (lab.finished and not playing), on_switch=_play_switched
-            )
         with c4:
             restart = st.button("↺ Reset", key="vg_reset", width="stretch")
         if restart:
             s.vg_press_note = None
             restart_lab()
             st.rerun()
-        if s.pop("vg_play_switched", False):
-            st.rerun()  # the whole page: Play's ticking (run_every) is decided there
         if pressed:
             lab, done = train_current_lab(s.vg_n)
             s.vg_press_note = (

@@ -28,7 +28,7 @@ CLIP_CHOICES: tuple[float, ...] = (0.1, 0.3, 1.0, 3.0, 10.0)
 HIST_WHEN: tuple[str, ...] = ("init", "now")
 MAX_HIST_LAYERS = 6
 # Play: how often the training panel refreshes, and how many updates each refresh makes
-PLAY_INTERVAL = 0.6
+PLAY_INTERVAL = 0.2
 PLAY_STEP = 10
 # seconds of training one press (or one Play tick) may take before it stops and says so
 PRESS_BUDGET = 2.0
