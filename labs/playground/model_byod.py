@@ -6,7 +6,9 @@ The expected file, in words the page repeats to the learner:
 * two numeric feature columns ``x1`` and ``x2``;
 * one answer column: ``label`` for classification (2 to 10 classes; whole numbers or words) or
   ``target`` for regression (numbers);
-* at most ``MAX_ROWS`` data rows; other columns are ignored.
+* at most ``MAX_ROWS`` data rows; other columns are ignored;
+* every feature and target between ``-MAX_MAGNITUDE`` and ``MAX_MAGNITUDE``: the boundary is drawn
+  over the data's range, and a range wider than the largest float cannot be drawn (or trained on).
 
 Every problem is reported as a ``ValueError`` naming the row (counted as a spreadsheet shows
 it: the header is row 1) and the column, so a learner can find it in their file.
@@ -28,6 +30,9 @@ MAX_CLASSES = 10
 FEATURES = ("x1", "x2")
 LABEL, TARGET = "label", "target"
 _MISSING = {"", "nan", "na", "n/a", "null", "none"}
+# far beyond any sensible input to a small network (features around -5..5 suit it), and far below
+# where the data's range or the first layer's z = x @ W + b would overflow
+MAX_MAGNITUDE = 1e6
 
 
 @dataclass(frozen=True, repr=False)
@@ -71,6 +76,11 @@ def read_csv(content: bytes | str, max_rows: int = MAX_ROWS) -> Table:
         raise ValueError(f"the file is not readable as CSV ({exc})") from None
     # blank lines (often one at the end of a file) carry no data
     numbered = [(n, row) for n, row in enumerate(rows, start=1) if any(cell.strip() for cell in row)]
+    if not numbered:
+        raise ValueError(
+            "the file holds no values, only separators or quotes; expected a header row such as "
+            "'x1,x2,label' and at least two data rows"
+        )
     header = numbered[0][1]
     names = [cell.strip().lower() for cell in header]
     columns = _find_columns(names, header)
@@ -153,6 +163,11 @@ def _number(cell: str, line: int, column: str) -> float:
         raise ValueError(f"row {line}, column '{column}': '{text}' is not a number") from None
     if not math.isfinite(value):
         raise ValueError(f"row {line}, column '{column}': '{text}' is not a finite number")
+    if abs(value) > MAX_MAGNITUDE:
+        raise ValueError(
+            f"row {line}, column '{column}': {value:g} is too large; the playground takes values from "
+            f"{-MAX_MAGNITUDE:,.0f} to {MAX_MAGNITUDE:,.0f} (rescale the column, e.g. divide it by a power of ten)"
+        )
     return value
 
 

@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from collections.abc import MutableMapping
+from collections.abc import Mapping, MutableMapping
 from typing import Any
 from urllib.parse import urlencode
 
@@ -27,7 +27,7 @@ from labs.playground.figures_network import (
 from labs.playground.model_boundary import grid_activations, grid_outputs
 from labs.playground.model_run import RECORD_CAP, Run, history_csv, weights_json
 from labs.playground.view_session import Setup, go_back, import_weights, reset, view_iteration
-from labs.playground.view_settings import HIDEABLE, URL_PARAMS, Settings
+from labs.playground.view_settings import CSV, HIDEABLE, URL_PARAMS, Settings
 from ui.common import format_lr, show_error
 from viz.format import fmt
 
@@ -174,7 +174,8 @@ def divergence_box(state: MutableMapping[str, Any]) -> None:
         return
     with st.container(border=True, key="pg_divergence"):
         st.error(
-            f"**Training stopped at iteration {d.iteration}: {d.reason}.** The learning rate "
+            f"**Training stopped at iteration {d.last_iteration}: in the next update (iteration "
+            f"{d.iteration}) {d.reason}.** The learning rate "
             f"{format_lr(d.lr)} is too high for this set-up: each update overshoots the low point, the next "
             "gradient is larger, and the weights and loss run away. The charts show the last network before "
             "that update (switch on Log-scale loss to see the climb).",
@@ -258,12 +259,23 @@ def export_panel(state: MutableMapping[str, Any], settings: Settings) -> None:
         show_error(state["pg_import_error"])
 
 
+def link_promise(state: Mapping[str, Any]) -> str:
+    """What the page's link restores: the same data and run, except for an uploaded file."""
+    if state.get("pg_dataset") == CSV:
+        return (
+            "This page's address holds every setting and seed, but not your uploaded data: the file stays "
+            "on this computer, so someone opening the link gets the circle data set until they upload the "
+            "same file themselves."
+        )
+    return (
+        "This page's address always holds every setting, including the seeds, so the same link gives the "
+        "same data, the same initial weights and the same run."
+    )
+
+
 def classroom_link(state: MutableMapping[str, Any]) -> None:
     """The shareable link with the current settings, and which controls it hides."""
-    st.caption(
-        "This page's address always holds every setting, including the seeds, so the same link gives the "
-        "same data, the same initial weights and the same run. Choose controls to hide from students:"
-    )
+    st.caption(f"{link_promise(state)} Choose controls to hide from students:")
     if "pg_hide_pick" not in state:
         state["pg_hide_pick"] = sorted(state.get("pg_hide", frozenset()))
     picked = st.multiselect(

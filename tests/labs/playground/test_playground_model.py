@@ -341,11 +341,14 @@ def test_history_csv_has_iteration_zero_and_every_record() -> None:
     net, data, config = _circle_setup()
     r = advance(start_run(net, data, "bce"), data, config, iterations=3)
     lines = history_csv(r).strip().split("\n")
-    assert lines[0].split(",")[-3:] == ["grad_norm_layer_1", "grad_norm_layer_2", "grad_norm_layer_3"]
+    header = lines[0].split(",")
+    assert header[-6:-3] == ["grad_norm_layer_1", "grad_norm_layer_2", "grad_norm_layer_3"]
+    assert header[-3:] == ["update_ratio_layer_1", "update_ratio_layer_2", "update_ratio_layer_3"]
     assert len(lines) == 5 and lines[1].startswith("0,0,,")
     row3 = lines[4].split(",")
     assert int(row3[0]) == 3 and float(row3[3]) == r.records[-1].train_loss
-    assert float(row3[-1]) == r.records[-1].layer_grad_norms[-1]
+    assert float(row3[-4]) == r.records[-1].layer_grad_norms[-1]
+    assert float(row3[-1]) == r.updates[-1].ratios[-1]
 
 
 def test_weights_round_trip_and_mismatch_messages() -> None:

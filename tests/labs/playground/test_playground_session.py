@@ -11,6 +11,7 @@ from labs.playground.model import build_data, build_network, make_problem
 from labs.playground.model_run import weights_json
 from labs.playground.view_data import take_upload
 from labs.playground.view_session import (
+    TICK_BUDGET,
     go_back,
     import_weights,
     in_sync,
@@ -197,3 +198,33 @@ def test_training_config_from_settings() -> None:
     state.update(pg_batch=10, pg_clip=0.0)
     config = read_settings(state).config()
     assert config.batch_size == 10 and config.clip_norm is None
+
+
+def _ticking(step: float):
+    """A fake clock that moves ``step`` seconds each time it is read."""
+    now = [0.0]
+
+    def clock() -> float:
+        now[0] += step
+        return now[0]
+
+    return clock
+
+
+def test_a_play_tick_stops_when_its_time_budget_is_spent_and_the_next_carries_on() -> None:
+    state = _state(pg_speed=100, pg_playing=True)
+    # each read of the clock is 0.1 s later: after 3 iterations 0.3 s >= TICK_BUDGET (0.25 s) have passed
+    assert TICK_BUDGET == 0.25
+    train(state, iterations=100, clock=_ticking(0.1))
+    assert state["pg_run"].iteration == 3
+    train(state, iterations=100, clock=_ticking(0.1))
+    assert state["pg_run"].iteration == 6
+    # stopping early changes nothing about the iterations themselves
+    assert state["pg_run"].state.net == _engine(state, 6).net
+    # a fast clock: the whole tick runs
+    train(state, iterations=100, clock=_ticking(1e-6))
+    assert state["pg_run"].iteration == 106
+    # Step and Step epoch (not playing) always do all they say, however slow
+    state["pg_playing"] = False
+    train(state, iterations=10, clock=_ticking(10.0))
+    assert state["pg_run"].iteration == 116
