@@ -73,7 +73,11 @@ def read_csv(content: bytes | str, max_rows: int = MAX_ROWS) -> Table:
     try:
         rows = list(csv.reader(io.StringIO(text)))
     except csv.Error as exc:
-        raise ValueError(f"the file is not readable as CSV ({exc})") from None
+        del exc  # Python's own words are not for a learner
+        raise ValueError(
+            "the file is not readable as CSV: a cell is too long, a quote is never closed, or the file "
+            "holds a NUL byte"
+        ) from None
     # blank lines (often one at the end of a file) carry no data
     numbered = [(n, row) for n, row in enumerate(rows, start=1) if any(cell.strip() for cell in row)]
     if not numbered:
@@ -113,6 +117,17 @@ def read_csv(content: bytes | str, max_rows: int = MAX_ROWS) -> Table:
     return _classes(X, answers, ignored)
 
 
+def echo(text: str, limit: int = 30) -> str:
+    """A cell or header of the learner's file inside a message: one inline-code span, shortened.
+
+    Messages are shown as markdown, so the text must not become a link, image or heading: the
+    same rule as ``ui.echo.quoted`` (kept here because a model module does not import the UI).
+    """
+    text = text if len(text) <= limit else text[: limit - 1] + "…"
+    text = " ".join(text.splitlines()).replace("`", "ˋ")
+    return f"`{text}`" if text.strip() else "(empty)"
+
+
 def _decode(content: bytes | str) -> str:
     if isinstance(content, str):
         return content
@@ -123,7 +138,7 @@ def _decode(content: bytes | str) -> str:
 
 
 def _find_columns(names: list[str], header: list[str]) -> dict[str, int]:
-    shown = ", ".join(f"'{h.strip()}'" for h in header)
+    shown = ", ".join(echo(h.strip()) for h in header[:8]) + (" …" if len(header) > 8 else "")
     duplicated = sorted({n for n in names if names.count(n) > 1 and n in (*FEATURES, LABEL, TARGET)})
     if duplicated:
         raise ValueError(f"the header names the column '{duplicated[0]}' more than once (columns: {shown})")
@@ -160,13 +175,14 @@ def _number(cell: str, line: int, column: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise ValueError(f"row {line}, column '{column}': '{text}' is not a number") from None
+        raise ValueError(f"row {line}, column '{column}': {echo(text)} is not a number") from None
     if not math.isfinite(value):
-        raise ValueError(f"row {line}, column '{column}': '{text}' is not a finite number")
+        raise ValueError(f"row {line}, column '{column}': {echo(text)} is not a finite number")
     if abs(value) > MAX_MAGNITUDE:
         raise ValueError(
             f"row {line}, column '{column}': {value:g} is too large; the playground takes values from "
-            f"{-MAX_MAGNITUDE:,.0f} to {MAX_MAGNITUDE:,.0f} (rescale the column, e.g. divide it by a power of ten)"
+            f"{-MAX_MAGNITUDE:,.0f} to {MAX_MAGNITUDE:,.0f} (rescale the column, e.g. divide it by a "
+            "power of ten)"
         )
     return value
 
@@ -176,7 +192,7 @@ def _classes(X: np.ndarray, answers: list[str], ignored: tuple[str, ...]) -> Tab
     distinct = sorted(set(answers), key=_class_order)
     if len(distinct) < 2:
         raise ValueError(
-            f"the 'label' column has only one class ({distinct[0]}); expected 2 to {MAX_CLASSES}"
+            f"the 'label' column has only one class ({echo(distinct[0])}); expected 2 to {MAX_CLASSES}"
         )
     if len(distinct) > MAX_CLASSES:
         raise ValueError(

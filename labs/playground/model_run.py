@@ -41,6 +41,7 @@ from backprop_core.runner import (
     accuracy,
     run,
 )
+from backprop_core.safe_json import loads_bounded
 from backprop_core.trace import StepTrace
 
 RECORD_CAP = 10_000
@@ -405,31 +406,44 @@ def weights_json(net: MLP, **extra: object) -> str:
     return json.dumps({**net.to_dict(), **extra}, indent=1)
 
 
+# a weights file is a few kB for the largest playground network: this leaves room for indentation
+MAX_WEIGHTS_BYTES = 1_000_000
+# far beyond what training produces before it is stopped as diverged
+MAX_WEIGHT = 1e6
+
+
 def load_weights(content: bytes | str, expected: MLP) -> MLP:
-    """Read a weights JSON file for a network shaped like ``expected``; ``ValueError`` says what is wrong."""
-    if isinstance(content, bytes):
-        try:
-            content = content.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise ValueError("the file is not a text (UTF-8) file; expected a weights JSON file") from None
-    try:
-        data = json.loads(content)
-    except json.JSONDecodeError as exc:
-        where = f"line {exc.lineno}, column {exc.colno}"
-        raise ValueError(f"the file is not valid JSON ({where}: {exc.msg})") from None
+    """Read a weights JSON file for a network shaped like ``expected``.
+
+    ``ValueError`` says what is wrong, in sentences for a learner (never the file's content):
+    too large, not UTF-8, not JSON, nested too deep, huge or non-finite numbers (all refused by
+    ``safe_json.loads_bounded`` before or while parsing), not a network, another shape or other
+    activations, or a weight beyond ``MAX_WEIGHT`` in size.
+    """
+    if isinstance(content, bytes) and content.startswith(b"\xef\xbb\xbf"):
+        content = content[3:]  # a byte-order mark some editors write
+    data = loads_bounded(content, max_bytes=MAX_WEIGHTS_BYTES, max_depth=16)
+    if not isinstance(data, dict):
+        raise ValueError("The file is JSON but not a weights file: expected an object with 'weights'.")
     try:
         net = MLP.from_dict(data)
     except ValueError as exc:
-        raise ValueError(f"the file does not describe a network: {exc}") from None
+        raise ValueError(f"The file does not describe a network: {exc}.") from None
     want, got = "-".join(map(str, expected.sizes)), "-".join(map(str, net.sizes))
     if net.sizes != expected.sizes:
         raise ValueError(
-            f"the file holds a {got} network but the playground's network is {want}; "
-            "set the same layers and widths (and data set) first"
+            f"The file holds a {got} network but the playground's network is {want}; "
+            "set the same layers and widths (and data set) first."
         )
     if net.activations != expected.activations:
         raise ValueError(
-            f"the file's activations are {', '.join(net.activations)} but the playground's network uses "
-            f"{', '.join(expected.activations)}; choose the same activations first"
+            f"The file's activations are {', '.join(net.activations)} but the playground's network uses "
+            f"{', '.join(expected.activations)}; choose the same activations first."
+        )
+    largest = max(float(np.max(np.abs(p))) for p in (*net.weights, *net.biases))
+    if largest > MAX_WEIGHT:
+        raise ValueError(
+            f"The file holds a weight of size {largest:.3g}; the playground loads weights from "
+            f"{-MAX_WEIGHT:,.0f} to {MAX_WEIGHT:,.0f}."
         )
     return net

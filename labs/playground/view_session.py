@@ -26,6 +26,7 @@ from labs.playground.model_boundary import InputGrid, input_grid
 from labs.playground.model_run import Run, advance, load_weights, resume, start_run
 from labs.playground.view_settings import CSV, LR_CHOICES, Settings, read_settings
 from ui.common import format_lr
+from ui.echo import quoted
 
 
 @dataclass(frozen=True, repr=False)
@@ -181,7 +182,7 @@ def import_weights(state: MutableMapping[str, Any], name: str, content: bytes) -
     try:
         net = load_weights(content, run.state.net)
     except ValueError as exc:
-        state["pg_import_error"] = f"{name} was not loaded: {exc}."
+        state["pg_import_error"] = f"{quoted(name)} was not loaded. {exc}"
         return False
     settings = read_settings(state)
     state["pg_import_error"] = None
@@ -189,7 +190,7 @@ def import_weights(state: MutableMapping[str, Any], name: str, content: bytes) -
     state["pg_playing"] = False
     state["pg_tt_follow"] = True
     state["pg_note"] = (
-        f"Loaded the weights from {name}: training continues from them (history restarts at 0)."
+        f"Loaded the weights from {quoted(name)}: training continues from them (history restarts at 0)."
     )
     return True
 

@@ -26,6 +26,7 @@ from backprop_core import (
 )
 from labs.playground.model import DEFAULT_LOSS, MAX_HIDDEN, MAX_HIDDEN_WIDTH, head_choices, loss_choices
 from ui.common import format_lr, lr_values
+from ui.echo import shorten
 from ui.urlstate import UrlSetting, choice, flag, int_list, number
 
 CSV = "csv"
@@ -291,7 +292,7 @@ def data_controls(dataset_names: list[str], hide: frozenset[str], csv_label: str
         "Data set",
         dataset_names,
         key="pg_dataset",
-        format_func=lambda n: f"{csv_label} (your file)" if n == CSV else n,
+        format_func=lambda n: f"{shorten(csv_label or '', 40)} (your file)" if n == CSV else n,
         help="Two classes, three classes (blobs) or a number to fit (sine, plane).",
         **_KEEP,
     )

@@ -330,7 +330,7 @@ def test_good_csv_upload_becomes_the_data_set(kind: str) -> None:
     assert at.session_state["pg_dataset"] == "csv" and setup.problem.kind == kind
     assert setup.problem.n_train + setup.problem.n_test == 20
     assert at.session_state["pg_run"].state.net.sizes == (2, 4, 4, n_out)
-    assert "Loaded mine.csv: 20 rows" in _infos(at)
+    assert "Loaded `mine.csv`: 20 rows" in _infos(at)
     assert "mine.csv (your file)" in at.selectbox(key="pg_dataset").options
     at.button(key="pg_step").click().run()
     assert at.session_state["pg_run"].iteration == 1 and not at.exception
@@ -338,7 +338,7 @@ def test_good_csv_upload_becomes_the_data_set(kind: str) -> None:
 
 BAD_CSV = [
     (b"x1,label\n1,0\n2,1\n", "missing column(s): x2"),
-    (b"x1,x2,label\n1,2,0\n3,oops,1\n", "row 3, column 'x2': 'oops' is not a number"),
+    (b"x1,x2,label\n1,2,0\n3,oops,1\n", "row 3, column 'x2': `oops` is not a number"),
     (b"x1,x2,label\n1,2,0\n3,NaN,1\n", "row 3, column 'x2': the cell is empty or NaN"),
     (b"x1,x2,label\n" + b"\n".join(b"%d,%d,%d" % (i, i, i % 2) for i in range(5001)), "5001 data rows"),
     (b"x1,x2,label\n" + b"\n".join(b"%d,%d,%d" % (i, i, i) for i in range(11)), "11 different classes"),
@@ -354,7 +354,7 @@ def test_bad_csv_uploads_say_what_is_wrong_and_lose_nothing() -> None:
         at.file_uploader(key="pg_upload").upload("bad.csv", content, "text/csv").run()
         _ok(at)
         shown = " ".join(e.value for e in at.error)
-        assert message in shown and "bad.csv could not be used" in shown
+        assert message in shown and "`bad.csv` could not be used" in shown
         with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
             read_csv(content)
         assert at.session_state["pg_dataset"] == "circle"
@@ -373,7 +373,7 @@ def test_weights_export_and_import_round_trip() -> None:
     at.file_uploader(key="pg_weights_file").upload("weights.json", exported, "application/json").run()
     _ok(at)
     assert at.session_state["pg_run"].state.net == trained
-    assert "Loaded the weights from weights.json" in _infos(at)
+    assert "Loaded the weights from `weights.json`" in _infos(at)
     # a file for another architecture is refused with the reason, and nothing changes
     other = build_network(make_problem("circle", 300, 0.1, 0.2, 0), (8,), "tanh", "sigmoid", "xavier", 0)
     before = at.session_state["pg_run"]

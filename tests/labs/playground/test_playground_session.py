@@ -129,7 +129,7 @@ def test_import_weights_round_trip_and_errors() -> None:
     assert state["pg_run"].state.net == trained and state["pg_run"].iteration == 0
     before = state["pg_run"]
     assert not import_weights(state, "bad.json", b"[1, 2")
-    assert "bad.json was not loaded: the file is not valid JSON" in state["pg_import_error"]
+    assert "`bad.json` was not loaded. The file is not valid JSON" in state["pg_import_error"]
     assert state["pg_run"] is before
     other = json.loads(weights_json(trained))
     other["activations"] = ["relu", "relu", "sigmoid"]
@@ -140,7 +140,7 @@ def test_import_weights_round_trip_and_errors() -> None:
 def test_uploads_select_the_file_and_bad_ones_change_nothing() -> None:
     state = _state()
     take_upload(state, "bad.csv", b"x1,x2\n1,2\n")
-    assert "bad.csv could not be used: missing column(s): label" in state["pg_csv_error"]
+    assert "`bad.csv` could not be used: missing column(s): label" in state["pg_csv_error"]
     assert state["pg_dataset"] == "circle" and state.get("pg_csv") is None
     take_upload(state, "good.csv", b"x1,x2,label\n0,0,a\n1,1,b\n2,2,c\n3,3,a\n")
     assert state["pg_dataset"] == CSV and state["pg_csv"][1].class_names == ("a", "b", "c")
