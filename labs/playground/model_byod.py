@@ -125,6 +125,7 @@ def echo(text: str, limit: int = 30) -> str:
     """
     text = text if len(text) <= limit else text[: limit - 1] + "…"
     text = " ".join(text.splitlines()).replace("`", "ˋ")
+    text = "".join("\ufffd" if ord(c) < 32 or ord(c) == 127 else c for c in text)
     return f"`{text}`" if text.strip() else "(empty)"
 
 

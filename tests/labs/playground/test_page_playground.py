@@ -215,7 +215,10 @@ def test_divergence_explains_and_offers_a_working_rate() -> None:
     safe = largest_working_lr(d.restart, data, config, candidates, d.probe_iterations, limit)
     assert d.safe_lr == safe is not None
     error = at.error[0].value
-    assert f"Training stopped at iteration {d.last_iteration}:" in error and "learning rate 10 is too high" in error
+    assert (
+        f"Training stopped at iteration {d.last_iteration}:" in error
+        and "learning rate 10 is too high" in error
+    )
     # the box and the status line name the same iteration: the last network that was still finite
     assert d.last_iteration == r.iteration and _counter(at).startswith(f"**Iteration {r.iteration}**")
     assert f"in the next update (iteration {r.iteration + 1})" in error

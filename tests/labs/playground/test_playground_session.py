@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from backprop_core import RunState, run
@@ -228,3 +229,37 @@ def test_a_play_tick_stops_when_its_time_budget_is_spent_and_the_next_carries_on
     state["pg_playing"] = False
     train(state, iterations=10, clock=_ticking(10.0))
     assert state["pg_run"].iteration == 116
+
+
+def test_csv_class_labels_reach_the_charts_as_plain_text() -> None:
+    from labs.playground.figures_boundary import boundary_figure
+    from labs.playground.model_boundary import grid_outputs
+    from labs.playground.view_data import current_problem
+
+    link = "<a href='http://127.0.0.1:9/login'>log in</a>"
+    rows = "\n".join(f"{i},{-i},{link if i % 2 else '%{x}<b>b</b>'}" for i in range(12))
+    state = _state()
+    take_upload(state, "labels.csv", f"x1,x2,label\n{rows}\n".encode())
+    problem = current_problem(read_settings(state), state)
+    assert all("<" not in c and ">" not in c and "%{" not in c for c in problem.class_names)
+    fig = boundary_figure(
+        problem,
+        state["pg_setup"].grid,
+        grid_outputs(state["pg_setup"].net0, state["pg_setup"].grid),
+        "sigmoid",
+    )
+    for trace in fig.data:
+        for text in (trace.name or "", trace.hovertemplate or ""):
+            assert "<a" not in text and "<b>" not in text and "%{x}<" not in text
+    assert any("&lt;a href" in (t.name or "") for t in fig.data)
+
+
+def test_a_range_too_wide_for_a_float_is_refused_never_drawn_as_nan() -> None:
+    from labs.playground.model_boundary import data_extent
+
+    with pytest.raises(ValueError, match="too wide a range to draw"):
+        data_extent(np.array([[1e308, 0.0], [-1e308, 1.0]]))
+    with pytest.raises(ValueError, match="too wide a range to draw"):
+        data_extent(np.array([[9e307, 0.0], [-9e307, 1.0]]))
+    e = data_extent(np.array([[1e6, 0.0], [-1e6, 1.0]]))
+    assert all(np.isfinite(v) for v in (*e.x1, *e.x2))
