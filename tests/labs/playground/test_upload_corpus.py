@@ -62,7 +62,8 @@ def trained() -> AppTest:
 def test_the_corpus_holds_every_case_of_the_issue() -> None:
     names = set(EXPECTED) | set(GENERATED)
     must = {
-        "csv_only_comma.csv", "csv_commas_on_two_lines.csv", "csv_empty_quotes.csv", "csv_space_comma_space.csv",
+        "csv_only_comma.csv", "csv_commas_on_two_lines.csv", "csv_empty_quotes.csv",
+        "csv_space_comma_space.csv",
         "csv_range_overflows_1e308.csv", "csv_range_overflows_9e307.csv", "weights_nested_1000_deep.json",
         "weights_1mb_of_brackets.json", "weights_int_310_digits.json", "weights_int_4300_digits.json",
         "weights_int_5000_digits.json",
