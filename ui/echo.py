@@ -38,3 +38,18 @@ def quoted(text: object, limit: int = 60) -> str:
     if not value.strip():
         return "*(empty)*" if not value else "*(only spaces)*"
     return f"`{value}`"
+
+
+# every ASCII punctuation mark CommonMark lets a backslash escape
+_MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+
+
+def plain_text(text: object, limit: int = 300) -> str:
+    """``text`` for markdown as ordinary prose: every markdown mark backslash-escaped, one line, short.
+
+    For a message that may contain a learner's text in pieces (a reason written by a parser):
+    nothing in it can become a link, image, heading, list, HTML or LaTeX.
+    """
+    value = text if isinstance(text, str) else str(text)
+    value = _CONTROL.sub("\ufffd", _NEWLINES.sub(" ", shorten(value, limit)).replace("\t", " "))
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", value)
