@@ -14,3 +14,8 @@ TRY_THIS = (
     "does each one draw, and how do they add up to a ring? Finally set the learning rate to 10 on "
     "**sine** and press Step epoch: what does the page say, and which rate does it suggest?"
 )
+
+PROGRESS_NOTE = (
+    "The page's link keeps the settings; a progress file also keeps the run: the weights, the optimizer's "
+    "memory, the iteration, the loss history and an uploaded data set, so training continues exactly."
+)

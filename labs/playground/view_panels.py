@@ -29,6 +29,7 @@ from labs.playground.model_run import RECORD_CAP, Run, history_csv, weights_json
 from labs.playground.view_session import Setup, go_back, import_weights, reset, view_iteration
 from labs.playground.view_settings import CSV, HIDEABLE, URL_PARAMS, Settings
 from ui.common import format_lr, show_error
+from ui.share import share_link
 from viz.format import fmt
 
 # a training loss this many times its starting value earns a gentle warning (before a divergence)
@@ -274,8 +275,9 @@ def link_promise(state: Mapping[str, Any]) -> str:
 
 
 def classroom_link(state: MutableMapping[str, Any]) -> None:
-    """The shareable link with the current settings, and which controls it hides."""
-    st.caption(f"{link_promise(state)} Choose controls to hide from students:")
+    """The page's link (settings and chart view), then a teacher's link that hides chosen controls."""
+    share_link(key="pg", note=link_promise(state))
+    st.caption("A link for students can hide controls. Choose the controls to hide:")
     if "pg_hide_pick" not in state:
         state["pg_hide_pick"] = sorted(state.get("pg_hide", frozenset()))
     picked = st.multiselect(

@@ -24,6 +24,7 @@ from backprop_core import (
     Optimizer,
     TrainConfig,
 )
+from labs.playground.figures_network import EDGE_MODES, NODE_MODES
 from labs.playground.model import DEFAULT_LOSS, MAX_HIDDEN, MAX_HIDDEN_WIDTH, head_choices, loss_choices
 from ui.common import format_lr, lr_values
 from ui.echo import shorten
@@ -221,6 +222,11 @@ URL_PARAMS: tuple[UrlSetting, ...] = (
     _one_of("l2", "pg_l2", L2_VALUES),
     _one_of("clip", "pg_clip", CLIP_VALUES),
     _one_of("speed", "pg_speed", SPEED_VALUES, str),
+    # how the charts look: part of the link, so a teacher's link shows the same view
+    flag("testpts", "pg_show_test"),
+    flag("logloss", "pg_log"),
+    choice("edges", "pg_edges", tuple(EDGE_MODES)),
+    choice("nodes", "pg_nodes", tuple(NODE_MODES)),
     _hide_param(),
 )
 URL_MARKER = "pg_url_seen"

@@ -308,9 +308,37 @@ def test_teacher_link_hides_controls_and_says_what_is_fixed() -> None:
 def test_classroom_link_box_builds_the_link_with_hidden_controls() -> None:
     at = _ok(_app())
     at.multiselect(key="pg_hide_pick").set_value(["lr", "optimizer"]).run()
-    link = next(c.value for c in at.code if "ds=circle" in c.value)
+    share, link = [c.value for c in at.code if "ds=circle" in c.value]
     for part in ("layers=4-4", "lr=0.3", "seed=0", "dseed=0", "hide=lr,optimizer"):
         assert part in link
+    # the page's own link: every setting and the chart view, no hidden controls
+    for part in ("layers=4-4", "lr=0.3", "testpts=1", "logloss=0", "edges=weight", "nodes=a"):
+        assert part in share
+    assert "hide=" not in share
+
+
+def test_chart_view_toggles_travel_in_the_link() -> None:
+    at = _ok(_app())
+    at.toggle(key="pg_show_test").set_value(False).run()
+    at.toggle(key="pg_log").set_value(True).run()
+    at.radio(key="pg_edges").set_value("gradient").run()
+    query = {k: at.query_params[k] for k in ("testpts", "logloss", "edges")}
+    query = {k: v[0] if isinstance(v, list) else v for k, v in query.items()}
+    assert query == {"testpts": "0", "logloss": "1", "edges": "gradient"}
+    share = next(c.value for c in at.code if "ds=circle" in c.value)
+    assert "testpts=0" in share and "logloss=1" in share and "edges=gradient" in share
+    opened = _ok(_app(**query))
+    assert opened.toggle(key="pg_show_test").value is False and opened.toggle(key="pg_log").value is True
+    assert opened.radio(key="pg_edges").value == "gradient"
+    assert _spec(opened, "pg_loss_chart")["layout"]["yaxis"]["type"] == "log"
+
+
+def test_after_a_csv_upload_the_link_says_the_data_is_not_in_it() -> None:
+    at = _ok(_app())
+    at.file_uploader(key="pg_upload").upload("mine.csv", GOOD_CSV["binary"][0], "text/csv").run()
+    captions = " ".join(c.value for c in at.caption)
+    assert "same link gives the same data" not in captions
+    assert "not your uploaded data" in captions
 
 
 GOOD_CSV = {
@@ -369,7 +397,11 @@ def test_weights_export_and_import_round_trip() -> None:
     at.button(key="pg_step_epoch").click().run()
     trained = at.session_state["pg_run"].state.net
     downloads = {b.proto.label for b in at.get("download_button")}
-    assert downloads == {"Download the training history (CSV)", "Download the weights (JSON)"}
+    assert downloads == {
+        "Download the training history (CSV)",
+        "Download the weights (JSON)",
+        "💾 Save progress",
+    }
     exported = weights_json(trained, iteration=24).encode()
     at.button(key="pg_reset").click().run()
     assert at.session_state["pg_run"].state.net != trained
@@ -428,3 +460,41 @@ def test_view_toggles_change_the_charts() -> None:
     assert _spec(at, "pg_neuron_chart")["layout"]["title"]["text"].startswith("layer 2, neuron 4 (tanh)")
     grad = _spec(at, "pg_grad_chart")
     assert [t["name"] for t in grad["data"]] == ["layer 1 (hidden)", "layer 2 (hidden)", "layer 3 (output)"]
+
+
+def test_save_and_load_progress_through_the_page() -> None:
+    from backprop_core.progress import dump_progress
+    from labs.playground.view_progress import LAB, progress_payload
+
+    at = _ok(_app(ds="moons", opt="adam", lr="0.01", batch="20"))
+    for _ in range(7):
+        at.button(key="pg_step").click().run()
+    saved = dump_progress(LAB, progress_payload(at.session_state))
+    expected = at.session_state["pg_run"]
+    other = _ok(_app())
+    other.file_uploader(key="pg_file").upload(
+        "backprop-lab-playground-progress.json", saved, "application/json"
+    )
+    other.run()
+    _ok(other)
+    assert "Progress loaded: iteration 7 on moons" in " ".join(x.value for x in other.success)
+    r = other.session_state["pg_run"]
+    assert (
+        r.iteration == 7
+        and r.state.net == expected.state.net
+        and r.state.opt_state == expected.state.opt_state
+    )
+    assert (
+        read_settings(other.session_state).opt == "adam"
+        and other.selectbox(key="pg_dataset").value == "moons"
+    )
+    assert _counter(other).startswith("**Iteration 7**")
+    other.button(key="pg_step").click().run()
+    at.button(key="pg_step").click().run()
+    assert other.session_state["pg_run"].state.net == at.session_state["pg_run"].state.net
+    # a newer file is refused and nothing changes
+    before = other.session_state["pg_run"]
+    newer = saved.replace(b'"format":1', b'"format":2')
+    other.file_uploader(key="pg_file").upload("newer.json", newer, "application/json").run()
+    assert "made by a newer version of Backprop Lab" in " ".join(e.value for e in other.error)
+    assert other.session_state["pg_run"] is before
