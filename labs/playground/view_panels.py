@@ -25,9 +25,10 @@ from labs.playground.figures_network import (
     neuron_options,
 )
 from labs.playground.model_boundary import grid_activations, grid_outputs
-from labs.playground.model_run import RECORD_CAP, Run, history_csv, weights_json
+from labs.playground.model_export import history_csv, weights_json
+from labs.playground.model_run import RECORD_CAP, Run
 from labs.playground.view_session import Setup, go_back, import_weights, reset, view_iteration
-from labs.playground.view_settings import CSV, HIDEABLE, URL_PARAMS, Settings
+from labs.playground.view_settings import CSV, FULL_BATCH, HIDEABLE, URL_PARAMS, Settings
 from ui.common import format_lr, show_error
 from ui.share import share_link
 from viz.format import fmt
@@ -289,3 +290,26 @@ def classroom_link(state: MutableMapping[str, Any]) -> None:
     base = st.context.url or ""
     link = f"{base}?{urlencode(values, safe=',')}"
     st.code(link, language="text", wrap_lines=True)
+
+
+def fixed_summary(settings: Settings, hide: frozenset[str]) -> str | None:
+    """What a teacher's link fixed, in words, for the controls it hides."""
+    parts = []
+    if "data" in hide:
+        parts.append(f"data {settings.dataset} (noise {settings.noise:g}, {settings.points} points)")
+    if "network" in hide:
+        widths = "-".join(map(str, settings.hidden)) or "no hidden layer"
+        parts.append(
+            f"hidden layers {widths} with {settings.act}, {settings.init} init, seed {settings.seed}"
+        )
+    if "head" in hide:
+        parts.append(f"output {settings.out} with {settings.loss}")
+    if "lr" in hide:
+        parts.append(f"learning rate {format_lr(settings.lr)}")
+    if "optimizer" in hide:
+        parts.append(f"optimizer {settings.opt}")
+    if "batch" in hide:
+        parts.append(f"batch size {'full' if settings.batch == FULL_BATCH else settings.batch}")
+    if "regularisation" in hide:
+        parts.append(f"L2 {settings.l2:g}, clipping {'off' if not settings.clip else settings.clip}")
+    return "Set by your teacher's link: " + "; ".join(parts) + "." if parts else None

@@ -23,7 +23,8 @@ from typing import Any
 from backprop_core import MLP, Data
 from labs.playground.model import Problem, build_data, build_network
 from labs.playground.model_boundary import InputGrid, input_grid
-from labs.playground.model_run import Run, advance, load_weights, resume, start_run
+from labs.playground.model_export import load_weights
+from labs.playground.model_run import Run, advance, resume, start_run
 from labs.playground.view_settings import CSV, LR_CHOICES, Settings, read_settings
 from ui.common import format_lr
 from ui.echo import quoted

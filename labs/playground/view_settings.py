@@ -431,26 +431,3 @@ def training_controls(n_train: int, hide: frozenset[str]) -> None:
             help="How many training iterations run between two redraws of the charts.",
             **_KEEP,
         )
-
-
-def fixed_summary(settings: Settings, hide: frozenset[str]) -> str | None:
-    """What a teacher's link fixed, in words, for the controls it hides."""
-    parts = []
-    if "data" in hide:
-        parts.append(f"data {settings.dataset} (noise {settings.noise:g}, {settings.points} points)")
-    if "network" in hide:
-        widths = "-".join(map(str, settings.hidden)) or "no hidden layer"
-        parts.append(
-            f"hidden layers {widths} with {settings.act}, {settings.init} init, seed {settings.seed}"
-        )
-    if "head" in hide:
-        parts.append(f"output {settings.out} with {settings.loss}")
-    if "lr" in hide:
-        parts.append(f"learning rate {format_lr(settings.lr)}")
-    if "optimizer" in hide:
-        parts.append(f"optimizer {settings.opt}")
-    if "batch" in hide:
-        parts.append(f"batch size {'full' if settings.batch == FULL_BATCH else settings.batch}")
-    if "regularisation" in hide:
-        parts.append(f"L2 {settings.l2:g}, clipping {'off' if not settings.clip else settings.clip}")
-    return "Set by your teacher's link: " + "; ".join(parts) + "." if parts else None

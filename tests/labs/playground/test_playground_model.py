@@ -23,16 +23,14 @@ from labs.playground.model import (
 )
 from labs.playground.model_boundary import Extent, data_extent, grid_activations, grid_outputs, input_grid
 from labs.playground.model_byod import MAX_CLASSES, read_csv
+from labs.playground.model_export import history_csv, load_weights, weights_json
 from labs.playground.model_run import (
     RECORD_CAP,
     SNAPSHOT_CAP,
     advance,
-    history_csv,
-    load_weights,
     resume,
     start_run,
     thin_history,
-    weights_json,
 )
 from ui.common import LR_VALUES
 

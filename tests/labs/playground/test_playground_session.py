@@ -9,7 +9,7 @@ import pytest
 
 from backprop_core import RunState, run
 from labs.playground.model import build_data, build_network, make_problem
-from labs.playground.model_run import weights_json
+from labs.playground.model_export import weights_json
 from labs.playground.view_data import take_upload
 from labs.playground.view_session import (
     TICK_BUDGET,
