@@ -9,9 +9,8 @@ checked by ``ui.urlstate`` before any widget exists; a teacher can also hide con
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping, MutableMapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
@@ -28,7 +27,7 @@ from backprop_core import (
 from labs.playground.figures_network import EDGE_MODES, NODE_MODES
 from labs.playground.model import DEFAULT_LOSS, MAX_HIDDEN, MAX_HIDDEN_WIDTH, head_choices, loss_choices
 from ui.common import format_lr, lr_values
-from ui.echo import quoted, shorten
+from ui.echo import shorten
 from ui.urlstate import UrlSetting, choice, flag, int_list, number
 
 CSV = "csv"
@@ -164,12 +163,12 @@ def _one_of(name: str, key: str, values: tuple, dump: Any = None) -> UrlSetting:
         try:
             value = float(text)
         except ValueError:
-            raise ValueError(f"{quoted(text, 40)} is not a number") from None
+            raise ValueError(f"'{text}' is not a number") from None
         for v in values:
             if math.isclose(v, value, rel_tol=1e-9, abs_tol=1e-12):
                 return v
         shown = ", ".join(f"{v:g}" for v in values[:8]) + (" ..." if len(values) > 8 else "")
-        raise ValueError(f"{quoted(text, 40)} is not one of the offered values ({shown})")
+        raise ValueError(f"{text} is not one of the offered values ({shown})")
 
     return UrlSetting(name, key, parse, dump or (lambda v: f"{v:g}"))
 
@@ -197,33 +196,13 @@ def _hide_param() -> UrlSetting:
         names = {part.strip() for part in text.split(",") if part.strip()}
         unknown = sorted(names - set(HIDEABLE))
         if unknown:
-            shown = ", ".join(quoted(u, 30) for u in unknown[:5])
-            raise ValueError(f"cannot hide {shown}; the names are {', '.join(HIDEABLE)}")
+            raise ValueError(f"cannot hide {', '.join(unknown)}; the names are {', '.join(HIDEABLE)}")
         return frozenset(names)
 
     return UrlSetting("hide", "pg_hide", parse, lambda v: ",".join(sorted(v)))
 
 
-# every value a playground link offers is written with these characters; a value with others is
-# repeated in a notice only as inline code (it could be markdown: a link, an image, a heading)
-_PLAIN_VALUE = re.compile(r"[A-Za-z0-9_.,+\-]{0,40}")
-
-
-def _guarded(setting: UrlSetting) -> UrlSetting:
-    """``setting`` whose refusals never repeat an unusual value as it was (only ``quoted``)."""
-
-    def parse(text: str) -> Any:
-        try:
-            return setting.parse(text)
-        except ValueError as exc:
-            if _PLAIN_VALUE.fullmatch(text) and "_" not in text:
-                raise
-            raise ValueError(f"{quoted(text, 40)} is not a value this page offers here") from exc
-
-    return replace(setting, parse=parse)
-
-
-URL_PARAMS: tuple[UrlSetting, ...] = tuple(map(_guarded, (
+URL_PARAMS: tuple[UrlSetting, ...] = (
     _dataset_param(),
     _one_of("noise", "pg_noise", NOISE_VALUES),
     _one_of("n", "pg_points", POINT_VALUES, str),
@@ -249,7 +228,7 @@ URL_PARAMS: tuple[UrlSetting, ...] = tuple(map(_guarded, (
     choice("edges", "pg_edges", tuple(EDGE_MODES)),
     choice("nodes", "pg_nodes", tuple(NODE_MODES)),
     _hide_param(),
-)))  # fmt: skip
+)
 URL_MARKER = "pg_url_seen"
 
 
