@@ -15,9 +15,9 @@ from streamlit.testing.v1 import AppTest
 
 from backprop_core import RunState, run
 from backprop_core.runner import EXPLOSION_FACTOR
+from labs.playground import view_session
 from labs.playground.model import build_data, build_network, make_problem
 from labs.playground.model_byod import read_csv
-from labs.playground import view_session
 from labs.playground.model_export import weights_json
 from labs.playground.model_run import largest_working_lr
 from labs.playground.view_settings import LR_CHOICES, read_settings
