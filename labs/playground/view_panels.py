@@ -24,12 +24,15 @@ from labs.playground.figures_network import (
     neuron_name,
     neuron_options,
 )
+from labs.playground.figures_update import update_figure
 from labs.playground.model_boundary import grid_activations, grid_outputs
 from labs.playground.model_export import history_csv, weights_json
 from labs.playground.model_run import RECORD_CAP, Run
+from labs.playground.text import FLOW_CAPTION
 from labs.playground.view_session import Setup, go_back, import_weights, reset, view_iteration
 from labs.playground.view_settings import CSV, FULL_BATCH, HIDEABLE, URL_PARAMS, Settings
 from ui.common import format_lr, show_error
+from ui.presenter import plotly_chart
 from ui.share import share_link
 from viz.format import fmt
 
@@ -81,7 +84,7 @@ def live_panel(state: MutableMapping[str, Any]) -> None:
             show_test=state.get("pg_show_test", True),
             title=boundary_title(problem.kind, snap.iteration, run.iteration),
         )
-        st.plotly_chart(fig, key="pg_boundary_chart", width="stretch")
+        plotly_chart(fig, key="pg_boundary_chart")
     with right:
         epoch = f"epoch {snap.epoch:.2f}"
         fig = loss_figure(
@@ -90,7 +93,7 @@ def live_panel(state: MutableMapping[str, Any]) -> None:
             log_y=state.get("pg_log", False),
             title=f"Loss at iteration {snap.iteration} ({epoch})",
         )
-        st.plotly_chart(fig, key="pg_loss_chart", width="stretch")
+        plotly_chart(fig, key="pg_loss_chart")
 
 
 def view_toggles() -> None:
@@ -130,10 +133,9 @@ def inspect_panel(state: MutableMapping[str, Any]) -> None:
         edges = _mode_radio(c1, "Edges show", EDGE_MODES, "pg_edges")
         nodes = _mode_radio(c2, "Nodes show", NODE_MODES, "pg_nodes")
         fig = diagram_figure(snap, edges=edges, nodes=nodes, selected=state["pg_neuron"])
-        st.plotly_chart(
+        plotly_chart(
             fig,
             key="pg_diagram",
-            width="stretch",
             on_select=_pick_neuron,
             selection_mode="points",
         )
@@ -152,20 +154,20 @@ def inspect_panel(state: MutableMapping[str, Any]) -> None:
         )
         acts = grid_activations(snap.net, setup.grid)
         activation = "input" if column == 0 else snap.net.activations[column - 1]
-        st.plotly_chart(
+        plotly_chart(
             neuron_figure(setup.grid, acts[column][..., k], neuron_name(column, k, n_cols), activation),
             key="pg_neuron_chart",
-            width="stretch",
         )
         st.caption(
             "Each hidden neuron draws one simple shape over the inputs; the next layer mixes these "
             "shapes, and the output layer turns the mix into the boundary."
         )
-    st.plotly_chart(grad_flow_figure(run, marker=snap.iteration), key="pg_grad_chart", width="stretch")
-    st.caption(
-        "Gradient flow: how large dL/dW is in each layer at each iteration (log scale). A layer whose "
-        "line sits far below the others barely changes - it is not learning."
-    )
+    left, right = st.columns(2)
+    with left:
+        plotly_chart(grad_flow_figure(run, marker=snap.iteration), key="pg_grad_chart")
+    with right:
+        plotly_chart(update_figure(run, marker=snap.iteration), key="pg_update_chart")
+    st.caption(FLOW_CAPTION)
 
 
 def divergence_box(state: MutableMapping[str, Any]) -> None:
