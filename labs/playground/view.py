@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from labs.playground.text import INTRO, PROGRESS_NOTE, TRY_THIS
+from labs.playground.view_bridge import bridge_panel
 from labs.playground.view_data import current_problem, dataset_names, upload_control
 from labs.playground.view_panels import (
     classroom_link,
@@ -196,6 +197,8 @@ def render() -> None:
         inspect_panel(state)
 
     inspect()
+
+    bridge_panel(state)
 
     with st.expander("Export and import"):
         export_panel(state, settings)
