@@ -45,7 +45,7 @@ def update_figure(run: Run, *, marker: int | None = None, height: int = 330) -> 
                     type="scatter",
                     x=it,
                     y=ratios[:, l],
-                    mode="lines",
+                    mode="lines+markers" if len(it) < 30 else "lines",  # one point is no line
                     name=name,
                     line={"color": SERIES[l % len(SERIES)], "width": 2},
                     hovertemplate=f"iteration %{{x}}<br>{name}: ||ΔW|| / ||W|| = %{{y:.4g}}<extra></extra>",

@@ -28,3 +28,9 @@ FLOW_CAPTION = (
     "the others can still change as fast as they do. A layer learns slowly when its line on the right sits "
     "far below the others."
 )
+
+DIAGRAM_CAPTION = (
+    "Hover an edge or a neuron for its exact numbers; click a neuron to map it on the right. Edge colour "
+    "and width: the value (red negative, blue positive). Node Σ delta is the error signal delta = dL/dz "
+    "summed over the batch, which is exactly dL/db."
+)

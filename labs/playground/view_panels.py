@@ -28,11 +28,11 @@ from labs.playground.figures_update import update_figure
 from labs.playground.model_boundary import grid_activations, grid_outputs
 from labs.playground.model_export import history_csv, weights_json
 from labs.playground.model_run import RECORD_CAP, Run
-from labs.playground.text import FLOW_CAPTION
+from labs.playground.text import DIAGRAM_CAPTION, FLOW_CAPTION
 from labs.playground.view_session import Setup, go_back, import_weights, reset, view_iteration
 from labs.playground.view_settings import CSV, FULL_BATCH, HIDEABLE, URL_PARAMS, Settings
 from ui.common import format_lr, show_error
-from ui.presenter import plotly_chart
+from ui.presenter import fold, plotly_chart
 from ui.share import share_link
 from viz.format import fmt
 
@@ -139,11 +139,7 @@ def inspect_panel(state: MutableMapping[str, Any]) -> None:
             on_select=_pick_neuron,
             selection_mode="points",
         )
-        st.caption(
-            "Hover an edge or a neuron for its exact numbers; click a neuron to map it on the right. "
-            "Edge colour and width: the value (red negative, blue positive). Node Σ delta is the error "
-            "signal delta = dL/dz summed over the batch, which is exactly dL/db."
-        )
+        fold("How to read the diagram", lambda: st.caption(DIAGRAM_CAPTION))
     with right:
         n_cols = len(sizes)
         column, k = st.selectbox(
@@ -167,7 +163,7 @@ def inspect_panel(state: MutableMapping[str, Any]) -> None:
         plotly_chart(grad_flow_figure(run, marker=snap.iteration), key="pg_grad_chart")
     with right:
         plotly_chart(update_figure(run, marker=snap.iteration), key="pg_update_chart")
-    st.caption(FLOW_CAPTION)
+    fold("How to read these two charts", lambda: st.caption(FLOW_CAPTION))
 
 
 def divergence_box(state: MutableMapping[str, Any]) -> None:
