@@ -382,6 +382,8 @@ def test_weights_export_and_import_round_trip() -> None:
         "Download the training history (CSV)",
         "Download the weights (JSON)",
         "💾 Save progress",
+        "Download the script (.py)",  # the next step in PyTorch
+        "Download as a notebook (.ipynb)",
     }
     exported = weights_json(trained, iteration=24).encode()
     at.button(key="pg_reset").click().run()
