@@ -140,3 +140,24 @@ def test_a_bad_or_newer_file_is_refused_and_changes_nothing() -> None:
         with pytest.raises(ValueError, match=message):
             restore(target, payload)
         assert target == before
+
+
+def test_a_long_history_is_thinned_to_fit_the_file_and_training_still_continues_exactly(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from labs.playground import view_progress
+
+    monkeypatch.setattr(view_progress, "HISTORY_BYTES", 20_000)  # room for a few dozen records
+    state = _state(pg_opt="momentum")
+    train(state, iterations=120)
+    loaded = _round_trip(state)
+    kept = [r.iteration for r in loaded["pg_run"].records]
+    assert (
+        kept[-1] == 120
+        and len(kept) < 120
+        and all(i % loaded["pg_run"].record_stride == 0 for i in kept[:-1])
+    )
+    assert [u.iteration for u in loaded["pg_run"].updates] == kept
+    train(state, iterations=50)
+    train(loaded, iterations=50)
+    assert loaded["pg_run"].state.net == state["pg_run"].state.net
