@@ -40,8 +40,10 @@ with col1:
 - **Loss.** One number saying how far the prediction is from the target. Training means making it small.
 - **Credit assignment.** A wrong prediction is the joint work of every weight. Which ones should
   change, in which direction, and how much?
-- **Chain rule.** A weight affects the loss only through the neurons after it, so its effect is a
-  product of local slopes along the way: `dL/dw = dL/da · da/dz · dz/dw`.
+- **Chain rule.** A weight affects the loss only through the neurons after it. For a weight into
+  the output layer there is one path, and its effect is a product of local slopes along it:
+  `dL/dw = dL/da · da/dz · dz/dw`. A weight deeper in the network reaches the loss along every path
+  through the later layers, so its effect is a **sum over those paths** of such products.
 """
     )
 with col2:
@@ -51,8 +53,11 @@ with col2:
   layer, re-using what was computed for the layer after. One sweep gives the gradient of *every* weight.
 - **Learning rate.** The update moves each weight against its gradient: `w ← w − lr · dL/dw`. Too
   small and learning crawls; too large and it overshoots or blows up.
-- **Vanishing and exploding gradients.** In a deep network the error signal is multiplied by a slope
-  at every layer; many factors below 1 make it fade, many above 1 make it explode.
+- **Vanishing and exploding gradients.** On its way back, the error signal is multiplied at every
+  layer by the layer's weights and its activation's slope. The sigmoid, tanh and ReLU slopes are
+  all at most 1, so the slopes alone never make the signal grow (sigmoid's, at most 0.25, shrink it
+  at least fourfold per layer). It fades when the factors stay below 1 layer after layer, and
+  explodes when the weights are large enough to outweigh the slopes.
 - **Batches, momentum, resetting gradients.** How many samples feed one update, how past updates
   can carry the next one, and why a stored gradient must be cleared before the next backward pass.
 """
@@ -65,7 +70,9 @@ st.caption(
 )
 
 try_this(
-    "Before you open the first page, **predict**: in the network `y = w · x` with `w = 2` and `x = 5`, the "
-    "target is 12. Should `w` go up or down to reduce the error — and would a bigger `x` make the gradient "
-    "bigger or smaller? Then open **Step through one iteration**, pick *single weight*, and check."
+    "Before you open the first page, **predict**: the network `y = w · x` has `w = 2`, the input is "
+    "`x = 5` and the target 12, with the loss `L = (w · x − 12)²`. Is `dL/dw` positive or negative, so "
+    "does one update move `w` up or down? With the learning rate `lr = 0.01`, how far does `w` move in "
+    "that one step (the update is `w ← w − lr · dL/dw`)? Write both down, then open **Step through one "
+    "iteration**, keep the *single weight* network, press **Full iteration** and compare."
 )

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ui.echo import BACKTICK_STANDIN, NEWLINE_MARK, quoted
+from ui.echo import BACKTICK_STANDIN, NEWLINE_MARK, WORD_JOINER, plain_text, quoted
 from viz.format import plain_label
 
 HOSTILE = [
@@ -90,3 +90,23 @@ def test_plain_label_examples() -> None:
     assert plain_label("dog") == "dog"
     assert plain_label("x" * 100, 10) == "x" * 9 + "…"
     assert plain_label("two\nlines") == "two lines"
+
+
+ADDRESSES = ["www.example.com", "see http://127.0.0.1:9/login", "me@example.com"]
+
+
+@pytest.mark.parametrize("text", [*HOSTILE, *ADDRESSES])
+def test_plain_text_leaves_no_markdown_and_no_bare_address(text: str) -> None:
+    out = plain_text(text, 200)
+    shown = re.sub(r"\\(.)", r"\1", out)  # what markdown shows after resolving the escapes
+    assert "\n" not in out and len(shown) <= 200
+    # every markdown mark is escaped: no unescaped punctuation is left
+    assert not re.search(r"(?<!\\)[\[\]()!#<>`*_|~$]", out), out
+    # GFM links bare addresses after escapes are resolved: they must be broken up
+    assert "://" not in shown and "www." not in shown.lower() and not re.search(r"\w@\w", shown)
+
+
+@pytest.mark.parametrize("text", [HOSTILE[0], HOSTILE[1], HOSTILE[6], *ADDRESSES])
+def test_plain_text_reads_letter_for_letter(text: str) -> None:
+    shown = re.sub(r"\\(.)", r"\1", plain_text(text, 200))
+    assert shown.replace(WORD_JOINER, "") == text

@@ -40,6 +40,8 @@ def quoted(text: object, limit: int = 60) -> str:
     return f"`{value}`"
 
 
+WORD_JOINER = "\u2060"
+_AUTOLINK = re.compile(r":/|www\.|[^\s]@", re.IGNORECASE)
 # every ASCII punctuation mark CommonMark lets a backslash escape
 _MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
 
@@ -48,8 +50,11 @@ def plain_text(text: object, limit: int = 300) -> str:
     """``text`` for markdown as ordinary prose: every markdown mark backslash-escaped, one line, short.
 
     For a message that may contain a learner's text in pieces (a reason written by a parser):
-    nothing in it can become a link, image, heading, list, HTML or LaTeX.
+    nothing in it can become a link (bare addresses included), image, heading, list, HTML or LaTeX.
     """
     value = text if isinstance(text, str) else str(text)
     value = _CONTROL.sub("\ufffd", _NEWLINES.sub(" ", shorten(value, limit)).replace("\t", " "))
+    # GFM turns bare addresses into links after escapes are resolved ("http\:\/\/x" is still a link):
+    # an invisible word joiner inside "://", after "www" and before "@" keeps them plain text
+    value = _AUTOLINK.sub(lambda m: m.group(0)[:-1] + WORD_JOINER + m.group(0)[-1], value)
     return _MARKDOWN_PUNCTUATION.sub(r"\\\1", value)

@@ -22,7 +22,8 @@ _URL_SEEN = "presenter_url_seen"
 ON_WORDS = ("1", "true", "yes", "on")
 
 # The root font size scales every rem-sized text of Streamlit's page: prose 20 px, widget labels and
-# captions 0.875rem = 17.5 px, tables. KaTeX, code and the sidebar follow.
+# captions 0.875rem = 17.5 px, tables. KaTeX, code and the sidebar follow; the sidebar widens so the
+# page names still fit.
 PRESENTER_CSS = """
 <style>
 html { font-size: 20px !important; }
@@ -31,6 +32,7 @@ html { font-size: 20px !important; }
 [data-testid="stWidgetLabel"] p { font-size: 0.85rem; }
 [data-testid="stTable"] td, [data-testid="stTable"] th { font-size: 0.85rem; }
 [data-testid="stMetricValue"] { font-size: 2.2rem; }
+section[data-testid="stSidebar"] { min-width: 22rem !important; }
 </style>
 """
 

@@ -9,7 +9,7 @@ page's own path, so the block still shows what a link would restore.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
@@ -28,6 +28,8 @@ def page_path() -> str:
 def page_url(query: Mapping[str, str]) -> str:
     """The address of this page with ``query`` as its query string."""
     base = st.context.url or page_path()
+    if not urlsplit(base).path:  # the landing page: "http://host:port" -> "http://host:port/"
+        base += "/"
     text = urlencode(dict(query))
     return f"{base}?{text}" if text else base
 
