@@ -37,7 +37,8 @@ class Extent:
 def data_extent(*arrays: np.ndarray | None, pad: float = 0.08) -> Extent:
     """The box around the rows of ``arrays`` (each ``(m, 1)`` or ``(m, 2)``), widened by ``pad`` per side.
 
-    A flat direction (every value equal) gets a box of width 2 around that value.
+    A flat direction (every value equal) gets a box of width 2 around that value. Every bound is
+    finite: a range too wide for a float (e.g. -1e308 to 1e308) raises ``ValueError``.
     """
     rows = [np.asarray(a, dtype=float) for a in arrays if a is not None and len(a)]
     if not rows:
@@ -53,7 +54,11 @@ def data_extent(*arrays: np.ndarray | None, pad: float = 0.08) -> Extent:
         width = hi - lo
         if width == 0:
             lo, hi, width = lo - 1.0, hi + 1.0, 2.0
-        bounds.append((lo - pad * width, hi + pad * width))
+        low, high = lo - pad * width, hi + pad * width
+        if not (np.isfinite(width) and np.isfinite(low) and np.isfinite(high)):
+            # the grid would hold inf and NaN: every output over it would be NaN
+            raise ValueError(f"the points span {lo:g} to {hi:g}, too wide a range to draw")
+        bounds.append((low, high))
     return Extent(bounds[0], bounds[1] if len(bounds) == 2 else None)
 
 

@@ -6,7 +6,9 @@ The expected file, in words the page repeats to the learner:
 * two numeric feature columns ``x1`` and ``x2``;
 * one answer column: ``label`` for classification (2 to 10 classes; whole numbers or words) or
   ``target`` for regression (numbers);
-* at most ``MAX_ROWS`` data rows; other columns are ignored.
+* at most ``MAX_ROWS`` data rows; other columns are ignored;
+* every feature and target between ``-MAX_MAGNITUDE`` and ``MAX_MAGNITUDE``: the boundary is drawn
+  over the data's range, and a range wider than the largest float cannot be drawn (or trained on).
 
 Every problem is reported as a ``ValueError`` naming the row (counted as a spreadsheet shows
 it: the header is row 1) and the column, so a learner can find it in their file.
@@ -28,6 +30,9 @@ MAX_CLASSES = 10
 FEATURES = ("x1", "x2")
 LABEL, TARGET = "label", "target"
 _MISSING = {"", "nan", "na", "n/a", "null", "none"}
+# far beyond any sensible input to a small network (features around -5..5 suit it), and far below
+# where the data's range or the first layer's z = x @ W + b would overflow
+MAX_MAGNITUDE = 1e6
 
 
 @dataclass(frozen=True, repr=False)
@@ -68,9 +73,18 @@ def read_csv(content: bytes | str, max_rows: int = MAX_ROWS) -> Table:
     try:
         rows = list(csv.reader(io.StringIO(text)))
     except csv.Error as exc:
-        raise ValueError(f"the file is not readable as CSV ({exc})") from None
+        del exc  # Python's own words are not for a learner
+        raise ValueError(
+            "the file is not readable as CSV: a cell is too long, a quote is never closed, or the file "
+            "holds a NUL byte"
+        ) from None
     # blank lines (often one at the end of a file) carry no data
     numbered = [(n, row) for n, row in enumerate(rows, start=1) if any(cell.strip() for cell in row)]
+    if not numbered:
+        raise ValueError(
+            "the file holds no values, only separators or quotes; expected a header row such as "
+            "'x1,x2,label' and at least two data rows"
+        )
     header = numbered[0][1]
     names = [cell.strip().lower() for cell in header]
     columns = _find_columns(names, header)
@@ -103,6 +117,18 @@ def read_csv(content: bytes | str, max_rows: int = MAX_ROWS) -> Table:
     return _classes(X, answers, ignored)
 
 
+def echo(text: str, limit: int = 30) -> str:
+    """A cell or header of the learner's file inside a message: one inline-code span, shortened.
+
+    Messages are shown as markdown, so the text must not become a link, image or heading: the
+    same rule as ``ui.echo.quoted`` (kept here because a model module does not import the UI).
+    """
+    text = text if len(text) <= limit else text[: limit - 1] + "…"
+    text = " ".join(text.splitlines()).replace("`", "ˋ")
+    text = "".join("\ufffd" if ord(c) < 32 or ord(c) == 127 else c for c in text)
+    return f"`{text}`" if text.strip() else "(empty)"
+
+
 def _decode(content: bytes | str) -> str:
     if isinstance(content, str):
         return content
@@ -113,7 +139,7 @@ def _decode(content: bytes | str) -> str:
 
 
 def _find_columns(names: list[str], header: list[str]) -> dict[str, int]:
-    shown = ", ".join(f"'{h.strip()}'" for h in header)
+    shown = ", ".join(echo(h.strip()) for h in header[:8]) + (" …" if len(header) > 8 else "")
     duplicated = sorted({n for n in names if names.count(n) > 1 and n in (*FEATURES, LABEL, TARGET)})
     if duplicated:
         raise ValueError(f"the header names the column '{duplicated[0]}' more than once (columns: {shown})")
@@ -150,9 +176,15 @@ def _number(cell: str, line: int, column: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise ValueError(f"row {line}, column '{column}': '{text}' is not a number") from None
+        raise ValueError(f"row {line}, column '{column}': {echo(text)} is not a number") from None
     if not math.isfinite(value):
-        raise ValueError(f"row {line}, column '{column}': '{text}' is not a finite number")
+        raise ValueError(f"row {line}, column '{column}': {echo(text)} is not a finite number")
+    if abs(value) > MAX_MAGNITUDE:
+        raise ValueError(
+            f"row {line}, column '{column}': {value:g} is too large; the playground takes values from "
+            f"{-MAX_MAGNITUDE:,.0f} to {MAX_MAGNITUDE:,.0f} (rescale the column, e.g. divide it by a "
+            "power of ten)"
+        )
     return value
 
 
@@ -161,7 +193,7 @@ def _classes(X: np.ndarray, answers: list[str], ignored: tuple[str, ...]) -> Tab
     distinct = sorted(set(answers), key=_class_order)
     if len(distinct) < 2:
         raise ValueError(
-            f"the 'label' column has only one class ({distinct[0]}); expected 2 to {MAX_CLASSES}"
+            f"the 'label' column has only one class ({echo(distinct[0])}); expected 2 to {MAX_CLASSES}"
         )
     if len(distinct) > MAX_CLASSES:
         raise ValueError(

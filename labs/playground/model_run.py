@@ -19,11 +19,9 @@ the failing action began: the largest that trains without blowing up is reported
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import math
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -63,6 +61,30 @@ class Metrics:
     test_acc: float | None
 
 
+@dataclass(frozen=True)
+class UpdateSize:
+    """How much the update of ``iteration`` changed each layer's weights, relative to their size.
+
+    ``ratios[l] = ||ΔW[l]|| / ||W[l]||`` (Frobenius norms, ``W`` before the update, ``ΔW`` the change
+    the optimiser really applied, after clipping and L2; ``nan`` where ``W`` was all zeros). With
+    sgd ``ΔW = -lr * dW``, so it follows ``||dW||``; momentum and Adam reshape the step, and Adam
+    divides each coordinate by its gradient's running size, so a layer with a tiny ``dW`` can
+    still move as much as the others.
+    """
+
+    iteration: int
+    ratios: tuple[float, ...]
+
+
+def update_size(iteration: int, trace: StepTrace) -> UpdateSize:
+    """The relative update sizes of one training step (``trace``), labelled ``iteration``."""
+    ratios = []
+    for W, step in zip(trace.update.net_before.weights, trace.update.step_W, strict=True):
+        size = float(np.linalg.norm(W))
+        ratios.append(float(np.linalg.norm(step)) / size if size > 0 else math.nan)
+    return UpdateSize(iteration, tuple(ratios))
+
+
 @dataclass(frozen=True, repr=False)
 class Snapshot:
     """The network after ``iteration`` updates and what that iteration computed.
@@ -95,6 +117,9 @@ class Snapshot:
 class Divergence:
     """Why and where training stopped, and the learning rate that would have worked.
 
+    ``iteration``: the update that failed; the run stays at ``last_iteration`` (one before it),
+    the last network that was still finite and which the page's status line shows.
+
     ``restart``: the state where the failing action (a Step, a Play tick...) began.
     ``safe_lr``: the largest probed rate below ``lr`` that trained from ``restart`` for
     ``probe_iterations`` iterations without blowing up, or ``None`` if none did.
@@ -106,6 +131,11 @@ class Divergence:
     restart: RunState
     safe_lr: float | None
     probe_iterations: int
+
+    @property
+    def last_iteration(self) -> int:
+        """The iteration the run stopped at: the last update that worked."""
+        return self.iteration - 1
 
 
 @dataclass(frozen=True, repr=False)
@@ -119,6 +149,8 @@ class Run:
     record_stride: int = 1
     snapshot_stride: int = 1
     divergence: Divergence | None = None
+    # one per record, kept and thinned with them (same iterations)
+    updates: tuple[UpdateSize, ...] = ()
 
     @property
     def iteration(self) -> int:
@@ -194,12 +226,18 @@ def advance(
     iterations: int | None = None,
     epochs: int | None = None,
     lr_candidates: Sequence[float] = (),
+    budget: float | None = None,
+    clock: Callable[[], float] = time.perf_counter,
 ) -> Run:
     """Train ``iterations`` more updates, or until ``epochs`` more epochs are complete.
 
     On divergence the run stops with ``divergence`` set (and the last finite network kept);
     ``lr_candidates`` are the learning rates to probe for the largest one that works.
     A run that has diverged does not advance.
+
+    ``budget``: seconds of training after which to stop early (``clock`` measures them; at least
+    one iteration runs). A Play tick passes one, so that a big network trains fewer iterations
+    per tick rather than keeping the page busy for seconds, and Pause answers at the next tick.
     """
     if (iterations is None) == (epochs is None):
         raise ValueError("give either iterations or epochs")
@@ -210,11 +248,15 @@ def advance(
     limit = EXPLOSION_FACTOR * start.reference_loss
     state = start
     records: list[Record] = []
+    updates: list[UpdateSize] = []
     snapshots: list[Snapshot] = []
     divergence = None
+    started = clock()
     while (iterations is not None and len(records) < iterations) or (
         target_epoch is not None and state.epoch < target_epoch
     ):
+        if records and budget is not None and clock() - started >= budget:
+            break
         result = run(state, data, config, iterations=1)
         reason = result.stop_reason
         if reason is None and result.records and not result.records[-1].train_loss <= limit:
@@ -230,10 +272,14 @@ def advance(
             break
         state = result.state
         records.append(result.records[-1])
+        updates.append(update_size(state.iteration, result.last_trace))
         snapshots.append(_snapshot(result.records[-1], state, result.last_trace))
     new_records, rec_stride = thin_history(current.records, records, current.record_stride, RECORD_CAP)
+    new_updates, _ = thin_history(current.updates, updates, current.record_stride, RECORD_CAP)
     new_snaps, snap_stride = thin_history(current.snapshots, snapshots, current.snapshot_stride, SNAPSHOT_CAP)
-    return Run(state, current.initial, new_records, new_snaps, rec_stride, snap_stride, divergence)
+    return Run(
+        state, current.initial, new_records, new_snaps, rec_stride, snap_stride, divergence, new_updates
+    )
 
 
 def resume(current: Run, state: RunState, data: Data, loss_name: str, l2: float = 0.0) -> Run:
@@ -243,10 +289,13 @@ def resume(current: Run, state: RunState, data: Data, loss_name: str, l2: float 
     """
     it = state.iteration
     records = tuple(r for r in current.records if r.iteration <= it)
+    updates = tuple(u for u in current.updates if u.iteration <= it)
     snapshots = tuple(s for s in current.snapshots if s.iteration <= it)
     if not snapshots or snapshots[-1].iteration != it:
         snapshots = (*snapshots, Snapshot(it, float(state.epoch), state, None, None, None, 0))
-    return replace(current, state=state, records=records, snapshots=snapshots, divergence=None)
+    return replace(
+        current, state=state, records=records, updates=updates, snapshots=snapshots, divergence=None
+    )
 
 
 def largest_working_lr(
@@ -305,70 +354,3 @@ def thin_history(old: tuple, new: list, stride: int, cap: int) -> tuple[tuple, i
         items = [x for x in items[:-1] if x.iteration % stride == 0]
         items.append(last)
     return tuple(items), stride
-
-
-# -- export and import --------------------------------------------------------------------------
-
-HISTORY_COLUMNS = ("iteration", "epoch", "batch_loss", "train_loss", "test_loss", "train_acc", "test_acc")
-
-
-def history_csv(current: Run) -> str:
-    """The run's history as CSV: one row per kept iteration, iteration 0 first.
-
-    Columns: ``HISTORY_COLUMNS`` then ``grad_norm_layer_1 ...`` (``||dW||`` of each layer,
-    layer 1 next to the input). Empty cells: not defined (no test set, regression accuracy,
-    no batch or gradient before the first update).
-    """
-    n_layers = current.state.net.n_layers
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([*HISTORY_COLUMNS, *(f"grad_norm_layer_{l + 1}" for l in range(n_layers))])
-    m = current.initial
-    writer.writerow([0, 0, "", *map(_cell, (m.train_loss, m.test_loss, m.train_acc, m.test_acc))])
-    for r in current.records:
-        values = (r.iteration, r.epoch, r.batch_loss, r.train_loss, r.test_loss, r.train_acc, r.test_acc)
-        writer.writerow([*map(_cell, values), *map(_cell, r.layer_grad_norms)])
-    return out.getvalue()
-
-
-def _cell(value: float | None) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, (int, np.integer)):
-        return str(int(value))
-    return repr(float(value))
-
-
-def weights_json(net: MLP, **extra: object) -> str:
-    """``MLP.to_dict`` as JSON, with ``extra`` keys (e.g. the iteration) alongside."""
-    return json.dumps({**net.to_dict(), **extra}, indent=1)
-
-
-def load_weights(content: bytes | str, expected: MLP) -> MLP:
-    """Read a weights JSON file for a network shaped like ``expected``; ``ValueError`` says what is wrong."""
-    if isinstance(content, bytes):
-        try:
-            content = content.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise ValueError("the file is not a text (UTF-8) file; expected a weights JSON file") from None
-    try:
-        data = json.loads(content)
-    except json.JSONDecodeError as exc:
-        where = f"line {exc.lineno}, column {exc.colno}"
-        raise ValueError(f"the file is not valid JSON ({where}: {exc.msg})") from None
-    try:
-        net = MLP.from_dict(data)
-    except ValueError as exc:
-        raise ValueError(f"the file does not describe a network: {exc}") from None
-    want, got = "-".join(map(str, expected.sizes)), "-".join(map(str, net.sizes))
-    if net.sizes != expected.sizes:
-        raise ValueError(
-            f"the file holds a {got} network but the playground's network is {want}; "
-            "set the same layers and widths (and data set) first"
-        )
-    if net.activations != expected.activations:
-        raise ValueError(
-            f"the file's activations are {', '.join(net.activations)} but the playground's network uses "
-            f"{', '.join(expected.activations)}; choose the same activations first"
-        )
-    return net

@@ -14,3 +14,23 @@ TRY_THIS = (
     "does each one draw, and how do they add up to a ring? Finally set the learning rate to 10 on "
     "**sine** and press Step epoch: what does the page say, and which rate does it suggest?"
 )
+
+PROGRESS_NOTE = (
+    "The page's link keeps the settings; a progress file also keeps the run: the weights, the optimizer's "
+    "memory, the iteration, the loss history and an uploaded data set, so training continues exactly."
+)
+
+FLOW_CAPTION = (
+    "Left, the gradient flow: how large dL/dW is in each layer at each iteration. Right, how much each "
+    "update really changed the layer's weights, relative to their size (||ΔW|| / ||W||; both on log "
+    "scales). With sgd the two tell one story, since ΔW = -lr · dW. Momentum and Adam reshape the step: "
+    "Adam divides each weight's step by its gradient's running size, so a layer whose dL/dW sits far below "
+    "the others can still change as fast as they do. A layer learns slowly when its line on the right sits "
+    "far below the others."
+)
+
+DIAGRAM_CAPTION = (
+    "Hover an edge or a neuron for its exact numbers; click a neuron to map it on the right. Edge colour "
+    "and width: the value (red negative, blue positive). Node Σ delta is the error signal delta = dL/dz "
+    "summed over the batch, which is exactly dL/db."
+)

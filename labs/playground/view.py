@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import streamlit as st
 
-from labs.playground.text import INTRO, TRY_THIS
+from labs.playground.text import INTRO, PROGRESS_NOTE, TRY_THIS
+from labs.playground.view_bridge import bridge_panel
 from labs.playground.view_data import current_problem, dataset_names, upload_control
 from labs.playground.view_panels import (
     classroom_link,
     divergence_box,
     export_panel,
+    fixed_summary,
     inspect_panel,
     live_panel,
     rising_warning,
     view_toggles,
 )
+from labs.playground.view_progress import LAB, progress_payload, restore
 from labs.playground.view_session import in_sync, reset, sync, train
 from labs.playground.view_settings import (
     CSV,
@@ -24,7 +27,6 @@ from labs.playground.view_settings import (
     expand_hidden,
     fit_batch,
     fit_head,
-    fixed_summary,
     network_controls,
     read_settings,
     set_defaults,
@@ -32,6 +34,7 @@ from labs.playground.view_settings import (
 )
 from ui.common import ensure_state, page_intro, show_error, try_this
 from ui.playback import play_pause
+from ui.progress import progress_controls
 from ui.urlstate import seed_from_url, show_notices, write_url
 
 # While playing, the browser asks for the next tick this often; a tick that takes longer simply
@@ -46,7 +49,15 @@ def render() -> None:
     state = st.session_state
     set_defaults(state)
     ensure_state(
-        {"pg_playing": False, "pg_tt_follow": True, "pg_csv": None, "pg_show_test": True, "pg_log": False}
+        {
+            "pg_playing": False,
+            "pg_tt_follow": True,
+            "pg_csv": None,
+            "pg_show_test": True,
+            "pg_log": False,
+            "pg_edges": "weight",
+            "pg_nodes": "a",
+        }
     )
     # `pg_hidden` (the link's `layers=4-4`) is written back after the widgets; present here only when a
     # new link was just read, and then it sets the layer widgets
@@ -92,6 +103,7 @@ def render() -> None:
     settings = read_settings(state)
     state.pg_hidden = settings.hidden
     if "link" not in hide:
+        write_url(URL_PARAMS, marker=URL_MARKER)  # this run's settings, so the link shown is current
         with st.sidebar.expander("Classroom link"):
             classroom_link(state)
 
@@ -186,8 +198,17 @@ def render() -> None:
 
     inspect()
 
+    bridge_panel(state)
+
     with st.expander("Export and import"):
         export_panel(state, settings)
+    progress_controls(
+        LAB,
+        key="pg",
+        dump=lambda: progress_payload(state),
+        load=lambda payload: restore(state, payload),
+        note=PROGRESS_NOTE,
+    )
 
     try_this(TRY_THIS)
 

@@ -8,6 +8,7 @@ wrong. The checked table stays in session state (``pg_csv``) for as long as the 
 from __future__ import annotations
 
 from collections.abc import MutableMapping
+from dataclasses import replace
 from typing import Any
 
 import streamlit as st
@@ -16,6 +17,10 @@ from backprop_core import DATASETS
 from labs.playground.model import Problem, make_problem, problem_from_table
 from labs.playground.model_byod import MAX_CLASSES, MAX_ROWS, Table, read_csv
 from labs.playground.view_settings import CSV, Settings
+from ui.echo import quoted
+from viz.format import plain_label
+
+LABEL_CHARS = 24  # a class label in a legend or hover
 
 EXAMPLE_CSV = "x1,x2,label\n-1.5,0.3,red\n2.0,1.1,blue\n0.4,-2.2,red\n"
 FORMAT_HELP = (
@@ -33,11 +38,21 @@ def builtin_problem(name: str, points: int, noise: float, test: float, dseed: in
 
 
 def current_problem(settings: Settings, state: MutableMapping[str, Any]) -> Problem:
-    """The problem the settings describe (the uploaded table for ``csv``)."""
+    """The problem the settings describe (the uploaded table for ``csv``).
+
+    A file's class labels are the learner's own text: the charts get them shown letter for letter
+    (``plain_label``: no link or other HTML in a legend or hover), shortened.
+    """
     if settings.dataset == CSV:
         name, table = state["pg_csv"]
-        return problem_from_table(table, settings.test, settings.dseed, name)
+        problem = problem_from_table(table, settings.test, settings.dseed, plain_label(name))
+        return replace(problem, class_names=tuple(chart_label(c) for c in problem.class_names))
     return builtin_problem(settings.dataset, settings.points, settings.noise, settings.test, settings.dseed)
+
+
+def chart_label(text: str) -> str:
+    """A learner's label for a Plotly legend and hover: escaped HTML, and no ``%{...}`` template field."""
+    return plain_label(text, LABEL_CHARS).replace("%{", "%\u200b{")
 
 
 def dataset_names(state: MutableMapping[str, Any]) -> list[str]:
@@ -63,20 +78,24 @@ def take_upload(state: MutableMapping[str, Any], name: str | None, content: byte
         return
     try:
         table: Table = read_csv(content)
+        # the split must work too (at the current test share), before anything changes
+        problem_from_table(table, float(state.get("pg_test", 0.2)), int(state.get("pg_dseed", 0)))
     except ValueError as exc:
-        state["pg_csv_error"] = f"{name} could not be used: {exc}."
+        state["pg_csv_error"] = f"{quoted(name)} could not be used: {exc}."
         return
     state["pg_csv"] = (name, table)
     state["pg_csv_version"] = state.get("pg_csv_version", 0) + 1
     state["pg_csv_error"] = None
     state["pg_dataset"] = CSV
-    extra = f" (ignored columns: {', '.join(table.ignored)})" if table.ignored else ""
+    extra = (
+        f" (ignored columns: {', '.join(quoted(c, 30) for c in table.ignored[:5])})" if table.ignored else ""
+    )
     kind = {
         "binary": "two classes",
         "multiclass": f"{len(table.class_names)} classes",
         "regression": "regression",
     }
-    state["pg_data_note"] = f"Loaded {name}: {table.n_rows} rows, {kind[table.kind]}{extra}."
+    state["pg_data_note"] = f"Loaded {quoted(name)}: {table.n_rows} rows, {kind[table.kind]}{extra}."
 
 
 def _on_upload() -> None:

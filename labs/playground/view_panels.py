@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from collections.abc import MutableMapping
+from collections.abc import Mapping, MutableMapping
 from typing import Any
 from urllib.parse import urlencode
 
@@ -24,11 +24,16 @@ from labs.playground.figures_network import (
     neuron_name,
     neuron_options,
 )
+from labs.playground.figures_update import update_figure
 from labs.playground.model_boundary import grid_activations, grid_outputs
-from labs.playground.model_run import RECORD_CAP, Run, history_csv, weights_json
+from labs.playground.model_export import history_csv, weights_json
+from labs.playground.model_run import RECORD_CAP, Run
+from labs.playground.text import DIAGRAM_CAPTION, FLOW_CAPTION
 from labs.playground.view_session import Setup, go_back, import_weights, reset, view_iteration
-from labs.playground.view_settings import HIDEABLE, URL_PARAMS, Settings
+from labs.playground.view_settings import CSV, FULL_BATCH, HIDEABLE, URL_PARAMS, Settings
 from ui.common import format_lr, show_error
+from ui.presenter import fold, plotly_chart
+from ui.share import share_link
 from viz.format import fmt
 
 # a training loss this many times its starting value earns a gentle warning (before a divergence)
@@ -79,7 +84,7 @@ def live_panel(state: MutableMapping[str, Any]) -> None:
             show_test=state.get("pg_show_test", True),
             title=boundary_title(problem.kind, snap.iteration, run.iteration),
         )
-        st.plotly_chart(fig, key="pg_boundary_chart", width="stretch")
+        plotly_chart(fig, key="pg_boundary_chart")
     with right:
         epoch = f"epoch {snap.epoch:.2f}"
         fig = loss_figure(
@@ -88,7 +93,7 @@ def live_panel(state: MutableMapping[str, Any]) -> None:
             log_y=state.get("pg_log", False),
             title=f"Loss at iteration {snap.iteration} ({epoch})",
         )
-        st.plotly_chart(fig, key="pg_loss_chart", width="stretch")
+        plotly_chart(fig, key="pg_loss_chart")
 
 
 def view_toggles() -> None:
@@ -128,18 +133,13 @@ def inspect_panel(state: MutableMapping[str, Any]) -> None:
         edges = _mode_radio(c1, "Edges show", EDGE_MODES, "pg_edges")
         nodes = _mode_radio(c2, "Nodes show", NODE_MODES, "pg_nodes")
         fig = diagram_figure(snap, edges=edges, nodes=nodes, selected=state["pg_neuron"])
-        st.plotly_chart(
+        plotly_chart(
             fig,
             key="pg_diagram",
-            width="stretch",
             on_select=_pick_neuron,
             selection_mode="points",
         )
-        st.caption(
-            "Hover an edge or a neuron for its exact numbers; click a neuron to map it on the right. "
-            "Edge colour and width: the value (red negative, blue positive). Node Σ delta is the error "
-            "signal delta = dL/dz summed over the batch, which is exactly dL/db."
-        )
+        fold("How to read the diagram", lambda: st.caption(DIAGRAM_CAPTION))
     with right:
         n_cols = len(sizes)
         column, k = st.selectbox(
@@ -150,20 +150,20 @@ def inspect_panel(state: MutableMapping[str, Any]) -> None:
         )
         acts = grid_activations(snap.net, setup.grid)
         activation = "input" if column == 0 else snap.net.activations[column - 1]
-        st.plotly_chart(
+        plotly_chart(
             neuron_figure(setup.grid, acts[column][..., k], neuron_name(column, k, n_cols), activation),
             key="pg_neuron_chart",
-            width="stretch",
         )
         st.caption(
             "Each hidden neuron draws one simple shape over the inputs; the next layer mixes these "
             "shapes, and the output layer turns the mix into the boundary."
         )
-    st.plotly_chart(grad_flow_figure(run, marker=snap.iteration), key="pg_grad_chart", width="stretch")
-    st.caption(
-        "Gradient flow: how large dL/dW is in each layer at each iteration (log scale). A layer whose "
-        "line sits far below the others barely changes - it is not learning."
-    )
+    left, right = st.columns(2)
+    with left:
+        plotly_chart(grad_flow_figure(run, marker=snap.iteration), key="pg_grad_chart")
+    with right:
+        plotly_chart(update_figure(run, marker=snap.iteration), key="pg_update_chart")
+    fold("How to read these two charts", lambda: st.caption(FLOW_CAPTION))
 
 
 def divergence_box(state: MutableMapping[str, Any]) -> None:
@@ -174,7 +174,8 @@ def divergence_box(state: MutableMapping[str, Any]) -> None:
         return
     with st.container(border=True, key="pg_divergence"):
         st.error(
-            f"**Training stopped at iteration {d.iteration}: {d.reason}.** The learning rate "
+            f"**Training stopped at iteration {d.last_iteration}: in the next update (iteration "
+            f"{d.iteration}) {d.reason}.** The learning rate "
             f"{format_lr(d.lr)} is too high for this set-up: each update overshoots the low point, the next "
             "gradient is larger, and the weights and loss run away. The charts show the last network before "
             "that update (switch on Log-scale loss to see the climb).",
@@ -258,12 +259,24 @@ def export_panel(state: MutableMapping[str, Any], settings: Settings) -> None:
         show_error(state["pg_import_error"])
 
 
-def classroom_link(state: MutableMapping[str, Any]) -> None:
-    """The shareable link with the current settings, and which controls it hides."""
-    st.caption(
+def link_promise(state: Mapping[str, Any]) -> str:
+    """What the page's link restores: the same data and run, except for an uploaded file."""
+    if state.get("pg_dataset") == CSV:
+        return (
+            "This page's address holds every setting and seed, but not your uploaded data: the file stays "
+            "on this computer, so someone opening the link gets the circle data set until they upload the "
+            "same file themselves."
+        )
+    return (
         "This page's address always holds every setting, including the seeds, so the same link gives the "
-        "same data, the same initial weights and the same run. Choose controls to hide from students:"
+        "same data, the same initial weights and the same run."
     )
+
+
+def classroom_link(state: MutableMapping[str, Any]) -> None:
+    """The page's link (settings and chart view), then a teacher's link that hides chosen controls."""
+    share_link(key="pg", note=link_promise(state))
+    st.caption("A link for students can hide controls. Choose the controls to hide:")
     if "pg_hide_pick" not in state:
         state["pg_hide_pick"] = sorted(state.get("pg_hide", frozenset()))
     picked = st.multiselect(
@@ -275,3 +288,26 @@ def classroom_link(state: MutableMapping[str, Any]) -> None:
     base = st.context.url or ""
     link = f"{base}?{urlencode(values, safe=',')}"
     st.code(link, language="text", wrap_lines=True)
+
+
+def fixed_summary(settings: Settings, hide: frozenset[str]) -> str | None:
+    """What a teacher's link fixed, in words, for the controls it hides."""
+    parts = []
+    if "data" in hide:
+        parts.append(f"data {settings.dataset} (noise {settings.noise:g}, {settings.points} points)")
+    if "network" in hide:
+        widths = "-".join(map(str, settings.hidden)) or "no hidden layer"
+        parts.append(
+            f"hidden layers {widths} with {settings.act}, {settings.init} init, seed {settings.seed}"
+        )
+    if "head" in hide:
+        parts.append(f"output {settings.out} with {settings.loss}")
+    if "lr" in hide:
+        parts.append(f"learning rate {format_lr(settings.lr)}")
+    if "optimizer" in hide:
+        parts.append(f"optimizer {settings.opt}")
+    if "batch" in hide:
+        parts.append(f"batch size {'full' if settings.batch == FULL_BATCH else settings.batch}")
+    if "regularisation" in hide:
+        parts.append(f"L2 {settings.l2:g}, clipping {'off' if not settings.clip else settings.clip}")
+    return "Set by your teacher's link: " + "; ".join(parts) + "." if parts else None

@@ -15,16 +15,19 @@ regularisation - carries on with the same network.
 
 from __future__ import annotations
 
-from collections.abc import MutableMapping
+import time
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
 from backprop_core import MLP, Data
 from labs.playground.model import Problem, build_data, build_network
 from labs.playground.model_boundary import InputGrid, input_grid
-from labs.playground.model_run import Run, advance, load_weights, resume, start_run
+from labs.playground.model_export import load_weights
+from labs.playground.model_run import Run, advance, resume, start_run
 from labs.playground.view_settings import CSV, LR_CHOICES, Settings, read_settings
 from ui.common import format_lr
+from ui.echo import quoted
 
 
 @dataclass(frozen=True, repr=False)
@@ -42,6 +45,10 @@ class Setup:
     def __repr__(self) -> str:
         return f"Setup({self.problem!r}, {self.net0!r})"
 
+
+# seconds of training one Play tick may spend: a big network (8 hidden layers, 2,000 points, 100
+# iterations per update) then trains fewer iterations per tick, and Pause answers at the next tick
+TICK_BUDGET = 0.25
 
 _DATA_WORDS = ("data set", "noise", "number of points", "test share", "data seed")
 _NET_WORDS = ("hidden layers", "hidden activation", "output activation", "loss", "initialisation", "seed")
@@ -102,12 +109,18 @@ def in_sync(state: MutableMapping[str, Any]) -> bool:
 
 
 def train(
-    state: MutableMapping[str, Any], *, iterations: int | None = None, epochs: int | None = None
+    state: MutableMapping[str, Any],
+    *,
+    iterations: int | None = None,
+    epochs: int | None = None,
+    clock: Callable[[], float] = time.perf_counter,
 ) -> Run:
     """Advance the run with the current training settings; a divergence stops Play.
 
     Nothing happens while the data or architecture settings no longer match the set-up: the
-    network would not fit them, and the next full run rebuilds it.
+    network would not fit them, and the next full run rebuilds it. While Play is on, one call
+    (one tick) trains for at most ``TICK_BUDGET`` seconds, measured by ``clock``, and the next
+    tick carries on; Step and Step epoch always do all they say.
     """
     settings = read_settings(state)
     setup: Setup = state["pg_setup"]
@@ -120,6 +133,8 @@ def train(
         iterations=iterations,
         epochs=epochs,
         lr_candidates=LR_CHOICES,
+        budget=TICK_BUDGET if state.get("pg_playing") else None,
+        clock=clock,
     )
     state["pg_run"] = run
     state["pg_tt_follow"] = True
@@ -129,7 +144,7 @@ def train(
 
 
 def play_tick(state: MutableMapping[str, Any]) -> Run:
-    """What one tick of Play does: ``speed`` more iterations."""
+    """What one tick of Play does: ``speed`` more iterations (fewer if they take over ``TICK_BUDGET``)."""
     return train(state, iterations=int(state["pg_speed"]))
 
 
@@ -168,7 +183,7 @@ def import_weights(state: MutableMapping[str, Any], name: str, content: bytes) -
     try:
         net = load_weights(content, run.state.net)
     except ValueError as exc:
-        state["pg_import_error"] = f"{name} was not loaded: {exc}."
+        state["pg_import_error"] = f"{quoted(name)} was not loaded. {exc}"
         return False
     settings = read_settings(state)
     state["pg_import_error"] = None
@@ -176,7 +191,7 @@ def import_weights(state: MutableMapping[str, Any], name: str, content: bytes) -
     state["pg_playing"] = False
     state["pg_tt_follow"] = True
     state["pg_note"] = (
-        f"Loaded the weights from {name}: training continues from them (history restarts at 0)."
+        f"Loaded the weights from {quoted(name)}: training continues from them (history restarts at 0)."
     )
     return True
 

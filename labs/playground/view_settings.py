@@ -24,8 +24,10 @@ from backprop_core import (
     Optimizer,
     TrainConfig,
 )
+from labs.playground.figures_network import EDGE_MODES, NODE_MODES
 from labs.playground.model import DEFAULT_LOSS, MAX_HIDDEN, MAX_HIDDEN_WIDTH, head_choices, loss_choices
 from ui.common import format_lr, lr_values
+from ui.echo import shorten
 from ui.urlstate import UrlSetting, choice, flag, int_list, number
 
 CSV = "csv"
@@ -220,6 +222,11 @@ URL_PARAMS: tuple[UrlSetting, ...] = (
     _one_of("l2", "pg_l2", L2_VALUES),
     _one_of("clip", "pg_clip", CLIP_VALUES),
     _one_of("speed", "pg_speed", SPEED_VALUES, str),
+    # how the charts look: part of the link, so a teacher's link shows the same view
+    flag("testpts", "pg_show_test"),
+    flag("logloss", "pg_log"),
+    choice("edges", "pg_edges", tuple(EDGE_MODES)),
+    choice("nodes", "pg_nodes", tuple(NODE_MODES)),
     _hide_param(),
 )
 URL_MARKER = "pg_url_seen"
@@ -291,7 +298,7 @@ def data_controls(dataset_names: list[str], hide: frozenset[str], csv_label: str
         "Data set",
         dataset_names,
         key="pg_dataset",
-        format_func=lambda n: f"{csv_label} (your file)" if n == CSV else n,
+        format_func=lambda n: f"{shorten(csv_label or '', 40)} (your file)" if n == CSV else n,
         help="Two classes, three classes (blobs) or a number to fit (sine, plane).",
         **_KEEP,
     )
@@ -424,26 +431,3 @@ def training_controls(n_train: int, hide: frozenset[str]) -> None:
             help="How many training iterations run between two redraws of the charts.",
             **_KEEP,
         )
-
-
-def fixed_summary(settings: Settings, hide: frozenset[str]) -> str | None:
-    """What a teacher's link fixed, in words, for the controls it hides."""
-    parts = []
-    if "data" in hide:
-        parts.append(f"data {settings.dataset} (noise {settings.noise:g}, {settings.points} points)")
-    if "network" in hide:
-        widths = "-".join(map(str, settings.hidden)) or "no hidden layer"
-        parts.append(
-            f"hidden layers {widths} with {settings.act}, {settings.init} init, seed {settings.seed}"
-        )
-    if "head" in hide:
-        parts.append(f"output {settings.out} with {settings.loss}")
-    if "lr" in hide:
-        parts.append(f"learning rate {format_lr(settings.lr)}")
-    if "optimizer" in hide:
-        parts.append(f"optimizer {settings.opt}")
-    if "batch" in hide:
-        parts.append(f"batch size {'full' if settings.batch == FULL_BATCH else settings.batch}")
-    if "regularisation" in hide:
-        parts.append(f"L2 {settings.l2:g}, clipping {'off' if not settings.clip else settings.clip}")
-    return "Set by your teacher's link: " + "; ".join(parts) + "." if parts else None

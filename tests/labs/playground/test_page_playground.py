@@ -15,9 +15,11 @@ from streamlit.testing.v1 import AppTest
 
 from backprop_core import RunState, run
 from backprop_core.runner import EXPLOSION_FACTOR
+from labs.playground import view_session
 from labs.playground.model import build_data, build_network, make_problem
 from labs.playground.model_byod import read_csv
-from labs.playground.model_run import largest_working_lr, weights_json
+from labs.playground.model_export import weights_json
+from labs.playground.model_run import largest_working_lr
 from labs.playground.view_settings import LR_CHOICES, read_settings
 from ui.common import format_lr
 from viz.format import fmt
@@ -93,7 +95,10 @@ def test_step_and_step_epoch_follow_the_engine() -> None:
     assert _spec(at, "pg_loss_chart")["layout"]["title"]["text"] == "Loss at iteration 24 (epoch 1.00)"
 
 
-def test_play_ticks_and_pause_stops() -> None:
+def test_play_ticks_and_pause_stops(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a tick stops early after TICK_BUDGET seconds: on a busy machine even 10 small iterations could
+    # take that long, so the budget is lifted here (test_playground_session.py tests it with a clock)
+    monkeypatch.setattr(view_session, "TICK_BUDGET", 60.0)
     at = _ok(_app())
     at.segmented_control(key="pg_play_mode").set_value(PLAY).run()
     _ok(at)
@@ -215,7 +220,13 @@ def test_divergence_explains_and_offers_a_working_rate() -> None:
     safe = largest_working_lr(d.restart, data, config, candidates, d.probe_iterations, limit)
     assert d.safe_lr == safe is not None
     error = at.error[0].value
-    assert f"Training stopped at iteration {d.iteration}" in error and "learning rate 10 is too high" in error
+    assert (
+        f"Training stopped at iteration {d.last_iteration}:" in error
+        and "learning rate 10 is too high" in error
+    )
+    # the box and the status line name the same iteration: the last network that was still finite
+    assert d.last_iteration == r.iteration and _counter(at).startswith(f"**Iteration {r.iteration}**")
+    assert f"in the next update (iteration {r.iteration + 1})" in error
     assert f"**{format_lr(safe)}**" in " ".join(m.value for m in at.markdown)
     assert at.segmented_control(key="pg_play_mode").disabled and at.button(key="pg_step").disabled
     at.button(key="pg_go_back").click().run()
@@ -302,9 +313,13 @@ def test_teacher_link_hides_controls_and_says_what_is_fixed() -> None:
 def test_classroom_link_box_builds_the_link_with_hidden_controls() -> None:
     at = _ok(_app())
     at.multiselect(key="pg_hide_pick").set_value(["lr", "optimizer"]).run()
-    link = next(c.value for c in at.code if "ds=circle" in c.value)
+    share, link = [c.value for c in at.code if "ds=circle" in c.value]
     for part in ("layers=4-4", "lr=0.3", "seed=0", "dseed=0", "hide=lr,optimizer"):
         assert part in link
+    # the page's own link: every setting and the chart view, no hidden controls
+    for part in ("layers=4-4", "lr=0.3", "testpts=1", "logloss=0", "edges=weight", "nodes=a"):
+        assert part in share
+    assert "hide=" not in share
 
 
 GOOD_CSV = {
@@ -327,7 +342,7 @@ def test_good_csv_upload_becomes_the_data_set(kind: str) -> None:
     assert at.session_state["pg_dataset"] == "csv" and setup.problem.kind == kind
     assert setup.problem.n_train + setup.problem.n_test == 20
     assert at.session_state["pg_run"].state.net.sizes == (2, 4, 4, n_out)
-    assert "Loaded mine.csv: 20 rows" in _infos(at)
+    assert "Loaded `mine.csv`: 20 rows" in _infos(at)
     assert "mine.csv (your file)" in at.selectbox(key="pg_dataset").options
     at.button(key="pg_step").click().run()
     assert at.session_state["pg_run"].iteration == 1 and not at.exception
@@ -335,7 +350,7 @@ def test_good_csv_upload_becomes_the_data_set(kind: str) -> None:
 
 BAD_CSV = [
     (b"x1,label\n1,0\n2,1\n", "missing column(s): x2"),
-    (b"x1,x2,label\n1,2,0\n3,oops,1\n", "row 3, column 'x2': 'oops' is not a number"),
+    (b"x1,x2,label\n1,2,0\n3,oops,1\n", "row 3, column 'x2': `oops` is not a number"),
     (b"x1,x2,label\n1,2,0\n3,NaN,1\n", "row 3, column 'x2': the cell is empty or NaN"),
     (b"x1,x2,label\n" + b"\n".join(b"%d,%d,%d" % (i, i, i % 2) for i in range(5001)), "5001 data rows"),
     (b"x1,x2,label\n" + b"\n".join(b"%d,%d,%d" % (i, i, i) for i in range(11)), "11 different classes"),
@@ -351,7 +366,7 @@ def test_bad_csv_uploads_say_what_is_wrong_and_lose_nothing() -> None:
         at.file_uploader(key="pg_upload").upload("bad.csv", content, "text/csv").run()
         _ok(at)
         shown = " ".join(e.value for e in at.error)
-        assert message in shown and "bad.csv could not be used" in shown
+        assert message in shown and "`bad.csv` could not be used" in shown
         with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
             read_csv(content)
         assert at.session_state["pg_dataset"] == "circle"
@@ -363,14 +378,20 @@ def test_weights_export_and_import_round_trip() -> None:
     at.button(key="pg_step_epoch").click().run()
     trained = at.session_state["pg_run"].state.net
     downloads = {b.proto.label for b in at.get("download_button")}
-    assert downloads == {"Download the training history (CSV)", "Download the weights (JSON)"}
+    assert downloads == {
+        "Download the training history (CSV)",
+        "Download the weights (JSON)",
+        "💾 Save progress",
+        "Download the script (.py)",  # the next step in PyTorch
+        "Download as a notebook (.ipynb)",
+    }
     exported = weights_json(trained, iteration=24).encode()
     at.button(key="pg_reset").click().run()
     assert at.session_state["pg_run"].state.net != trained
     at.file_uploader(key="pg_weights_file").upload("weights.json", exported, "application/json").run()
     _ok(at)
     assert at.session_state["pg_run"].state.net == trained
-    assert "Loaded the weights from weights.json" in _infos(at)
+    assert "Loaded the weights from `weights.json`" in _infos(at)
     # a file for another architecture is refused with the reason, and nothing changes
     other = build_network(make_problem("circle", 300, 0.1, 0.2, 0), (8,), "tanh", "sigmoid", "xavier", 0)
     before = at.session_state["pg_run"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import plotly.graph_objects as go
 import pytest
 
 from backprop_core import MLP, TrainConfig, make_dataset, run
@@ -23,16 +24,14 @@ from labs.playground.model import (
 )
 from labs.playground.model_boundary import Extent, data_extent, grid_activations, grid_outputs, input_grid
 from labs.playground.model_byod import MAX_CLASSES, read_csv
+from labs.playground.model_export import history_csv, load_weights, weights_json
 from labs.playground.model_run import (
     RECORD_CAP,
     SNAPSHOT_CAP,
     advance,
-    history_csv,
-    load_weights,
     resume,
     start_run,
     thin_history,
-    weights_json,
 )
 from ui.common import LR_VALUES
 
@@ -117,13 +116,13 @@ def test_good_csv_regression() -> None:
     [
         (b"", "the file is empty"),
         (b"\xff\xfe\x00bad", "not a text"),
-        ("x1,label\n1,0\n2,1\n", r"missing column\(s\): x2; the header row has 'x1', 'label'"),
+        ("x1,label\n1,0\n2,1\n", r"missing column\(s\): x2; the header row has `x1`, `label`"),
         ("x1,x2,y\n1,2,0\n", "missing column.*label \\(classification\\) or target"),
         ("1,2,0\n3,4,1\n", "first row holds numbers"),
-        ("x1,x2,label\n1,2,0\n3,abc,1\n", "row 3, column 'x2': 'abc' is not a number"),
+        ("x1,x2,label\n1,2,0\n3,abc,1\n", "row 3, column 'x2': `abc` is not a number"),
         ("x1,x2,label\n1,2,0\n3,NaN,1\n", "row 3, column 'x2': the cell is empty or NaN"),
         ("x1,x2,label\n1,,0\n3,4,1\n", "row 2, column 'x2': the cell is empty or NaN"),
-        ("x1,x2,target\n1,2,0\n3,4,inf\n", "row 3, column 'target': 'inf' is not a finite number"),
+        ("x1,x2,target\n1,2,0\n3,4,inf\n", "row 3, column 'target': `inf` is not a finite number"),
         ("x1,x2,target\n1,2,0\n3,4,\n", "row 3, column 'target': the cell is empty"),
         ("x1,x2,label\n1,2,0\n3,4\n", "row 3 has 2 fields but the header row has 3"),
         ("x1,x2,label\n1,2,a\n3,4,a\n", "only one class"),
@@ -341,11 +340,14 @@ def test_history_csv_has_iteration_zero_and_every_record() -> None:
     net, data, config = _circle_setup()
     r = advance(start_run(net, data, "bce"), data, config, iterations=3)
     lines = history_csv(r).strip().split("\n")
-    assert lines[0].split(",")[-3:] == ["grad_norm_layer_1", "grad_norm_layer_2", "grad_norm_layer_3"]
+    header = lines[0].split(",")
+    assert header[-6:-3] == ["grad_norm_layer_1", "grad_norm_layer_2", "grad_norm_layer_3"]
+    assert header[-3:] == ["update_ratio_layer_1", "update_ratio_layer_2", "update_ratio_layer_3"]
     assert len(lines) == 5 and lines[1].startswith("0,0,,")
     row3 = lines[4].split(",")
     assert int(row3[0]) == 3 and float(row3[3]) == r.records[-1].train_loss
-    assert float(row3[-1]) == r.records[-1].layer_grad_norms[-1]
+    assert float(row3[-4]) == r.records[-1].layer_grad_norms[-1]
+    assert float(row3[-1]) == r.updates[-1].ratios[-1]
 
 
 def test_weights_round_trip_and_mismatch_messages() -> None:
@@ -368,3 +370,54 @@ def test_weights_round_trip_and_mismatch_messages() -> None:
     bad["weights"][0][0][0] = "x"
     with pytest.raises(ValueError, match="nested lists of numbers"):
         load_weights(json.dumps(bad), net)
+
+
+# -- relative update size: what the gradient flow chart shows beside ||dW|| -------------------------
+
+
+def _deep_sigmoid(optimizer: str, lr: float):
+    problem = make_problem("circle", 200, 0.1, 0.0, 0)
+    net = build_network(problem, [8] * 6, "sigmoid", "sigmoid", "xavier", 0)
+    data = build_data(problem, net, "bce")
+    return net, data, TrainConfig("bce", lr, optimizer, batch_size=20, seed=0)
+
+
+def test_update_size_under_sgd_is_lr_times_the_gradient_over_the_weights() -> None:
+    net, data, config = _deep_sigmoid("sgd", 0.3)
+    r = advance(start_run(net, data, "bce"), data, config, iterations=3)
+    before = r.snapshots[-2].net  # the network the 3rd update started from
+    dW = r.latest.dW
+    for l, ratio in enumerate(r.updates[-1].ratios):
+        expected = 0.3 * np.linalg.norm(dW[l]) / np.linalg.norm(before.weights[l])
+        assert ratio == pytest.approx(expected, rel=1e-12)
+    assert [u.iteration for u in r.updates] == [r.iteration for r in r.records]
+
+
+def test_under_adam_a_tiny_gradient_still_moves_its_layer() -> None:
+    """The caption's point: a layer far below the others in ||dW|| is not a layer that barely changes."""
+    net, data, config = _deep_sigmoid("adam", 0.01)
+    r = advance(start_run(net, data, "bce"), data, config, iterations=1)
+    grads = r.records[-1].layer_grad_norms
+    ratios = r.updates[-1].ratios
+    assert grads[0] < grads[-1] / 30  # the first layer's gradient is far smaller ...
+    # ... yet Adam's first step is about lr per weight whatever the gradient's size:
+    # ||ΔW|| = lr * sqrt(number of weights), so the relative update does not follow ||dW||
+    for l, W in enumerate(net.weights):
+        assert ratios[l] * np.linalg.norm(W) == pytest.approx(0.01 * np.sqrt(W.size), rel=0.05)
+    assert ratios[0] > ratios[-1] / 3
+
+
+def test_the_update_figure_draws_one_line_per_layer() -> None:
+    from labs.playground.figures_update import TITLE, update_figure
+
+    net, data, config = _deep_sigmoid("adam", 0.01)
+    r = advance(start_run(net, data, "bce"), data, config, iterations=5)
+    fig = update_figure(r, marker=5)
+    assert fig.layout.title.text == TITLE and fig.layout.yaxis.type == "log"
+    assert [t.name for t in fig.data] == [
+        f"layer {l + 1} ({'output' if l == 6 else 'hidden'})" for l in range(7)
+    ]
+    assert list(fig.data[0].y) == [u.ratios[0] for u in r.updates]
+    assert len(go.Figure(fig.to_dict()).data) == 7  # every property valid (built without validation)
+    empty = update_figure(start_run(net, data, "bce"))
+    assert "No update yet" in empty.layout.annotations[0].text

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from backprop_core import RunState, run
 from labs.playground.model import build_data, build_network, make_problem
-from labs.playground.model_run import weights_json
+from labs.playground.model_export import weights_json
 from labs.playground.view_data import take_upload
 from labs.playground.view_session import (
+    TICK_BUDGET,
     go_back,
     import_weights,
     in_sync,
@@ -128,7 +130,7 @@ def test_import_weights_round_trip_and_errors() -> None:
     assert state["pg_run"].state.net == trained and state["pg_run"].iteration == 0
     before = state["pg_run"]
     assert not import_weights(state, "bad.json", b"[1, 2")
-    assert "bad.json was not loaded: the file is not valid JSON" in state["pg_import_error"]
+    assert "`bad.json` was not loaded. The file is not valid JSON" in state["pg_import_error"]
     assert state["pg_run"] is before
     other = json.loads(weights_json(trained))
     other["activations"] = ["relu", "relu", "sigmoid"]
@@ -139,7 +141,7 @@ def test_import_weights_round_trip_and_errors() -> None:
 def test_uploads_select_the_file_and_bad_ones_change_nothing() -> None:
     state = _state()
     take_upload(state, "bad.csv", b"x1,x2\n1,2\n")
-    assert "bad.csv could not be used: missing column(s): label" in state["pg_csv_error"]
+    assert "`bad.csv` could not be used: missing column(s): label" in state["pg_csv_error"]
     assert state["pg_dataset"] == "circle" and state.get("pg_csv") is None
     take_upload(state, "good.csv", b"x1,x2,label\n0,0,a\n1,1,b\n2,2,c\n3,3,a\n")
     assert state["pg_dataset"] == CSV and state["pg_csv"][1].class_names == ("a", "b", "c")
@@ -197,3 +199,67 @@ def test_training_config_from_settings() -> None:
     state.update(pg_batch=10, pg_clip=0.0)
     config = read_settings(state).config()
     assert config.batch_size == 10 and config.clip_norm is None
+
+
+def _ticking(step: float):
+    """A fake clock that moves ``step`` seconds each time it is read."""
+    now = [0.0]
+
+    def clock() -> float:
+        now[0] += step
+        return now[0]
+
+    return clock
+
+
+def test_a_play_tick_stops_when_its_time_budget_is_spent_and_the_next_carries_on() -> None:
+    state = _state(pg_speed=100, pg_playing=True)
+    # each read of the clock is 0.1 s later: after 3 iterations 0.3 s >= TICK_BUDGET (0.25 s) have passed
+    assert TICK_BUDGET == 0.25
+    train(state, iterations=100, clock=_ticking(0.1))
+    assert state["pg_run"].iteration == 3
+    train(state, iterations=100, clock=_ticking(0.1))
+    assert state["pg_run"].iteration == 6
+    # stopping early changes nothing about the iterations themselves
+    assert state["pg_run"].state.net == _engine(state, 6).net
+    # a fast clock: the whole tick runs
+    train(state, iterations=100, clock=_ticking(1e-6))
+    assert state["pg_run"].iteration == 106
+    # Step and Step epoch (not playing) always do all they say, however slow
+    state["pg_playing"] = False
+    train(state, iterations=10, clock=_ticking(10.0))
+    assert state["pg_run"].iteration == 116
+
+
+def test_csv_class_labels_reach_the_charts_as_plain_text() -> None:
+    from labs.playground.figures_boundary import boundary_figure
+    from labs.playground.model_boundary import grid_outputs
+    from labs.playground.view_data import current_problem
+
+    link = "<a href='http://127.0.0.1:9/login'>log in</a>"
+    rows = "\n".join(f"{i},{-i},{link if i % 2 else '%{x}<b>b</b>'}" for i in range(12))
+    state = _state()
+    take_upload(state, "labels.csv", f"x1,x2,label\n{rows}\n".encode())
+    problem = current_problem(read_settings(state), state)
+    assert all("<" not in c and ">" not in c and "%{" not in c for c in problem.class_names)
+    fig = boundary_figure(
+        problem,
+        state["pg_setup"].grid,
+        grid_outputs(state["pg_setup"].net0, state["pg_setup"].grid),
+        "sigmoid",
+    )
+    for trace in fig.data:
+        for text in (trace.name or "", trace.hovertemplate or ""):
+            assert "<a" not in text and "<b>" not in text and "%{x}<" not in text
+    assert any("&lt;a href" in (t.name or "") for t in fig.data)
+
+
+def test_a_range_too_wide_for_a_float_is_refused_never_drawn_as_nan() -> None:
+    from labs.playground.model_boundary import data_extent
+
+    with pytest.raises(ValueError, match="too wide a range to draw"):
+        data_extent(np.array([[1e308, 0.0], [-1e308, 1.0]]))
+    with pytest.raises(ValueError, match="too wide a range to draw"):
+        data_extent(np.array([[9e307, 0.0], [-9e307, 1.0]]))
+    e = data_extent(np.array([[1e6, 0.0], [-1e6, 1.0]]))
+    assert all(np.isfinite(v) for v in (*e.x1, *e.x2))
