@@ -122,3 +122,14 @@ def test_the_real_pages_render_no_link_image_or_heading(page: str, param: str, v
                 assert_safe(line, value)
         else:
             assert value[:40] not in text
+
+
+def test_a_value_of_spaces_or_one_digit_leaves_the_reason_readable() -> None:
+    from ui.urlstate import learner_reason
+
+    # the value is quoted where the reason quotes it; its bare characters elsewhere stay text
+    reason = learner_reason(ValueError("' ' is not one of sine, xor"), " ")
+    assert reason.startswith("*(only spaces)*") and reason.count("*(only spaces)*") == 1
+    assert "is not one of sine" in reason
+    reason = learner_reason(ValueError("5 is outside 1 to 50"), "5")
+    assert reason == "`5`: 5 is outside 1 to 50"

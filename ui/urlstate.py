@@ -160,8 +160,11 @@ def learner_reason(exc: BaseException, raw: str) -> str:
         return f"{quoted(raw)} is not a valid value for this setting"
     if not raw:
         return plain_text(text, _REASON_LIMIT)
-    # every mention of the value (with or without quotes) becomes one short code span
-    pieces = re.split("(" + re.escape(f"'{raw}'") + "|" + re.escape(raw) + ")", text)
+    # every mention of the value becomes one short code span: quoted mentions always, bare ones
+    # only for a value long enough not to stand inside other words (a value of one space or "5"
+    # would otherwise cut up the whole reason)
+    forms = [f"'{raw}'"] + ([raw] if len(raw.strip()) >= 3 else [])
+    pieces = re.split("(" + "|".join(re.escape(f) for f in forms) + ")", text)
     said = [
         quoted(raw) if piece in (raw, f"'{raw}'") else plain_text(piece, _REASON_LIMIT) for piece in pieces
     ]

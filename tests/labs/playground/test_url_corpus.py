@@ -55,16 +55,7 @@ def test_the_corpus_has_the_issue_cases() -> None:
     assert any(len(line) > 10_000 for line in text.splitlines())
 
 
-def _marked(case: str, query: dict[str, str]) -> object:
-    if any(v and not v.strip() for v in query.values()):
-        # ui.urlstate.learner_reason (shared) splits the reason at every occurrence of the value, so a
-        # value of one space turns every space of the reason into "*(only spaces)*": safe, not clear
-        reason = "shared ui.urlstate: a value of only spaces garbles the reason"
-        return pytest.param(case, query, id=case, marks=pytest.mark.xfail(reason=reason, strict=False))
-    return pytest.param(case, query, id=case)
-
-
-@pytest.mark.parametrize(("case", "query"), [_marked(*c) for c in _cases()])
+@pytest.mark.parametrize(("case", "query"), [pytest.param(*c, id=c[0]) for c in _cases()])
 def test_a_crafted_link_gives_a_clear_notice_and_no_markdown(case: str, query: dict[str, str]) -> None:
     at = AppTest.from_file(PAGE, default_timeout=60)
     for name, value in query.items():
