@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .validation import check_finite, real_array, whole_number
+from .validation import check_finite, real_array, show, whole_number
 
 MAX_BATCH = 4096
 MAX_CHANNELS = 64
@@ -67,7 +67,10 @@ def as_array(value: object, what: str, ndim: int, shape_text: str) -> np.ndarray
 
 def check_int(value: object, what: str, lo: int, hi: int) -> int:
     """``value`` as a whole number in ``[lo, hi]`` (the conversion rule of ``validation``)."""
-    return whole_number(value, what, lo, hi)
+    number = whole_number(value, what)
+    if not lo <= number <= hi:
+        raise ValueError(f"{what} must lie between {lo} and {hi}, got {show(value)}")
+    return number
 
 
 def check_images(x: object, what: str = "x") -> np.ndarray:

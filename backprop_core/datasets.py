@@ -145,8 +145,10 @@ def make_dataset(
 ) -> tuple[np.ndarray, np.ndarray]:
     """``n`` points of the named problem (randomness from ``rng``, else ``default_rng(seed)``)."""
     spec = get_dataset(name)
-    n = whole_number(n, "number of points", 1, MAX_POINTS)
-    noise = finite_number(noise, "noise", lo=0.0, hi=1.0, expected="a number between 0 and 1")
+    n = whole_number(
+        n, "number of points", 1, MAX_POINTS, rule=f"must be a whole number from 1 to {MAX_POINTS}"
+    )
+    noise = finite_number(noise, "noise", lo=0.0, hi=1.0, rule="must lie between 0 and 1")
     if check_rng(rng) is None:
         rng = np.random.default_rng(check_seed(seed))
     return spec.generate(n, noise, rng)
@@ -160,7 +162,7 @@ def train_test_split(
     ``test_fraction`` in [0, 0.9]; at least one training point is always kept.
     """
     test_fraction = finite_number(
-        test_fraction, "test fraction", lo=0.0, hi=0.9, expected="a number between 0 and 0.9"
+        test_fraction, "test fraction", lo=0.0, hi=0.9, rule="must lie between 0 and 0.9"
     )
     X = real_array(X, "X", "an array with one row per sample")
     y = real_array(y, "y", "an array with one row (or label) per sample")

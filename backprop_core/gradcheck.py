@@ -70,7 +70,7 @@ def gradient_check(
     X = as_inputs(X, net.sizes[0])
     Y = as_targets(Y, X.shape[0], net.sizes[-1], loss)
     l2 = check_l2(l2)
-    eps = finite_number(eps, "eps", lo=0.0, lo_open=True, expected="a finite step > 0, such as 1e-6")
+    eps = finite_number(eps, "eps", lo=0.0, lo_open=True, rule="must be a finite step > 0, such as 1e-6")
     if net.n_params > MAX_PARAMS or net.n_params * X.shape[0] > MAX_WORK:
         raise ValueError(
             f"a gradient check of {net.n_params} parameters on {X.shape[0]} sample(s) would take too long "

@@ -146,7 +146,7 @@ class MLP:
             raise ValueError(f"got {len(hidden_acts)} hidden activations for {n_hidden} hidden layers")
         check_name(init, "init", INIT_SCHEMES)
         if init == "normal":
-            std = finite_number(std, "std", lo=0.0, expected="a finite number >= 0")
+            std = finite_number(std, "std", lo=0.0, rule="must be a finite number >= 0")
         if check_rng(rng) is None:
             rng = np.random.default_rng(check_seed(seed, allow_none=True))
         weights = [init_weights(init, n_in, n_out, rng, std=std) for n_in, n_out in pairwise(sizes)]
@@ -221,8 +221,11 @@ class MLP:
         missing = [k for k in ("weights", "biases", "activations") if k not in data]
         if missing:
             raise ValueError(f"missing key(s): {', '.join(missing)}")
-        weights = param_list(data["weights"], "weights", "W")
-        biases = param_list(data["biases"], "biases", "b")
+        try:
+            weights = param_list(data["weights"], "weights", "W")
+            biases = param_list(data["biases"], "biases", "b")
+        except ValueError as exc:
+            raise ValueError(f"weights and biases must be nested lists of numbers: {exc}") from None
         acts = data["activations"]
         if not isinstance(acts, list) or not all(isinstance(a, str) for a in acts):
             raise ValueError("activations must be a list of names")

@@ -40,10 +40,10 @@ class Optimizer:
         check_name(self.name, "optimizer", OPTIMIZERS)
         for what in ("beta", "beta1", "beta2"):
             value = finite_number(
-                getattr(self, what), what, lo=0.0, hi=1.0, hi_open=True, expected="in [0, 1)"
+                getattr(self, what), what, lo=0.0, hi=1.0, hi_open=True, rule="must lie in [0, 1)"
             )
             object.__setattr__(self, what, value)
-        eps = finite_number(self.eps, "eps", lo=0.0, lo_open=True, expected="a positive number")
+        eps = finite_number(self.eps, "eps", lo=0.0, lo_open=True, rule="must be a positive number")
         object.__setattr__(self, "eps", eps)
 
 

@@ -65,13 +65,9 @@ class TrainConfig:
         object.__setattr__(self, "l2", check_l2(self.l2))
         object.__setattr__(self, "optimizer", as_optimizer(self.optimizer))
         if self.batch_size is not None:
-            try:
-                size = whole_number(self.batch_size, "batch size", 1, MAX_BATCH_SIZE)
-            except ValueError:
-                raise ValueError(
-                    f"batch size must be a whole number from 1 to {MAX_BATCH_SIZE} or None, "
-                    f"got {show(self.batch_size)}"
-                ) from None
+            size = whole_number(
+                self.batch_size, "batch size", 1, MAX_BATCH_SIZE, rule="must be a whole number >= 1 or None"
+            )
             object.__setattr__(self, "batch_size", size)
         object.__setattr__(self, "clip_norm", check_clip(self.clip_norm))
         object.__setattr__(self, "freeze_biases", check_flag(self.freeze_biases, "freeze_biases"))
@@ -232,10 +228,11 @@ def run(
     """
     if (iterations is None) == (epochs is None):
         raise ValueError("give either iterations or epochs")
+    rule = f"must be a whole number >= 0 (at most {MAX_COUNT:,} in one call)"
     if iterations is not None:
-        iterations = whole_number(iterations, "iterations", 0, MAX_COUNT)
+        iterations = whole_number(iterations, "iterations/epochs", 0, MAX_COUNT, rule=rule)
     else:
-        epochs = whole_number(epochs, "epochs", 0, MAX_COUNT)
+        epochs = whole_number(epochs, "iterations/epochs", 0, MAX_COUNT, rule=rule)
     check_run(state, data, config)
     n = data.n_train
     bs = config.batch_size if config.batch_size is not None and config.batch_size < n else n

@@ -40,19 +40,27 @@ def show(value: object, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def real_number(value: object, what: str) -> float:
-    """``value`` as a float by the conversion rule (the number may still be NaN or infinite)."""
+def _hint(value: object) -> str:
+    if isinstance(value, str):
+        return " (text is not converted: pass the number itself)"
+    if isinstance(value, (bool, np.bool_)):
+        return " (True/False is not a number)"
+    return ""
+
+
+def real_number(value: object, what: str, rule: str = "must be a number") -> float:
+    """``value`` as a float by the conversion rule (the number may still be NaN or infinite).
+
+    A refusal reads ``f"{what} {rule}, got {value}"``.
+    """
     if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "iuf":
         value = value[()]
-    if isinstance(value, (bool, np.bool_)):
-        raise ValueError(f"{what} must be a number, not True/False (got {value!r})")
-    if not isinstance(value, _REAL):
-        hint = " (text is not converted: pass the number itself)" if isinstance(value, str) else ""
-        raise ValueError(f"{what} must be a number, got {show(value)}{hint}")
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, _REAL):
+        raise ValueError(f"{what} {rule}, got {show(value)}{_hint(value)}")
     try:
         return float(value)
     except OverflowError:
-        raise ValueError(f"{what} is too large: {show(value)} is beyond the range of a float") from None
+        raise ValueError(f"{what} {rule}, got {show(value)}, which is too large for a float") from None
 
 
 def finite_number(
@@ -63,34 +71,38 @@ def finite_number(
     hi: float | None = None,
     lo_open: bool = False,
     hi_open: bool = False,
-    expected: str = "",
+    rule: str = "must be a finite number",
 ) -> float:
     """A finite float within ``[lo, hi]`` (``lo_open``/``hi_open``: that end excluded)."""
-    number = real_number(value, what)
+    number = real_number(value, what, rule)
     ok = math.isfinite(number)
     if ok and lo is not None:
         ok = number > lo if lo_open else number >= lo
     if ok and hi is not None:
         ok = number < hi if hi_open else number <= hi
     if not ok:
-        raise ValueError(f"{what} must be {expected or 'a finite number'}, got {show(value)}")
+        raise ValueError(f"{what} {rule}, got {show(value)}")
     return number
 
 
-def whole_number(value: object, what: str, lo: int | None = None, hi: int | None = None) -> int:
-    """An int by the conversion rule, within ``[lo, hi]``."""
+def whole_number(
+    value: object, what: str, lo: int | None = None, hi: int | None = None, *, rule: str | None = None
+) -> int:
+    """An int by the conversion rule, within ``[lo, hi]``; ``rule`` words every refusal, if given."""
     if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "iuf":
         value = value[()]
     rng = (
         f" from {lo} to {hi}" if lo is not None and hi is not None else f" >= {lo}" if lo is not None else ""
     )
+    kind_rule = rule or f"must be a whole number{rng}"
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, _REAL):
-        hint = " (text is not converted)" if isinstance(value, str) else ""
-        raise ValueError(f"{what} must be a whole number{rng}, got {show(value)}{hint}")
+        raise ValueError(f"{what} {kind_rule}, got {show(value)}{_hint(value)}")
     if isinstance(value, (float, np.floating)) and not (math.isfinite(value) and float(value).is_integer()):
-        raise ValueError(f"{what} must be a whole number{rng}, got {show(value)}")
+        raise ValueError(f"{what} {kind_rule}, got {show(value)}")
     number = int(value)
     if (lo is not None and number < lo) or (hi is not None and number > hi):
+        if rule:
+            raise ValueError(f"{what} {rule}, got {show(value)}")
         raise ValueError(f"{what} = {show(value)} is out of range; expected a whole number{rng}")
     return number
 
@@ -241,25 +253,27 @@ def as_targets(Y: object, m: int, n_out: int, loss_name: str) -> np.ndarray:
 
 def check_non_negative(value: object, what: str, *, expected: str = "a number") -> float:
     """``value`` as a float that is finite and >= 0; ``ValueError`` naming ``what`` otherwise."""
-    return finite_number(value, what, lo=0.0, expected="a finite number >= 0")
+    return finite_number(value, what, lo=0.0, rule="must be a finite number >= 0")
 
 
 def check_lr(lr: object) -> float:
     """A learning rate must be a finite number >= 0 (0 computes gradients without a change)."""
     if type(lr) is float and 0.0 <= lr < math.inf:  # the common case, checked in one step
         return lr
-    return finite_number(lr, "learning rate", lo=0.0, expected="a finite number >= 0")
+    return finite_number(lr, "learning rate", lo=0.0, rule="must be a finite number >= 0")
 
 
 def check_l2(l2: object) -> float:
     """An L2 strength must be a finite number >= 0."""
     if type(l2) is float and 0.0 <= l2 < math.inf:
         return l2
-    return finite_number(l2, "l2", lo=0.0, expected="a finite number >= 0")
+    return finite_number(l2, "l2", lo=0.0, rule="must be a finite number >= 0")
 
 
 def check_clip(clip_norm: object) -> float | None:
     """A clipping threshold: ``None`` (no clipping) or a finite number > 0."""
     if clip_norm is None:
         return None
-    return finite_number(clip_norm, "clip_norm", lo=0.0, lo_open=True, expected="a positive number or None")
+    return finite_number(
+        clip_norm, "clip_norm", lo=0.0, lo_open=True, rule="must be a positive number or None"
+    )
