@@ -36,7 +36,7 @@ from .graph_parse import (
 )
 from .network import MLP
 from .numerics import float_literal
-from .validation import check_finite, real_array, show
+from .validation import check_finite, real_array, real_number, show
 
 __all__ = [
     "FUNCTIONS",
@@ -262,11 +262,13 @@ def evaluate(expression: str, values: Mapping[str, float]) -> GraphTrace:
     for name in parsed.names:
         if name not in values:
             checker.fail("no value is given for this name", first_use[name])
-        v = values[name]
-        ok = isinstance(v, int | float | np.integer | np.floating) and not isinstance(v, bool)
-        if not ok or not math.isfinite(float(v)):
+        try:
+            number = real_number(values[name], name)
+        except ValueError:
+            number = math.nan
+        if not math.isfinite(number):
             checker.fail("the value given for this name is not a finite number", first_use[name])
-        numbers[name] = float(v)
+        numbers[name] = number
     b = Builder(limit=MAX_NETWORK_NODES)
     for name in parsed.names:
         b.leaf(name, numbers[name])
