@@ -102,7 +102,7 @@ class Data:
         Y_train = as_targets(y_train, X_train.shape[0], n_out, loss)
         if X_test is not None:
             test = real_array(X_test, "X_test", f"an array of shape (m, {n_in}) or None")
-            X_test = None if test.ndim == 2 and test.shape[0] == 0 else test  # an empty test set: none
+            X_test = None if test.ndim >= 1 and len(test) == 0 else test  # an empty test set: none
         if X_test is not None:
             if y_test is None:
                 raise ValueError("X_test is given but y_test is None: give both, or neither")
