@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .validation import check_finite
+from .validation import check_finite, real_array, show, whole_number
 
 MAX_BATCH = 4096
 MAX_CHANNELS = 64
@@ -56,10 +56,7 @@ def _frozen_copy(a: np.ndarray) -> np.ndarray:
 
 def as_array(value: object, what: str, ndim: int, shape_text: str) -> np.ndarray:
     """``value`` as a float array of rank ``ndim``, finite, or ``ValueError`` naming ``what``."""
-    try:
-        a = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        raise ValueError(f"{what} must be numeric, an array of shape {shape_text}") from None
+    a = real_array(value, what, f"an array of shape {shape_text}")
     if a.ndim != ndim:
         raise ValueError(f"{what} has rank {a.ndim} (shape {a.shape}); expected shape {shape_text}")
     if a.size == 0:
@@ -69,12 +66,11 @@ def as_array(value: object, what: str, ndim: int, shape_text: str) -> np.ndarray
 
 
 def check_int(value: object, what: str, lo: int, hi: int) -> int:
-    """``value`` as a whole number in ``[lo, hi]``, or ``ValueError``."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise ValueError(f"{what} must be a whole number, got {value!r}")
-    if not lo <= int(value) <= hi:
-        raise ValueError(f"{what} must lie between {lo} and {hi}, got {value}")
-    return int(value)
+    """``value`` as a whole number in ``[lo, hi]`` (the conversion rule of ``validation``)."""
+    number = whole_number(value, what)
+    if not lo <= number <= hi:
+        raise ValueError(f"{what} must lie between {lo} and {hi}, got {show(value)}")
+    return number
 
 
 def check_images(x: object, what: str = "x") -> np.ndarray:

@@ -33,8 +33,8 @@ from .conv import (
     out_size,
 )
 from .losses import check_pairing, get_loss
-from .optimizers import Optimizer, OptimizerState, as_optimizer, optimizer_step
-from .validation import as_targets, check_lr
+from .optimizers import Optimizer, OptimizerState, as_optimizer, check_state, optimizer_step
+from .validation import as_targets, check_lr, check_seed, show
 
 MAX_CONV_LAYERS = 2
 MAX_DENSE_WIDTH = 256
@@ -111,6 +111,15 @@ def feature_shapes(
     return shapes
 
 
+def whole_list(value: object, what: str) -> list:
+    """A list or tuple (or 1-D array) of entries, each checked by the caller; never text or a bare number."""
+    if isinstance(value, np.ndarray) and value.ndim == 1:
+        value = value.tolist()
+    if not isinstance(value, (list, tuple)):
+        raise ValueError(f"{what} must be a list or tuple of whole numbers, got {show(value)}")
+    return list(value)
+
+
 def create(
     input_shape: Sequence[int] = (1, 12, 12),
     filters: Sequence[int] = (4,),
@@ -131,26 +140,27 @@ def create(
     He normal, ``std = sqrt(2 / fan_in)``, for relu-type layers; Xavier normal, ``std = sqrt(1 / fan_in)``,
     for the others and the output layer. A conv filter's fan-in is ``C_in * kh * kw``.
     """
-    try:
-        input_shape = tuple(check_int(n, "input shape entry", 1, 64) for n in input_shape)
-    except TypeError:
-        raise ValueError("input_shape must be (C, H, W)") from None
+    input_shape = tuple(
+        check_int(n, "input shape entry", 1, 64) for n in whole_list(input_shape, "input_shape")
+    )
     if len(input_shape) != 3:
         raise ValueError(f"input_shape must be (C, H, W), got {input_shape}")
-    filters = [check_int(n, "number of filters", 1, MAX_CHANNELS) for n in filters]
+    filters = [check_int(n, "number of filters", 1, MAX_CHANNELS) for n in whole_list(filters, "filters")]
     if not 1 <= len(filters) <= MAX_CONV_LAYERS:
         raise ValueError(f"a ConvNet has 1 to {MAX_CONV_LAYERS} conv layers, got {len(filters)}")
-    dense = [check_int(n, "dense layer width", 1, MAX_DENSE_WIDTH) for n in dense]
+    dense = [check_int(n, "dense layer width", 1, MAX_DENSE_WIDTH) for n in whole_list(dense, "dense")]
     n_out = check_int(n_out, "number of outputs", 1, MAX_DENSE_WIDTH)
     kernel = check_int(kernel, "kernel size", 1, 9)
     stride, padding = check_int(stride, "stride", 1, 8), check_int(padding, "padding", 0, 8)
     pool = check_int(pool, "pool size", 1, 8)
     for name in (conv_activation, dense_activation):
-        if name not in HIDDEN_ACTIVATIONS:
-            raise ValueError(f"hidden activation {name!r}: expected one of {', '.join(HIDDEN_ACTIVATIONS)}")
+        if not isinstance(name, str) or name not in HIDDEN_ACTIVATIONS:
+            raise ValueError(
+                f"hidden activation {show(name)}: expected one of {', '.join(HIDDEN_ACTIVATIONS)}"
+            )
     get_activation(output_activation)
     shapes = feature_shapes(input_shape, filters, kernel, stride, padding, pool)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(check_seed(seed))
 
     def draw(shape: tuple[int, ...], fan_in: int, act: str) -> np.ndarray:
         gain = 2.0 if act in ("relu", "leaky_relu") else 1.0
@@ -350,6 +360,7 @@ def train_step(
     check_pairing(net.output_activation, loss)
     Y = as_targets(Y, X.shape[0], net.n_out, loss)
     lr, opt = check_lr(lr), as_optimizer(optimizer)
+    state = check_state(state, opt, net.params)
     with np.errstate(**_QUIET):
         fwd = forward_pass(net, X)
         per_sample, delta = output_delta(net, fwd, Y, loss)
@@ -365,6 +376,7 @@ def train_step(
 def loss_of(net: ConvNet, X: object, Y: object, loss: str = "cross_entropy") -> float:
     """The batch loss of ``net`` on ``(X, Y)`` without a step (for finite-difference checks)."""
     X = check_inputs(net, X)
+    get_loss(loss)
     check_pairing(net.output_activation, loss)
     Y = as_targets(Y, X.shape[0], net.n_out, loss)
     with np.errstate(**_QUIET):

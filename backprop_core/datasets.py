@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .network import MLP
+from .validation import check_name, check_rng, check_seed, finite_number, real_array, show, whole_number
 
 Generator = Callable[[int, float, np.random.Generator], tuple[np.ndarray, np.ndarray]]
 
@@ -135,19 +136,8 @@ DATASETS: dict[str, Dataset] = {
 MAX_POINTS = 5000
 
 
-def _as_float(value: object) -> float:
-    """``value`` as a float, or NaN when it is not a number (so that range checks fail)."""
-    try:
-        return float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return float("nan")
-
-
 def get_dataset(name: str) -> Dataset:
-    try:
-        return DATASETS[name]
-    except (KeyError, TypeError):
-        raise ValueError(f"unknown dataset {name!r}; expected one of {', '.join(DATASETS)}") from None
+    return DATASETS[check_name(name, "dataset", tuple(DATASETS))]
 
 
 def make_dataset(
@@ -155,12 +145,13 @@ def make_dataset(
 ) -> tuple[np.ndarray, np.ndarray]:
     """``n`` points of the named problem (randomness from ``rng``, else ``default_rng(seed)``)."""
     spec = get_dataset(name)
-    if not isinstance(n, (int, np.integer)) or not 1 <= n <= MAX_POINTS:
-        raise ValueError(f"number of points must be a whole number from 1 to {MAX_POINTS}, got {n!r}")
-    if not 0.0 <= _as_float(noise) <= 1.0:  # NaN fails too
-        raise ValueError(f"noise must lie between 0 and 1, got {noise!r}")
-    rng = rng if rng is not None else np.random.default_rng(seed)
-    return spec.generate(int(n), float(noise), rng)
+    n = whole_number(
+        n, "number of points", 1, MAX_POINTS, rule=f"must be a whole number from 1 to {MAX_POINTS}"
+    )
+    noise = finite_number(noise, "noise", lo=0.0, hi=1.0, rule="must lie between 0 and 1")
+    if check_rng(rng) is None:
+        rng = np.random.default_rng(check_seed(seed))
+    return spec.generate(n, noise, rng)
 
 
 def train_test_split(
@@ -170,11 +161,22 @@ def train_test_split(
 
     ``test_fraction`` in [0, 0.9]; at least one training point is always kept.
     """
-    if not 0.0 <= _as_float(test_fraction) <= 0.9:  # NaN fails too
-        raise ValueError(f"test fraction must lie between 0 and 0.9, got {test_fraction!r}")
+    test_fraction = finite_number(
+        test_fraction, "test fraction", lo=0.0, hi=0.9, rule="must lie between 0 and 0.9"
+    )
+    X = real_array(X, "X", "an array with one row per sample")
+    y = real_array(y, "y", "an array with one row (or label) per sample")
+    if X.ndim == 0 or y.ndim == 0:
+        raise ValueError(f"X and y need one row per sample; got shapes {X.shape} and {y.shape}")
     n = len(X)
+    if n == 0:
+        raise ValueError("X has 0 rows: there is nothing to split")
     if len(y) != n:
         raise ValueError(f"X has {n} rows but y has {len(y)}; expected one target per sample")
+    if not isinstance(rng, np.random.Generator):
+        raise ValueError(
+            f"rng must be a numpy.random.Generator (np.random.default_rng(seed)), got {show(rng)}"
+        )
     order = rng.permutation(n)
     n_test = min(round(n * test_fraction), n - 1)
     test, train = order[:n_test], order[n_test:]

@@ -21,6 +21,7 @@ import numpy as np
 from .activations import ACTIVATIONS
 from .numerics import quiet
 from .trace import StepTrace
+from .validation import show, whole_number
 
 
 @dataclass(frozen=True)
@@ -69,10 +70,15 @@ class WeightExplanation:
 
 def explain_weight(trace: StepTrace, layer: int, i: int | None, j: int) -> WeightExplanation:
     """The chain rule for ``W[layer][i, j]`` (or the bias ``b[layer][j]`` when ``i is None``)."""
+    if not isinstance(trace, StepTrace):
+        raise ValueError(f"trace must be the StepTrace returned by train_step, got {show(trace)}")
     net = trace.net_before
+    layer = whole_number(layer, "layer")
     if not 0 <= layer < net.n_layers:
         raise ValueError(f"layer {layer} does not exist; expected 0 to {net.n_layers - 1}")
     n_in, n_out = net.weights[layer].shape
+    j = whole_number(j, "index j")
+    i = None if i is None else whole_number(i, "index i")
     if not 0 <= j < n_out or (i is not None and not 0 <= i < n_in):
         raise ValueError(f"W[{layer}] has shape {(n_in, n_out)}; index ({i}, {j}) is outside it")
     is_output = layer == net.n_layers - 1

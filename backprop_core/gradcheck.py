@@ -12,11 +12,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .engine import backward
-from .losses import check_pairing
+from .engine import backward, check_net
+from .losses import check_pairing, get_loss
 from .network import MLP
 from .passes import forward_pass, loss_pass
-from .validation import as_inputs, as_targets, check_l2
+from .validation import as_inputs, as_targets, check_l2, finite_number
+
+MAX_PARAMS = 5000
+MAX_WORK = 500_000  # parameters x samples: about 2 * MAX_WORK * MAX_PARAMS multiply-adds at most
 
 
 @dataclass(frozen=True)
@@ -57,11 +60,23 @@ def relative_error(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def gradient_check(
     net: MLP, X: np.ndarray, Y: np.ndarray, loss: str, *, l2: float = 0.0, eps: float = 1e-6
 ) -> GradCheck:
-    """Compare backprop's ``dW``, ``db`` with central differences for every parameter."""
-    check_pairing(net.output_activation, loss)
+    """Compare backprop's ``dW``, ``db`` with central differences for every parameter.
+
+    ``eps``: a finite step > 0. Refused above ``MAX_PARAMS`` parameters or ``MAX_WORK`` = samples
+    x parameters (the check runs two forward passes per parameter: hours on the largest networks).
+    """
+    get_loss(loss)
+    check_pairing(check_net(net).output_activation, loss)
     X = as_inputs(X, net.sizes[0])
     Y = as_targets(Y, X.shape[0], net.sizes[-1], loss)
     l2 = check_l2(l2)
+    eps = finite_number(eps, "eps", lo=0.0, lo_open=True, rule="must be a finite step > 0, such as 1e-6")
+    if net.n_params > MAX_PARAMS or net.n_params * X.shape[0] > MAX_WORK:
+        raise ValueError(
+            f"a gradient check of {net.n_params} parameters on {X.shape[0]} sample(s) would take too long "
+            f"(two forward passes per parameter); the limit is {MAX_PARAMS} parameters and "
+            f"{MAX_WORK:,} parameters x samples"
+        )
 
     start = time.perf_counter()
     fwd = forward_pass(net, X)

@@ -36,6 +36,7 @@ from .graph_parse import (
 )
 from .network import MLP
 from .numerics import float_literal
+from .validation import check_finite, real_array, real_number, show
 
 __all__ = [
     "FUNCTIONS",
@@ -261,11 +262,13 @@ def evaluate(expression: str, values: Mapping[str, float]) -> GraphTrace:
     for name in parsed.names:
         if name not in values:
             checker.fail("no value is given for this name", first_use[name])
-        v = values[name]
-        ok = isinstance(v, int | float | np.integer | np.floating) and not isinstance(v, bool)
-        if not ok or not math.isfinite(float(v)):
+        try:
+            number = real_number(values[name], name)
+        except ValueError:
+            number = math.nan
+        if not math.isfinite(number):
             checker.fail("the value given for this name is not a finite number", first_use[name])
-        numbers[name] = float(v)
+        numbers[name] = number
     b = Builder(limit=MAX_NETWORK_NODES)
     for name in parsed.names:
         b.leaf(name, numbers[name])
@@ -366,12 +369,19 @@ def from_network(net: MLP, X: np.ndarray, Y: np.ndarray, loss: str = "half_sse")
     Leaves: every weight and bias (``param_leaf_name``), inputs ``x1..`` and targets ``y1..``
     (``x1_s2``: sample 2 when m > 1). Its ``grads`` equal ``train_step(...).dW / .db``.
     """
-    X, Y = np.atleast_2d(np.asarray(X, dtype=float)), np.atleast_2d(np.asarray(Y, dtype=float))
+    if not isinstance(net, MLP):
+        raise ValueError(f"net must be an MLP (MLP.create or MLP.from_params), got {show(net)}")
+    X = np.atleast_2d(real_array(X, "X", f"an array of shape (m, {net.sizes[0]})"))
+    Y = np.atleast_2d(real_array(Y, "Y", f"an array of shape (m, {net.sizes[-1]})"))
     sizes = net.sizes
     if X.ndim != 2 or X.shape[1] != sizes[0] or Y.shape != (X.shape[0], sizes[-1]):
         raise ValueError(f"X must be (m, {sizes[0]}) and Y (m, {sizes[-1]}); got {X.shape} and {Y.shape}")
-    if loss not in GRAPH_LOSSES:
-        raise ValueError(f"loss {loss!r} is not drawn as a graph; choose one of {', '.join(GRAPH_LOSSES)}")
+    check_finite(X, "X")
+    check_finite(Y, "Y")
+    if not isinstance(loss, str) or loss not in GRAPH_LOSSES:
+        raise ValueError(
+            f"loss {show(loss)} is not drawn as a graph; choose one of {', '.join(GRAPH_LOSSES)}"
+        )
     if bad := [a for a in net.activations if a not in GRAPH_ACTIVATIONS]:
         raise ValueError(f"activation {bad[0]!r} is not drawn as a graph; use {', '.join(GRAPH_ACTIVATIONS)}")
     if loss == "bce" and net.activations[-1] != "sigmoid":

@@ -21,7 +21,16 @@ from itertools import pairwise
 import numpy as np
 
 from .activations import ACTIVATIONS, get_activation
-from .validation import check_finite
+from .validation import (
+    check_finite,
+    check_name,
+    check_rng,
+    check_seed,
+    finite_number,
+    real_array,
+    show,
+    whole_number,
+)
 
 MAX_HIDDEN_LAYERS = 30
 MAX_WIDTH = 512
@@ -58,8 +67,8 @@ class MLP:
 
         ``activations`` is one name per layer, or a single name used for every layer.
         """
-        weights = [np.asarray(w, dtype=float) for w in weights]
-        biases = [np.asarray(b, dtype=float) for b in biases]
+        weights = param_list(weights, "weights", "W")
+        biases = param_list(biases, "biases", "b")
         if not weights:
             raise ValueError("a network needs at least one layer of weights")
         if len(biases) != len(weights):
@@ -69,6 +78,10 @@ class MLP:
             )
         if isinstance(activations, str):
             activations = [activations] * len(weights)
+        elif not isinstance(activations, (list, tuple)):
+            raise ValueError(
+                f"activations must be a name or a list of names, one per layer, got {show(activations)}"
+            )
         activations = tuple(activations)
         if len(activations) != len(weights):
             raise ValueError(
@@ -89,6 +102,8 @@ class MLP:
                     f"W[{l}] has shape {w.shape} but layer {l - 1} has "
                     f"{weights[l - 1].shape[1]} neurons; expected {weights[l - 1].shape[1]} rows"
                 )
+        check_sizes([weights[0].shape[0], *(w.shape[1] for w in weights)])  # the width and depth limits
+        for l, (w, b) in enumerate(zip(weights, biases, strict=True)):
             check_finite(w, f"W[{l}]")
             check_finite(b, f"b[{l}]")
         for l, name in enumerate(activations):
@@ -119,19 +134,21 @@ class MLP:
         """
         sizes = check_sizes(sizes)
         n_hidden = len(sizes) - 2
-        hidden_acts = [hidden] * n_hidden if isinstance(hidden, str) else list(hidden)
+        if isinstance(hidden, str):
+            hidden_acts = [hidden] * n_hidden
+        elif isinstance(hidden, (list, tuple)):
+            hidden_acts = list(hidden)
+        else:
+            raise ValueError(f"hidden activation must be a name or a list of names, got {show(hidden)}")
+        for name in [*hidden_acts, output]:
+            get_activation(name)
         if len(hidden_acts) != n_hidden:
             raise ValueError(f"got {len(hidden_acts)} hidden activations for {n_hidden} hidden layers")
-        if init not in INIT_SCHEMES:
-            raise ValueError(f"unknown init {init!r}; expected one of {', '.join(INIT_SCHEMES)}")
+        check_name(init, "init", INIT_SCHEMES)
         if init == "normal":
-            try:
-                ok = bool(np.isfinite(float(std)) and std >= 0)
-            except (TypeError, ValueError):
-                ok = False
-            if not ok:
-                raise ValueError(f"std must be a finite number >= 0, got {std!r}")
-        rng = rng if rng is not None else np.random.default_rng(seed)
+            std = finite_number(std, "std", lo=0.0, rule="must be a finite number >= 0")
+        if check_rng(rng) is None:
+            rng = np.random.default_rng(check_seed(seed, allow_none=True))
         weights = [init_weights(init, n_in, n_out, rng, std=std) for n_in, n_out in pairwise(sizes)]
         biases = [np.zeros(n) for n in sizes[1:]]
         return cls.from_params(weights, biases, [*hidden_acts, output])
@@ -205,29 +222,39 @@ class MLP:
         if missing:
             raise ValueError(f"missing key(s): {', '.join(missing)}")
         try:
-            weights = [np.asarray(w, dtype=float) for w in data["weights"]]
-            biases = [np.asarray(b, dtype=float) for b in data["biases"]]
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"weights and biases must be nested lists of numbers ({exc})") from None
+            weights = param_list(data["weights"], "weights", "W")
+            biases = param_list(data["biases"], "biases", "b")
+        except ValueError as exc:
+            raise ValueError(f"weights and biases must be nested lists of numbers: {exc}") from None
         acts = data["activations"]
         if not isinstance(acts, list) or not all(isinstance(a, str) for a in acts):
             raise ValueError("activations must be a list of names")
         net = cls.from_params(weights, biases, acts)
         sizes = data.get("sizes", list(net.sizes))
         if not isinstance(sizes, (list, tuple)) or list(sizes) != list(net.sizes):
-            raise ValueError(f"sizes {sizes!r} do not match the weight shapes {list(net.sizes)}")
+            raise ValueError(f"sizes {show(sizes)} do not match the weight shapes {list(net.sizes)}")
         return net
+
+
+def param_list(value: object, what: str, symbol: str) -> list[np.ndarray]:
+    """A list of parameter arrays (``weights`` or ``biases``), each converted by ``validation``'s rule."""
+    if isinstance(value, np.ndarray) and value.dtype != object:
+        value = list(value)
+    if not isinstance(value, (list, tuple)):
+        raise ValueError(f"{what} must be a list of arrays, one per layer, got {show(value)}")
+    return [real_array(v, f"{symbol}[{l}]", "nested lists of numbers") for l, v in enumerate(value)]
 
 
 def check_sizes(sizes: Sequence[int]) -> list[int]:
     """Validate ``[n_inputs, hidden..., n_outputs]``; returns it as a list of ints."""
+    if isinstance(sizes, np.ndarray) and sizes.ndim == 1:
+        sizes = sizes.tolist()
+    if not isinstance(sizes, (list, tuple)):
+        raise ValueError(f"sizes must be a list of whole numbers such as [2, 3, 1], got {show(sizes)}")
     try:
-        whole = [int(s) for s in sizes]
-        if any(w != float(s) for w, s in zip(whole, sizes, strict=True)):
-            raise ValueError
-    except (TypeError, ValueError):
-        raise ValueError(f"sizes must be whole numbers, got {sizes!r}") from None
-    sizes = whole
+        sizes = [whole_number(s, "sizes entry") for s in sizes]
+    except ValueError:
+        raise ValueError(f"sizes must be whole numbers (layer widths), got {show(sizes, 60)}") from None
     if len(sizes) < 2:
         raise ValueError(f"sizes {sizes} needs at least an input and an output size")
     if len(sizes) - 2 > MAX_HIDDEN_LAYERS:
@@ -235,7 +262,7 @@ def check_sizes(sizes: Sequence[int]) -> list[int]:
     for pos, s in enumerate(sizes):
         if not 1 <= s <= MAX_WIDTH:
             what = "input" if pos == 0 else "output" if pos == len(sizes) - 1 else f"hidden layer {pos}"
-            raise ValueError(f"{what} width {s} is out of range; expected 1 to {MAX_WIDTH}")
+            raise ValueError(f"{what} width {show(s)} is out of range; expected 1 to {MAX_WIDTH}")
     return sizes
 
 

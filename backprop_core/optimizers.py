@@ -16,10 +16,12 @@ step and passed into the next one.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from .validation import check_name, finite_number, show
 
 OPTIMIZERS: tuple[str, ...] = ("sgd", "momentum", "adam")
 
@@ -35,13 +37,14 @@ class Optimizer:
     eps: float = 1e-8
 
     def __post_init__(self) -> None:
-        if self.name not in OPTIMIZERS:
-            raise ValueError(f"unknown optimizer {self.name!r}; expected one of {', '.join(OPTIMIZERS)}")
-        for what, value in (("beta", self.beta), ("beta1", self.beta1), ("beta2", self.beta2)):
-            if not (np.isfinite(value) and 0.0 <= value < 1.0):
-                raise ValueError(f"{what} must lie in [0, 1), got {value!r}")
-        if not (np.isfinite(self.eps) and self.eps > 0):
-            raise ValueError(f"eps must be a positive number, got {self.eps!r}")
+        check_name(self.name, "optimizer", OPTIMIZERS)
+        for what in ("beta", "beta1", "beta2"):
+            value = finite_number(
+                getattr(self, what), what, lo=0.0, hi=1.0, hi_open=True, rule="must lie in [0, 1)"
+            )
+            object.__setattr__(self, what, value)
+        eps = finite_number(self.eps, "eps", lo=0.0, lo_open=True, rule="must be a positive number")
+        object.__setattr__(self, "eps", eps)
 
 
 _DEFAULTS: dict[str, Optimizer] = {name: Optimizer(name) for name in OPTIMIZERS}
@@ -53,7 +56,7 @@ def as_optimizer(optimizer: str | Optimizer) -> Optimizer:
     try:
         return _DEFAULTS[optimizer]  # frozen, so one shared instance per name is safe
     except (KeyError, TypeError):
-        return Optimizer(optimizer)  # raises the ValueError naming the valid choices
+        return Optimizer(check_name(optimizer, "optimizer", OPTIMIZERS))  # raises, naming the choices
 
 
 @dataclass(frozen=True)
@@ -86,51 +89,86 @@ class OptimizerState:
     __hash__ = None  # type: ignore[assignment]
 
 
-def optimizer_step(
+def check_state(state: object, optimizer: Optimizer, params: Sequence[np.ndarray]) -> OptimizerState | None:
+    """``None`` or the ``OptimizerState`` of this optimiser for parameters of these shapes.
+
+    A public entry point refuses another optimiser's memory or another architecture's: pass
+    ``state=None`` to start fresh (the unchecked ``optimizer_step`` quietly starts fresh instead).
+    """
+    if state is None:
+        return None
+    if not isinstance(state, OptimizerState):
+        raise ValueError(f"state must be the OptimizerState of the previous step or None, got {show(state)}")
+    if state.name != optimizer.name:
+        raise ValueError(
+            f"state is the memory of the {state.name!r} optimizer, not of {optimizer.name!r}: pass state=None"
+        )
+    for slot, arrays in state.slots.items():
+        if len(arrays) != len(params) or any(
+            a.shape != p.shape for a, p in zip(arrays, params, strict=False)
+        ):
+            raise ValueError(
+                f"state holds {slot!r} for parameters of other shapes (another network): pass state=None"
+            )
+    return state
+
+
+def _zeros(params: Sequence[np.ndarray]) -> list[np.ndarray]:
+    return [np.zeros_like(p) for p in params]
+
+
+def sgd_step(
     optimizer: Optimizer,
     params: Sequence[np.ndarray],
     grads: Sequence[np.ndarray | None],
     lr: float,
     state: OptimizerState | None,
+    t: int,
 ) -> tuple[list[np.ndarray], OptimizerState]:
-    """The change to add to each parameter, and the new state.
+    """``w <- w - lr * g``."""
+    step = -lr
+    changes = [np.zeros_like(p) if g is None else step * g for p, g in zip(params, grads, strict=True)]
+    return changes, OptimizerState("sgd", t)
 
-    A ``None`` gradient marks a frozen parameter: its change is zero and its slots stay as
-    they were. A state from another optimiser or another architecture is ignored (fresh start).
-    """
-    if state is not None and (
-        state.name != optimizer.name
-        or any(len(v) != len(params) for v in state.slots.values())
-        or any(s.shape != p.shape for v in state.slots.values() for s, p in zip(v, params, strict=True))
-    ):
-        state = None
-    t = (state.t if state is not None else 0) + 1
-    changes: list[np.ndarray] = []
-    if optimizer.name == "sgd":
-        step = -lr
-        changes = [np.zeros_like(p) if g is None else step * g for p, g in zip(params, grads, strict=True)]
-        return changes, OptimizerState("sgd", t)
-    # a fresh start: every slot begins at zero
-    zeros = [np.zeros_like(p) for p in params] if state is None else None
-    if optimizer.name == "momentum":
-        old_v = state.slots["v"] if state is not None else zeros
-        new_v = []
-        for p, g, v in zip(params, grads, old_v, strict=True):
-            if g is None:
-                new_v.append(v)
-                changes.append(np.zeros_like(p))
-                continue
-            v = optimizer.beta * v + g
+
+def momentum_step(
+    optimizer: Optimizer,
+    params: Sequence[np.ndarray],
+    grads: Sequence[np.ndarray | None],
+    lr: float,
+    state: OptimizerState | None,
+    t: int,
+) -> tuple[list[np.ndarray], OptimizerState]:
+    """``v <- beta * v + g``, ``w <- w - lr * v`` (v starts at 0)."""
+    old_v = state.slots["v"] if state is not None else _zeros(params)
+    changes, new_v = [], []
+    for p, g, v in zip(params, grads, old_v, strict=True):
+        if g is None:  # a frozen parameter: no change, its velocity kept
             new_v.append(v)
-            changes.append(-lr * v)
-        return changes, OptimizerState("momentum", t, {"v": tuple(new_v)})
-    # adam
+            changes.append(np.zeros_like(p))
+            continue
+        v = optimizer.beta * v + g
+        new_v.append(v)
+        changes.append(-lr * v)
+    return changes, OptimizerState("momentum", t, {"v": tuple(new_v)})
+
+
+def adam_step(
+    optimizer: Optimizer,
+    params: Sequence[np.ndarray],
+    grads: Sequence[np.ndarray | None],
+    lr: float,
+    state: OptimizerState | None,
+    t: int,
+) -> tuple[list[np.ndarray], OptimizerState]:
+    """``m <- b1 m + (1-b1) g``, ``v <- b2 v + (1-b2) g^2``, ``w <- w - lr m_hat / (sqrt(v_hat) + eps)``."""
+    zeros = _zeros(params) if state is None else None
     old_m = state.slots["m"] if state is not None else zeros
     old_v = state.slots["v"] if state is not None else zeros
     b1, b2 = optimizer.beta1, optimizer.beta2
-    corr1 = 1.0 - b1**t
+    corr1 = 1.0 - b1**t  # bias corrections: m and v start at 0
     corr2 = 1.0 - b2**t
-    new_m, new_v = [], []
+    changes, new_m, new_v = [], [], []
     for p, g, m, v in zip(params, grads, old_m, old_v, strict=True):
         if g is None:
             new_m.append(m)
@@ -143,6 +181,36 @@ def optimizer_step(
         new_v.append(v)
         changes.append(-lr * (m / corr1) / (np.sqrt(v / corr2) + optimizer.eps))
     return changes, OptimizerState("adam", t, {"m": tuple(new_m), "v": tuple(new_v)})
+
+
+# one short rule per optimiser, keyed by name: ``rule(optimizer, params, grads, lr, state, t)``
+RULES: dict[str, Callable[..., tuple[list[np.ndarray], OptimizerState]]] = {
+    "sgd": sgd_step,
+    "momentum": momentum_step,
+    "adam": adam_step,
+}
+
+
+def optimizer_step(
+    optimizer: Optimizer,
+    params: Sequence[np.ndarray],
+    grads: Sequence[np.ndarray | None],
+    lr: float,
+    state: OptimizerState | None,
+) -> tuple[list[np.ndarray], OptimizerState]:
+    """The change to add to each parameter, and the new state (the rule is ``RULES[optimizer.name]``).
+
+    A ``None`` gradient marks a frozen parameter: its change is zero and its slots stay as
+    they were. A state from another optimiser or another architecture is ignored (fresh start).
+    """
+    if state is not None and (
+        state.name != optimizer.name
+        or any(len(v) != len(params) for v in state.slots.values())
+        or any(s.shape != p.shape for v in state.slots.values() for s, p in zip(v, params, strict=True))
+    ):
+        state = None
+    t = (state.t if state is not None else 0) + 1
+    return RULES[optimizer.name](optimizer, params, grads, lr, state, t)
 
 
 def clip_scale(grads: Sequence[np.ndarray | None], max_norm: float | None) -> tuple[float, float]:

@@ -32,7 +32,7 @@ import numpy as np
 from .activations import ACTIVATIONS
 from .losses import check_pairing, get_loss
 from .network import INIT_SCHEMES, init_weights
-from .optimizers import Optimizer, OptimizerState, as_optimizer, clip_scale, optimizer_step
+from .optimizers import Optimizer, OptimizerState, as_optimizer, check_state, clip_scale, optimizer_step
 from .rnn_checks import (
     MAX_HIDDEN,
     MAX_IO,
@@ -47,7 +47,7 @@ from .rnn_checks import (
     check_size,
     check_truncate,
 )
-from .validation import check_lr
+from .validation import check_lr, check_seed, show
 
 _QUIET = {"over": "ignore", "invalid": "ignore", "divide": "ignore", "under": "ignore"}
 PARAM_NAMES: tuple[str, ...] = ("Wx", "Wh", "b", "Wy", "by")
@@ -117,9 +117,7 @@ class RNN:
         check_names(activation, output)
         if init not in INIT_SCHEMES:
             raise ValueError(f"unknown init {init!r}; expected one of {', '.join(INIT_SCHEMES)}")
-        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-            raise ValueError(f"seed must be a whole number >= 0, got {seed!r}")
-        rng = np.random.default_rng(int(seed))
+        rng = np.random.default_rng(check_seed(seed))
         Wx, Wh, Wy = (init_weights(init, r, c, rng) for r, c in ((n_in, H), (H, H), (H, n_out)))
         return cls.from_params(Wx, Wh, np.zeros(H), Wy, np.zeros(n_out), activation, output)
 
@@ -150,6 +148,13 @@ def spectral_radius(Wh: np.ndarray) -> float:
     if Wh.shape[0] != Wh.shape[1]:
         raise ValueError(f"Wh has shape {Wh.shape}; expected a square matrix")
     return float(np.max(np.abs(np.linalg.eigvals(Wh))))
+
+
+def check_rnn(net: object) -> RNN:
+    """``net`` must be an ``RNN``."""
+    if not isinstance(net, RNN):
+        raise ValueError(f"net must be an RNN (RNN.create or RNN.from_params), got {show(net)}")
+    return net
 
 
 def forward_through_time(net: RNN, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -200,7 +205,7 @@ def backward_through_time(
 
 def predict(net: RNN, X: np.ndarray) -> np.ndarray:
     """The outputs ``o_t`` of every step, ``(m, T, n_out)``, for checked inputs ``X (m, T, n_in)``."""
-    X = as_sequences(X, net.sizes[0])
+    X = as_sequences(X, check_rnn(net).sizes[0])
     with np.errstate(**_QUIET):
         _, h = forward_through_time(net, X)
         return ACTIVATIONS[net.output].f(h @ net.Wy + net.by)
@@ -324,8 +329,7 @@ def bptt_step(
     ``truncate=k``: see the module docstring. ``lr = 0`` gives the gradients without a change.
     ``net`` and the arrays passed in are never modified; a diverging step sets ``non_finite``.
     """
-    if not isinstance(net, RNN):
-        raise ValueError(f"net must be an RNN, got {type(net).__name__}")
+    check_rnn(net)
     get_loss(loss)
     check_pairing(net.output, loss)
     n_in, _, n_out = net.sizes
@@ -334,8 +338,7 @@ def bptt_step(
     Yr, every_step = as_sequence_targets(Y, m, T, n_out, loss)
     truncate = check_truncate(truncate, T)
     lr, opt, clip_norm = check_lr(lr), as_optimizer(optimizer), check_clip(clip_norm)
-    if state is not None and not isinstance(state, OptimizerState):
-        raise ValueError(f"state must be an OptimizerState or None, got {type(state).__name__}")
+    state = check_state(state, opt, net.params)
     with np.errstate(**_QUIET):
         z, h = forward_through_time(net, X)
         out = output_layer(net, h, Yr, loss, every_step)
@@ -372,6 +375,7 @@ __all__ = [
     "OutputPass",
     "backward_through_time",
     "bptt_step",
+    "check_rnn",
     "forward_through_time",
     "output_layer",
     "predict",

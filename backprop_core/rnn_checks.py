@@ -6,12 +6,11 @@ Limits: a sequence of at most ``MAX_T`` steps, at most ``MAX_HIDDEN`` hidden uni
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from .activations import HIDDEN_ACTIVATIONS
-from .validation import as_targets, check_finite
+from .validation import as_targets, check_finite, frozen_copy, real_array, show, whole_number
+from .validation import check_clip as validation_check_clip
 
 MAX_T = 200
 MAX_HIDDEN = 64
@@ -22,29 +21,23 @@ RNN_ACTIVATIONS: tuple[str, ...] = tuple(a for a in HIDDEN_ACTIVATIONS if a != "
 
 
 def check_size(value: object, what: str, hi: int) -> int:
-    """A whole number from 1 to ``hi``."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise ValueError(f"{what} must be a whole number from 1 to {hi}, got {value!r}")
-    if not 1 <= int(value) <= hi:
-        raise ValueError(f"{what} = {value} is out of range; expected 1 to {hi}")
-    return int(value)
+    """A whole number from 1 to ``hi`` (the conversion rule of ``validation``)."""
+    return whole_number(value, what, 1, hi)
 
 
 def check_names(activation: object, output: object) -> None:
-    if activation not in RNN_ACTIVATIONS:
+    if not isinstance(activation, str) or activation not in RNN_ACTIVATIONS:
         raise ValueError(
-            f"unknown hidden activation {activation!r}; expected one of {', '.join(RNN_ACTIVATIONS)}"
+            f"unknown hidden activation {show(activation)}; expected one of {', '.join(RNN_ACTIVATIONS)}"
         )
-    if output not in OUTPUTS:
-        raise ValueError(f"unknown output activation {output!r}; expected one of {', '.join(OUTPUTS)}")
+    if not isinstance(output, str) or output not in OUTPUTS:
+        raise ValueError(f"unknown output activation {show(output)}; expected one of {', '.join(OUTPUTS)}")
 
 
 def as_matrix(value: object, what: str, shape: tuple[int, ...] | None = None, ndim: int = 2) -> np.ndarray:
     """``value`` as a finite float array with ``ndim`` dimensions (and ``shape`` if given)."""
-    try:
-        a = np.array(value, dtype=float, copy=True)
-    except (TypeError, ValueError):
-        raise ValueError(f"{what} must be numeric, got {type(value).__name__}") from None
+    a = real_array(value, what, f"an array of shape {shape}" if shape else f"a {ndim}-D array")
+    a = np.array(a, dtype=float, copy=True)
     if a.ndim != ndim or (shape is not None and a.shape != shape):
         want = shape if shape is not None else f"{ndim} dimensions"
         raise ValueError(f"{what} has shape {a.shape}; expected {want}")
@@ -54,10 +47,8 @@ def as_matrix(value: object, what: str, shape: tuple[int, ...] | None = None, nd
 
 def as_sequences(X: object, n_in: int) -> np.ndarray:
     """``X`` as a float ``(m, T, n_in)`` array with 1 <= T <= MAX_T, checked."""
-    try:
-        X = np.asarray(X, dtype=float)
-    except (TypeError, ValueError):
-        raise ValueError("X must be numeric: an array of shape (m, T, n_in)") from None
+    given = X
+    X = real_array(X, "X", "an array of shape (m, T, n_in)")
     if X.ndim != 3 or X.shape[2] != n_in:
         raise ValueError(f"X has shape {X.shape}; expected (m, T, {n_in}): sequences, time steps, inputs")
     m, T, _ = X.shape
@@ -66,7 +57,7 @@ def as_sequences(X: object, n_in: int) -> np.ndarray:
     if not 1 <= T <= MAX_T:
         raise ValueError(f"the sequence length T = {T} is out of range; expected 1 to {MAX_T}")
     check_finite(X, "X")
-    return X
+    return frozen_copy(X, given)
 
 
 def as_sequence_targets(Y: object, m: int, T: int, n_out: int, loss: str) -> tuple[np.ndarray, bool]:
@@ -76,10 +67,7 @@ def as_sequence_targets(Y: object, m: int, T: int, n_out: int, loss: str) -> tup
     as ``(m * T, n_out)`` resp. ``(m, n_out)`` rows, checked against the loss (bce in [0, 1],
     cross_entropy one-hot rows).
     """
-    try:
-        Y = np.asarray(Y, dtype=float)
-    except (TypeError, ValueError):
-        raise ValueError(f"Y must be numeric: shape ({m}, {T}, {n_out}) or ({m}, {n_out})") from None
+    Y = real_array(Y, "Y", f"shape ({m}, {T}, {n_out}) or ({m}, {n_out})")
     if Y.shape == (m, T, n_out):
         return as_targets(Y.reshape(m * T, n_out), m * T, n_out, loss), True
     if Y.shape == (m, n_out):
@@ -94,18 +82,9 @@ def check_truncate(truncate: object, T: int) -> int | None:
     """``None`` (full BPTT) or a whole number k >= 1; k >= T is the same as full."""
     if truncate is None:
         return None
-    if isinstance(truncate, bool) or not isinstance(truncate, (int, np.integer)) or truncate < 1:
-        raise ValueError(f"truncate must be None or a whole number of steps >= 1, got {truncate!r}")
-    return None if truncate >= T else int(truncate)
+    k = whole_number(truncate, "truncate (None or a number of steps)", 1, 10**9)
+    return None if k >= T else k
 
 
 def check_clip(clip_norm: object) -> float | None:
-    if clip_norm is None:
-        return None
-    try:
-        value = float(clip_norm)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        value = float("nan")
-    if not (math.isfinite(value) and value > 0):
-        raise ValueError(f"clip_norm must be a positive number or None, got {clip_norm!r}")
-    return value
+    return validation_check_clip(clip_norm)

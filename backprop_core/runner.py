@@ -18,13 +18,27 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from .engine import check_net
 from .losses import check_pairing, get_loss
 from .network import MLP
-from .optimizers import Optimizer, OptimizerState, as_optimizer
+from .optimizers import Optimizer, OptimizerState, as_optimizer, check_state
 from .passes import forward_pass, loss_of_forward, train_step_pass
 from .trace import StepTrace
-from .validation import as_inputs, as_targets, check_clip, check_l2, check_lr
+from .validation import (
+    as_inputs,
+    as_targets,
+    check_clip,
+    check_flag,
+    check_l2,
+    check_lr,
+    check_seed,
+    real_array,
+    show,
+    whole_number,
+)
 
+MAX_BATCH_SIZE = 10**7  # far above any data set the app holds; a bigger number is a mistake
+MAX_COUNT = 10**7  # iterations or epochs in one call
 # a run is stopped as diverged when the loss is non-finite or grows this much above its start
 EXPLOSION_FACTOR = 1e6
 # the start is the whole training set's loss, floored: one sample's loss (batch size 1) or a
@@ -47,14 +61,17 @@ class TrainConfig:
 
     def __post_init__(self) -> None:
         get_loss(self.loss)
-        check_lr(self.lr)
-        check_l2(self.l2)
+        object.__setattr__(self, "lr", check_lr(self.lr))
+        object.__setattr__(self, "l2", check_l2(self.l2))
         object.__setattr__(self, "optimizer", as_optimizer(self.optimizer))
-        if self.batch_size is not None and (
-            not isinstance(self.batch_size, (int, np.integer)) or self.batch_size < 1
-        ):
-            raise ValueError(f"batch size must be a whole number >= 1 or None, got {self.batch_size!r}")
-        check_clip(self.clip_norm)
+        if self.batch_size is not None:
+            size = whole_number(
+                self.batch_size, "batch size", 1, MAX_BATCH_SIZE, rule="must be a whole number >= 1 or None"
+            )
+            object.__setattr__(self, "batch_size", size)
+        object.__setattr__(self, "clip_norm", check_clip(self.clip_norm))
+        object.__setattr__(self, "freeze_biases", check_flag(self.freeze_biases, "freeze_biases"))
+        object.__setattr__(self, "seed", check_seed(self.seed))
 
 
 @dataclass(frozen=True)
@@ -79,12 +96,23 @@ class Data:
         X_test: np.ndarray | None = None,
         y_test: np.ndarray | None = None,
     ) -> Data:
-        n_in, n_out = net.sizes[0], net.sizes[-1]
+        n_in, n_out = check_net(net).sizes[0], net.sizes[-1]
+        get_loss(loss)
         X_train = as_inputs(X_train, n_in)
         Y_train = as_targets(y_train, X_train.shape[0], n_out, loss)
-        if X_test is not None and len(X_test):
-            X_test = as_inputs(X_test, n_in)
-            Y_test = as_targets(y_test, X_test.shape[0], n_out, loss)
+        if X_test is not None:
+            test = real_array(X_test, "X_test", f"an array of shape (m, {n_in}) or None")
+            X_test = None if test.ndim >= 1 and len(test) == 0 else test  # an empty test set: none
+        if X_test is not None:
+            if y_test is None:
+                raise ValueError("X_test is given but y_test is None: give both, or neither")
+            try:
+                X_test = as_inputs(X_test, n_in)
+                Y_test = as_targets(y_test, X_test.shape[0], n_out, loss)
+            except ValueError as exc:
+                raise ValueError(
+                    f"test set: {exc}".replace("X ", "X_test ").replace("Y ", "y_test ")
+                ) from None
         else:
             X_test = Y_test = None
         return cls(X_train, Y_train, X_test, Y_test)
@@ -158,6 +186,29 @@ def _metrics(net: MLP, X: np.ndarray, Y: np.ndarray, loss_name: str, l2: float) 
     return loss_of_forward(net, fwd, Y, loss_name, l2), accuracy(fwd.output, Y, net.output_activation)
 
 
+def check_run(state: object, data: object, config: object) -> None:
+    """``ValueError`` unless ``state``, ``data`` and ``config`` are of their types and fit together."""
+    for what, value, kind in (
+        ("state", state, RunState),
+        ("data", data, Data),
+        ("config", config, TrainConfig),
+    ):
+        if not isinstance(value, kind):
+            raise ValueError(f"{what} must be a {kind.__name__}, got {show(value)}")
+    net = check_net(state.net)
+    check_pairing(net.output_activation, config.loss)
+    shapes = [data.X_train.shape, data.Y_train.shape]
+    if data.X_test is not None:
+        shapes += [data.X_test.shape, data.Y_test.shape]
+    if any(shape[1] != want for shape, want in zip(shapes, [net.sizes[0], net.sizes[-1]] * 2, strict=False)):
+        raise ValueError(
+            f"the data has {data.X_train.shape[1]} input(s) and {data.Y_train.shape[1]} target column(s); "
+            f"the network {'-'.join(map(str, net.sizes))} needs {net.sizes[0]} and {net.sizes[-1]}"
+        )
+    if state.opt_state is not None:
+        check_state(state.opt_state, config.optimizer, [*net.weights, *net.biases])
+
+
 def run(
     state: RunState,
     data: Data,
@@ -177,10 +228,12 @@ def run(
     """
     if (iterations is None) == (epochs is None):
         raise ValueError("give either iterations or epochs")
-    count = iterations if iterations is not None else epochs
-    if not isinstance(count, (int, np.integer)) or count < 0:
-        raise ValueError(f"iterations/epochs must be a whole number >= 0, got {count!r}")
-    check_pairing(state.net.output_activation, config.loss)
+    rule = f"must be a whole number >= 0 (at most {MAX_COUNT:,} in one call)"
+    if iterations is not None:
+        iterations = whole_number(iterations, "iterations/epochs", 0, MAX_COUNT, rule=rule)
+    else:
+        epochs = whole_number(epochs, "iterations/epochs", 0, MAX_COUNT, rule=rule)
+    check_run(state, data, config)
     n = data.n_train
     bs = config.batch_size if config.batch_size is not None and config.batch_size < n else n
     target_epoch = state.epoch + epochs if epochs is not None else None

@@ -107,11 +107,11 @@ def test_state_is_carried_and_reset():
     # the memory really is used: a fresh start from the same network steps differently
     fresh = bc.train_step(t1.net_after, X, y, loss="cross_entropy", lr=0.1, optimizer="adam")
     assert fresh.optimizer_state.t == 1 and fresh.net_after != t2.net_after
-    # a state from another optimiser is ignored, as a fresh start
-    other = bc.train_step(
-        t1.net_after, X, y, loss="cross_entropy", lr=0.1, optimizer="momentum", state=t1.optimizer_state
-    )
-    assert other.optimizer_state.name == "momentum" and other.optimizer_state.t == 1
+    # a state from another optimiser is refused by the public step (issue 11): state=None starts fresh
+    with pytest.raises(ValueError, match="memory of the 'adam' optimizer, not of 'momentum'"):
+        bc.train_step(
+            t1.net_after, X, y, loss="cross_entropy", lr=0.1, optimizer="momentum", state=t1.optimizer_state
+        )
     # the states are not modified by the steps that read them
     assert (
         t1.optimizer_state.t == 1 and t1.optimizer_state.slots["m"][0] is not t2.optimizer_state.slots["m"][0]

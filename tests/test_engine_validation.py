@@ -115,7 +115,10 @@ def test_architecture_limits():
         bc.MLP.create([2, 2.5, 1])
     with pytest.raises(ValueError, match="sizes must be whole numbers"):
         bc.MLP.create([2, "wide", 1])
-    assert bc.MLP.create([2, 3.0, 1]).sizes == (2, 3, 1)
+    assert bc.MLP.create([2, 3.0, 1]).sizes == (2, 3, 1)  # a float with no fraction is that integer
+    for text in ("22", [2, "3", 1]):  # text is never converted (validation's rule)
+        with pytest.raises(ValueError, match="sizes must be"):
+            bc.MLP.create(text)
     for std in (-1.0, float("nan"), "big"):
         with pytest.raises(ValueError, match="std must be a finite number >= 0"):
             bc.MLP.create([2, 3, 1], init="normal", std=std)
@@ -167,7 +170,7 @@ def test_bad_learning_rates(net, lr):
         ({"clip_norm": 0.0}, "clip_norm must be a positive number or None"),
         ({"clip_norm": -1.0}, "clip_norm must be a positive number or None"),
         ({"clip_norm": "tight"}, "clip_norm must be a positive number or None"),
-        ({"l2": "some"}, "l2 must be a number >= 0"),
+        ({"l2": "some"}, "l2 must be a finite number >= 0"),
     ],
 )
 def test_bad_regularisation_options(net, options, match):
