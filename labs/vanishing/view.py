@@ -15,6 +15,7 @@ from labs.vanishing.view_sections import section_start, section_training, sectio
 from labs.vanishing.view_sections_more import section_exploding, section_helps, section_symmetry
 from labs.vanishing.view_settings import (
     DEFAULTS,
+    INIT_HELP,
     INIT_LABELS,
     LR_CHOICES,
     MAX_DEPTH,
@@ -75,6 +76,7 @@ def render() -> None:
             INIT_SCHEMES,
             key="vg_init",
             format_func=INIT_LABELS.get,
+            help=INIT_HELP,
             persist_state="session",
         )
         if st.session_state.vg_init == "normal":

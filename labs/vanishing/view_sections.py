@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import streamlit as st
 
 from labs.vanishing.figures import bound_table, profile_figure, profile_gaps, ratio_table
@@ -13,15 +15,16 @@ from labs.vanishing.figures_saturation import (
 )
 from labs.vanishing.figures_training import heatmap_figure, heatmap_gaps, loss_curves_figure, loss_notes
 from labs.vanishing.model import COMPARE_ACTIVATIONS, N_POINTS, SATURATED_BELOW, Lab, LabSetup
-from labs.vanishing.model_experiments import derivative_bound, layer_stats
+from labs.vanishing.model_experiments import delta_bound, derivative_bound, layer_stats
 from labs.vanishing.text import (
+    BOUND_TABLE_NOTE,
     DW_CARRIES_THE_INPUT,
     READ_A_HEATMAP,
     VANISHING_AND_EXPLODING,
-    WEIGHTS_AND_THE_REST,
-    WHY_RELU_HELPS,
+    why_relu_text,
+    why_text,
 )
-from labs.vanishing.view_common import captions
+from labs.vanishing.view_common import cached_profiles, captions
 from labs.vanishing.view_settings import (
     HIST_WHEN,
     MAX_HIST_LAYERS,
@@ -29,15 +32,19 @@ from labs.vanishing.view_settings import (
     PLAY_BUDGET,
     PLAY_INTERVAL,
     PLAY_STEP,
-    PRESS_BUDGET,
     TRAIN_CHOICES,
     URL_MARKER,
+    press_train,
     restart_lab,
     train_current_lab,
+    train_label,
 )
 from ui.playback import play_pause
 from ui.urlstate import write_url
 from viz.format import fmt, latex_number
+
+# the two inits section 3 compares for relu
+INITS = ("xavier", "he")
 
 
 def section_start(setup: LabSetup, lab: Lab, view_notes: list[str]) -> None:
@@ -93,9 +100,12 @@ def section_training(setup: LabSetup, lab: Lab, view_notes: list[str]) -> None:
         with c1:
             st.select_slider("Iterations per press", TRAIN_CHOICES, key="vg_n", persist_state="session")
         with c2:
+            # the training runs in the click's callback: it completes before anything is drawn, so a
+            # second click arriving mid-run cannot interrupt it (see press_train)
             pressed = st.button(
-                f"Train {s.vg_n} iterations",
+                train_label(s.vg_n),
                 key="vg_train",
+                on_click=press_train,
                 disabled=playing or not lab.runs or lab.finished,
                 width="stretch",
                 type="primary",
@@ -112,18 +122,9 @@ def section_training(setup: LabSetup, lab: Lab, view_notes: list[str]) -> None:
             st.rerun()
         if s.pop("vg_play_switched", False):
             st.rerun()  # the whole page: Play's ticking (run_every) is decided there
-        if pressed:
-            lab, done = train_current_lab(s.vg_n)
-            s.vg_press_note = (
-                None
-                if done >= s.vg_n or lab.finished
-                else f"Trained {done} of {s.vg_n} iterations: with {lab.setup.depth} layers of "
-                f"{lab.setup.width} neurons and {len(lab.runs)} networks one press stops after about "
-                f"{PRESS_BUDGET:g} seconds. Press again (or Play) to continue."
-            )
-            if s.vg_hist_when == "now":
-                # the histograms further down show the trained networks: redraw the whole page
-                st.rerun()
+        if pressed and s.vg_hist_when == "now":
+            # the histograms further down show the trained networks: redraw the whole page
+            st.rerun()
         write_url(PARAMS, marker=URL_MARKER)
         if not lab.runs:
             st.info("Choose activations in the sidebar to train.")
@@ -145,9 +146,12 @@ def section_training(setup: LabSetup, lab: Lab, view_notes: list[str]) -> None:
             )
         st.plotly_chart(loss_curves_figure(lab.runs), key="vg_loss_chart", width="stretch")
         captions(loss_notes(lab.runs))
-        st.plotly_chart(heatmap_figure(lab.runs), key="vg_heatmap_chart", width="stretch")
-        captions(heatmap_gaps(lab.runs))
-        st.caption(READ_A_HEATMAP)
+        if lab.iteration:
+            st.plotly_chart(heatmap_figure(lab.runs), key="vg_heatmap_chart", width="stretch")
+            captions(heatmap_gaps(lab.runs))
+            st.caption(READ_A_HEATMAP)
+        else:
+            st.caption("After the first update, a heatmap here shows ‖dW‖ of every layer at every update.")
 
     training_panel()
 
@@ -158,25 +162,23 @@ def section_why(setup: LabSetup, lab: Lab, view_notes: list[str]) -> None:
     # -- 3. why it happens ---------------------------------------------------------------------------------
 
     st.header("3 · Why it happens, with numbers")
-    st.markdown(
-        f"Follow the error signal from the output layer back to layer 1. In each of the {depth} hidden "
-        "layers it is multiplied by that layer's weights and, unit by unit, by $f'(z)$. sigmoid' is never "
-        f"above 0.25, so the derivative factors alone can shrink the signal by $0.25^{{{depth}}} = "
-        f"{latex_number(derivative_bound('sigmoid', depth))}$ — that is the *most* they can pass on. The "
-        "weights multiply in too: weights smaller than 1 in size shrink the signal further, larger ones can "
-        "make up for part of the loss, so the measured ratio can land below or above the bound."
-    )
+    st.markdown(why_text(depth, latex_number(derivative_bound("sigmoid", depth))))
     if lab.runs:
         st.markdown(f"**The bound next to the measurement** ({depth} hidden layers, at initialisation)")
-        st.dataframe(bound_table([r.profile for r in lab.runs], depth), hide_index=True, key="vg_bound_table")
-        st.caption(WEIGHTS_AND_THE_REST)
+        bounds = [delta_bound(r.initial) for r in lab.runs]
+        table = bound_table([r.profile for r in lab.runs], depth, bounds)
+        st.dataframe(table, hide_index=True, key="vg_bound_table")
+        st.caption(BOUND_TABLE_NOTE)
     c1, c2 = st.columns([1, 1])
     with c1:
         st.plotly_chart(
             derivative_figure(acts or COMPARE_ACTIVATIONS), key="vg_derivative_chart", width="stretch"
         )
     with c2:
-        st.markdown(WHY_RELU_HELPS)
+        relu = {init: cached_profiles(replace(setup, activations=("relu",), init=init))[0] for init in INITS}
+        st.markdown(
+            why_relu_text(relu["xavier"].delta_ratio, relu["he"].delta_ratio, relu["xavier"].ratio, depth)
+        )
 
     st.subheader("Where the pre-activations fall")
     st.markdown(

@@ -16,6 +16,7 @@ from labs.vanishing.figures_scale import (
     sweep_gaps,
     symmetry_spread_figure,
     symmetry_weights_figure,
+    update_sizes_figure,
 )
 from labs.vanishing.model import (
     COMPARE_ACTIVATIONS,
@@ -24,13 +25,15 @@ from labs.vanishing.model import (
     LabSetup,
 )
 from labs.vanishing.model_experiments import SYMMETRY_HIDDEN, SYMMETRY_ITERATIONS
-from labs.vanishing.text import WHAT_CLIPPING_CANNOT_DO, WHAT_HELPS
+from labs.vanishing.text import WHAT_CLIPPING_CANNOT_DO, WHAT_HELPS, adam_text
 from labs.vanishing.view_common import (
+    ADAM_UPDATES,
     CLIP_ITERATIONS,
     cached_clipping,
     cached_profiles,
     cached_sweep,
     cached_symmetry,
+    cached_update_sizes,
     captions,
 )
 from labs.vanishing.view_settings import CLIP_CHOICES, STD_VALUES
@@ -198,6 +201,17 @@ def section_helps(setup: LabSetup, lab: Lab, view_notes: list[str]) -> None:
 
     st.header("6 · What helps, and what ReLU costs")
     st.markdown(WHAT_HELPS)
+    lr = float(st.session_state.vg_lr)
+    sig_setup = replace(setup, activations=("sigmoid",))
+    runs = [cached_update_sizes(sig_setup, "sigmoid", opt, lr) for opt in ("sgd", "adam")]
+    st.markdown(adam_text(runs[0].first_over_output, runs[1].first_over_output, format_lr(lr), depth))
+    st.plotly_chart(update_sizes_figure(runs), key="vg_adam_chart", width="stretch")
+    st.caption(
+        f"Both from the same starting weights ({setup.init} init), {ADAM_UPDATES} full-batch updates each at "
+        "the sidebar's learning rate; ‖ΔW‖ / ‖W‖ is the size of a layer's weight change over the size of its "
+        "weights (Frobenius norms), averaged over the updates. Switch the sidebar's optimizer to adam to "
+        "train with it in section 2."
+    )
 
     # the prediction starts from what this page measured, so it holds for any depth the learner has set
     sigmoid = next((r.profile for r in lab.runs if r.activation == "sigmoid"), None)

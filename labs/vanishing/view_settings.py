@@ -35,8 +35,14 @@ PRESS_BUDGET = 2.0
 PLAY_BUDGET = 0.4
 URL_MARKER = "vg_url_seen"
 
+INIT_HELP = (
+    "xavier (Glorot): uniform weights with std √(2/(fan_in + fan_out)), derived for activations with slope 1 "
+    "at 0 (tanh, or none). he: normal weights with std √(2/fan_in), derived for relu. Either keeps the "
+    "signal about the same size from layer to layer only where the slope is about 1: no initialisation "
+    "rescues sigmoid, whose slope is at most 0.25 in every layer."
+)
 INIT_LABELS = {
-    "xavier": "xavier (uniform, scaled for sigmoid/tanh)",
+    "xavier": "xavier (uniform, derived for tanh)",
     "he": "he (normal, scaled for relu)",
     "normal": "normal (pick the std)",
     "zeros": "zeros (every weight 0)",
@@ -160,6 +166,30 @@ def train_current_lab(iterations: int, budget: float = PRESS_BUDGET) -> tuple[La
     if lab.finished:
         s.vg_playing = False
     return lab, done
+
+
+def train_label(n: int) -> str:
+    """The train button's label: one update always completes; more may stop at the time budget."""
+    return "Train 1 iteration" if n == 1 else f"Train up to {n} iterations"
+
+
+def press_train() -> None:
+    """The train button's callback: train ``vg_n`` updates (within the budget) and note a short press.
+
+    Run as a callback, before the fragment draws anything: a rerun requested by the next click
+    cannot stop it halfway (Streamlit interrupts a script only at its ``st`` calls).
+    """
+    s = st.session_state
+    if s.vg_playing or not s.vg_lab.runs or s.vg_lab.finished:
+        return
+    lab, done = train_current_lab(s.vg_n)
+    s.vg_press_note = (
+        None
+        if done >= s.vg_n or lab.finished
+        else f"Trained {done} of {s.vg_n} iterations: with {lab.setup.depth} layers of "
+        f"{lab.setup.width} neurons and {len(lab.runs)} networks one press stops after about "
+        f"{PRESS_BUDGET:g} seconds. Press again (or Play) to continue."
+    )
 
 
 def restart_lab() -> None:

@@ -17,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 from labs.vanishing.figures import describe_ratio
 from labs.vanishing.model import LabSetup, start_lab, train_lab
-from labs.vanishing.model_experiments import clipping_experiment, symmetry_experiment
+from labs.vanishing.model_experiments import clipping_experiment, symmetry_experiment, update_sizes
 from labs.vanishing.view_settings import PLAY_STEP
 from viz.format import fmt
 
@@ -122,9 +122,12 @@ def test_defaults_show_the_engines_numbers() -> None:
     profile = specs["vg_profile_chart"]
     np.testing.assert_allclose(_decode(profile["data"][0]["y"]), lab.runs[0].profile.layer_grad_norms)
     np.testing.assert_allclose(_decode(profile["data"][1]["y"]), lab.runs[0].profile.delta_norms)
+    # before training the heatmap would be empty: a caption says what will appear instead
+    assert "vg_heatmap_chart" not in specs
+    assert any("After the first update, a heatmap" in c.value for c in at.caption)
     assert {
         "vg_loss_chart",
-        "vg_heatmap_chart",
+        "vg_adam_chart",
         "vg_derivative_chart",
         "vg_histogram_chart",
         "vg_saturation_chart",
@@ -402,3 +405,39 @@ def test_bad_url_values_are_named_and_replaced_by_defaults() -> None:
         assert name in notice
     assert at.session_state.vg_lab.setup == LabSetup()
     assert at.query_params["depth"] == "10"
+
+
+# -- the prose: which quantity, which initialisation (issue 12 §1) -----------------------------------
+
+
+def test_the_prose_names_the_quantity_the_initialisation_and_the_bound() -> None:
+    at = open_page()
+    words = " ".join(m.value for m in at.markdown)
+    relu_x = start_lab(LabSetup(activations=("relu",))).runs[0].profile
+    relu_he = start_lab(LabSetup(activations=("relu",), init="he")).runs[0].profile
+    # relu keeps ||delta|| only with he init; under xavier only ||dW|| survives: numbers from the model
+    assert f"**{fmt(relu_he.delta_ratio, 2)}** with he init" in words
+    assert f"**{fmt(relu_x.delta_ratio, 2)}** with xavier init" in words
+    assert f"What survives under xavier is ‖dW‖ (ratio {fmt(relu_x.ratio, 2)}" in words
+    assert relu_x.delta_ratio < 0.05 < 0.3 < relu_he.delta_ratio
+    for wrong in (
+        "why ReLU keeps it",
+        "only the weights decide",
+        "xavier (for sigmoid and tanh)",
+        "most* they",
+    ):
+        assert wrong not in words
+    # the bound: what it bounds, in the right direction
+    assert "layer 1 would receive at most $0.25^{10}" in words
+    assert "\\|\\delta_1\\| \\le" in words and "spectral norm" in words
+    assert "No initialisation rescues sigmoid" in words
+    assert "no initialisation rescues sigmoid" in at.selectbox(key="vg_init").help
+    # Adam and update sizes, measured
+    sgd = update_sizes(LabSetup(activations=("sigmoid",)), "sigmoid", "sgd", 0.1, 10)
+    adam = update_sizes(LabSetup(activations=("sigmoid",)), "sigmoid", "adam", 0.1, 10)
+    assert f"**{fmt(sgd.first_over_output, 2)}** times as far as the output layer under SGD" in words
+    assert f"**{fmt(adam.first_over_output, 2)}** times as far under Adam" in words
+    # the button promises no more than a press can do
+    assert at.button(key="vg_train").label == "Train up to 100 iterations"
+    at.select_slider(key="vg_n").set_value(1).run()
+    assert at.button(key="vg_train").label == "Train 1 iteration"
