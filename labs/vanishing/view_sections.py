@@ -40,6 +40,7 @@ from labs.vanishing.view_settings import (
     train_label,
 )
 from ui.playback import play_pause
+from ui.presenter import plotly_chart
 from ui.urlstate import write_url
 from viz.format import fmt, latex_number
 
@@ -55,14 +56,13 @@ def section_start(setup: LabSetup, lab: Lab, view_notes: list[str]) -> None:
     st.markdown(VANISHING_AND_EXPLODING)
     if lab.runs:
         profiles = [r.profile for r in lab.runs]
-        st.plotly_chart(
+        plotly_chart(
             profile_figure(
                 profiles,
                 f"Per-layer gradient norms at initialisation ({depth} hidden layers of {setup.width}, "
                 f"{setup.init} init, {setup.dataset})",
             ),
             key="vg_profile_chart",
-            width="stretch",
         )
         captions(profile_gaps(profiles))
         st.markdown(
@@ -115,15 +115,15 @@ def section_training(setup: LabSetup, lab: Lab, view_notes: list[str]) -> None:
                 "vg", disabled=not lab.runs or (lab.finished and not playing), on_switch=_play_switched
             )
         with c4:
-            restart = st.button("↺ Reset", key="vg_reset", width="stretch")
+            restart = st.button("↺ Reset", key="vg_reset")
         if restart:
             s.vg_press_note = None
             restart_lab()
             st.rerun()
         if s.pop("vg_play_switched", False):
             st.rerun()  # the whole page: Play's ticking (run_every) is decided there
-        if pressed and s.vg_hist_when == "now":
-            # the histograms further down show the trained networks: redraw the whole page
+        if pressed and (s.vg_hist_when == "now" or s.get("vg_torch_on")):
+            # the histograms and the PyTorch script further down show the trained networks: redraw the page
             st.rerun()
         write_url(PARAMS, marker=URL_MARKER)
         if not lab.runs:
@@ -144,10 +144,10 @@ def section_training(setup: LabSetup, lab: Lab, view_notes: list[str]) -> None:
             st.info(
                 "Every run has stopped (diverged or reached the iteration limit). Press Reset to start again."
             )
-        st.plotly_chart(loss_curves_figure(lab.runs), key="vg_loss_chart", width="stretch")
+        plotly_chart(loss_curves_figure(lab.runs), key="vg_loss_chart")
         captions(loss_notes(lab.runs))
         if lab.iteration:
-            st.plotly_chart(heatmap_figure(lab.runs), key="vg_heatmap_chart", width="stretch")
+            plotly_chart(heatmap_figure(lab.runs), key="vg_heatmap_chart")
             captions(heatmap_gaps(lab.runs))
             st.caption(READ_A_HEATMAP)
         else:
@@ -171,8 +171,9 @@ def section_why(setup: LabSetup, lab: Lab, view_notes: list[str]) -> None:
         st.caption(BOUND_TABLE_NOTE)
     c1, c2 = st.columns([1, 1])
     with c1:
-        st.plotly_chart(
-            derivative_figure(acts or COMPARE_ACTIVATIONS), key="vg_derivative_chart", width="stretch"
+        plotly_chart(
+            derivative_figure(acts or COMPARE_ACTIVATIONS),
+            key="vg_derivative_chart",
         )
     with c2:
         relu = {init: cached_profiles(replace(setup, activations=("relu",), init=init))[0] for init in INITS}
@@ -218,11 +219,12 @@ def section_why(setup: LabSetup, lab: Lab, view_notes: list[str]) -> None:
         chosen = stats[st.session_state.vg_hist_act]
         layers = [l - 1 for l in st.session_state.vg_hist_layers]
         if layers:
-            st.plotly_chart(histogram_figure(chosen, layers), key="vg_histogram_chart", width="stretch")
+            plotly_chart(histogram_figure(chosen, layers), key="vg_histogram_chart")
             captions(histogram_gaps(chosen, layers))
         else:
             st.info("Pick at least one hidden layer to see its histogram.")
-        st.plotly_chart(
-            saturated_share_figure(list(stats.values())), key="vg_saturation_chart", width="stretch"
+        plotly_chart(
+            saturated_share_figure(list(stats.values())),
+            key="vg_saturation_chart",
         )
         st.caption(f"Both charts: the networks {when_text}, all {N_POINTS} training points.")

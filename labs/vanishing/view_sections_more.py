@@ -38,6 +38,7 @@ from labs.vanishing.view_common import (
 )
 from labs.vanishing.view_settings import CLIP_CHOICES, STD_VALUES
 from ui.common import format_lr, try_this
+from ui.presenter import plotly_chart
 from viz.format import fmt
 
 
@@ -83,7 +84,7 @@ def section_exploding(setup: LabSetup, lab: Lab, view_notes: list[str]) -> None:
     normal_setup = replace(setup, activations=sweep_acts, init="normal", std=xstd)
     # the sweep covers every std itself: key its cache without the slider's value
     sweep = cached_sweep(replace(normal_setup, std=1.0), sweep_acts)
-    st.plotly_chart(sweep_figure(sweep, xstd), key="vg_sweep_chart", width="stretch")
+    plotly_chart(sweep_figure(sweep, xstd), key="vg_sweep_chart")
     e1, e2 = st.columns([1, 2])
     captions(sweep_gaps(sweep))
     with e1:
@@ -113,10 +114,9 @@ def section_exploding(setup: LabSetup, lab: Lab, view_notes: list[str]) -> None:
             )
         )
     xprofiles = cached_profiles(normal_setup)
-    st.plotly_chart(
+    plotly_chart(
         profile_figure(xprofiles, f"Per-layer gradient norms with normal init, std {fmt(xstd, 3)}"),
         key="vg_xprofile_chart",
-        width="stretch",
     )
     captions(profile_gaps(xprofiles))
 
@@ -129,7 +129,7 @@ def section_exploding(setup: LabSetup, lab: Lab, view_notes: list[str]) -> None:
         float(st.session_state.vg_lr),
         st.session_state.vg_opt,
     )
-    st.plotly_chart(clipping_figure(cmp, clipped=clip_on), key="vg_clip_chart", width="stretch")
+    plotly_chart(clipping_figure(cmp, clipped=clip_on), key="vg_clip_chart")
     captions(clipping_notes(cmp, clipped=clip_on))
     if clip_on:
         raw, clipped = cmp.raw_layer_grad_norms, cmp.clipped_layer_grad_norms
@@ -179,8 +179,8 @@ def section_symmetry(setup: LabSetup, lab: Lab, view_notes: list[str]) -> None:
         setup.dataset, st.session_state.vg_sym_act, st.session_state.vg_sym_start, setup.seed
     )
     fix = cached_symmetry(setup.dataset, st.session_state.vg_sym_act, "random", setup.seed)
-    st.plotly_chart(symmetry_spread_figure(sym, fix), key="vg_symmetry_chart", width="stretch")
-    st.plotly_chart(symmetry_weights_figure(sym, fix), key="vg_symmetry_weights_chart", width="stretch")
+    plotly_chart(symmetry_spread_figure(sym, fix), key="vg_symmetry_chart")
+    plotly_chart(symmetry_weights_figure(sym, fix), key="vg_symmetry_weights_chart")
     st.markdown(
         f"After {SYMMETRY_ITERATIONS} updates the largest difference between two units is "
         f"**{fmt(float(sym.spread[-1].max()))}** "
@@ -205,7 +205,7 @@ def section_helps(setup: LabSetup, lab: Lab, view_notes: list[str]) -> None:
     sig_setup = replace(setup, activations=("sigmoid",))
     runs = [cached_update_sizes(sig_setup, "sigmoid", opt, lr) for opt in ("sgd", "adam")]
     st.markdown(adam_text(runs[0].first_over_output, runs[1].first_over_output, format_lr(lr), depth))
-    st.plotly_chart(update_sizes_figure(runs), key="vg_adam_chart", width="stretch")
+    plotly_chart(update_sizes_figure(runs), key="vg_adam_chart")
     st.caption(
         f"Both from the same starting weights ({setup.init} init), {ADAM_UPDATES} full-batch updates each at "
         "the sidebar's learning rate; ‖ΔW‖ / ‖W‖ is the size of a layer's weight change over the size of its "

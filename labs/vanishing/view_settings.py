@@ -14,7 +14,9 @@ import streamlit as st
 
 from backprop_core import DATASETS, INIT_SCHEMES, OPTIMIZERS
 from labs.vanishing.model import COMPARE_ACTIVATIONS, SYMMETRIC_STARTS, Lab, LabSetup, start_lab, train_lab
+from labs.vanishing.model_progress import lab_from_payload, lab_to_payload
 from ui.common import lr_values
+from ui.echo import plain_text, quoted
 from ui.urlstate import UrlSetting, choice, flag, int_list, number
 
 MIN_DEPTH, MAX_DEPTH = 2, 30
@@ -91,25 +93,45 @@ def activation_list(name: str, key: str) -> UrlSetting:
     return UrlSetting(name, key, parse, lambda v: ",".join(v))
 
 
-PARAMS: tuple[UrlSetting, ...] = (
-    activation_list("acts", "vg_acts"),
-    number("depth", "vg_depth", MIN_DEPTH, MAX_DEPTH, integer=True),
-    number("width", "vg_width", MIN_WIDTH, MAX_WIDTH, integer=True),
-    choice("data", "vg_dataset", list(DATASETS)),
-    choice("init", "vg_init", INIT_SCHEMES),
-    number("std", "vg_std", STD_VALUES[0], STD_VALUES[-1], allowed=STD_VALUES),
-    number("seed", "vg_seed", 0, MAX_SEED, integer=True),
-    number("lr", "vg_lr", LR_CHOICES[0], LR_CHOICES[-1], allowed=LR_CHOICES),
-    choice("opt", "vg_opt", OPTIMIZERS),
-    number("n", "vg_n", TRAIN_CHOICES[0], TRAIN_CHOICES[-1], allowed=TRAIN_CHOICES),
-    number("xstd", "vg_xstd", STD_VALUES[0], STD_VALUES[-1], allowed=STD_VALUES),
-    flag("clip", "vg_clip"),
-    number("clipmax", "vg_clipmax", CLIP_CHOICES[0], CLIP_CHOICES[-1], allowed=CLIP_CHOICES),
-    choice("symact", "vg_sym_act", COMPARE_ACTIVATIONS),
-    choice("symstart", "vg_sym_start", SYMMETRIC_STARTS),
-    choice("hact", "vg_hist_act", COMPARE_ACTIVATIONS),
-    int_list("hl", "vg_hist_layers", 1, MAX_DEPTH, MAX_HIST_LAYERS),
-    choice("when", "vg_hist_when", HIST_WHEN),
+def safe(setting: UrlSetting) -> UrlSetting:
+    """``setting`` whose refusal never repeats the raw value as markdown.
+
+    A crafted link (``?acts=![x](http://...)``) must not render a link, an image or a heading in
+    the notice: the value is echoed once, shortened, as inline code, and the reason is escaped.
+    """
+
+    def parse(text: str) -> object:
+        try:
+            return setting.parse(text)
+        except ValueError as exc:
+            reason = str(exc).replace(text, "it") if text else str(exc)
+            raise ValueError(f"{quoted(text, 40)} cannot be used ({plain_text(reason, 160)})") from None
+
+    return UrlSetting(setting.name, setting.key, parse, setting.dump)
+
+
+PARAMS: tuple[UrlSetting, ...] = tuple(
+    safe(p)
+    for p in (
+        activation_list("acts", "vg_acts"),
+        number("depth", "vg_depth", MIN_DEPTH, MAX_DEPTH, integer=True),
+        number("width", "vg_width", MIN_WIDTH, MAX_WIDTH, integer=True),
+        choice("data", "vg_dataset", list(DATASETS)),
+        choice("init", "vg_init", INIT_SCHEMES),
+        number("std", "vg_std", STD_VALUES[0], STD_VALUES[-1], allowed=STD_VALUES),
+        number("seed", "vg_seed", 0, MAX_SEED, integer=True),
+        number("lr", "vg_lr", LR_CHOICES[0], LR_CHOICES[-1], allowed=LR_CHOICES),
+        choice("opt", "vg_opt", OPTIMIZERS),
+        number("n", "vg_n", TRAIN_CHOICES[0], TRAIN_CHOICES[-1], allowed=TRAIN_CHOICES),
+        number("xstd", "vg_xstd", STD_VALUES[0], STD_VALUES[-1], allowed=STD_VALUES),
+        flag("clip", "vg_clip"),
+        number("clipmax", "vg_clipmax", CLIP_CHOICES[0], CLIP_CHOICES[-1], allowed=CLIP_CHOICES),
+        choice("symact", "vg_sym_act", COMPARE_ACTIVATIONS),
+        choice("symstart", "vg_sym_start", SYMMETRIC_STARTS),
+        choice("hact", "vg_hist_act", COMPARE_ACTIVATIONS),
+        int_list("hl", "vg_hist_layers", 1, MAX_DEPTH, MAX_HIST_LAYERS),
+        choice("when", "vg_hist_when", HIST_WHEN),
+    )
 )
 
 
@@ -216,3 +238,48 @@ def sanitise_view_state(activations: Sequence[str], depth: int) -> list[str]:
         layers = sorted({1, (depth + 1) // 2, depth})
     s.vg_hist_layers = layers[:MAX_HIST_LAYERS]
     return notes
+
+
+# -- Save progress / Load progress ----------------------------------------------------------------
+
+
+def dump_progress_payload() -> dict:
+    """Every setting of the page (as the URL writes it) and the whole comparison."""
+    s = st.session_state
+    return {
+        "settings": {p.name: p.dump(s[p.key]) for p in PARAMS if p.key in s},
+        "lab": lab_to_payload(s.vg_lab),
+    }
+
+
+def load_progress_payload(payload: dict) -> str:
+    """Check a saved payload completely, then restore the settings and the comparison."""
+    settings = payload.get("settings") if isinstance(payload, dict) else None
+    if not isinstance(settings, dict):
+        raise ValueError("This progress file has no settings.")
+    values = {}
+    for p in PARAMS:
+        if p.name not in settings or not isinstance(settings[p.name], str):
+            raise ValueError(f"This progress file has no setting '{p.name}'.")
+        try:
+            values[p.key] = p.parse(settings[p.name])
+        except ValueError as exc:
+            raise ValueError(f"The file's setting '{p.name}': {exc}") from None
+    lab = lab_from_payload(payload.get("lab"))
+    described = LabSetup(
+        activations=ordered(values["vg_acts"]),
+        depth=int(values["vg_depth"]),
+        width=int(values["vg_width"]),
+        dataset=values["vg_dataset"],
+        init=values["vg_init"],
+        std=float(values["vg_std"]),
+        seed=int(values["vg_seed"]),
+    )
+    if described != lab.setup:
+        raise ValueError("The file's settings do not match the networks it holds.")
+    s = st.session_state
+    s.update(values)
+    s.vg_lab = lab
+    s.vg_playing = False
+    s.vg_press_note = None
+    return f"{len(lab.runs)} network(s) after {lab.iteration} update(s), with every setting of the page."
