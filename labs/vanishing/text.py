@@ -41,7 +41,7 @@ BOUND_TABLE_NOTE = (
 
 
 def why_text(depth: int, sigmoid_power: str) -> str:
-    """Section 3's opening: what the slopes and the weights do to ``delta`` on its way back.
+    """Section 3's opening: what the slopes do to ``delta`` on its way back.
 
     ``sigmoid_power``: ``0.25 ** depth`` already written as LaTeX.
     """
@@ -49,14 +49,20 @@ def why_text(depth: int, sigmoid_power: str) -> str:
         f"Follow the error signal from the output layer back to layer 1. In each of the {depth} hidden "
         "layers it is multiplied by that layer's weights and, unit by unit, by $f'(z)$. sigmoid' is never "
         "above 0.25, so if the weights neither stretched nor shrank the signal, layer 1 would receive at "
-        f"most $0.25^{{{depth}}} = {sigmoid_power}$ of it. The weights multiply in too, so the bound "
-        "that holds for any weights is, with "
-        "$\\|W_l\\|_2$ the largest stretch of layer $l$'s weight matrix (its spectral norm):\n\n"
-        "$$\\|\\delta_1\\| \\le \\Big(\\prod_{l=2}^{\\text{out}} 0.25\\,\\|W_l\\|_2\\Big)\\,"
-        "\\|\\delta_{\\text{out}}\\|$$\n\n"
-        "(Frobenius norms over the batch; for tanh and relu put 1 in place of 0.25.) Weights whose "
-        "spectral norm is below 4 cannot make up for sigmoid's 0.25; larger ones can, in principle."
+        f"most $0.25^{{{depth}}} = {sigmoid_power}$ of it."
     )
+
+
+BOUND_TEXT = (
+    "The weights multiply in too, so the bound that holds for any weights is, with $\\|W_l\\|_2$ the "
+    "largest stretch of layer $l$'s weight matrix (its spectral norm, the largest singular value):\n\n"
+    "$$\\|\\delta_1\\| \\le \\Big(\\prod_{l=2}^{\\text{out}} 0.25\\,\\|W_l\\|_2\\Big)\\,"
+    "\\|\\delta_{\\text{out}}\\|$$\n\n"
+    "because backprop computes $\\delta_{l-1} = (\\delta_l W_l^T) \\odot f'(z_{l-1})$: the matrix "
+    "stretches by at most $\\|W_l\\|_2$, the element-wise factor by at most $\\max f'$ (Frobenius norms "
+    "over the batch; for tanh and relu put 1 in place of 0.25). Weights whose spectral norm stays below 4 "
+    "cannot make up for sigmoid's 0.25; larger ones can, in principle."
+)
 
 
 def why_relu_text(relu_xavier: float, relu_he: float, dw_xavier: float, depth: int) -> str:
@@ -93,14 +99,18 @@ WHAT_HELPS = """
   derivation assumes $f'(0) = 1$ (tanh, or no activation), he's the relu slope of 1 on half the inputs.
   No initialisation rescues sigmoid: its slope is at most 0.25 per layer (section 3). Compare relu with
   xavier and with he in section 1.
+- **What ReLU costs: dead units.** A relu unit whose $z$ is negative for every input has derivative 0
+  everywhere, gets no gradient, and stays off for good. A large learning rate can knock units there.
+  leaky_relu keeps a slope of 0.01 for $z < 0$, so such units still receive a little gradient.
+"""
+
+
+MORE_HELPS = """
 - **Normalisation.** Batch and layer normalisation re-centre and re-scale $z$ inside the network, which
   keeps it where $f'$ is large and the scale from drifting layer after layer.
 - **Residual connections.** A layer that computes $a = x + F(x)$ gives the gradient a path around $F$
   with derivative 1, so it reaches early layers even when $F$'s own factors are small.
 - **Gradient clipping** guards against a single exploding step; it does nothing for vanishing gradients.
-- **What ReLU costs: dead units.** A relu unit whose $z$ is negative for every input has derivative 0
-  everywhere, gets no gradient, and stays off for good. A large learning rate can knock units there.
-  leaky_relu keeps a slope of 0.01 for $z < 0$, so such units still receive a little gradient.
 """
 
 

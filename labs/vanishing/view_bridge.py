@@ -38,9 +38,8 @@ def section_bridges(lab: Lab) -> None:
         key="vg_progress",
         dump=dump_progress_payload,
         load=load_progress_payload,
-        note="The file holds every setting of this page and every network: weights, optimizer memory, "
-        "iteration and history. Loading it continues exactly where you saved (training is full batch, so "
-        "no random numbers are drawn after the start).",
+        note="Every setting and every network (weights, optimizer memory, iteration, history): loading "
+        "continues exactly where you saved.",
     )
     if not lab.runs:
         return

@@ -18,6 +18,7 @@ from labs.vanishing.model import COMPARE_ACTIVATIONS, N_POINTS, SATURATED_BELOW,
 from labs.vanishing.model_experiments import delta_bound, derivative_bound, layer_stats
 from labs.vanishing.text import (
     BOUND_TABLE_NOTE,
+    BOUND_TEXT,
     DW_CARRIES_THE_INPUT,
     READ_A_HEATMAP,
     VANISHING_AND_EXPLODING,
@@ -65,12 +66,10 @@ def section_start(setup: LabSetup, lab: Lab, view_notes: list[str]) -> None:
             key="vg_profile_chart",
         )
         captions(profile_gaps(profiles))
-        st.markdown(
-            "**First layer against output layer**: how many times smaller (or larger) the gradient of the "
-            "weights next to the input is than the output layer's."
-        )
+        st.markdown("**First layer against output layer**, at initialisation:")
         st.dataframe(ratio_table(profiles), hide_index=True, key="vg_ratio_table")
-        st.caption(DW_CARRIES_THE_INPUT)
+        with st.expander("Why? The ‖dW‖ and ‖delta‖ ratios differ"):
+            st.markdown(DW_CARRIES_THE_INPUT)
 
 
 def section_training(setup: LabSetup, lab: Lab, view_notes: list[str]) -> None:
@@ -144,14 +143,17 @@ def section_training(setup: LabSetup, lab: Lab, view_notes: list[str]) -> None:
             st.info(
                 "Every run has stopped (diverged or reached the iteration limit). Press Reset to start again."
             )
-        plotly_chart(loss_curves_figure(lab.runs), key="vg_loss_chart")
-        captions(loss_notes(lab.runs))
         if lab.iteration:
+            plotly_chart(loss_curves_figure(lab.runs), key="vg_loss_chart")
+            captions(loss_notes(lab.runs))
             plotly_chart(heatmap_figure(lab.runs), key="vg_heatmap_chart")
             captions(heatmap_gaps(lab.runs))
             st.caption(READ_A_HEATMAP)
         else:
-            st.caption("After the first update, a heatmap here shows ‖dW‖ of every layer at every update.")
+            st.caption(
+                "No updates yet: the losses above are the networks' losses at the start. After the first "
+                "update, the loss curves and a heatmap of ‖dW‖ of every layer at every update appear here."
+            )
 
     training_panel()
 
@@ -163,25 +165,26 @@ def section_why(setup: LabSetup, lab: Lab, view_notes: list[str]) -> None:
 
     st.header("3 · Why it happens, with numbers")
     st.markdown(why_text(depth, latex_number(derivative_bound("sigmoid", depth))))
-    if lab.runs:
-        st.markdown(f"**The bound next to the measurement** ({depth} hidden layers, at initialisation)")
-        bounds = [delta_bound(r.initial) for r in lab.runs]
-        table = bound_table([r.profile for r in lab.runs], depth, bounds)
-        st.dataframe(table, hide_index=True, key="vg_bound_table")
-        st.caption(BOUND_TABLE_NOTE)
-    c1, c2 = st.columns([1, 1])
-    with c1:
-        plotly_chart(
-            derivative_figure(acts or COMPARE_ACTIVATIONS),
-            key="vg_derivative_chart",
-        )
-    with c2:
-        relu = {init: cached_profiles(replace(setup, activations=("relu",), init=init))[0] for init in INITS}
-        st.markdown(
-            why_relu_text(relu["xavier"].delta_ratio, relu["he"].delta_ratio, relu["xavier"].ratio, depth)
-        )
+    relu = {init: cached_profiles(replace(setup, activations=("relu",), init=init))[0] for init in INITS}
+    st.markdown(
+        why_relu_text(relu["xavier"].delta_ratio, relu["he"].delta_ratio, relu["xavier"].ratio, depth)
+    )
+    with st.expander("Why? The bound with the weights, next to the measurement, and the slopes f'(z)"):
+        st.markdown(BOUND_TEXT)
+        if lab.runs:
+            st.markdown(f"**The bound next to the measurement** ({depth} hidden layers, at initialisation)")
+            bounds = [delta_bound(r.initial) for r in lab.runs]
+            table = bound_table([r.profile for r in lab.runs], depth, bounds)
+            st.dataframe(table, hide_index=True, key="vg_bound_table")
+            st.caption(BOUND_TABLE_NOTE)
+        plotly_chart(derivative_figure(acts or COMPARE_ACTIVATIONS), key="vg_derivative_chart")
+    with st.expander("Where the pre-activations fall: saturated and dead units, layer by layer"):
+        section_saturation(setup, lab, view_notes)
 
-    st.subheader("Where the pre-activations fall")
+
+def section_saturation(setup: LabSetup, lab: Lab, view_notes: list[str]) -> None:
+    acts = setup.activations
+    depth = setup.depth
     st.markdown(
         f"A unit passes little gradient back when its $z$ sits where $f'$ is flat. For sigmoid and tanh that "
         f"is large $|z|$: a value is counted **saturated** when $f'(z) < {SATURATED_BELOW:g}$. A relu unit "

@@ -104,7 +104,7 @@ def safe(setting: UrlSetting) -> UrlSetting:
         try:
             return setting.parse(text)
         except ValueError as exc:
-            reason = str(exc).replace(text, "it") if text else str(exc)
+            reason = str(exc).replace(f"'{text}'", "it").replace(text, "it") if text else str(exc)
             raise ValueError(f"{quoted(text, 40)} cannot be used ({plain_text(reason, 160)})") from None
 
     return UrlSetting(setting.name, setting.key, parse, setting.dump)
@@ -192,7 +192,7 @@ def train_current_lab(iterations: int, budget: float = PRESS_BUDGET) -> tuple[La
 
 def train_label(n: int) -> str:
     """The train button's label: one update always completes; more may stop at the time budget."""
-    return "Train 1 iteration" if n == 1 else f"Train up to {n} iterations"
+    return "Train 1 iteration" if n == 1 else f"Train up to {n}"
 
 
 def press_train() -> None:

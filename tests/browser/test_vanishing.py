@@ -43,7 +43,7 @@ def test_page_trains_plays_and_shows_no_exception(app_url: str, page: object, ar
     assert charts.count() >= 10
     page.screenshot(path=str(artifacts_dir / "vanishing_1_open.png"), full_page=True)
 
-    page.get_by_role("button", name="Train 100 iterations").click()
+    page.get_by_role("button", name="Train up to 100").click()
     wait_settled(page)
     assert_no_exception(page)
     assert _iterations(page) == [100, 100]

@@ -15,9 +15,11 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from backprop_core.progress import dump_progress
 from labs.vanishing.figures import describe_ratio
 from labs.vanishing.model import LabSetup, start_lab, train_lab
 from labs.vanishing.model_experiments import clipping_experiment, symmetry_experiment, update_sizes
+from labs.vanishing.model_progress import lab_to_payload
 from labs.vanishing.view_settings import PLAY_STEP
 from viz.format import fmt
 
@@ -123,10 +125,9 @@ def test_defaults_show_the_engines_numbers() -> None:
     np.testing.assert_allclose(_decode(profile["data"][0]["y"]), lab.runs[0].profile.layer_grad_norms)
     np.testing.assert_allclose(_decode(profile["data"][1]["y"]), lab.runs[0].profile.delta_norms)
     # before training the heatmap would be empty: a caption says what will appear instead
-    assert "vg_heatmap_chart" not in specs
-    assert any("After the first update, a heatmap" in c.value for c in at.caption)
+    assert "vg_heatmap_chart" not in specs and "vg_loss_chart" not in specs
+    assert any("After the first update, the loss curves and a heatmap" in c.value for c in at.caption)
     assert {
-        "vg_loss_chart",
         "vg_adam_chart",
         "vg_derivative_chart",
         "vg_histogram_chart",
@@ -438,6 +439,44 @@ def test_the_prose_names_the_quantity_the_initialisation_and_the_bound() -> None
     assert f"**{fmt(sgd.first_over_output, 2)}** times as far as the output layer under SGD" in words
     assert f"**{fmt(adam.first_over_output, 2)}** times as far under Adam" in words
     # the button promises no more than a press can do
-    assert at.button(key="vg_train").label == "Train up to 100 iterations"
+    assert at.button(key="vg_train").label == "Train up to 100"
     at.select_slider(key="vg_n").set_value(1).run()
     assert at.button(key="vg_train").label == "Train 1 iteration"
+
+
+# -- Save progress / Load progress (issue 11 §4) -----------------------------------------------------
+
+
+def upload(at: AppTest, data: bytes) -> AppTest:
+    at.get("file_uploader")[0].upload("backprop-lab-vanishing-progress.json", data, "application/json")
+    return at.run()
+
+
+def test_loading_a_progress_file_restores_settings_and_networks_and_refuses_a_newer_format() -> None:
+    at = open_page()
+    settings = {k: at.query_params[k] for k in at.query_params}
+    settings.update({"acts": "tanh,relu", "depth": "4", "width": "8", "lr": "0.01", "opt": "adam"})
+    setup = LabSetup(activations=("tanh", "relu"), depth=4, width=8)
+    lab = train_lab(start_lab(setup), 37, 0.01, "adam")
+    data = dump_progress("vanishing", {"settings": settings, "lab": lab_to_payload(lab)})
+    upload(at, data)
+    assert not at.exception
+    assert any("Progress loaded: 2 network(s) after 37 update(s)" in s.value for s in at.success)
+    loaded = at.session_state.vg_lab
+    assert loaded.setup == setup and loaded.iteration == 37
+    assert at.session_state.vg_opt == "adam" and at.session_state.vg_lr == 0.01
+    assert at.slider(key="vg_depth").value == 4
+    assert metrics(at)["relu · loss after 37 updates"] == fmt(lab.runs[1].losses[-1], 4)
+    # the next press continues exactly as the saved comparison would have
+    at.select_slider(key="vg_n").set_value(10).run()
+    at.button(key="vg_train").click().run()
+    expected = train_lab(lab, 10, 0.01, "adam")
+    for r, e in zip(at.session_state.vg_lab.runs, expected.runs, strict=True):
+        assert r.losses == e.losses
+        np.testing.assert_array_equal(r.net.weights[0], e.net.weights[0])
+    # a file from a newer version: a clear message, nothing changed
+    newer = json.loads(data)
+    newer["format"] = 2
+    upload(at, json.dumps(newer).encode())
+    assert any("newer version of Backprop Lab" in e.value for e in at.error)
+    assert at.session_state.vg_lab.iteration == 47
