@@ -25,6 +25,7 @@ from labs.vanishing.text import (
     why_relu_text,
     why_text,
 )
+from labs.vanishing.view_clicks import clicks_since
 from labs.vanishing.view_common import cached_profiles, captions
 from labs.vanishing.view_settings import (
     HIST_WHEN,
@@ -109,12 +110,17 @@ def section_training(setup: LabSetup, lab: Lab, view_notes: list[str]) -> None:
                 width="stretch",
                 type="primary",
             )
+            # in a browser the clicks arrive as a count (view_clicks): none is merged away
+            new_clicks = clicks_since("vg_train_clicks", "vg_train")
+            for _ in range(new_clicks):
+                press_train()
+            pressed = pressed or new_clicks > 0
         with c3:
             play_pause(
                 "vg", disabled=not lab.runs or (lab.finished and not playing), on_switch=_play_switched
             )
         with c4:
-            restart = st.button("↺ Reset", key="vg_reset")
+            restart = st.button("↺ Reset", key="vg_reset", width="stretch")
         if restart:
             s.vg_press_note = None
             restart_lab()
