@@ -115,6 +115,7 @@ def section_training(setup: LabSetup, lab: Lab, view_notes: list[str]) -> None:
             for _ in range(new_clicks):
                 press_train()
             pressed = pressed or new_clicks > 0
+        lab = s.vg_lab  # what is drawn below shows the updates those clicks made
         with c3:
             play_pause(
                 "vg", disabled=not lab.runs or (lab.finished and not playing), on_switch=_play_switched
