@@ -42,7 +42,7 @@ from labs.vanishing.view_settings import (
     train_label,
 )
 from ui.playback import play_pause
-from ui.presenter import plotly_chart
+from ui.presenter import fold, plotly_chart
 from ui.urlstate import write_url
 from viz.format import fmt, latex_number
 
@@ -55,7 +55,7 @@ def section_start(setup: LabSetup, lab: Lab, view_notes: list[str]) -> None:
     # -- 1. gradient norm per layer at initialisation ----------------------------------------------------
 
     st.header("1 · How much gradient reaches each layer, before any training")
-    st.markdown(VANISHING_AND_EXPLODING)
+    fold("Vanishing and exploding gradients, in words", VANISHING_AND_EXPLODING)
     if lab.runs:
         profiles = [r.profile for r in lab.runs]
         plotly_chart(
@@ -173,8 +173,9 @@ def section_why(setup: LabSetup, lab: Lab, view_notes: list[str]) -> None:
     st.header("3 · Why it happens, with numbers")
     st.markdown(why_text(depth, latex_number(derivative_bound("sigmoid", depth))))
     relu = {init: cached_profiles(replace(setup, activations=("relu",), init=init))[0] for init in INITS}
-    st.markdown(
-        why_relu_text(relu["xavier"].delta_ratio, relu["he"].delta_ratio, relu["xavier"].ratio, depth)
+    fold(
+        "Why ReLU helps, and when (measured)",
+        why_relu_text(relu["xavier"].delta_ratio, relu["he"].delta_ratio, relu["xavier"].ratio, depth),
     )
     with st.expander("Why? The bound with the weights, next to the measurement, and the slopes f'(z)"):
         st.markdown(BOUND_TEXT)

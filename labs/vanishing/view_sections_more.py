@@ -38,7 +38,7 @@ from labs.vanishing.view_common import (
 )
 from labs.vanishing.view_settings import CLIP_CHOICES, STD_VALUES
 from ui.common import format_lr, try_this
-from ui.presenter import plotly_chart
+from ui.presenter import fold, plotly_chart
 from viz.format import fmt
 
 
@@ -209,13 +209,16 @@ def section_helps(setup: LabSetup, lab: Lab, view_notes: list[str]) -> None:
     # -- 6. what helps --------------------------------------------------------------------------------------
 
     st.header("6 · What helps, and what ReLU costs")
-    st.markdown(WHAT_HELPS)
+    fold("What helps: initialisation; what ReLU costs: dead units", WHAT_HELPS)
     with st.expander("Why? More that helps: normalisation, residual connections, clipping"):
         st.markdown(MORE_HELPS)
     lr = float(st.session_state.vg_lr)
     sig_setup = replace(setup, activations=("sigmoid",))
     runs = [cached_update_sizes(sig_setup, "sigmoid", opt, lr) for opt in ("sgd", "adam")]
-    st.markdown(adam_text(runs[0].first_over_output, runs[1].first_over_output, format_lr(lr), depth))
+    fold(
+        "Adaptive optimizers: Adam and vanishing update sizes (measured)",
+        adam_text(runs[0].first_over_output, runs[1].first_over_output, format_lr(lr), depth),
+    )
     with st.expander("Measured: how far each layer moves under SGD and under Adam"):
         plotly_chart(update_sizes_figure(runs), key="vg_adam_chart")
         st.caption(

@@ -100,3 +100,17 @@ def test_loading_a_progress_file_restores_settings_and_networks_and_refuses_a_ne
     upload(at, json.dumps(newer).encode())
     assert any("newer version of Backprop Lab" in e.value for e in at.error)
     assert at.session_state.vg_lab.iteration == 47
+
+
+def test_presenter_mode_folds_the_long_prose_and_keeps_every_chart() -> None:
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.query_params["presenter"] = "1"
+    at.run()
+    assert not at.exception
+    labels = [e.label for e in at.expander]
+    for title in (
+        "Why ReLU helps, and when (measured)",
+        "Adaptive optimizers: Adam and vanishing update sizes",
+    ):
+        assert any(title in label for label in labels), labels
+    assert any("**Why ReLU helps, and when.**" in m.value for m in at.markdown)  # still there, folded
