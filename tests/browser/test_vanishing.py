@@ -156,4 +156,4 @@ def test_a_crafted_link_renders_no_image_and_says_why(app_url: str, page: object
     assert page.locator("img[src*='8651']").count() == 0
     notice = page.locator('[data-testid="stAlert"]', has_text="could not be used")
     assert notice.count() == 1
-    assert "![x](http://127.0.0.1:8651/x)" in notice.locator("code").first.inner_text()
+    assert "![x](http://127.0.0.1:8651/x)" in notice.locator("code").all_inner_texts()
