@@ -114,3 +114,40 @@ def test_presenter_mode_folds_the_long_prose_and_keeps_every_chart() -> None:
     ):
         assert any(title in label for label in labels), labels
     assert any("**Why ReLU helps, and when.**" in m.value for m in at.markdown)  # still there, folded
+
+
+# -- the bridge (issue 16): the deep network's next update in PyTorch -----------------------------
+
+
+def test_the_pytorch_script_is_built_on_request_and_matches_the_next_update() -> None:
+    import importlib.util
+    import subprocess
+    import sys
+
+    from backprop_core.engine import train_step
+    from backprop_core.pytorch import mlp_script
+
+    at = open_page()
+    assert not any("One training step" in c.value for c in at.code), "built only when asked"
+    at.toggle(key="vg_torch_on").set_value(True).run()
+    assert not at.exception
+    scripts = [c.value for c in at.code if "One training step of the 2-16-16" in c.value]
+    assert len(scripts) == 1
+    assert any("Show the code" in e.label for e in at.expander)
+    if importlib.util.find_spec("torch") is None:
+        return  # the script itself is checked against PyTorch only where torch is installed
+    # sigmoid's deep network after 5 Adam updates: the script's next step equals the engine's
+    lab = train_lab(start_lab(LabSetup()), 5, 0.01, "adam")
+    run = lab.runs[0]
+    X, Y = lab.data.X_train, lab.data.Y_train
+    script = mlp_script(run.net, X, Y, lab.loss, 0.01, "adam", state=run.state.opt_state)
+    out = subprocess.run(
+        [sys.executable, "-"], input=script, capture_output=True, text=True, timeout=300, check=True
+    )
+    got = json.loads(out.stdout.strip().splitlines()[-1])
+    step = train_step(run.net, X, Y, loss=lab.loss, lr=0.01, optimizer="adam", state=run.state.opt_state)
+    assert abs(got["loss"] - step.loss) < 1e-9
+    for mine, theirs in zip(step.dW, got["dW"], strict=True):
+        np.testing.assert_allclose(np.array(theirs), mine, rtol=0, atol=1e-9)
+    for mine, theirs in zip(step.net_after.weights, got["W_after"], strict=True):
+        np.testing.assert_allclose(np.array(theirs), mine, rtol=0, atol=1e-9)
