@@ -87,10 +87,10 @@ def why_relu_text(relu_xavier: float, relu_he: float, dw_xavier: float, depth: i
 WHAT_CLIPPING_CANNOT_DO = (
     "**What clipping by global norm cannot do.** It measures one norm over all the gradients and, when "
     "that is too large, multiplies *every* layer's gradient by the same factor. The step gets shorter, "
-    "but the ratio between layers stays exactly as it was: the layers next to the input still get a far "
-    "larger (or, with sigmoid, far smaller) share than the output layer. It never makes a gradient "
-    "larger, so it does nothing for vanishing gradients, and it leaves the huge activations of the "
-    "forward pass alone. It stops one bad step; fixing the weight scale is the cure."
+    "but the ratio between layers stays exactly as it was (compare the two lines on the left: parallel "
+    "on the log axis). It never makes a gradient larger, so it does nothing for vanishing gradients: "
+    "sigmoid's layer 1 still gets millions of times less than its output layer. And it leaves the huge "
+    "activations of the forward pass alone. It stops one bad step; fixing the weight scale is the cure."
 )
 
 WHAT_HELPS = """

@@ -50,8 +50,9 @@ def section_exploding(setup: LabSetup, lab: Lab, view_notes: list[str]) -> None:
     st.header("4 · Exploding gradients: weights that start too large")
     he_std = float(np.sqrt(2.0 / setup.width))
     st.markdown(
-        "Now start from normal weights and turn up their std. Each relu layer multiplies the signal by "
-        f"about std × √(width/2); he's std for width {setup.width}, √(2/{setup.width}) = {fmt(he_std, 3)}, "
+        "Now start from normal weights and turn up their std. Each relu layer multiplies the size of the "
+        "signal by about std × √(width/2), on average over the random draws; he's std for width "
+        f"{setup.width}, √(2/{setup.width}) = {fmt(he_std, 3)}, "
         "makes that factor 1. Above it the gradients explode; sigmoid and tanh **saturate** instead: with "
         "large weights most of their $z$ land where the curve is flat."
     )
@@ -241,8 +242,9 @@ def section_helps(setup: LabSetup, lab: Lab, view_notes: list[str]) -> None:
     try_this(
         f"**Predict first:** {start_text}Set the depth to {other_depth}: how many times smaller than its "
         f"output layer's will sigmoid's first-layer gradient be? (0.25^{other_depth} ≈ "
-        f"{fmt(0.25**other_depth, 2)} is the most the derivatives allow.) Check your guess in section "
-        "1.\n\n**Then:** set the init to *he* and press *Train*. Does sigmoid's loss move? Does relu's? "
+        f"{fmt(0.25**other_depth, 2)} is the most the slopes pass on to ‖delta‖ when the weights neither "
+        "stretch nor shrink it.) Check your guess in section 1.\n\n**Then:** set the init to *he* and "
+        "press *Train*. Does sigmoid's loss move? Does relu's? "
         "Finally, in section 4, slide the std past he's value and predict which layer's gradient explodes "
         "most."
     )
