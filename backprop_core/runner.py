@@ -205,7 +205,8 @@ def check_run(state: object, data: object, config: object) -> None:
             f"the data has {data.X_train.shape[1]} input(s) and {data.Y_train.shape[1]} target column(s); "
             f"the network {'-'.join(map(str, net.sizes))} needs {net.sizes[0]} and {net.sizes[-1]}"
         )
-    if state.opt_state is not None:
+    if state.opt_state is not None and state.opt_state.name == config.optimizer.name:
+        # (another optimiser's memory is dropped by ``run``: see there)
         check_state(state.opt_state, config.optimizer, [*net.weights, *net.biases])
 
 
@@ -224,7 +225,8 @@ def run(
     Each iteration appends a ``Record``. ``keep_nets`` also returns the network after every
     iteration. The run stops early, with ``state.diverged`` set, when the loss or a parameter
     becomes non-finite or the loss explodes; the returned state then holds the last network
-    that was still finite.
+    that was still finite. A ``config`` whose optimiser differs from the one that made
+    ``state.opt_state`` starts that optimiser's memory afresh.
     """
     if (iterations is None) == (epochs is None):
         raise ValueError("give either iterations or epochs")
@@ -234,6 +236,10 @@ def run(
     else:
         epochs = whole_number(epochs, "iterations/epochs", 0, MAX_COUNT, rule=rule)
     check_run(state, data, config)
+    if state.opt_state is not None and state.opt_state.name != config.optimizer.name:
+        # the learner switched optimiser mid-run: the new one starts with empty memory, as a new
+        # torch.optim optimiser would (a state handed to train_step directly is refused instead)
+        state = replace(state, opt_state=None)
     n = data.n_train
     bs = config.batch_size if config.batch_size is not None and config.batch_size < n else n
     target_epoch = state.epoch + epochs if epochs is not None else None

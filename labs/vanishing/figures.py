@@ -205,25 +205,24 @@ def ratio_table(profiles: Sequence[GradientProfile]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def bound_table(profiles: Sequence[GradientProfile], depth: int) -> pd.DataFrame:
-    """``max f'``, ``(max f')^depth`` and the measured ``||delta_1|| / ||delta_out||`` per activation.
+def bound_table(
+    profiles: Sequence[GradientProfile], depth: int, weight_bounds: Sequence[float]
+) -> pd.DataFrame:
+    """``max f'``, ``(max f')^depth``, the bound with the weights and the measured delta ratio.
 
-    Then the measured delta ratio / bound: what the weights (and ``f'`` values below their maximum)
-    multiplied in on top of the derivative bound. Last, for comparison, the ``||dW||`` ratio of
-    section 1 under the same name as there: it also carries the size of each layer's input.
+    ``weight_bounds[i]``: ``model_experiments.delta_bound`` of activation ``i``'s network, the
+    bound on ``||delta_1|| / ||delta_out||`` that holds for its weights. Last, for comparison, the
+    ``||dW||`` ratio of section 1: it also carries the size of each layer's input.
     """
     rows = []
-    for p in profiles:
-        bound = derivative_bound(p.activation, depth)
-        measured = p.delta_ratio
-        rest = measured / bound if bound > 0 and np.isfinite(measured) else float("nan")
+    for p, bound in zip(profiles, weight_bounds, strict=True):
         rows.append(
             {
                 "activation": p.activation,
                 "largest f'(z)": fmt(max_derivative(p.activation)),
-                f"(largest f')^{depth}": fmt(bound),
-                "measured ‖delta‖ layer 1 / output": fmt(measured),
-                "weights & the rest multiplied by": fmt(rest),
+                f"(largest f')^{depth}": fmt(derivative_bound(p.activation, depth)),
+                "bound with the weights ∏ max f'·‖W‖₂": fmt(bound),
+                "measured ‖delta‖ layer 1 / output": fmt(p.delta_ratio),
                 "‖dW‖ first / output": fmt(p.ratio),
             }
         )

@@ -5,6 +5,7 @@ sweep, clipping by global norm, symmetry.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
@@ -30,6 +31,7 @@ from labs.vanishing.model_experiments import (
     ClipComparison,
     ScaleSweep,
     SymmetryRun,
+    UpdateSizes,
 )
 from viz.format import fmt
 from viz.theme import DIVERGING, SERIES, base_layout, symmetric_range
@@ -170,7 +172,22 @@ def clipping_figure(cmp: ClipComparison, clipped: bool = True) -> go.Figure:
     for losses, stop, name, dash in runs:
         colour = SERIES[1] if dash == "solid" else SERIES[5]
         line = {"color": colour, "dash": dash}
-        fig.add_trace(loss_line(np.arange(len(losses)), losses, f"loss {name}", name, line), row=1, col=2)
+        below = below_floor(losses)
+        shown = losses if below is None else losses[:below]
+        fig.add_trace(loss_line(np.arange(len(shown)), shown, f"loss {name}", name, line), row=1, col=2)
+        if below is not None and below > 0:
+            # the line ends where the loss leaves the axis: say so on the chart, at that end
+            fig.add_annotation(
+                x=below - 1,
+                y=math.log10(max(float(shown[-1]), LOSS_FLOOR)),
+                text=f"↓ below {LOSS_FLOOR:g}<br>from update {below}",
+                showarrow=False,
+                xanchor="left",
+                yanchor="top",
+                font={"color": colour},
+                row=1,
+                col=2,
+            )
         if stop:
             fig.add_trace(
                 stop_marker(losses, colour, "stopped", "top left", f"stopped here: {stop}"), row=1, col=2
@@ -179,7 +196,12 @@ def clipping_figure(cmp: ClipComparison, clipped: bool = True) -> go.Figure:
     fig.update_yaxes(title_text="‖dW‖ (log)", row=1, col=1)
     fig.update_yaxes(title_text="loss (log)", row=1, col=2)
     fig.update_xaxes(title_text="layer (1 = next to the input)", row=1, col=1, **layer_axis(n_layers))
-    fig.update_xaxes(title_text="updates", row=1, col=2)
+    fig.update_xaxes(
+        title_text="updates",
+        row=1,
+        col=2,
+        range=[0, max(len(cmp.losses_plain), len(cmp.losses_clipped)) - 0.5],
+    )
     fig.update_layout(
         **base_layout(
             title={"text": f"Clipping by global norm ({cmp.activation}, normal init, std {fmt(cmp.std, 3)})"},
@@ -204,8 +226,28 @@ def clipping_notes(cmp: ClipComparison, clipped: bool = True) -> list[str]:
     for what, losses, stop in runs:
         if stop:
             notes.append(f"The run {what} stopped after {updates_text(len(losses) - 1)}: {stop}.")
-        notes.extend(loss_gaps(f"The run {what}", losses))
+        below = below_floor(losses)
+        if below is not None:
+            notes.append(
+                f"The run {what}: from update {below} the loss is below {LOSS_FLOOR:g} "
+                f"({fmt(float(losses[-1]), 3)} after the last update), so its line ends there. Its weights "
+                "grew until the output fits every training point with a huge margin; a loss that small is "
+                f"mostly float64 rounding, and the log axis stops at {LOSS_FLOOR:g}."
+            )
+        else:
+            notes.extend(loss_gaps(f"The run {what}", losses))
     return notes
+
+
+# a loss below this is drawn as "off the chart": below it float64 rounding dominates the value
+LOSS_FLOOR = 1e-12
+
+
+def below_floor(losses: np.ndarray) -> int | None:
+    """The first update whose loss is below ``LOSS_FLOOR`` (0 included), or ``None``."""
+    v = np.asarray(losses, dtype=float)
+    hits = np.flatnonzero(np.isfinite(v) & (v < LOSS_FLOOR))
+    return int(hits[0]) if hits.size else None
 
 
 _START_NAMES = {"zeros": "all weights 0", "equal": "all weights 0.5", "random": "random (xavier)"}
@@ -291,6 +333,36 @@ def symmetry_weights_figure(sym: SymmetryRun, fix: SymmetryRun) -> go.Figure:
                 "cmax": vmax,
                 "colorbar": {"title": {"text": "weight"}},
             },
+        )
+    )
+    return fig
+
+
+def update_sizes_figure(runs: Sequence[UpdateSizes]) -> go.Figure:
+    """Mean ``||dW step|| / ||W||`` per layer, one line per optimizer, log y axis."""
+    fig = go.Figure()
+    n_layers = runs[0].relative.shape[1] if runs else 1
+    for k, u in enumerate(runs):
+        fig.add_trace(
+            layer_line(
+                u.mean,
+                f"{u.optimizer}, lr {fmt(u.lr)}",
+                "‖ΔW‖ / ‖W‖",
+                line={"color": SERIES[(2 * k + 1) % len(SERIES)], "width": 2},
+                marker={"size": 6},
+            )
+        )
+    fig.update_yaxes(type="log", exponentformat="power", title_text="‖ΔW‖ / ‖W‖ (log scale)")
+    fig.update_xaxes(title_text="layer (1 = next to the input)", **layer_axis(n_layers))
+    updates = runs[0].relative.shape[0] if runs else 0
+    act = runs[0].activation if runs else ""
+    fig.update_layout(
+        **base_layout(
+            title={
+                "text": f"How far each layer of the {act} network moves, mean of the first {updates} updates"
+            },
+            height=360,
+            legend={"title": {"text": "optimizer"}},
         )
     )
     return fig

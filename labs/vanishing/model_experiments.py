@@ -12,7 +12,7 @@ import numpy as np
 
 from backprop_core.activations import ACTIVATIONS
 from backprop_core.datasets import get_dataset
-from backprop_core.engine import backward, compute_loss, evaluate, forward
+from backprop_core.engine import backward, compute_loss, evaluate, forward, train_step
 from backprop_core.network import MLP
 from backprop_core.optimizers import OPTIMIZERS, clip_scale
 from backprop_core.passes import quiet
@@ -55,6 +55,71 @@ def derivative_bound(activation: str, depth: int) -> float:
     layers, each multiplying by its ``f'(z)``: ``0.25 ** depth`` for sigmoid.
     """
     return max_derivative(activation) ** depth
+
+
+def delta_bound(net: MLP) -> float:
+    """The bound on ``||delta[0]|| / ||delta[L-1]||`` that the weights and slopes allow.
+
+    Backprop computes ``delta[l] = (delta[l+1] @ W[l+1].T) * f_l'(z[l])``. Multiplying by a matrix
+    stretches a row by at most its largest singular value ``||W||_2`` (spectral norm), and the
+    element-wise factor ``f'`` by at most ``max f'``, so over the hidden layers ``l = 0 .. L-2``::
+
+        ||delta[0]|| <= prod_l (max f_l' * ||W[l+1]||_2) * ||delta[L-1]||
+
+    (Frobenius norms over the batch). Returns that product.
+    """
+    factors = [
+        max_derivative(net.activations[l]) * float(np.linalg.norm(net.weights[l + 1], 2))
+        for l in range(net.n_layers - 1)
+    ]
+    return float(np.prod(factors))
+
+
+@dataclass(frozen=True)
+class UpdateSizes:
+    """How far an optimizer moves each layer, relative to the layer's size.
+
+    ``relative[k, l] = ||W_after[l] - W_before[l]|| / ||W_before[l]||`` for update ``k``, shape
+    ``(iterations, L)`` (Frobenius norms); ``lr`` is the learning rate used.
+    """
+
+    activation: str
+    optimizer: str
+    lr: float
+    relative: np.ndarray
+
+    @property
+    def mean(self) -> np.ndarray:
+        """The mean relative update size per layer over the updates, ``(L,)``."""
+        return self.relative.mean(axis=0)
+
+    @property
+    def first_over_output(self) -> float:
+        """Mean relative update of layer 1 over that of the output layer."""
+        m = self.mean
+        return norm_ratio(float(m[0]), float(m[-1]))
+
+
+def update_sizes(setup: LabSetup, activation: str, optimizer: str, lr: float, iterations: int) -> UpdateSizes:
+    """Train ``activation``'s network of ``setup`` for ``iterations`` updates; measure each layer's step."""
+    if not isinstance(iterations, (int, np.integer)) or iterations < 1:
+        raise ValueError(f"iterations must be a whole number >= 1, got {iterations!r}")
+    lab = start_lab(replace(setup, activations=(activation,)))
+    net, state = lab.runs[0].initial, None
+    rows = []
+    for _ in range(iterations):
+        step = train_step(
+            net, lab.data.X_train, lab.data.Y_train, loss=setup.loss, lr=lr, optimizer=optimizer, state=state
+        )
+        with quiet():
+            rows.append(
+                [
+                    float(np.linalg.norm(dw) / np.linalg.norm(w))
+                    for dw, w in zip(step.update.step_W, net.weights, strict=True)
+                ]
+            )
+        net, state = step.net_after, step.update.state
+    return UpdateSizes(activation, optimizer, float(lr), np.array(rows))
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,12 @@ from labs.vanishing.model import (
     LabSetup,
 )
 from labs.vanishing.text import INTRO
+from labs.vanishing.view_bridge import section_bridges
 from labs.vanishing.view_sections import section_start, section_training, section_why
 from labs.vanishing.view_sections_more import section_exploding, section_helps, section_symmetry
 from labs.vanishing.view_settings import (
     DEFAULTS,
+    INIT_HELP,
     INIT_LABELS,
     LR_CHOICES,
     MAX_DEPTH,
@@ -30,6 +32,7 @@ from labs.vanishing.view_settings import (
     setup_from_state,
 )
 from ui.common import ensure_state, format_lr, page_intro, show_error
+from ui.share import share_link
 from ui.urlstate import seed_from_url, show_notices, write_url
 from viz.format import fmt
 
@@ -75,6 +78,7 @@ def render() -> None:
             INIT_SCHEMES,
             key="vg_init",
             format_func=INIT_LABELS.get,
+            help=INIT_HELP,
             persist_state="session",
         )
         if st.session_state.vg_init == "normal":
@@ -120,13 +124,14 @@ def render() -> None:
             icon="⚖️",
         )
 
-    for section in (
-        section_start,
-        section_training,
-        section_why,
-        section_exploding,
-        section_symmetry,
-        section_helps,
-    ):
+    section_start(setup, lab, view_notes)
+    section_training(setup, lab, view_notes)
+    section_bridges(st.session_state.vg_lab)
+    for section in (section_why, section_exploding, section_symmetry, section_helps):
         section(setup, lab, view_notes)
     write_url(PARAMS, marker=URL_MARKER)
+    share_link(
+        key="vg",
+        note="The link restores every setting of this page (networks, training, and the choices in each "
+        "section), not the training itself: use Save progress for that.",
+    )

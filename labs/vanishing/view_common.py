@@ -10,9 +10,11 @@ from labs.vanishing.model_experiments import (
     ClipComparison,
     ScaleSweep,
     SymmetryRun,
+    UpdateSizes,
     clipping_experiment,
     scale_sweep,
     symmetry_experiment,
+    update_sizes,
 )
 
 SWEEP_STDS = tuple(float(s) for s in np.geomspace(0.01, 10.0, 13))
@@ -39,6 +41,15 @@ def cached_clipping(
 @st.cache_data(max_entries=16, show_spinner=False)
 def cached_symmetry(dataset: str, activation: str, start: str, seed: int) -> SymmetryRun:
     return symmetry_experiment(dataset, activation, start, seed=seed)
+
+
+# how many updates the optimizer comparison of section 6 averages over
+ADAM_UPDATES = 10
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def cached_update_sizes(setup: LabSetup, activation: str, optimizer: str, lr: float) -> UpdateSizes:
+    return update_sizes(setup, activation, optimizer, lr, ADAM_UPDATES)
 
 
 def captions(notes: list[str]) -> None:

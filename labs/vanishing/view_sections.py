@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import streamlit as st
 
 from labs.vanishing.figures import bound_table, profile_figure, profile_gaps, ratio_table
@@ -13,15 +15,18 @@ from labs.vanishing.figures_saturation import (
 )
 from labs.vanishing.figures_training import heatmap_figure, heatmap_gaps, loss_curves_figure, loss_notes
 from labs.vanishing.model import COMPARE_ACTIVATIONS, N_POINTS, SATURATED_BELOW, Lab, LabSetup
-from labs.vanishing.model_experiments import derivative_bound, layer_stats
+from labs.vanishing.model_experiments import delta_bound, derivative_bound, layer_stats
 from labs.vanishing.text import (
+    BOUND_TABLE_NOTE,
+    BOUND_TEXT,
     DW_CARRIES_THE_INPUT,
     READ_A_HEATMAP,
     VANISHING_AND_EXPLODING,
-    WEIGHTS_AND_THE_REST,
-    WHY_RELU_HELPS,
+    why_relu_text,
+    why_text,
 )
-from labs.vanishing.view_common import captions
+from labs.vanishing.view_clicks import clicks_since
+from labs.vanishing.view_common import cached_profiles, captions
 from labs.vanishing.view_settings import (
     HIST_WHEN,
     MAX_HIST_LAYERS,
@@ -29,15 +34,20 @@ from labs.vanishing.view_settings import (
     PLAY_BUDGET,
     PLAY_INTERVAL,
     PLAY_STEP,
-    PRESS_BUDGET,
     TRAIN_CHOICES,
     URL_MARKER,
+    press_train,
     restart_lab,
     train_current_lab,
+    train_label,
 )
 from ui.playback import play_pause
+from ui.presenter import fold, plotly_chart
 from ui.urlstate import write_url
 from viz.format import fmt, latex_number
+
+# the two inits section 3 compares for relu
+INITS = ("xavier", "he")
 
 
 def section_start(setup: LabSetup, lab: Lab, view_notes: list[str]) -> None:
@@ -45,25 +55,22 @@ def section_start(setup: LabSetup, lab: Lab, view_notes: list[str]) -> None:
     # -- 1. gradient norm per layer at initialisation ----------------------------------------------------
 
     st.header("1 · How much gradient reaches each layer, before any training")
-    st.markdown(VANISHING_AND_EXPLODING)
+    fold("Vanishing and exploding gradients, in words", VANISHING_AND_EXPLODING)
     if lab.runs:
         profiles = [r.profile for r in lab.runs]
-        st.plotly_chart(
+        plotly_chart(
             profile_figure(
                 profiles,
                 f"Per-layer gradient norms at initialisation ({depth} hidden layers of {setup.width}, "
                 f"{setup.init} init, {setup.dataset})",
             ),
             key="vg_profile_chart",
-            width="stretch",
         )
         captions(profile_gaps(profiles))
-        st.markdown(
-            "**First layer against output layer**: how many times smaller (or larger) the gradient of the "
-            "weights next to the input is than the output layer's."
-        )
+        st.markdown("**First layer against output layer**, at initialisation:")
         st.dataframe(ratio_table(profiles), hide_index=True, key="vg_ratio_table")
-        st.caption(DW_CARRIES_THE_INPUT)
+        with st.expander("Why? The ‖dW‖ and ‖delta‖ ratios differ"):
+            st.markdown(DW_CARRIES_THE_INPUT)
 
 
 def section_training(setup: LabSetup, lab: Lab, view_notes: list[str]) -> None:
@@ -99,31 +106,31 @@ def section_training(setup: LabSetup, lab: Lab, view_notes: list[str]) -> None:
         with c1:
             st.select_slider("Iterations per press", TRAIN_CHOICES, key="vg_n", persist_state="session")
         with c2:
+            # the training runs in the click's callback: it completes before anything is drawn, so a
+            # second click arriving mid-run cannot interrupt it (see press_train)
             pressed = st.button(
-                f"Train {s.vg_n} iterations",
+                train_label(s.vg_n),
                 key="vg_train",
+                on_click=press_train,
                 disabled=playing or not lab.runs or lab.finished,
                 width="stretch",
                 type="primary",
             )
+            # in a browser the clicks arrive as a count (view_clicks): none is merged away
+            new_clicks = clicks_since("vg_train_clicks", "vg_train")
+            for _ in range(new_clicks):
+                press_train()
+            pressed = pressed or new_clicks > 0
+        lab = s.vg_lab  # what is drawn below shows the updates those clicks made
         with c4:
             restart = st.button("↺ Reset", key="vg_reset", width="stretch")
         if restart:
             s.vg_press_note = None
             restart_lab()
             st.rerun()
-        if pressed:
-            lab, done = train_current_lab(s.vg_n)
-            s.vg_press_note = (
-                None
-                if done >= s.vg_n or lab.finished
-                else f"Trained {done} of {s.vg_n} iterations: with {lab.setup.depth} layers of "
-                f"{lab.setup.width} neurons and {len(lab.runs)} networks one press stops after about "
-                f"{PRESS_BUDGET:g} seconds. Press again (or Play) to continue."
-            )
-            if s.vg_hist_when == "now":
-                # the histograms further down show the trained networks: redraw the whole page
-                st.rerun()
+        if pressed and (s.vg_hist_when == "now" or s.get("vg_torch_on")):
+            # the histograms and the PyTorch script further down show the trained networks: redraw the page
+            st.rerun()
         write_url(PARAMS, marker=URL_MARKER)
         if not lab.runs:
             st.info("Choose activations in the sidebar to train.")
@@ -143,11 +150,17 @@ def section_training(setup: LabSetup, lab: Lab, view_notes: list[str]) -> None:
             st.info(
                 "Every run has stopped (diverged or reached the iteration limit). Press Reset to start again."
             )
-        st.plotly_chart(loss_curves_figure(lab.runs), key="vg_loss_chart", width="stretch")
-        captions(loss_notes(lab.runs))
-        st.plotly_chart(heatmap_figure(lab.runs), key="vg_heatmap_chart", width="stretch")
-        captions(heatmap_gaps(lab.runs))
-        st.caption(READ_A_HEATMAP)
+        if lab.iteration:
+            plotly_chart(loss_curves_figure(lab.runs), key="vg_loss_chart")
+            captions(loss_notes(lab.runs))
+            plotly_chart(heatmap_figure(lab.runs), key="vg_heatmap_chart")
+            captions(heatmap_gaps(lab.runs))
+            st.caption(READ_A_HEATMAP)
+        else:
+            st.caption(
+                "No updates yet: the losses above are the networks' losses at the start. After the first "
+                "update, the loss curves and a heatmap of ‖dW‖ of every layer at every update appear here."
+            )
 
     training_panel()
 
@@ -158,27 +171,28 @@ def section_why(setup: LabSetup, lab: Lab, view_notes: list[str]) -> None:
     # -- 3. why it happens ---------------------------------------------------------------------------------
 
     st.header("3 · Why it happens, with numbers")
-    st.markdown(
-        f"Follow the error signal from the output layer back to layer 1. In each of the {depth} hidden "
-        "layers it is multiplied by that layer's weights and, unit by unit, by $f'(z)$. sigmoid' is never "
-        f"above 0.25, so the derivative factors alone can shrink the signal by $0.25^{{{depth}}} = "
-        f"{latex_number(derivative_bound('sigmoid', depth))}$ — that is the *most* they can pass on. The "
-        "weights multiply in too: weights smaller than 1 in size shrink the signal further, larger ones can "
-        "make up for part of the loss, so the measured ratio can land below or above the bound."
+    st.markdown(why_text(depth, latex_number(derivative_bound("sigmoid", depth))))
+    relu = {init: cached_profiles(replace(setup, activations=("relu",), init=init))[0] for init in INITS}
+    fold(
+        "Why ReLU helps, and when (measured)",
+        why_relu_text(relu["xavier"].delta_ratio, relu["he"].delta_ratio, relu["xavier"].ratio, depth),
     )
-    if lab.runs:
-        st.markdown(f"**The bound next to the measurement** ({depth} hidden layers, at initialisation)")
-        st.dataframe(bound_table([r.profile for r in lab.runs], depth), hide_index=True, key="vg_bound_table")
-        st.caption(WEIGHTS_AND_THE_REST)
-    c1, c2 = st.columns([1, 1])
-    with c1:
-        st.plotly_chart(
-            derivative_figure(acts or COMPARE_ACTIVATIONS), key="vg_derivative_chart", width="stretch"
-        )
-    with c2:
-        st.markdown(WHY_RELU_HELPS)
+    with st.expander("Why? The bound with the weights, next to the measurement, and the slopes f'(z)"):
+        st.markdown(BOUND_TEXT)
+        if lab.runs:
+            st.markdown(f"**The bound next to the measurement** ({depth} hidden layers, at initialisation)")
+            bounds = [delta_bound(r.initial) for r in lab.runs]
+            table = bound_table([r.profile for r in lab.runs], depth, bounds)
+            st.dataframe(table, hide_index=True, key="vg_bound_table")
+            st.caption(BOUND_TABLE_NOTE)
+        plotly_chart(derivative_figure(acts or COMPARE_ACTIVATIONS), key="vg_derivative_chart")
+    with st.expander("Where the pre-activations fall: saturated and dead units, layer by layer"):
+        section_saturation(setup, lab, view_notes)
 
-    st.subheader("Where the pre-activations fall")
+
+def section_saturation(setup: LabSetup, lab: Lab, view_notes: list[str]) -> None:
+    acts = setup.activations
+    depth = setup.depth
     st.markdown(
         f"A unit passes little gradient back when its $z$ sits where $f'$ is flat. For sigmoid and tanh that "
         f"is large $|z|$: a value is counted **saturated** when $f'(z) < {SATURATED_BELOW:g}$. A relu unit "
@@ -216,11 +230,12 @@ def section_why(setup: LabSetup, lab: Lab, view_notes: list[str]) -> None:
         chosen = stats[st.session_state.vg_hist_act]
         layers = [l - 1 for l in st.session_state.vg_hist_layers]
         if layers:
-            st.plotly_chart(histogram_figure(chosen, layers), key="vg_histogram_chart", width="stretch")
+            plotly_chart(histogram_figure(chosen, layers), key="vg_histogram_chart")
             captions(histogram_gaps(chosen, layers))
         else:
             st.info("Pick at least one hidden layer to see its histogram.")
-        st.plotly_chart(
-            saturated_share_figure(list(stats.values())), key="vg_saturation_chart", width="stretch"
+        plotly_chart(
+            saturated_share_figure(list(stats.values())),
+            key="vg_saturation_chart",
         )
         st.caption(f"Both charts: the networks {when_text}, all {N_POINTS} training points.")

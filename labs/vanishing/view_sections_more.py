@@ -16,6 +16,7 @@ from labs.vanishing.figures_scale import (
     sweep_gaps,
     symmetry_spread_figure,
     symmetry_weights_figure,
+    update_sizes_figure,
 )
 from labs.vanishing.model import (
     COMPARE_ACTIVATIONS,
@@ -24,17 +25,20 @@ from labs.vanishing.model import (
     LabSetup,
 )
 from labs.vanishing.model_experiments import SYMMETRY_HIDDEN, SYMMETRY_ITERATIONS
-from labs.vanishing.text import WHAT_CLIPPING_CANNOT_DO, WHAT_HELPS
+from labs.vanishing.text import MORE_HELPS, WHAT_CLIPPING_CANNOT_DO, WHAT_HELPS, adam_text
 from labs.vanishing.view_common import (
+    ADAM_UPDATES,
     CLIP_ITERATIONS,
     cached_clipping,
     cached_profiles,
     cached_sweep,
     cached_symmetry,
+    cached_update_sizes,
     captions,
 )
 from labs.vanishing.view_settings import CLIP_CHOICES, STD_VALUES
 from ui.common import format_lr, try_this
+from ui.presenter import fold, plotly_chart
 from viz.format import fmt
 
 
@@ -46,41 +50,33 @@ def section_exploding(setup: LabSetup, lab: Lab, view_notes: list[str]) -> None:
     st.header("4 · Exploding gradients: weights that start too large")
     he_std = float(np.sqrt(2.0 / setup.width))
     st.markdown(
-        "Now start from normal weights and turn up their std. Each relu layer multiplies the signal by "
-        f"about std × √(width/2); he's std for width {setup.width}, √(2/{setup.width}) = {fmt(he_std, 3)}, "
-        "makes that factor 1. Above it the activations grow layer after layer on the way forward, and delta "
-        "grows layer after layer on the way back, so it is largest next to the input. Each weight gradient "
-        "$dW_l = a_{l-1}^T \\delta_l$ multiplies the two, so for relu the gradient of *every* layer grows "
-        f"like std^{depth}, std to the power of the depth. sigmoid and tanh react differently: with large "
-        "weights most of their $z$ values land where the curve is flat, so they **saturate** instead."
+        "Now start from normal weights and turn up their std. Each relu layer multiplies the size of the "
+        "signal by about std × √(width/2), on average over the random draws; he's std for width "
+        f"{setup.width}, √(2/{setup.width}) = {fmt(he_std, 3)}, "
+        "makes that factor 1. Above it the gradients explode; sigmoid and tanh **saturate** instead: with "
+        "large weights most of their $z$ land where the curve is flat."
     )
-    x1, x2, x3 = st.columns([2, 1, 2])
-    with x1:
-        st.select_slider(
-            "std of the initial weights (this section)",
-            STD_VALUES,
-            key="vg_xstd",
-            format_func=fmt,
-            persist_state="session",
+    with st.expander("Why? Every relu layer's gradient grows like std to the power of the depth"):
+        st.markdown(
+            "Above he's std the activations grow layer after layer on the way forward, and delta grows "
+            "layer after layer on the way back, so it is largest next to the input. Each weight gradient "
+            "$dW_l = a_{l-1}^T \\delta_l$ multiplies the two, so for relu the gradient of *every* layer "
+            f"grows like std^{depth}, std to the power of the depth."
         )
-    with x2:
-        st.toggle("Clip gradients", key="vg_clip", persist_state="session")
-    with x3:
-        st.select_slider(
-            "Clip to global norm",
-            CLIP_CHOICES,
-            key="vg_clipmax",
-            format_func=fmt,
-            disabled=not st.session_state.vg_clip,
-            persist_state="session",
-        )
+    st.select_slider(
+        "std of the initial weights (this section)",
+        STD_VALUES,
+        key="vg_xstd",
+        format_func=fmt,
+        persist_state="session",
+    )
     xstd = float(st.session_state.vg_xstd)
     sweep_acts = acts if "relu" in acts else ("relu", *acts)
     sweep_acts = tuple(a for a in COMPARE_ACTIVATIONS if a in sweep_acts)
     normal_setup = replace(setup, activations=sweep_acts, init="normal", std=xstd)
     # the sweep covers every std itself: key its cache without the slider's value
     sweep = cached_sweep(replace(normal_setup, std=1.0), sweep_acts)
-    st.plotly_chart(sweep_figure(sweep, xstd), key="vg_sweep_chart", width="stretch")
+    plotly_chart(sweep_figure(sweep, xstd), key="vg_sweep_chart")
     e1, e2 = st.columns([1, 2])
     captions(sweep_gaps(sweep))
     with e1:
@@ -109,14 +105,30 @@ def section_exploding(setup: LabSetup, lab: Lab, view_notes: list[str]) -> None:
                 else ""
             )
         )
-    xprofiles = cached_profiles(normal_setup)
-    st.plotly_chart(
-        profile_figure(xprofiles, f"Per-layer gradient norms with normal init, std {fmt(xstd, 3)}"),
-        key="vg_xprofile_chart",
-        width="stretch",
-    )
-    captions(profile_gaps(xprofiles))
+    with st.expander(f"Per-layer gradient norms at std {fmt(xstd, 3)}"):
+        xprofiles = cached_profiles(normal_setup)
+        plotly_chart(
+            profile_figure(xprofiles, f"Per-layer gradient norms with normal init, std {fmt(xstd, 3)}"),
+            key="vg_xprofile_chart",
+        )
+        captions(profile_gaps(xprofiles))
+    with st.expander("Clipping by global norm: a shorter step, the same ratio between layers"):
+        section_clipping(setup, xstd)
 
+
+def section_clipping(setup: LabSetup, xstd: float) -> None:
+    x2, x3 = st.columns([1, 2])
+    with x2:
+        st.toggle("Clip gradients", key="vg_clip", persist_state="session")
+    with x3:
+        st.select_slider(
+            "Clip to global norm",
+            CLIP_CHOICES,
+            key="vg_clipmax",
+            format_func=fmt,
+            disabled=not st.session_state.vg_clip,
+            persist_state="session",
+        )
     clip_on = bool(st.session_state.vg_clip)
     clip_max = float(st.session_state.vg_clipmax)
     cmp = cached_clipping(
@@ -126,7 +138,7 @@ def section_exploding(setup: LabSetup, lab: Lab, view_notes: list[str]) -> None:
         float(st.session_state.vg_lr),
         st.session_state.vg_opt,
     )
-    st.plotly_chart(clipping_figure(cmp, clipped=clip_on), key="vg_clip_chart", width="stretch")
+    plotly_chart(clipping_figure(cmp, clipped=clip_on), key="vg_clip_chart")
     captions(clipping_notes(cmp, clipped=clip_on))
     if clip_on:
         raw, clipped = cmp.raw_layer_grad_norms, cmp.clipped_layer_grad_norms
@@ -156,7 +168,7 @@ def section_symmetry(setup: LabSetup, lab: Lab, view_notes: list[str]) -> None:
         "If every weight starts at the same value, all units of a hidden layer compute the same $z$ for "
         "every input, receive the same delta and so the same update, and after the update they are still "
         f"identical. Nothing in gradient descent can tell them apart: a layer of {SYMMETRY_HIDDEN[0]} units "
-        "behaves like one unit, forever. Random initialisation breaks the tie. Below: a small network "
+        "behaves like one unit, forever. Random initialisation breaks the tie. Here: a small network "
         f"({len(SYMMETRY_HIDDEN)} hidden layers of {SYMMETRY_HIDDEN[0]} units) trained for "
         f"{SYMMETRY_ITERATIONS} updates on the same dataset."
     )
@@ -176,8 +188,6 @@ def section_symmetry(setup: LabSetup, lab: Lab, view_notes: list[str]) -> None:
         setup.dataset, st.session_state.vg_sym_act, st.session_state.vg_sym_start, setup.seed
     )
     fix = cached_symmetry(setup.dataset, st.session_state.vg_sym_act, "random", setup.seed)
-    st.plotly_chart(symmetry_spread_figure(sym, fix), key="vg_symmetry_chart", width="stretch")
-    st.plotly_chart(symmetry_weights_figure(sym, fix), key="vg_symmetry_weights_chart", width="stretch")
     st.markdown(
         f"After {SYMMETRY_ITERATIONS} updates the largest difference between two units is "
         f"**{fmt(float(sym.spread[-1].max()))}** "
@@ -190,6 +200,9 @@ def section_symmetry(setup: LabSetup, lab: Lab, view_notes: list[str]) -> None:
             else ""
         )
     )
+    with st.expander("The units over the updates, and their weights"):
+        plotly_chart(symmetry_spread_figure(sym, fix), key="vg_symmetry_chart")
+        plotly_chart(symmetry_weights_figure(sym, fix), key="vg_symmetry_weights_chart")
 
 
 def section_helps(setup: LabSetup, lab: Lab, view_notes: list[str]) -> None:
@@ -197,7 +210,24 @@ def section_helps(setup: LabSetup, lab: Lab, view_notes: list[str]) -> None:
     # -- 6. what helps --------------------------------------------------------------------------------------
 
     st.header("6 · What helps, and what ReLU costs")
-    st.markdown(WHAT_HELPS)
+    fold("What helps: initialisation; what ReLU costs: dead units", WHAT_HELPS)
+    with st.expander("Why? More that helps: normalisation, residual connections, clipping"):
+        st.markdown(MORE_HELPS)
+    lr = float(st.session_state.vg_lr)
+    sig_setup = replace(setup, activations=("sigmoid",))
+    runs = [cached_update_sizes(sig_setup, "sigmoid", opt, lr) for opt in ("sgd", "adam")]
+    fold(
+        "Adaptive optimizers: Adam and vanishing update sizes (measured)",
+        adam_text(runs[0].first_over_output, runs[1].first_over_output, format_lr(lr), depth),
+    )
+    with st.expander("Measured: how far each layer moves under SGD and under Adam"):
+        plotly_chart(update_sizes_figure(runs), key="vg_adam_chart")
+        st.caption(
+            f"Both from the same starting weights ({setup.init} init), {ADAM_UPDATES} full-batch updates "
+            "each at the sidebar's learning rate; ‖ΔW‖ / ‖W‖ is the size of a layer's weight change over the "
+            "size of its weights (Frobenius norms), averaged over the updates. Switch the sidebar's "
+            "optimizer to adam to train with it in section 2."
+        )
 
     # the prediction starts from what this page measured, so it holds for any depth the learner has set
     sigmoid = next((r.profile for r in lab.runs if r.activation == "sigmoid"), None)
@@ -212,8 +242,9 @@ def section_helps(setup: LabSetup, lab: Lab, view_notes: list[str]) -> None:
     try_this(
         f"**Predict first:** {start_text}Set the depth to {other_depth}: how many times smaller than its "
         f"output layer's will sigmoid's first-layer gradient be? (0.25^{other_depth} ≈ "
-        f"{fmt(0.25**other_depth, 2)} is the most the derivatives allow.) Check your guess in section "
-        "1.\n\n**Then:** set the init to *he* and press *Train*. Does sigmoid's loss move? Does relu's? "
+        f"{fmt(0.25**other_depth, 2)} is the most the slopes pass on to ‖delta‖ when the weights neither "
+        "stretch nor shrink it.) Check your guess in section 1.\n\n**Then:** set the init to *he* and "
+        "press *Train*. Does sigmoid's loss move? Does relu's? "
         "Finally, in section 4, slide the std past he's value and predict which layer's gradient explodes "
         "most."
     )

@@ -14,6 +14,7 @@ import streamlit as st
 
 from backprop_core import DATASETS, INIT_SCHEMES, OPTIMIZERS
 from labs.vanishing.model import COMPARE_ACTIVATIONS, SYMMETRIC_STARTS, Lab, LabSetup, start_lab, train_lab
+from labs.vanishing.model_progress import lab_from_payload, lab_to_payload
 from ui.common import lr_values
 from ui.urlstate import UrlSetting, choice, flag, int_list, number
 
@@ -35,8 +36,14 @@ PRESS_BUDGET = 2.0
 PLAY_BUDGET = 0.4
 URL_MARKER = "vg_url_seen"
 
+INIT_HELP = (
+    "xavier (Glorot): uniform weights with std √(2/(fan_in + fan_out)), derived for activations with slope 1 "
+    "at 0 (tanh, or none). he: normal weights with std √(2/fan_in), derived for relu. Either keeps the "
+    "signal about the same size from layer to layer only where the slope is about 1: no initialisation "
+    "rescues sigmoid, whose slope is at most 0.25 in every layer."
+)
 INIT_LABELS = {
-    "xavier": "xavier (uniform, scaled for sigmoid/tanh)",
+    "xavier": "xavier (uniform, derived for tanh)",
     "he": "he (normal, scaled for relu)",
     "normal": "normal (pick the std)",
     "zeros": "zeros (every weight 0)",
@@ -85,6 +92,7 @@ def activation_list(name: str, key: str) -> UrlSetting:
     return UrlSetting(name, key, parse, lambda v: ",".join(v))
 
 
+# ui.urlstate echoes a refused value only as shortened inline code and escapes the reason
 PARAMS: tuple[UrlSetting, ...] = (
     activation_list("acts", "vg_acts"),
     number("depth", "vg_depth", MIN_DEPTH, MAX_DEPTH, integer=True),
@@ -162,6 +170,30 @@ def train_current_lab(iterations: int, budget: float = PRESS_BUDGET) -> tuple[La
     return lab, done
 
 
+def train_label(n: int) -> str:
+    """The train button's label: one update always completes; more may stop at the time budget."""
+    return "Train 1 iteration" if n == 1 else f"Train up to {n}"
+
+
+def press_train() -> None:
+    """The train button's callback: train ``vg_n`` updates (within the budget) and note a short press.
+
+    Run as a callback, before the fragment draws anything: a rerun requested by the next click
+    cannot stop it halfway (Streamlit interrupts a script only at its ``st`` calls).
+    """
+    s = st.session_state
+    if s.vg_playing or not s.vg_lab.runs or s.vg_lab.finished:
+        return
+    lab, done = train_current_lab(s.vg_n)
+    s.vg_press_note = (
+        None
+        if done >= s.vg_n or lab.finished
+        else f"Trained {done} of {s.vg_n} iterations: with {lab.setup.depth} layers of "
+        f"{lab.setup.width} neurons and {len(lab.runs)} networks one press stops after about "
+        f"{PRESS_BUDGET:g} seconds. Press again (or Play) to continue."
+    )
+
+
 def restart_lab() -> None:
     """Back to the initial networks of the current setup."""
     st.session_state.vg_lab = start_lab(st.session_state.vg_lab.setup)
@@ -186,3 +218,48 @@ def sanitise_view_state(activations: Sequence[str], depth: int) -> list[str]:
         layers = sorted({1, (depth + 1) // 2, depth})
     s.vg_hist_layers = layers[:MAX_HIST_LAYERS]
     return notes
+
+
+# -- Save progress / Load progress ----------------------------------------------------------------
+
+
+def dump_progress_payload() -> dict:
+    """Every setting of the page (as the URL writes it) and the whole comparison."""
+    s = st.session_state
+    return {
+        "settings": {p.name: p.dump(s[p.key]) for p in PARAMS if p.key in s},
+        "lab": lab_to_payload(s.vg_lab),
+    }
+
+
+def load_progress_payload(payload: dict) -> str:
+    """Check a saved payload completely, then restore the settings and the comparison."""
+    settings = payload.get("settings") if isinstance(payload, dict) else None
+    if not isinstance(settings, dict):
+        raise ValueError("This progress file has no settings.")
+    values = {}
+    for p in PARAMS:
+        if p.name not in settings or not isinstance(settings[p.name], str):
+            raise ValueError(f"This progress file has no setting '{p.name}'.")
+        try:
+            values[p.key] = p.parse(settings[p.name])
+        except ValueError as exc:
+            raise ValueError(f"The file's setting '{p.name}': {exc}") from None
+    lab = lab_from_payload(payload.get("lab"))
+    described = LabSetup(
+        activations=ordered(values["vg_acts"]),
+        depth=int(values["vg_depth"]),
+        width=int(values["vg_width"]),
+        dataset=values["vg_dataset"],
+        init=values["vg_init"],
+        std=float(values["vg_std"]),
+        seed=int(values["vg_seed"]),
+    )
+    if described != lab.setup:
+        raise ValueError("The file's settings do not match the networks it holds.")
+    s = st.session_state
+    s.update(values)
+    s.vg_lab = lab
+    s.vg_playing = False
+    s.vg_press_note = None
+    return f"{len(lab.runs)} network(s) after {lab.iteration} update(s), with every setting of the page."

@@ -38,6 +38,7 @@ from labs.vanishing.figures_training import (
 from labs.vanishing.model import GradientProfile, LabSetup, start_lab, train_lab
 from labs.vanishing.model_experiments import (
     clipping_experiment,
+    delta_bound,
     layer_stats,
     scale_sweep,
     symmetry_experiment,
@@ -83,9 +84,11 @@ def test_ratio_and_bound_tables_show_the_engines_values(trained: object) -> None
     rows = ratio_table(profiles).to_dict("records")
     assert rows[0]["‖dW‖ layer 1"] == fmt(float(profiles[0].layer_grad_norms[0]))
     assert rows[1]["‖dW‖ first / output"] == fmt(profiles[1].ratio)
-    bound = bound_table(profiles, 4).to_dict("records")
+    bounds = [delta_bound(r.initial) for r in trained.runs]
+    bound = bound_table(profiles, 4, bounds).to_dict("records")
     assert bound[0]["(largest f')^4"] == fmt(0.25**4) and bound[1]["largest f'(z)"] == "1"
-    assert bound[0]["weights & the rest multiplied by"] == fmt(profiles[0].delta_ratio / 0.25**4)
+    assert bound[0]["bound with the weights ∏ max f'·‖W‖₂"] == fmt(bounds[0])
+    assert bound[0]["measured ‖delta‖ layer 1 / output"] == fmt(profiles[0].delta_ratio)
 
 
 def test_heatmap_uses_one_log_colour_range_for_every_activation(trained: object) -> None:
@@ -208,3 +211,20 @@ def test_symmetry_figures_print_every_weight() -> None:
     assert first.text[0][0] == fmt(float(theta[0, 0]), 3)
     assert weights.layout.coloraxis.cmid == 0
     assert math.isclose(-weights.layout.coloraxis.cmin, weights.layout.coloraxis.cmax)
+
+
+def test_a_clipped_loss_that_falls_off_the_log_axis_is_marked_on_the_chart_and_explained() -> None:
+    # the page's defaults in section 4 (relu, normal std 1, clip 1, lr 0.1, 60 updates): the
+    # clipped run's loss collapses to about 1e-279, and its line ends: the chart must say why
+    cmp = clipping_experiment(
+        LabSetup(activations=("relu",)), 1.0, 1.0, 0.1, "sgd", iterations=60, activation="relu"
+    )
+    below = int(np.flatnonzero(cmp.losses_clipped < 1e-12)[0])
+    assert 0 < below < 60
+    fig = clipping_figure(cmp, clipped=True)
+    clipped_line = next(t for t in fig.data if t.name == "loss with clipping")
+    assert len(clipped_line.x) == below
+    notes = [a.text for a in fig.layout.annotations]
+    assert any(f"from update {below}" in t for t in notes)
+    words = " ".join(clipping_notes(cmp, clipped=True))
+    assert f"from update {below} the loss is below 1e-12" in words and "line ends there" in words

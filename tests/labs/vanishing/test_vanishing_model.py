@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from backprop_core import MLP, backward, compute_loss, evaluate, forward, train_step
 from labs.vanishing import model as vg
@@ -19,6 +23,7 @@ from labs.vanishing.model import (
 )
 from labs.vanishing.model_experiments import (
     clipping_experiment,
+    delta_bound,
     derivative_bound,
     derivative_curve,
     layer_stats,
@@ -26,6 +31,7 @@ from labs.vanishing.model_experiments import (
     scale_sweep,
     symmetry_experiment,
     unit_spread,
+    update_sizes,
 )
 
 
@@ -296,3 +302,55 @@ def test_gradient_profile_for_a_net_without_hidden_layers() -> None:
     X, y = lab_inputs("xor", 0)
     p = gradient_profile(net, X, y, "bce")
     assert p.activation == "sigmoid" and p.layer_grad_norms.shape == (1,) and p.ratio == 1.0
+
+
+# -- the bound section 3 states, on random networks -------------------------------------------------
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    depth=st.integers(1, 6),
+    width=st.integers(1, 9),
+    act=st.sampled_from(["sigmoid", "tanh", "relu", "leaky_relu"]),
+    scale=st.sampled_from([0.1, 0.5, 1.0, 3.0, 10.0]),
+    m=st.integers(1, 12),
+    seed=st.integers(0, 10_000),
+)
+def test_delta_bound_holds_on_random_networks(depth, width, act, scale, m, seed) -> None:
+    # ||delta_1|| <= prod_l (max f' * ||W_l||_2) * ||delta_out||, whatever the weights and the data
+    rng = np.random.default_rng(seed)
+    sizes = [3, *([width] * depth), 2]
+    weights = [rng.normal(0, scale, (a, b)) for a, b in pairwise(sizes)]
+    biases = [rng.normal(0, scale, b) for b in sizes[1:]]
+    net = MLP.from_params(weights, biases, [act] * depth + ["linear"])
+    X, Y = rng.normal(size=(m, 3)), rng.normal(size=(m, 2))
+    back = backward(net, fwd := forward(net, X), compute_loss(net, fwd, Y, "mse"))
+    first, out = back.delta_norms[0], back.delta_norms[-1]
+    assert first <= delta_bound(net) * out * (1 + 1e-9) + 1e-300
+    # sigmoid: every factor carries 0.25, so the bound is 0.25^depth times the spectral norms
+    if act == "sigmoid":
+        spectral = np.prod([np.linalg.norm(w, 2) for w in weights[1:]])
+        assert delta_bound(net) == pytest.approx(0.25**depth * spectral, rel=1e-12)
+
+
+# -- Adam and vanishing update sizes ------------------------------------------------------------------
+
+
+def test_adam_undoes_sigmoids_vanishing_update_sizes() -> None:
+    # the page's default sigmoid network (10 hidden layers, xavier): under SGD layer 1 moves a
+    # million times less, relative to its size, than the output layer; Adam divides each coordinate's
+    # step by the root of its squared gradients, so every layer moves about alike
+    setup = LabSetup(activations=("sigmoid",))
+    sgd = update_sizes(setup, "sigmoid", "sgd", 0.1, 10)
+    adam = update_sizes(setup, "sigmoid", "adam", 0.1, 10)
+    assert sgd.relative.shape == adam.relative.shape == (10, 11)
+    assert sgd.first_over_output < 1e-5
+    assert adam.first_over_output > 0.1
+    # every layer's relative step under Adam beats SGD's for the layers next to the input
+    assert np.all(adam.mean[:5] > 1e3 * sgd.mean[:5])
+    # SGD's update is -lr * dW exactly: the relative size of the first update checks by hand
+    lab = start_lab(setup)
+    net = lab.runs[0].initial
+    step = train_step(net, lab.data.X_train, lab.data.Y_train, loss=setup.loss, lr=0.1)
+    expected = 0.1 * np.linalg.norm(step.dW[0]) / np.linalg.norm(net.weights[0])
+    assert sgd.relative[0, 0] == pytest.approx(expected, rel=1e-12)
