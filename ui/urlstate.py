@@ -16,6 +16,8 @@ from typing import Any
 
 import streamlit as st
 
+from ui.echo import quoted
+
 
 @dataclass(frozen=True)
 class UrlSetting:
@@ -36,7 +38,7 @@ def choice(name: str, key: str, options: Sequence[str]) -> UrlSetting:
 
     def parse(text: str) -> str:
         if text not in options:
-            raise ValueError(f"'{text}' is not one of {', '.join(map(str, options))}")
+            raise ValueError(f"{quoted(text)} is not one of {', '.join(map(str, options))}")
         return text
 
     return UrlSetting(name, key, parse)
@@ -57,21 +59,32 @@ def number(
         try:
             value = float(text)
         except ValueError:
-            raise ValueError(f"'{text}' is not a number") from None
+            raise ValueError(f"{quoted(text)} is not a number") from None
         if not math.isfinite(value) or not lo <= value <= hi:
-            raise ValueError(f"{text} is outside {lo:g} to {hi:g}")
+            raise ValueError(f"{quoted(text)} is outside {lo:g} to {hi:g}")
         if integer:
             if value != int(value):
-                raise ValueError(f"{text} is not a whole number")
+                raise ValueError(f"{quoted(text)} is not a whole number")
             return int(value)
         if allowed is not None:
             match = [a for a in allowed if math.isclose(a, value, rel_tol=1e-9)]
             if not match:
-                raise ValueError(f"{text} is not one of the offered values")
+                raise ValueError(f"{quoted(text)} is not one of the offered values")
             return match[0]
         return value
 
     return UrlSetting(name, key, parse, lambda v: f"{v:g}" if isinstance(v, float) else str(v))
+
+
+def int_choice(name: str, key: str, options: Sequence[int]) -> UrlSetting:
+    """A whole number from a fixed list (the values of a select slider or radio of numbers)."""
+
+    def parse(text: str) -> int:
+        if text.strip() not in {str(o) for o in options}:
+            raise ValueError(f"{quoted(text)} is not one of {', '.join(map(str, options))}")
+        return int(text)
+
+    return UrlSetting(name, key, parse)
 
 
 def flag(name: str, key: str) -> UrlSetting:
@@ -83,7 +96,7 @@ def flag(name: str, key: str) -> UrlSetting:
             return True
         if low in ("0", "false", "no", "off"):
             return False
-        raise ValueError(f"'{text}' is not 1 or 0")
+        raise ValueError(f"{quoted(text)} is not 1 or 0")
 
     return UrlSetting(name, key, parse, lambda v: "1" if v else "0")
 
@@ -100,7 +113,7 @@ def int_list(name: str, key: str, lo: int, hi: int, max_len: int) -> UrlSetting:
         try:
             values = tuple(int(p) for p in parts)
         except ValueError:
-            raise ValueError(f"'{text}' is not whole numbers separated by '-'") from None
+            raise ValueError(f"{quoted(text)} is not whole numbers separated by '-'") from None
         if any(not lo <= v <= hi for v in values):
             raise ValueError(f"every value must lie from {lo} to {hi}")
         return values

@@ -7,9 +7,11 @@ import streamlit as st
 from backprop_core.convnet import train_step
 from ui.bridge import show_code
 from ui.playback import play_pause
+from ui.presenter import plotly_chart
+from ui.progress import progress_controls
 
 from . import figures, model, text
-from .view_state import PLAY_INTERVAL, PLAY_STEP, TRAIN_N, reset, train
+from .view_state import PLAY_INTERVAL, PLAY_STEP, TRAIN_N, progress_dump, progress_load, reset, train
 
 
 def render() -> None:
@@ -30,6 +32,14 @@ def render() -> None:
     )
     c4.button("Reset", key="cv_reset", on_click=reset, width="stretch")
     live_panel(playing)
+    progress_controls(
+        "conv",
+        key="cv_progress",
+        dump=progress_dump,
+        load=progress_load,
+        note="Save progress keeps this run (weights, optimizer memory, iteration, curves, settings) to "
+        "continue it exactly later; the page's link keeps only the settings.",
+    )
     params_block()
     show_code(
         [train_step],
@@ -57,11 +67,10 @@ def live_panel(playing: bool) -> None:
         m2.metric("Training loss", f"{lab.losses[-1]:.4f}")
         m3.metric("Training accuracy", f"{lab.train_acc[-1]:.0%}")
         m4.metric("Test accuracy", f"{lab.test_acc[-1]:.0%}")
-        st.plotly_chart(figures.filters_figure(lab.net.K[0]), key="cv_filters_chart", width="stretch")
-        st.plotly_chart(
+        plotly_chart(figures.filters_figure(lab.net.K[0]), key="cv_filters_chart")
+        plotly_chart(
             figures.curves_figure(lab.losses, lab.train_acc, lab.test_acc),
             key="cv_curves_chart",
-            width="stretch",
         )
         wrong = model.misclassified(lab)
         if wrong:
@@ -70,7 +79,7 @@ def live_panel(playing: bool) -> None:
             ]
             st.markdown("**Some test images the network gets wrong** (true class, then its guess)")
             images = [lab.data.X_test[i, 0] for i, *_ in wrong]
-            st.plotly_chart(figures.images_figure(images, titles), key="cv_wrong_chart", width="stretch")
+            plotly_chart(figures.images_figure(images, titles), key="cv_wrong_chart")
         else:
             st.success("The network classifies every test image correctly.")
 

@@ -8,7 +8,17 @@ import numpy as np
 
 from viz.format import fmt
 
-from .model import ACCURACY_LR, ACCURACY_UPDATES, BATCH, TEST_BATCH, TOLERANCE, Reach, Run, Setup
+from .model import (
+    ACCURACY_LR,
+    ACCURACY_UPDATES,
+    BATCH,
+    DIVERGENCE_FACTOR,
+    TEST_BATCH,
+    TOLERANCE,
+    Reach,
+    Run,
+    Setup,
+)
 
 TITLE = "Backpropagation through time"
 ICON = "🔁"
@@ -120,4 +130,19 @@ def try_this_task(setup: Setup) -> str:
         "way the "
         "threshold moves. Finally set T a little above the threshold, train it live with k = 5 truncation "
         "and with full BPTT: which can learn it, and why?"
+    )
+
+
+def diverged_note(losses: tuple[float, ...]) -> str:
+    """Why training stopped: the rule, with the run's own numbers."""
+    last, first = losses[-1], losses[0]
+    why = (
+        "the loss or a gradient became NaN or infinite"
+        if not np.isfinite(last)
+        else f"the loss reached {fmt(last, 3)}, more than {DIVERGENCE_FACTOR:.0e} times its first value "
+        f"({fmt(first, 3)})"
+    )
+    return (
+        f"Training stopped: {why}. A run counts as diverging when that happens (the playground's rule). "
+        "Lower the learning rate or turn on clipping, then press Reset."
     )

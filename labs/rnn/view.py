@@ -14,6 +14,8 @@ import streamlit as st
 from backprop_core.rnn import BPTTTrace, backward_through_time, forward_through_time, spectral_radius
 from ui.bridge import show_code
 from ui.common import ensure_state, page_intro, show_error, try_this
+from ui.presenter import fold, plotly_chart
+from ui.share import share_link
 from ui.urlstate import seed_from_url, show_notices, write_url
 from viz.format import fmt
 
@@ -74,20 +76,21 @@ def section_unrolled(setup: Setup, trace: BPTTTrace) -> None:
     st.markdown(text.TASK_NOTES[setup.task])
     st.caption(text.setup_note(trace.every_step))
     if setup.T <= DIAGRAM_MAX_T:
-        st.plotly_chart(unrolled_figure(trace), key="bt_unrolled_chart", width="stretch")
+        plotly_chart(unrolled_figure(trace), key="bt_unrolled_chart")
     else:
         st.info(
             f"The unrolled network is drawn with its numbers for T ≤ {DIAGRAM_MAX_T}; "
             f"T = {setup.T} now. Set T lower in the sidebar to see it.",
             icon="📏",
         )
-    st.markdown(
+    fold(
+        "Why? One matrix on every arrow",
         f"Every blue arrow is **the same matrix** $W_h$ ({setup.hidden}×{setup.hidden}, spectral radius "
         f"{fmt(spectral_radius(trace.net.Wh), 3)}), every green one the same $W_x$, every reddish-purple "
         "one the "
         "same "
         "$W_y$: the unrolled network is a deep network whose layers all share their weights. Hover a node "
-        "for all its numbers; an $h_t$ node lists its first units."
+        "for all its numbers; an $h_t$ node lists its first units.",
     )
     show_code(
         [forward_through_time],
@@ -112,7 +115,7 @@ def section_backward(trace: BPTTTrace) -> None:
         f"The backward pass has reached **step t = {t0 + 1}** of {T} ({s.bt_back} of {T} steps done)."
     )
     if T <= 8:
-        st.plotly_chart(unrolled_figure(trace, reached=t0), key="bt_backward_chart", width="stretch")
+        plotly_chart(unrolled_figure(trace, reached=t0), key="bt_backward_chart")
     d_next = trace.delta[0, t0 + 1] @ trace.net.Wh.T if t0 + 1 < T else np.zeros(trace.delta.shape[2])
     dh = trace.dh_out[0, t0]
     slope = (
@@ -149,16 +152,18 @@ def section_backward(trace: BPTTTrace) -> None:
     running = trace.dWh_steps[t0:].sum(axis=0)
     vmax = max(float(np.abs(trace.dWh).max()), 1e-12)
     c1, c2 = st.columns(2)
-    c1.plotly_chart(
-        matrix_figure(trace.dWh_steps[t0], f"Step {t}'s contribution h{t - 1}ᵀ δ{t} (all sequences)", vmax),
-        key="bt_contrib_chart",
-        width="stretch",
-    )
-    c2.plotly_chart(
-        matrix_figure(running, f"Running sum of dWh, steps {T} down to {t}", vmax),
-        key="bt_running_chart",
-        width="stretch",
-    )
+    with c1:
+        plotly_chart(
+            matrix_figure(
+                trace.dWh_steps[t0], f"Step {t}'s contribution h{t - 1}ᵀ δ{t} (all sequences)", vmax
+            ),
+            key="bt_contrib_chart",
+        )
+    with c2:
+        plotly_chart(
+            matrix_figure(running, f"Running sum of dWh, steps {T} down to {t}", vmax),
+            key="bt_running_chart",
+        )
     norm = float(np.linalg.norm(trace.dWh))
     st.markdown(
         "**Parameter sharing:** $W_h$ is used at every step, so $dW_h = \\sum_t h_{t-1}^T \\delta_t$, one "
@@ -169,7 +174,7 @@ def section_backward(trace: BPTTTrace) -> None:
             else f"When the pass reaches step 1 the running sum is $dW_h$ (‖dWh‖ = {fmt(norm, 4)})."
         )
     )
-    st.plotly_chart(contributions_figure(trace.dWh_steps, t0), key="bt_contributions_chart", width="stretch")
+    plotly_chart(contributions_figure(trace.dWh_steps, t0), key="bt_contributions_chart")
     show_code(
         [backward_through_time],
         label="Show the code (backward pass)",
@@ -189,12 +194,11 @@ def section_reach(setup: Setup) -> Reach:
     )
     T = int(st.session_state.bt_reach_T)
     reaches = cached_reaches(setup, T)
-    st.plotly_chart(
+    plotly_chart(
         delta_norm_figure(
             reaches, f"‖delta_t‖ at initialisation, spectral radius of Wh = {setup.radius:.2f}"
         ),
         key="bt_reach_chart",
-        width="stretch",
     )
     mine = next(r for r in reaches if r.activation == setup.activation)
     st.markdown(text.product_of_jacobians(mine))
@@ -237,3 +241,8 @@ def render() -> None:
     view_train.render_training(setup)
     try_this(text.try_this_task(setup))
     write_url(PARAMS, marker=URL_MARKER)
+    share_link(
+        key="bt",
+        note="The link restores the task, the network settings and the training options; not the training "
+        "run itself (use Save progress in section 5 for that).",
+    )

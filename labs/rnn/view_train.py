@@ -13,6 +13,8 @@ from backprop_core.pytorch.rnn import rnn_script
 from ui.bridge import pytorch_expander
 from ui.common import format_lr
 from ui.playback import play_pause
+from ui.presenter import fold, plotly_chart
+from ui.progress import progress_controls
 from viz.format import fmt
 
 from . import text
@@ -42,6 +44,8 @@ from .view_state import (
     STEP_CHOICES,
     TRUNC_CHOICES,
     current_session,
+    progress_dump,
+    progress_load,
     training_options,
 )
 
@@ -75,7 +79,7 @@ def section_truncation(setup: Setup) -> None:
         "of a chunk reaches back hardly at all.)"
     )
     points = cached_sweep(setup)
-    st.plotly_chart(truncation_figure(points, setup.T), key="bt_trunc_chart", width="stretch")
+    plotly_chart(truncation_figure(points, setup.T), key="bt_trunc_chart")
     st.dataframe(
         pd.DataFrame(
             {
@@ -95,10 +99,9 @@ def section_truncation(setup: Setup) -> None:
     k = int(st.session_state.bt_k_pick)
     ks = (k, T) if k < T else (T,)
     runs = cached_truncation_runs(replace(setup, task="remember"), ks)
-    st.plotly_chart(
+    plotly_chart(
         runs_figure({("full" if kk == T else kk): r for kk, r in runs.items()}, "k =", ACCURACY_EVERY),
         key="bt_trunc_train_chart",
-        width="stretch",
     )
     acc = {kk: (r.accuracies[-1] if r.accuracies else float("nan")) for kk, r in runs.items()}
     note = f"Remember the first input at T = {T}: held-out accuracy {fmt(acc[T], 3)} with full BPTT"
@@ -164,25 +167,31 @@ def section_train(setup: Setup) -> None:
         m[2].metric("held-out accuracy", fmt(sess.accuracies[-1][1], 3))
         if sess.diverged:
             st.warning(
-                "The last update produced NaN or infinity (the loss or a gradient diverged): lower the "
-                "learning "
-                "rate or turn on clipping, then press Reset.",
+                text.diverged_note(sess.losses),
                 icon="💥",
             )
         if sess.losses:
             run = Run(sess.losses, tuple(a for _, a in sess.accuracies), sess.net)
             steps = [n for n, _ in sess.accuracies]
-            st.plotly_chart(runs_figure({"": run}, "", 1, steps), key="bt_live_chart", width="stretch")
+            plotly_chart(runs_figure({"": run}, "", 1, steps), key="bt_live_chart")
         else:
             st.caption("Press Step or Play to train; the curve appears here.")
 
     live()
+    progress_controls(
+        "rnn",
+        key="bt_progress",
+        dump=progress_dump,
+        load=progress_load,
+        note="Save progress keeps this run (network, optimizer memory, history, settings) to continue it "
+        "exactly later; the link above keeps only the settings.",
+    )
 
 
 def section_accuracy(setup: Setup) -> None:
     st.header("6 · Short sequences learn, long ones do not")
     runs, ratios = cached_accuracy(setup)
-    st.plotly_chart(accuracy_T_figure(runs, setup.radius), key="bt_acc_chart", width="stretch")
+    plotly_chart(accuracy_T_figure(runs, setup.radius), key="bt_acc_chart")
     st.dataframe(
         pd.DataFrame(
             {
@@ -197,7 +206,7 @@ def section_accuracy(setup: Setup) -> None:
         hide_index=True,
         key="bt_acc_table",
     )
-    st.markdown(text.accuracy_summary(runs, ratios))
+    fold("Why? What the chart says", text.accuracy_summary(runs, ratios))
 
 
 def section_pytorch(setup: Setup) -> None:
