@@ -14,7 +14,7 @@ from plotly.subplots import make_subplots
 
 from viz.theme import DIVERGING, HIGHLIGHT, SERIES, base_layout, symmetric_range
 
-CELL_PX = 34  # the smallest height of a grid cell with its number written in it
+CELL_PX = 28  # the smallest height of a grid cell with its number written in it
 
 
 def cell_text(values: np.ndarray, decimals: int) -> np.ndarray:

@@ -7,7 +7,7 @@ import streamlit as st
 from backprop_core.convnet import train_step
 from ui.bridge import show_code
 from ui.playback import play_pause
-from ui.presenter import plotly_chart
+from ui.presenter import fold, plotly_chart
 from ui.progress import progress_controls
 
 from . import figures, model, text
@@ -17,11 +17,12 @@ from .view_state import PLAY_INTERVAL, PLAY_STEP, TRAIN_N, progress_dump, progre
 def render() -> None:
     s = st.session_state
     st.header("4 · Train live")
-    st.markdown(
+    fold(
+        "Why? How training runs here",
         f"Full-batch gradient descent on the {model.N_TRAIN} training images, learning rate and optimizer "
         f"from the sidebar. Play takes {PLAY_STEP} steps every {PLAY_INTERVAL} s. Watch the filters: from "
         "random numbers they turn into detectors of lines and edges. The sections above follow the network's "
-        "current weights once you pause."
+        "current weights once you pause.",
     )
     c1, c2, c3, c4 = st.columns([2, 1, 1, 1])
     with c1:
@@ -88,11 +89,15 @@ def live_panel(playing: bool) -> None:
 
 def params_block() -> None:
     count = model.param_count(st.session_state.cv_lab.net)
-    st.subheader("Parameters: conv layer against a dense layer")
     st.markdown(
-        f"Conv layer 1 maps the {count.n_in} input pixels to {count.n_out} numbers (its feature maps) with "
-        f"**{count.conv}** parameters (the filters' weights and one bias each). A dense layer from the same "
-        f"{count.n_in} inputs to the same {count.n_out} outputs needs {count.n_in} × {count.n_out} + "
-        f"{count.n_out} = **{count.dense:,}**, about {count.dense // count.conv:,} times as many. "
-        + text.PARAMS_WHY
+        f"**Parameters:** conv layer 1 has **{count.conv}**; a dense layer from the same {count.n_in} inputs "
+        f"to the same {count.n_out} outputs would need **{count.dense:,}**."
     )
+    with st.expander("Why? A conv layer against a dense layer"):
+        st.markdown(
+            f"Conv layer 1 maps the {count.n_in} input pixels to {count.n_out} numbers (its feature maps) "
+            f"with **{count.conv}** parameters (the filters' weights and one bias each). A dense layer from "
+            f"the same {count.n_in} inputs to the same {count.n_out} outputs needs "
+            f"{count.n_in} × {count.n_out} + {count.n_out} = **{count.dense:,}**, "
+            f"about {count.dense // count.conv:,} times as many. " + text.PARAMS_WHY
+        )

@@ -185,7 +185,7 @@ def delta_norm_figure(reaches: Sequence[Reach], title: str) -> go.Figure:
         )
     fig.update_layout(
         **base_layout(
-            height=380,
+            height=300,
             title=title,
             xaxis={"title": "time step t (the loss is at the last step)", "dtick": 5},
             yaxis={"title": "||delta_t|| (log scale)", "type": "log", "exponentformat": "power"},
@@ -221,7 +221,7 @@ def truncation_figure(points: Sequence[TruncationPoint], T: int) -> go.Figure:
     )
     fig.update_layout(
         **base_layout(
-            height=360,
+            height=300,
             title=f"Truncated against full gradient (all parameters, T = {T}; k = {T} is full BPTT)",
             xaxis={"title": "k: steps the error may travel back", "type": "log", "tickvals": ks},
             yaxis={"title": "value"},
@@ -265,7 +265,7 @@ def runs_figure(
         )
     fig.update_layout(
         **base_layout(
-            height=380,
+            height=300,
             xaxis={"title": "update"},
             yaxis={"title": "training loss (log)", "type": "log"},
             yaxis2={"title": "held-out accuracy", "overlaying": "y", "side": "right", "range": [0, 1.05]},
@@ -292,7 +292,7 @@ def accuracy_T_figure(runs: Mapping[int, Run], radius: float) -> go.Figure:
     fig.add_hline(y=0.5, line_dash="dash", annotation_text="chance (0.5)", line_color="#666")
     fig.update_layout(
         **base_layout(
-            height=340,
+            height=300,
             title=f"Remember the first input: held-out accuracy after training (radius {fmt(radius, 3)})",
             xaxis={"title": "sequence length T"},
             yaxis={"title": "accuracy", "range": [0, 1.05]},
@@ -350,7 +350,7 @@ def contributions_figure(steps: np.ndarray, upto: int) -> go.Figure:
     )
     fig.update_layout(
         **base_layout(
-            height=320,
+            height=280,
             xaxis={"title": "time step t", "dtick": 1 if T <= 20 else 5},
             yaxis={"title": "Frobenius norm"},
             legend={"orientation": "h", "y": -0.3},

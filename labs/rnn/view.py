@@ -75,22 +75,14 @@ def section_unrolled(setup: Setup, trace: BPTTTrace) -> None:
     st.header("1 · The task and the network, unrolled over time")
     st.markdown(text.TASK_NOTES[setup.task])
     st.caption(text.setup_note(trace.every_step))
-    if setup.T <= DIAGRAM_MAX_T:
-        plotly_chart(unrolled_figure(trace), key="bt_unrolled_chart")
-    else:
-        st.info(
-            f"The unrolled network is drawn with its numbers for T ≤ {DIAGRAM_MAX_T}; "
-            f"T = {setup.T} now. Set T lower in the sidebar to see it.",
-            icon="📏",
-        )
     fold(
         "Why? One matrix on every arrow",
         f"Every blue arrow is **the same matrix** $W_h$ ({setup.hidden}×{setup.hidden}, spectral radius "
         f"{fmt(spectral_radius(trace.net.Wh), 3)}), every green one the same $W_x$, every reddish-purple "
         "one the "
         "same "
-        "$W_y$: the unrolled network is a deep network whose layers all share their weights. Hover a node "
-        "for all its numbers; an $h_t$ node lists its first units.",
+        "$W_y$: the unrolled network (drawn in section 2) is a deep network whose layers all share their "
+        "weights. Hover a node for all its numbers; an $h_t$ node lists its first units.",
     )
     show_code(
         [forward_through_time],
@@ -114,8 +106,14 @@ def section_backward(trace: BPTTTrace) -> None:
     c3.markdown(
         f"The backward pass has reached **step t = {t0 + 1}** of {T} ({s.bt_back} of {T} steps done)."
     )
-    if T <= 8:
+    if T <= DIAGRAM_MAX_T:
         plotly_chart(unrolled_figure(trace, reached=t0), key="bt_backward_chart")
+    else:
+        st.info(
+            f"The unrolled network is drawn with its numbers for T ≤ {DIAGRAM_MAX_T}; T = {T} now. "
+            "Set T lower in the sidebar to see it.",
+            icon="📏",
+        )
     d_next = trace.delta[0, t0 + 1] @ trace.net.Wh.T if t0 + 1 < T else np.zeros(trace.delta.shape[2])
     dh = trace.dh_out[0, t0]
     slope = (
@@ -130,23 +128,24 @@ def section_backward(trace: BPTTTrace) -> None:
         f"{text.vector_latex(slope)} = {text.vector_latex(delta)}$"
         + (f" (at the last step there is no $\\delta_{{{t + 1}}}$: that term is 0)." if t == T else ".")
     )
-    st.dataframe(
-        pd.DataFrame(
-            {
-                "unit": np.arange(1, len(delta) + 1),
-                f"(δ{t + 1} Whᵀ)": d_next,
-                f"∂L/∂h{t} from o{t}": dh,
-                f"f'(z{t})": slope,
-                f"δ{t}": delta,
-            }
-        ),
-        hide_index=True,
-        key="bt_delta_table",
-        column_config={
-            c: st.column_config.NumberColumn(format="%.6g")
-            for c in (f"(δ{t + 1} Whᵀ)", f"∂L/∂h{t} from o{t}", f"f'(z{t})", f"δ{t}")
-        },
-    )
+    with st.expander(f"Every unit of δ{t}, as a table"):
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "unit": np.arange(1, len(delta) + 1),
+                    f"(δ{t + 1} Whᵀ)": d_next,
+                    f"∂L/∂h{t} from o{t}": dh,
+                    f"f'(z{t})": slope,
+                    f"δ{t}": delta,
+                }
+            ),
+            hide_index=True,
+            key="bt_delta_table",
+            column_config={
+                c: st.column_config.NumberColumn(format="%.6g")
+                for c in (f"(δ{t + 1} Whᵀ)", f"∂L/∂h{t} from o{t}", f"f'(z{t})", f"δ{t}")
+            },
+        )
     if not trace.every_step and t < T:
         st.caption(f"∂L/∂h{t} from the output is 0: the loss is on the last step only.")
     running = trace.dWh_steps[t0:].sum(axis=0)
@@ -174,7 +173,8 @@ def section_backward(trace: BPTTTrace) -> None:
             else f"When the pass reaches step 1 the running sum is $dW_h$ (‖dWh‖ = {fmt(norm, 4)})."
         )
     )
-    plotly_chart(contributions_figure(trace.dWh_steps, t0), key="bt_contributions_chart")
+    with st.expander("The size of every step's contribution, as a chart"):
+        plotly_chart(contributions_figure(trace.dWh_steps, t0), key="bt_contributions_chart")
     show_code(
         [backward_through_time],
         label="Show the code (backward pass)",

@@ -68,6 +68,7 @@ PARAMS: tuple[UrlSetting, ...] = (
     number("back", "bt_back", 1, MAX_T, integer=True),
     number("reachT", "bt_reach_T", MIN_T, MAX_T, integer=True),
     int_choice("n", "bt_n", STEP_CHOICES),
+    number("kpick", "bt_k_pick", 1, MAX_T, integer=True),
 )
 
 

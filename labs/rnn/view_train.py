@@ -80,17 +80,18 @@ def section_truncation(setup: Setup) -> None:
     )
     points = cached_sweep(setup)
     plotly_chart(truncation_figure(points, setup.T), key="bt_trunc_chart")
-    st.dataframe(
-        pd.DataFrame(
-            {
-                "k": [p.k for p in points],
-                "cosine similarity": [fmt(p.cosine, 6) for p in points],
-                "norm ratio ‖truncated‖ / ‖full‖": [fmt(p.norm_ratio, 4) for p in points],
-            }
-        ),
-        hide_index=True,
-        key="bt_trunc_table",
-    )
+    with st.expander("The cosine and norm ratio at each k, as a table"):
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "k": [p.k for p in points],
+                    "cosine similarity": [fmt(p.cosine, 6) for p in points],
+                    "norm ratio ‖truncated‖ / ‖full‖": [fmt(p.norm_ratio, 4) for p in points],
+                }
+            ),
+            hide_index=True,
+            key="bt_trunc_table",
+        )
     T = setup.T
     ks_all = sorted({k for k in (1, 2, 5, 10) if k < T} | {T})
     if st.session_state.get("bt_k_pick") not in ks_all:
@@ -110,8 +111,7 @@ def section_truncation(setup: Setup) -> None:
             f", {fmt(acc[k], 3)} with k = {k}. The target depends on $x_1$, which sits {T - 1} steps "
             "before the "
             f"loss: with k = {k} no error ever reaches step 1, so nothing in the gradient can tie $x_1$ "
-            "to the "
-            "output."
+            "to the output"
         )
     st.markdown(note + ".")
 
@@ -192,20 +192,21 @@ def section_accuracy(setup: Setup) -> None:
     st.header("6 · Short sequences learn, long ones do not")
     runs, ratios = cached_accuracy(setup)
     plotly_chart(accuracy_T_figure(runs, setup.radius), key="bt_acc_chart")
-    st.dataframe(
-        pd.DataFrame(
-            {
-                "T": list(runs),
-                "held-out accuracy": [
-                    r.accuracies[-1] if r.accuracies else float("nan") for r in runs.values()
-                ],
-                "‖δ₁‖/‖δ_T‖ at the start": [fmt(ratios[T], 3) for T in runs],
-                "final training loss": [fmt(r.losses[-1], 3) for r in runs.values()],
-            }
-        ),
-        hide_index=True,
-        key="bt_acc_table",
-    )
+    with st.expander("The accuracy at each T, as a table"):
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "T": list(runs),
+                    "held-out accuracy": [
+                        r.accuracies[-1] if r.accuracies else float("nan") for r in runs.values()
+                    ],
+                    "‖δ₁‖/‖δ_T‖ at the start": [fmt(ratios[T], 3) for T in runs],
+                    "final training loss": [fmt(r.losses[-1], 3) for r in runs.values()],
+                }
+            ),
+            hide_index=True,
+            key="bt_acc_table",
+        )
     fold("Why? What the chart says", text.accuracy_summary(runs, ratios))
 
 
