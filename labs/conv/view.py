@@ -181,8 +181,13 @@ def pool_block(step, o: int) -> None:
 
 
 def output_block(step, label: int) -> None:
-    flat, out = step.flat, step.dense[-1]
     st.subheader("Flatten, dense, softmax, loss")
+    with st.expander("The numbers of the dense layer, the softmax and the loss"):
+        output_numbers(step, label)
+
+
+def output_numbers(step, label: int) -> None:
+    flat, out = step.flat, step.dense[-1]
     c, h, w = step.pool.trace.out.shape[1:]
     st.markdown(
         f"Flatten: the {c} pooled maps of {h}x{w} become one row of {flat.shape[1]} numbers (map 1 row by "

@@ -7,7 +7,7 @@ import streamlit as st
 from backprop_core.convnet import train_step
 from ui.bridge import show_code
 from ui.playback import play_pause
-from ui.presenter import fold, plotly_chart
+from ui.presenter import plotly_chart
 from ui.progress import progress_controls
 
 from . import figures, model, text
@@ -17,8 +17,7 @@ from .view_state import PLAY_INTERVAL, PLAY_STEP, TRAIN_N, progress_dump, progre
 def render() -> None:
     s = st.session_state
     st.header("4 · Train live")
-    fold(
-        "Why? How training runs here",
+    st.caption(
         f"Full-batch gradient descent on the {model.N_TRAIN} training images, learning rate and optimizer "
         f"from the sidebar. Play takes {PLAY_STEP} steps every {PLAY_INTERVAL} s. Watch the filters: from "
         "random numbers they turn into detectors of lines and edges. The sections above follow the network's "
@@ -78,9 +77,9 @@ def live_panel(playing: bool) -> None:
             titles = [
                 f"#{i}: {model.CLASSES[t]}<br>taken for {model.CLASSES[p]} ({q:.0%})" for i, t, p, q in wrong
             ]
-            st.markdown("**Some test images the network gets wrong** (true class, then its guess)")
-            images = [lab.data.X_test[i, 0] for i, *_ in wrong]
-            plotly_chart(figures.images_figure(images, titles), key="cv_wrong_chart")
+            with st.expander(f"{len(wrong)} test images the network gets wrong (true class, then its guess)"):
+                images = [lab.data.X_test[i, 0] for i, *_ in wrong]
+                plotly_chart(figures.images_figure(images, titles), key="cv_wrong_chart")
         else:
             st.success("The network classifies every test image correctly.")
 

@@ -157,7 +157,7 @@ def unrolled_figure(trace: BPTTTrace, sample: int = 0, reached: int | None = Non
         fig.add_vrect(x0=reached + 0.55, x1=reached + 1.45, fillcolor=HIGHLIGHT, opacity=0.15, line_width=0)
     fig.update_layout(
         **base_layout(
-            height=490,
+            height=430,
             showlegend=True,
             legend={"orientation": "h", "y": -0.2},
             xaxis={"range": [-0.3, T + 0.7], "dtick": 1, "title": "time step t", "zeroline": False},

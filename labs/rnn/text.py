@@ -146,3 +146,14 @@ def diverged_note(losses: tuple[float, ...]) -> str:
         f"Training stopped: {why}. A run counts as diverging when that happens (the playground's rule). "
         "Lower the learning rate or turn on clipping, then press Reset."
     )
+
+
+TRUNCATION_SCHEME = (
+    "**Truncation with k:** the error made by the loss at step s travels back through at most k "
+    "steps (it reaches $\\delta_s, \\dots, \\delta_{s-k+1}$ and stops); each step with a loss gets its "
+    "own window of k, and the forward pass is never cut. An error can then be multiplied by at most "
+    "k Jacobians, so it cannot explode over a long sequence, but the gradient is blind to anything "
+    "more than k steps back. (PyTorch code usually cuts the sequence into chunks and detaches the "
+    "state between them, which also saves memory: a related but different scheme, where a loss near "
+    "the start of a chunk reaches back hardly at all.)"
+)

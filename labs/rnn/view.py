@@ -14,7 +14,7 @@ import streamlit as st
 from backprop_core.rnn import BPTTTrace, backward_through_time, forward_through_time, spectral_radius
 from ui.bridge import show_code
 from ui.common import ensure_state, page_intro, show_error, try_this
-from ui.presenter import fold, plotly_chart
+from ui.presenter import plotly_chart
 from ui.share import share_link
 from ui.urlstate import seed_from_url, show_notices, write_url
 from viz.format import fmt
@@ -75,15 +75,15 @@ def section_unrolled(setup: Setup, trace: BPTTTrace) -> None:
     st.header("1 · The task and the network, unrolled over time")
     st.markdown(text.TASK_NOTES[setup.task])
     st.caption(text.setup_note(trace.every_step))
-    fold(
-        "Why? One matrix on every arrow",
-        f"Every blue arrow is **the same matrix** $W_h$ ({setup.hidden}×{setup.hidden}, spectral radius "
-        f"{fmt(spectral_radius(trace.net.Wh), 3)}), every green one the same $W_x$, every reddish-purple "
-        "one the "
-        "same "
-        "$W_y$: the unrolled network (drawn in section 2) is a deep network whose layers all share their "
-        "weights. Hover a node for all its numbers; an $h_t$ node lists its first units.",
-    )
+    with st.expander("Why? One matrix on every arrow"):
+        st.markdown(
+            f"Every blue arrow is **the same matrix** $W_h$ ({setup.hidden}×{setup.hidden}, spectral radius "
+            f"{fmt(spectral_radius(trace.net.Wh), 3)}), every green one the same $W_x$, every reddish-purple "
+            "one the "
+            "same "
+            "$W_y$: the unrolled network (drawn in section 2) is a deep network whose layers all share their "
+            "weights. Hover a node for all its numbers; an $h_t$ node lists its first units.",
+        )
     show_code(
         [forward_through_time],
         label="Show the code (forward pass)",
@@ -202,13 +202,14 @@ def section_reach(setup: Setup) -> Reach:
     )
     mine = next(r for r in reaches if r.activation == setup.activation)
     st.markdown(text.product_of_jacobians(mine))
-    other = next(r for r in reaches if r.activation != setup.activation)
-    st.caption(
-        f"{other.activation} with the same Wh: ‖δ₁‖/‖δ{T}‖ = {fmt(other.ratio, 3)}, "
-        f"{fmt(other.per_step, 3)} per step (mean |f'(z)| = {fmt(other.mean_slope, 3)}). "
-        "Move the spectral radius in the sidebar between 0.5 and 1.5 to make the gradient vanish or explode."
-    )
     with st.expander("Why? The product of Jacobians"):
+        other = next(r for r in reaches if r.activation != setup.activation)
+        st.caption(
+            f"{other.activation} with the same Wh: ‖δ₁‖/‖δ{T}‖ = {fmt(other.ratio, 3)}, "
+            f"{fmt(other.per_step, 3)} per step (mean |f'(z)| = {fmt(other.mean_slope, 3)}). "
+            "Move the spectral radius in the sidebar between 0.5 and 1.5 to make the gradient vanish or "
+            "explode."
+        )
         st.markdown(
             "With rows as samples, $\\delta_t = (\\delta_{t+1} W_h^T) \\odot f'(z_t)$ when step t has no "
             "loss of "

@@ -70,14 +70,11 @@ def cached_accuracy(setup: Setup) -> tuple[dict[int, Run], dict[int, float]]:
 def section_truncation(setup: Setup) -> None:
     st.header("4 · Truncated BPTT")
     st.markdown(
-        "**Truncation with k:** the error made by the loss at step s travels back through at most k steps "
-        "(it reaches $\\delta_s, \\dots, \\delta_{s-k+1}$ and stops); each step with a loss gets its own "
-        "window of k, and the forward pass is never cut. An error can then be multiplied by at most k "
-        "Jacobians, so it cannot explode over a long sequence, but the gradient is blind to anything more "
-        "than k steps back. (PyTorch code usually cuts the sequence into chunks and detaches the state "
-        "between them, which also saves memory: a related but different scheme, where a loss near the start "
-        "of a chunk reaches back hardly at all.)"
+        "Cut the error's way back at k steps: how close is the gradient to the full one, and can the "
+        "network still learn to remember the first input?"
     )
+    with st.expander("Why? Which truncation scheme this page uses"):
+        st.markdown(text.TRUNCATION_SCHEME)
     points = cached_sweep(setup)
     plotly_chart(truncation_figure(points, setup.T), key="bt_trunc_chart")
     with st.expander("The cosine and norm ratio at each k, as a table"):
@@ -92,28 +89,29 @@ def section_truncation(setup: Setup) -> None:
             hide_index=True,
             key="bt_trunc_table",
         )
-    T = setup.T
-    ks_all = sorted({k for k in (1, 2, 5, 10) if k < T} | {T})
-    if st.session_state.get("bt_k_pick") not in ks_all:
-        st.session_state.bt_k_pick = ks_all[0]
-    st.select_slider("k for the training comparison", ks_all, key="bt_k_pick")
-    k = int(st.session_state.bt_k_pick)
-    ks = (k, T) if k < T else (T,)
-    runs = cached_truncation_runs(replace(setup, task="remember"), ks)
-    plotly_chart(
-        runs_figure({("full" if kk == T else kk): r for kk, r in runs.items()}, "k =", ACCURACY_EVERY),
-        key="bt_trunc_train_chart",
-    )
-    acc = {kk: (r.accuracies[-1] if r.accuracies else float("nan")) for kk, r in runs.items()}
-    note = f"Remember the first input at T = {T}: held-out accuracy {fmt(acc[T], 3)} with full BPTT"
-    if k < T:
-        note += (
-            f", {fmt(acc[k], 3)} with k = {k}. The target depends on $x_1$, which sits {T - 1} steps "
-            "before the "
-            f"loss: with k = {k} no error ever reaches step 1, so nothing in the gradient can tie $x_1$ "
-            "to the output"
+    with st.expander("What truncation does to learning: train with k and with full BPTT", expanded=False):
+        T = setup.T
+        ks_all = sorted({k for k in (1, 2, 5, 10) if k < T} | {T})
+        if st.session_state.get("bt_k_pick") not in ks_all:
+            st.session_state.bt_k_pick = ks_all[0]
+        st.select_slider("k for the training comparison", ks_all, key="bt_k_pick")
+        k = int(st.session_state.bt_k_pick)
+        ks = (k, T) if k < T else (T,)
+        runs = cached_truncation_runs(replace(setup, task="remember"), ks)
+        plotly_chart(
+            runs_figure({("full" if kk == T else kk): r for kk, r in runs.items()}, "k =", ACCURACY_EVERY),
+            key="bt_trunc_train_chart",
         )
-    st.markdown(note + ".")
+        acc = {kk: (r.accuracies[-1] if r.accuracies else float("nan")) for kk, r in runs.items()}
+        note = f"Remember the first input at T = {T}: held-out accuracy {fmt(acc[T], 3)} with full BPTT"
+        if k < T:
+            note += (
+                f", {fmt(acc[k], 3)} with k = {k}. The target depends on $x_1$, which sits {T - 1} steps "
+                "before the "
+                f"loss: with k = {k} no error ever reaches step 1, so nothing in the gradient can tie $x_1$ "
+                "to the output"
+            )
+        st.markdown(note + ".")
 
 
 def section_train(setup: Setup) -> None:
