@@ -14,7 +14,7 @@ from plotly.subplots import make_subplots
 
 from viz.theme import DIVERGING, HIGHLIGHT, SERIES, base_layout, symmetric_range
 
-CELL_PX = 28  # the smallest height of a grid cell with its number written in it
+CELL_PX = 24  # the smallest height of a grid cell with its number written in it
 
 
 def cell_text(values: np.ndarray, decimals: int) -> np.ndarray:
@@ -122,11 +122,11 @@ def curves_figure(
     fig.add_trace(go.Scatter(x=it, y=list(test_acc), name="test images", line={"color": SERIES[2]}), 1, 2)
     fig.update_xaxes(title_text="iteration")
     fig.update_yaxes(range=[0, 1.02], row=1, col=2)
-    fig.update_layout(**base_layout(height=300, legend={"orientation": "h", "y": -0.25}))
+    fig.update_layout(**base_layout(height=260, legend={"orientation": "h", "y": -0.25}))
     return fig
 
 
-def images_figure(images: Sequence[np.ndarray], titles: Sequence[str], height: int = 210) -> go.Figure:
+def images_figure(images: Sequence[np.ndarray], titles: Sequence[str], height: int = 180) -> go.Figure:
     """A row of small images (every pixel's value on hover)."""
     n = max(len(images), 1)
     fig = make_subplots(1, n, subplot_titles=list(titles) or [""], horizontal_spacing=0.02)

@@ -13,7 +13,7 @@ from backprop_core.convnet import forward_pass
 from backprop_core.optimizers import OPTIMIZERS
 from ui.bridge import show_code
 from ui.common import ensure_state, format_lr, lr_values, page_intro, try_this
-from ui.presenter import fold, plotly_chart
+from ui.presenter import plotly_chart
 from ui.share import share_link
 from ui.urlstate import seed_from_url, show_notices, write_url
 
@@ -72,7 +72,7 @@ def sidebar() -> None:
 
 def images_section(lab: model.Lab) -> None:
     st.header("1 · The images and the network")
-    fold("Why? How the images are made", text.DATA)
+
     first = [int(np.flatnonzero(lab.data.y_train == k)[0]) for k in range(len(model.CLASSES))]
     plotly_chart(
         figures.images_figure(
@@ -81,7 +81,10 @@ def images_section(lab: model.Lab) -> None:
         ),
         key="cv_examples_chart",
     )
-    fold("Why? The network", text.NETWORK)
+    st.caption(text.SUMMARY)
+    with st.expander("Why? How the images are made, and the network in full"):
+        st.markdown(text.DATA)
+        st.markdown(text.NETWORK)
 
 
 def forward_section(step, label: int) -> None:

@@ -67,11 +67,13 @@ def live_panel(playing: bool) -> None:
         m2.metric("Training loss", f"{lab.losses[-1]:.4f}")
         m3.metric("Training accuracy", f"{lab.train_acc[-1]:.0%}")
         m4.metric("Test accuracy", f"{lab.test_acc[-1]:.0%}")
-        plotly_chart(figures.filters_figure(lab.net.K[0]), key="cv_filters_chart")
-        plotly_chart(
-            figures.curves_figure(lab.losses, lab.train_acc, lab.test_acc),
-            key="cv_curves_chart",
-        )
+        left, right = st.columns(2)
+        with left:
+            plotly_chart(figures.filters_figure(lab.net.K[0]), key="cv_filters_chart")
+        with right:
+            plotly_chart(
+                figures.curves_figure(lab.losses, lab.train_acc, lab.test_acc), key="cv_curves_chart"
+            )
         wrong = model.misclassified(lab)
         if wrong:
             titles = [

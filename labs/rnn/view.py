@@ -74,8 +74,8 @@ def sidebar() -> None:
 def section_unrolled(setup: Setup, trace: BPTTTrace) -> None:
     st.header("1 · The task and the network, unrolled over time")
     st.markdown(text.TASK_NOTES[setup.task])
-    st.caption(text.setup_note(trace.every_step))
-    with st.expander("Why? One matrix on every arrow"):
+    with st.expander("Why? The data, the initial weights, one matrix on every arrow"):
+        st.caption(text.setup_note(trace.every_step))
         st.markdown(
             f"Every blue arrow is **the same matrix** $W_h$ ({setup.hidden}×{setup.hidden}, spectral radius "
             f"{fmt(spectral_radius(trace.net.Wh), 3)}), every green one the same $W_x$, every reddish-purple "
@@ -93,7 +93,7 @@ def section_unrolled(setup: Setup, trace: BPTTTrace) -> None:
 
 @st.fragment
 def section_backward(trace: BPTTTrace) -> None:
-    st.header("2 · The backward pass, one step at a time from the last")
+    st.header("2 · Backward, one step at a time from the last")
     s = st.session_state
     T = trace.X.shape[1]
     s.bt_back = min(max(int(s.bt_back), 1), T)
