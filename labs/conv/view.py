@@ -90,7 +90,7 @@ def images_section(lab: model.Lab) -> None:
 def forward_section(step, label: int) -> None:
     s = st.session_state
     st.header("2 · Forward, one position at a time")
-    st.markdown(text.ONE_IMAGE)
+    st.caption(text.ONE_IMAGE)
     conv0 = step.convs[0].conv
     n_filters = conv0.K.shape[0]
     ho, wo = conv0.z.shape[2:]
@@ -147,13 +147,18 @@ def forward_section(step, label: int) -> None:
             key="cv_z_chart",
         )
     with m2:
-        plotly_chart(figures.grid_figure(a, "a = relu(z): negatives become 0"), key="cv_a_chart")
+        if len(step.convs) == 1:  # the pool's input: its winners ringed here, not drawn twice
+            title, marks = "a = relu(z); each 2x2 pool window's winner ringed", step.pool.trace.winners[0, o]
+            plotly_chart(figures.grid_figure(a, title, marks=marks), key="cv_a_chart")
+        else:
+            plotly_chart(figures.grid_figure(a, "a = relu(z): negatives become 0"), key="cv_a_chart")
     pool_block(step, o)
     output_block(step, label)
     show_code(
         [conv2d_pass, maxpool2d_pass, forward_pass],
-        first="Read conv2d_pass first: sliding_window_view cuts out every window at once, and one tensordot "
-        "computes z for every position; forward_pass chains the layers.",
+        first="Read conv2d_pass first: as_strided views every window at once, one copy lays them out as "
+        "columns (im2col) and one matrix product computes z at every position; forward_pass chains the "
+        "layers.",
     )
 
 
@@ -165,7 +170,15 @@ def pool_block(step, o: int) -> None:
     last = step.convs[-1]
     pool = step.pool.trace
     st.subheader(f"Max-pool {model.POOL}x{model.POOL}")
-    which = "conv layer 2's" if len(step.convs) > 1 else "the"
+    if len(step.convs) == 1:
+        p1, p2 = st.columns([2, 3])
+        p1.caption("Its input is the map a above, with each window's winner ringed.")
+        with p1:
+            plotly_chart(
+                figures.grid_figure(pool.out[0, o], "pooled: the max of each window"), key="cv_pool_out_chart"
+            )
+        return
+    which = "conv layer 2's"
     p1, p2 = st.columns([3, 2])
     with p1:
         plotly_chart(

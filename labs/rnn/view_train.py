@@ -69,10 +69,6 @@ def cached_accuracy(setup: Setup) -> tuple[dict[int, Run], dict[int, float]]:
 
 def section_truncation(setup: Setup) -> None:
     st.header("4 · Truncated BPTT")
-    st.markdown(
-        "Cut the error's way back at k steps: how close is the gradient to the full one, and can the "
-        "network still learn to remember the first input?"
-    )
     with st.expander("Why? Which truncation scheme this page uses"):
         st.markdown(text.TRUNCATION_SCHEME)
     points = cached_sweep(setup)
