@@ -90,7 +90,13 @@ def images_section(lab: model.Lab) -> None:
 def forward_section(step, label: int) -> None:
     s = st.session_state
     st.header("2 · Forward, one position at a time")
-    st.caption(text.ONE_IMAGE)
+    st.caption(
+        "One training image as a batch of one, through the network as it is now. The layer cross-correlates, "
+        "as PyTorch's `F.conv2d` does (see Why? below)."
+    )
+    with st.expander("Why? One image, and cross-correlation"):
+        st.markdown(text.ONE_IMAGE)
+        st.markdown(text.CROSS_CORRELATION)
     conv0 = step.convs[0].conv
     n_filters = conv0.K.shape[0]
     ho, wo = conv0.z.shape[2:]
@@ -109,7 +115,7 @@ def forward_section(step, label: int) -> None:
         )
     pos = model.position(step, o, int(s.cv_pos))
     kh, kw = pos.kernel.shape
-    st.caption(f"{text.CROSS_CORRELATION} Image #{s.cv_img} is a **{model.CLASSES[label]}**.")
+    st.caption(f"Image #{s.cv_img} is a **{model.CLASSES[label]}**.")
     x = conv0.xp[0, 0]
     left, right = st.columns([3, 2])
     with left:
