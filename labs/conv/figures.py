@@ -14,7 +14,7 @@ from plotly.subplots import make_subplots
 
 from viz.theme import DIVERGING, HIGHLIGHT, SERIES, base_layout, symmetric_range
 
-CELL_PX = 24  # the smallest height of a grid cell with its number written in it
+CELL_PX = 34  # the smallest height of a grid cell with its number written in it
 
 
 def cell_text(values: np.ndarray, decimals: int) -> np.ndarray:
@@ -77,8 +77,8 @@ def grid_figure(
     fig.update_layout(
         **base_layout(
             title={"text": title, "font": {"size": 14}, "y": 0.99, "yanchor": "top", "yref": "container"},
-            height=min(h * cell + 80, 760),
-            margin={"l": 30, "r": 10, "t": 62, "b": 8},
+            height=min(h * cell + 90, 760),
+            margin={"l": 30, "r": 10, "t": 70, "b": 10},
         )
     )
     fig.update_yaxes(

@@ -153,11 +153,7 @@ def forward_section(step, label: int) -> None:
             key="cv_z_chart",
         )
     with m2:
-        if len(step.convs) == 1:  # the pool's input: its winners ringed here, not drawn twice
-            title, marks = "a = relu(z); each 2x2 pool window's winner ringed", step.pool.trace.winners[0, o]
-            plotly_chart(figures.grid_figure(a, title, marks=marks), key="cv_a_chart")
-        else:
-            plotly_chart(figures.grid_figure(a, "a = relu(z): negatives become 0"), key="cv_a_chart")
+        plotly_chart(figures.grid_figure(a, "a = relu(z): negatives become 0"), key="cv_a_chart")
     pool_block(step, o)
     output_block(step, label)
     show_code(
@@ -176,15 +172,7 @@ def pool_block(step, o: int) -> None:
     last = step.convs[-1]
     pool = step.pool.trace
     st.subheader(f"Max-pool {model.POOL}x{model.POOL}")
-    if len(step.convs) == 1:
-        p1, p2 = st.columns([2, 3])
-        p1.caption("Its input is the map a above, with each window's winner ringed.")
-        with p1:
-            plotly_chart(
-                figures.grid_figure(pool.out[0, o], "pooled: the max of each window"), key="cv_pool_out_chart"
-            )
-        return
-    which = "conv layer 2's"
+    which = "conv layer 2's" if len(step.convs) > 1 else "the"
     p1, p2 = st.columns([3, 2])
     with p1:
         plotly_chart(
