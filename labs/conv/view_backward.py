@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from backprop_core.conv import conv2d_backward_pass, maxpool2d_backward_pass
+from backprop_core.conv import conv2d_backward_pass, maxpool2d_backward_pass, windows_back
 from backprop_core.convnet import ConvStep, backward_pass
 from backprop_core.pytorch.conv import conv_rows, conv_script
 from ui.bridge import pytorch_expander, show_code
@@ -46,9 +46,10 @@ def render(step: ConvStep, label: int) -> None:
             )
         (dk_running if chosen == 3 else dx_full)(step, o, c)
     show_code(
-        [maxpool2d_backward_pass, conv2d_backward_pass, backward_pass],
-        first="Read maxpool2d_backward_pass first (one line puts each gradient on its winner), then the loop "
-        "over filter offsets in conv2d_backward_pass that sends K * dz back onto every window.",
+        [maxpool2d_backward_pass, conv2d_backward_pass, windows_back, backward_pass],
+        first="Read maxpool2d_backward_pass first (one line puts each gradient on its winner), then "
+        "conv2d_backward_pass (dK and db are one product each) and the loop over filter offsets in "
+        "windows_back that sends K * dz back onto every window.",
     )
     pytorch(step, label)
 
