@@ -22,8 +22,9 @@ gradient to the one input that won its window; every other input gets exactly 0.
 several inputs of a window share the maximum, the first in reading order (row by row, left to right
 within a row) wins and gets the whole gradient -- PyTorch's CPU kernel makes the same choice.
 
-Vectorised with im2col (each window a column, one matrix product for every position): no Python
-loop over pixels; the only loops run over the ``kh * kw`` filter offsets.
+Vectorised with im2col (``as_strided`` cuts out every window as a view, one copy lays them
+out as columns, one matrix product gives every position): no Python loop over pixels; the only loop
+runs over the ``kh * kw`` filter offsets in the backward pass.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.lib.stride_tricks import as_strided
 
 from .validation import check_finite, real_array, show, whole_number
 
@@ -152,24 +154,21 @@ def conv2d_forward(x: object, K: object, b: object, stride: int = 1, padding: in
 
 def conv2d_pass(x: np.ndarray, K: np.ndarray, b: np.ndarray, stride: int, padding: int) -> Conv2dTrace:
     """The arithmetic of ``conv2d_forward``, inputs already checked."""
-    p = padding
+    p, s = padding, stride
     x, K, b = _frozen_copy(x), _frozen_copy(K), _frozen_copy(b)
     xp = _frozen(np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))) if p else x
     c_out, c_in, kh, kw = K.shape
-    m, ho, wo = x.shape[0], out_size(x.shape[2], kh, stride, p), out_size(x.shape[3], kw, stride, p)
-    # im2col: cols[c, u, v] is the image shifted by (u, v), read at every stride-th cell
-    cols = np.empty((c_in, kh, kw, m, ho, wo))
-    for u in range(kh):
-        for v in range(kw):
-            cols[:, u, v] = xp[
-                :, :, u : u + stride * (ho - 1) + 1 : stride, v : v + stride * (wo - 1) + 1 : stride
-            ].transpose(1, 0, 2, 3)
-    cols = cols.reshape(c_in * kh * kw, m * ho * wo)
+    m, ho, wo = x.shape[0], out_size(x.shape[2], kh, s, p), out_size(x.shape[3], kw, s, p)
+    # every window at once, as a view of xp (no copy): windows[c, u, v, n, i, j] = xp[n, c, i*s + u, j*s + v]
+    sn, sc, sh, sw = xp.strides
+    windows = as_strided(xp, (c_in, kh, kw, m, ho, wo), (sc, sh, sw, sn, sh * s, sw * s), writeable=False)
+    # im2col, the one copy: row (c, u, v), column (n, i, j)
+    cols = np.ascontiguousarray(windows).reshape(c_in * kh * kw, m * ho * wo)
     # z[n, o, i, j] = sum over (c, u, v) of K[o, c, u, v] * cols[(c, u, v), (n, i, j)] + b[o]
     z = K.reshape(c_out, -1) @ cols
     z += b[:, None]
     z = np.ascontiguousarray(z.reshape(c_out, m, ho, wo).transpose(1, 0, 2, 3))
-    return Conv2dTrace(x, K, b, stride, p, xp, _frozen(z), _frozen(cols))
+    return Conv2dTrace(x, K, b, s, p, xp, _frozen(z), _frozen(cols))
 
 
 def conv2d_backward(dz: object, trace: Conv2dTrace) -> Conv2dGrads:
@@ -184,21 +183,46 @@ def conv2d_backward(dz: object, trace: Conv2dTrace) -> Conv2dGrads:
 
 def conv2d_backward_pass(dz: np.ndarray, t: Conv2dTrace) -> Conv2dGrads:
     """The arithmetic of ``conv2d_backward``, inputs already checked."""
-    s, p = t.stride, t.padding
-    c_out, c_in, kh, kw = t.K.shape
-    m, _, ho, wo = dz.shape
+    c_out = t.K.shape[0]
     d = dz.transpose(1, 0, 2, 3).reshape(c_out, -1)  # (C_out, m * H_out * W_out)
     # dK[o, c, u, v] = sum over n, i, j of xp[n, c, i*s + u, j*s + v] * dz[n, o, i, j]: every position adds
     dK = (d @ t.cols.T).reshape(t.K.shape)
-    db = d.sum(axis=1)
-    # every dz[n, o, i, j] sends K[o] * dz back onto its window: one sum per filter offset (u, v)
-    back = (t.K.reshape(c_out, -1).T @ d).reshape(c_in, kh, kw, m, ho, wo)
-    dxp = np.zeros((c_in, m, *t.xp.shape[2:]))
+    db = d @ np.ones(d.shape[1])  # the sum over every image and position
+    # every dz[n, o, i, j] sends K[o] * dz back onto its window; the windows overlap, so they add up
+    dxp = windows_back(dz, t.K, t.xp.shape, t.stride)
+    p = t.padding
+    dx = dxp[:, :, p : dxp.shape[2] - p, p : dxp.shape[3] - p] if p else dxp
+    return Conv2dGrads(_frozen(np.ascontiguousarray(dx.transpose(1, 0, 2, 3))), _frozen(dK), _frozen(db))
+
+
+def windows_back(dz: np.ndarray, K: np.ndarray, xp_shape: tuple[int, ...], stride: int) -> np.ndarray:
+    """``dL/dxp`` as (C_in, m, Hp, Wp): each window of the padded input gets ``K[o] * dz[n, o, i, j]``.
+
+    ("col2im".) With stride 1 the dz maps are laid in frames the size of the padded input, so that
+    offset (u, v) of every window is one flat shift by ``u * Wp + v``: kh * kw long contiguous
+    additions instead of kh * kw strided ones (the frame's extra cells hold zeros and add nothing).
+    """
+    c_out, c_in, kh, kw = K.shape
+    m, _, ho, wo = dz.shape
+    hp, wp = xp_shape[2], xp_shape[3]
+    if stride == 1:
+        frame = np.zeros((c_out, m, hp, wp))
+        frame[:, :, :ho, :wo] = dz.transpose(1, 0, 2, 3)
+        back = (K.reshape(c_out, -1).T @ frame.reshape(c_out, -1)).reshape(c_in, kh * kw, -1)
+        n = back.shape[2]
+        dxp = back[:, 0].copy()  # offset (0, 0)
+        for k in range(1, kh * kw):
+            shift = (k // kw) * wp + k % kw
+            dxp[:, shift:] += back[:, k, : n - shift]
+        return dxp.reshape(c_in, m, hp, wp)
+    s = stride
+    d = dz.transpose(1, 0, 2, 3).reshape(c_out, -1)
+    back = (K.reshape(c_out, -1).T @ d).reshape(c_in, kh, kw, m, ho, wo)
+    dxp = np.zeros((c_in, m, hp, wp))
     for u in range(kh):
         for v in range(kw):
             dxp[:, :, u : u + s * (ho - 1) + 1 : s, v : v + s * (wo - 1) + 1 : s] += back[:, u, v]
-    dx = dxp[:, :, p : dxp.shape[2] - p, p : dxp.shape[3] - p] if p else dxp
-    return Conv2dGrads(_frozen(np.ascontiguousarray(dx.transpose(1, 0, 2, 3))), _frozen(dK), _frozen(db))
+    return dxp
 
 
 def full_convolution(delta: object, K: object) -> np.ndarray:

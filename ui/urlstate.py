@@ -77,19 +77,30 @@ def number(
         except ValueError:
             raise ValueError(f"'{text}' is not a number") from None
         if not math.isfinite(value) or not lo <= value <= hi:
-            raise ValueError(f"{text} is outside {lo:g} to {hi:g}")
+            raise ValueError(f"'{text}' is outside {lo:g} to {hi:g}")
         if integer:
             if value != int(value):
-                raise ValueError(f"{text} is not a whole number")
+                raise ValueError(f"'{text}' is not a whole number")
             return int(value)
         if allowed is not None:
             match = [a for a in allowed if math.isclose(a, value, rel_tol=1e-9)]
             if not match:
-                raise ValueError(f"{text} is not one of the offered values")
+                raise ValueError(f"'{text}' is not one of the offered values")
             return match[0]
         return value
 
     return UrlSetting(name, key, parse, lambda v: f"{v:g}" if isinstance(v, float) else str(v))
+
+
+def int_choice(name: str, key: str, options: Sequence[int]) -> UrlSetting:
+    """A whole number from a fixed list (the values of a select slider or radio of numbers)."""
+
+    def parse(text: str) -> int:
+        if text.strip() not in {str(o) for o in options}:
+            raise ValueError(f"'{text}' is not one of {', '.join(map(str, options))}")
+        return int(text)
+
+    return UrlSetting(name, key, parse)
 
 
 def flag(name: str, key: str) -> UrlSetting:

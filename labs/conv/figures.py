@@ -105,7 +105,7 @@ def filters_figure(K: np.ndarray, title: str = "The filters K[o, 0] of conv laye
         )  # fmt: skip
     fig.update_yaxes(autorange="reversed", showticklabels=False)
     fig.update_xaxes(showticklabels=False)
-    fig.update_layout(**base_layout(title=title, height=230, margin={"l": 10, "r": 10, "t": 60, "b": 10}))
+    fig.update_layout(**base_layout(title=title, height=200, margin={"l": 10, "r": 10, "t": 60, "b": 10}))
     return fig
 
 
@@ -122,11 +122,11 @@ def curves_figure(
     fig.add_trace(go.Scatter(x=it, y=list(test_acc), name="test images", line={"color": SERIES[2]}), 1, 2)
     fig.update_xaxes(title_text="iteration")
     fig.update_yaxes(range=[0, 1.02], row=1, col=2)
-    fig.update_layout(**base_layout(height=300, legend={"orientation": "h", "y": -0.25}))
+    fig.update_layout(**base_layout(height=220, legend={"orientation": "h", "y": -0.3}))
     return fig
 
 
-def images_figure(images: Sequence[np.ndarray], titles: Sequence[str], height: int = 210) -> go.Figure:
+def images_figure(images: Sequence[np.ndarray], titles: Sequence[str], height: int = 160) -> go.Figure:
     """A row of small images (every pixel's value on hover)."""
     n = max(len(images), 1)
     fig = make_subplots(1, n, subplot_titles=list(titles) or [""], horizontal_spacing=0.02)

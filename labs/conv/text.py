@@ -82,3 +82,10 @@ def try_this() -> str:
         "**Then:** set the filters to 1 and train. Predict whether the accuracy on the test images goes up "
         "or down compared with 4 filters, and look at what the single filter becomes."
     )
+
+
+SUMMARY = (
+    f"{N_TRAIN} training and {N_TEST} test images of {SIDE}x{SIDE} pixels in {len(CLASSES)} classes, made by "
+    f"code from the seed; {KERNEL}x{KERNEL} convolution, relu, {POOL}x{POOL} max-pool, one dense layer, "
+    "softmax, cross-entropy (the second conv layer, when chosen, comes before the pool)."
+)

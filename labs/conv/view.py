@@ -13,16 +13,21 @@ from backprop_core.convnet import forward_pass
 from backprop_core.optimizers import OPTIMIZERS
 from ui.bridge import show_code
 from ui.common import ensure_state, format_lr, lr_values, page_intro, try_this
+from ui.presenter import plotly_chart
+from ui.share import share_link
+from ui.urlstate import seed_from_url, show_notices, write_url
 
 from . import figures, model, text, view_backward, view_train
-from .view_state import DEFAULTS, LR_RANGE, clamp, current_lab
+from .view_state import DEFAULTS, LR_RANGE, PARAMS, URL_MARKER, clamp, current_lab
 
 ZOOM_MARGIN = 2  # cells shown around the window when zoomed in
 
 
 def render() -> None:
     ensure_state(DEFAULTS)
+    notices = seed_from_url(PARAMS, URL_MARKER)
     page_intro(text.TITLE, text.INTRO, text.ICON)
+    show_notices(notices)
     sidebar()
     lab = current_lab()
     images_section(lab)
@@ -34,6 +39,12 @@ def render() -> None:
     view_backward.render(step, label)
     view_train.render()
     try_this(text.try_this())
+    write_url(PARAMS, marker=URL_MARKER)
+    share_link(
+        key="cv",
+        note="The link restores the network settings, the training options and the image, filter, window "
+        "and backward step shown; not the training run itself (use Save progress in section 4 for that).",
+    )
 
 
 def sidebar() -> None:
@@ -61,23 +72,31 @@ def sidebar() -> None:
 
 def images_section(lab: model.Lab) -> None:
     st.header("1 · The images and the network")
-    st.markdown(text.DATA)
+
     first = [int(np.flatnonzero(lab.data.y_train == k)[0]) for k in range(len(model.CLASSES))]
-    st.plotly_chart(
+    plotly_chart(
         figures.images_figure(
             [lab.data.X_train[i, 0] for i in first],
             [f"#{i}: {model.CLASSES[lab.data.y_train[i]]}" for i in first],
         ),
         key="cv_examples_chart",
-        width="stretch",
     )
-    st.markdown(text.NETWORK)
+    st.caption(text.SUMMARY)
+    with st.expander("Why? How the images are made, and the network in full"):
+        st.markdown(text.DATA)
+        st.markdown(text.NETWORK)
 
 
 def forward_section(step, label: int) -> None:
     s = st.session_state
     st.header("2 · Forward, one position at a time")
-    st.markdown(text.ONE_IMAGE)
+    st.caption(
+        "One training image as a batch of one, through the network as it is now. The layer cross-correlates, "
+        "as PyTorch's `F.conv2d` does (see Why? below)."
+    )
+    with st.expander("Why? One image, and cross-correlation"):
+        st.markdown(text.ONE_IMAGE)
+        st.markdown(text.CROSS_CORRELATION)
     conv0 = step.convs[0].conv
     n_filters = conv0.K.shape[0]
     ho, wo = conv0.z.shape[2:]
@@ -96,7 +115,7 @@ def forward_section(step, label: int) -> None:
         )
     pos = model.position(step, o, int(s.cv_pos))
     kh, kw = pos.kernel.shape
-    st.caption(f"{text.CROSS_CORRELATION} Image #{s.cv_img} is a **{model.CLASSES[label]}**.")
+    st.caption(f"Image #{s.cv_img} is a **{model.CLASSES[label]}**.")
     x = conv0.xp[0, 0]
     left, right = st.columns([3, 2])
     with left:
@@ -112,11 +131,9 @@ def forward_section(step, label: int) -> None:
             )
         else:
             fig = figures.grid_figure(x, "input x, the window in orange", window=(pos.i, pos.j, kh, kw))
-        st.plotly_chart(fig, key="cv_input_chart", width="stretch")
+        plotly_chart(fig, key="cv_input_chart")
     with right:
-        st.plotly_chart(
-            figures.grid_figure(pos.kernel, f"filter K{o + 1} (3x3)"), key="cv_kernel_chart", width="stretch"
-        )
+        plotly_chart(figures.grid_figure(pos.kernel, f"filter K{o + 1} (3x3)"), key="cv_kernel_chart")
         terms = " + ".join(
             f"({p:.3f})({k:.3f})" for p, k in zip(pos.patch.ravel(), pos.kernel.ravel(), strict=True)
         )
@@ -128,22 +145,22 @@ def forward_section(step, label: int) -> None:
         )
     z, a = step.convs[0].z[0, o], step.convs[0].a[0, o]
     m1, m2 = st.columns(2)
-    m1.plotly_chart(
-        figures.grid_figure(
-            z, f"feature map z (filter {o + 1}), the new cell in orange", window=(pos.i, pos.j, 1, 1)
-        ),
-        key="cv_z_chart",
-        width="stretch",
-    )
-    m2.plotly_chart(
-        figures.grid_figure(a, "a = relu(z): negatives become 0"), key="cv_a_chart", width="stretch"
-    )
+    with m1:
+        plotly_chart(
+            figures.grid_figure(
+                z, f"feature map z (filter {o + 1}), the new cell in orange", window=(pos.i, pos.j, 1, 1)
+            ),
+            key="cv_z_chart",
+        )
+    with m2:
+        plotly_chart(figures.grid_figure(a, "a = relu(z): negatives become 0"), key="cv_a_chart")
     pool_block(step, o)
     output_block(step, label)
     show_code(
         [conv2d_pass, maxpool2d_pass, forward_pass],
-        first="Read conv2d_pass first: sliding_window_view cuts out every window at once, and one tensordot "
-        "computes z for every position; forward_pass chains the layers.",
+        first="Read conv2d_pass first: as_strided views every window at once, one copy lays them out as "
+        "columns (im2col) and one matrix product computes z at every position; forward_pass chains the "
+        "layers.",
     )
 
 
@@ -157,23 +174,30 @@ def pool_block(step, o: int) -> None:
     st.subheader(f"Max-pool {model.POOL}x{model.POOL}")
     which = "conv layer 2's" if len(step.convs) > 1 else "the"
     p1, p2 = st.columns([3, 2])
-    p1.plotly_chart(
-        figures.grid_figure(
-            last.a[0, o], f"{which} a (filter {o + 1}), each window's winner ringed", marks=pool.winners[0, o]
-        ),
-        key="cv_pool_in_chart",
-        width="stretch",
-    )
-    p2.plotly_chart(
-        figures.grid_figure(pool.out[0, o], "pooled: the max of each window"),
-        key="cv_pool_out_chart",
-        width="stretch",
-    )
+    with p1:
+        plotly_chart(
+            figures.grid_figure(
+                last.a[0, o],
+                f"{which} a (filter {o + 1}), each window's winner ringed",
+                marks=pool.winners[0, o],
+            ),
+            key="cv_pool_in_chart",
+        )
+    with p2:
+        plotly_chart(
+            figures.grid_figure(pool.out[0, o], "pooled: the max of each window"),
+            key="cv_pool_out_chart",
+        )
 
 
 def output_block(step, label: int) -> None:
-    flat, out = step.flat, step.dense[-1]
     st.subheader("Flatten, dense, softmax, loss")
+    with st.expander("The numbers of the dense layer, the softmax and the loss"):
+        output_numbers(step, label)
+
+
+def output_numbers(step, label: int) -> None:
+    flat, out = step.flat, step.dense[-1]
     c, h, w = step.pool.trace.out.shape[1:]
     st.markdown(
         f"Flatten: the {c} pooled maps of {h}x{w} become one row of {flat.shape[1]} numbers (map 1 row by "
@@ -181,9 +205,8 @@ def output_block(step, label: int) -> None:
         f"z = [{', '.join(f'{v:.3f}' for v in out.z[0])}]."
     )
     d1, d2 = st.columns([3, 2])
-    d1.plotly_chart(
-        figures.probabilities_figure(out.a[0], model.CLASSES, label), key="cv_probs_chart", width="stretch"
-    )
+    with d1:
+        plotly_chart(figures.probabilities_figure(out.a[0], model.CLASSES, label), key="cv_probs_chart")
     d2.markdown(
         f"Cross-entropy with the true class **{model.CLASSES[label]}**:\n\n"
         f"$L = -\\log a_{{\\text{{true}}}} = -\\log {out.a[0, label]:.6f} = {step.loss:.6f}$"

@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from backprop_core.conv import conv2d_backward_pass, maxpool2d_backward_pass
+from backprop_core.conv import conv2d_backward_pass, maxpool2d_backward_pass, windows_back
 from backprop_core.convnet import ConvStep, backward_pass
 from backprop_core.pytorch.conv import conv_rows, conv_script
 from ui.bridge import pytorch_expander, show_code
+from ui.presenter import plotly_chart
 
 from . import figures, model, text
 from .view_state import BACK_STEPS, clamp
@@ -45,9 +46,10 @@ def render(step: ConvStep, label: int) -> None:
             )
         (dk_running if chosen == 3 else dx_full)(step, o, c)
     show_code(
-        [maxpool2d_backward_pass, conv2d_backward_pass, backward_pass],
-        first="Read maxpool2d_backward_pass first (one line puts each gradient on its winner), then the loop "
-        "over filter offsets in conv2d_backward_pass that sends K * dz back onto every window.",
+        [maxpool2d_backward_pass, conv2d_backward_pass, windows_back, backward_pass],
+        first="Read maxpool2d_backward_pass first (one line puts each gradient on its winner), then "
+        "conv2d_backward_pass (dK and db are one product each) and the loop over filter offsets in "
+        "windows_back that sends K * dz back onto every window.",
     )
     pytorch(step, label)
 
@@ -59,10 +61,9 @@ def delta_on_pool(step: ConvStep, o: int) -> None:
         f"[{', '.join(f'{v:.4f}' for v in out.delta[0])}]. The dense layer sends it back, "
         "$dL/d(\\text{flat}) = \\delta\\,W^T$, and un-flattening puts each number back on its pooled cell."
     )
-    st.plotly_chart(
+    plotly_chart(
         grid(step.pool.dout[0, o], f"dL/d(pooled map), filter {o + 1}", decimals=3),
         key="cv_dpool_chart",
-        width="stretch",
     )
 
 
@@ -77,10 +78,9 @@ def routed(step: ConvStep, o: int) -> None:
     )
     with st.expander("Why? The slope of a max, and the rule for ties"):
         st.markdown(text.POOL_WHY)
-    st.plotly_chart(
+    plotly_chart(
         grid(dx, "dL/da before the pool: winners ringed, zeros elsewhere", decimals=3, marks=winners),
         key="cv_routed_chart",
-        width="stretch",
     )
 
 
@@ -92,14 +92,13 @@ def times_fprime(step: ConvStep, o: int) -> None:
         "elsewhere (0 also at $z = 0$, as in PyTorch), so a winner whose $z$ was negative passes nothing on."
     )
     c1, c2 = st.columns(2)
-    c1.plotly_chart(
-        grid(fprime, "f′(z) = 1 if z > 0 else 0", decimals=0), key="cv_fprime_chart", width="stretch"
-    )
-    c2.plotly_chart(
-        grid(last.delta[0, o], f"delta = dL/dz (filter {o + 1})", decimals=3),
-        key="cv_delta_chart",
-        width="stretch",
-    )
+    with c1:
+        plotly_chart(grid(fprime, "f′(z) = 1 if z > 0 else 0", decimals=0), key="cv_fprime_chart")
+    with c2:
+        plotly_chart(
+            grid(last.delta[0, o], f"delta = dL/dz (filter {o + 1})", decimals=3),
+            key="cv_delta_chart",
+        )
 
 
 def dk_running(step: ConvStep, o: int, c: int) -> None:
@@ -136,23 +135,24 @@ def dk_running(step: ConvStep, o: int, c: int) -> None:
     )
     shown = np.where(np.arange(ho * wo).reshape(ho, wo) <= k, r.terms, np.nan)
     g1, g2 = st.columns(2)
-    g1.plotly_chart(
-        grid(r.inputs, f"x[i+{u}, j+{v}] for each position (i, j)", window=(i, j, 1, 1)),
-        key="cv_dk_inputs_chart",
-        width="stretch",
-    )
-    g2.plotly_chart(
-        grid(shown, "x · delta, the positions added so far", decimals=3, window=(i, j, 1, 1)),
-        key="cv_dk_terms_chart",
-        width="stretch",
-    )
+    with g1:
+        plotly_chart(
+            grid(r.inputs, f"x[i+{u}, j+{v}] for each position (i, j)", window=(i, j, 1, 1)),
+            key="cv_dk_inputs_chart",
+        )
+    with g2:
+        plotly_chart(
+            grid(shown, "x · delta, the positions added so far", decimals=3, window=(i, j, 1, 1)),
+            key="cv_dk_terms_chart",
+        )
     g3, g4 = st.columns([2, 1])
-    g3.plotly_chart(figures.running_sum_figure(r.running, k, r.total), key="cv_dk_sum_chart", width="stretch")
-    g4.plotly_chart(
-        grid(last.dK[o, c], f"the whole dK (filter {o + 1})", decimals=3, window=(u, v, 1, 1)),
-        key="cv_dk_chart",
-        width="stretch",
-    )
+    with g3:
+        plotly_chart(figures.running_sum_figure(r.running, k, r.total), key="cv_dk_sum_chart")
+    with g4:
+        plotly_chart(
+            grid(last.dK[o, c], f"the whole dK (filter {o + 1})", decimals=3, window=(u, v, 1, 1)),
+            key="cv_dk_chart",
+        )
 
 
 def step_k(delta: int, n: int) -> None:
@@ -177,19 +177,18 @@ def dx_full(step: ConvStep, o: int, c: int) -> None:
     with st.expander("Why the flipped filter?"):
         st.markdown(text.DX_WHY)
     g1, g2 = st.columns([3, 1])
-    g1.plotly_chart(
-        grid(f.padded, f"delta (filter {o + 1}), padded with zeros", decimals=3),
-        key="cv_pad_chart",
-        width="stretch",
-    )
-    g2.plotly_chart(grid(f.flipped, f"K[{o + 1}, {c + 1}] flipped"), key="cv_flip_chart", width="stretch")
+    with g1:
+        plotly_chart(
+            grid(f.padded, f"delta (filter {o + 1}), padded with zeros", decimals=3),
+            key="cv_pad_chart",
+        )
+    with g2:
+        plotly_chart(grid(f.flipped, f"K[{o + 1}, {c + 1}] flipped"), key="cv_flip_chart")
     g3, g4 = st.columns(2)
-    g3.plotly_chart(
-        grid(f.part, f"filter {o + 1}'s share of dx", decimals=3), key="cv_part_chart", width="stretch"
-    )
-    g4.plotly_chart(
-        grid(f.dx, "dx: the sum over every filter", decimals=3), key="cv_dx_chart", width="stretch"
-    )
+    with g3:
+        plotly_chart(grid(f.part, f"filter {o + 1}'s share of dx", decimals=3), key="cv_part_chart")
+    with g4:
+        plotly_chart(grid(f.dx, "dx: the sum over every filter", decimals=3), key="cv_dx_chart")
     st.caption(
         "Largest difference between this full convolution and the engine's dx (which adds K · delta back "
         f"onto each window): {float(np.abs(f.dx - f.engine_dx).max()):.2e}."

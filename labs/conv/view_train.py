@@ -7,19 +7,21 @@ import streamlit as st
 from backprop_core.convnet import train_step
 from ui.bridge import show_code
 from ui.playback import play_pause
+from ui.presenter import plotly_chart
+from ui.progress import progress_controls
 
 from . import figures, model, text
-from .view_state import PLAY_INTERVAL, PLAY_STEP, TRAIN_N, reset, train
+from .view_state import PLAY_INTERVAL, PLAY_STEP, TRAIN_N, progress_dump, progress_load, reset, train
 
 
 def render() -> None:
     s = st.session_state
     st.header("4 · Train live")
-    st.markdown(
+    st.caption(
         f"Full-batch gradient descent on the {model.N_TRAIN} training images, learning rate and optimizer "
         f"from the sidebar. Play takes {PLAY_STEP} steps every {PLAY_INTERVAL} s. Watch the filters: from "
         "random numbers they turn into detectors of lines and edges. The sections above follow the network's "
-        "current weights once you pause."
+        "current weights once you pause.",
     )
     c1, c2, c3, c4 = st.columns([2, 1, 1, 1])
     with c1:
@@ -30,6 +32,14 @@ def render() -> None:
     )
     c4.button("Reset", key="cv_reset", on_click=reset, width="stretch")
     live_panel(playing)
+    progress_controls(
+        "conv",
+        key="cv_progress",
+        dump=progress_dump,
+        load=progress_load,
+        note="Save progress keeps this run (weights, optimizer memory, iteration, curves, settings) to "
+        "continue it exactly later; the page's link keeps only the settings.",
+    )
     params_block()
     show_code(
         [train_step],
@@ -57,20 +67,21 @@ def live_panel(playing: bool) -> None:
         m2.metric("Training loss", f"{lab.losses[-1]:.4f}")
         m3.metric("Training accuracy", f"{lab.train_acc[-1]:.0%}")
         m4.metric("Test accuracy", f"{lab.test_acc[-1]:.0%}")
-        st.plotly_chart(figures.filters_figure(lab.net.K[0]), key="cv_filters_chart", width="stretch")
-        st.plotly_chart(
-            figures.curves_figure(lab.losses, lab.train_acc, lab.test_acc),
-            key="cv_curves_chart",
-            width="stretch",
-        )
+        left, right = st.columns(2)
+        with left:
+            plotly_chart(figures.filters_figure(lab.net.K[0]), key="cv_filters_chart")
+        with right:
+            plotly_chart(
+                figures.curves_figure(lab.losses, lab.train_acc, lab.test_acc), key="cv_curves_chart"
+            )
         wrong = model.misclassified(lab)
         if wrong:
             titles = [
                 f"#{i}: {model.CLASSES[t]}<br>taken for {model.CLASSES[p]} ({q:.0%})" for i, t, p, q in wrong
             ]
-            st.markdown("**Some test images the network gets wrong** (true class, then its guess)")
-            images = [lab.data.X_test[i, 0] for i, *_ in wrong]
-            st.plotly_chart(figures.images_figure(images, titles), key="cv_wrong_chart", width="stretch")
+            with st.expander(f"{len(wrong)} test images the network gets wrong (true class, then its guess)"):
+                images = [lab.data.X_test[i, 0] for i, *_ in wrong]
+                plotly_chart(figures.images_figure(images, titles), key="cv_wrong_chart")
         else:
             st.success("The network classifies every test image correctly.")
 
@@ -79,11 +90,15 @@ def live_panel(playing: bool) -> None:
 
 def params_block() -> None:
     count = model.param_count(st.session_state.cv_lab.net)
-    st.subheader("Parameters: conv layer against a dense layer")
     st.markdown(
-        f"Conv layer 1 maps the {count.n_in} input pixels to {count.n_out} numbers (its feature maps) with "
-        f"**{count.conv}** parameters (the filters' weights and one bias each). A dense layer from the same "
-        f"{count.n_in} inputs to the same {count.n_out} outputs needs {count.n_in} × {count.n_out} + "
-        f"{count.n_out} = **{count.dense:,}**, about {count.dense // count.conv:,} times as many. "
-        + text.PARAMS_WHY
+        f"**Parameters:** conv layer 1 has **{count.conv}**; a dense layer from the same {count.n_in} inputs "
+        f"to the same {count.n_out} outputs would need **{count.dense:,}**."
     )
+    with st.expander("Why? A conv layer against a dense layer"):
+        st.markdown(
+            f"Conv layer 1 maps the {count.n_in} input pixels to {count.n_out} numbers (its feature maps) "
+            f"with **{count.conv}** parameters (the filters' weights and one bias each). A dense layer from "
+            f"the same {count.n_in} inputs to the same {count.n_out} outputs needs "
+            f"{count.n_in} × {count.n_out} + {count.n_out} = **{count.dense:,}**, "
+            f"about {count.dense // count.conv:,} times as many. " + text.PARAMS_WHY
+        )

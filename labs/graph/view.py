@@ -3,8 +3,6 @@ side sections (``view_sections``). State keys start with ``cg_``."""
 
 from __future__ import annotations
 
-import re
-
 import pandas as pd
 import streamlit as st
 
@@ -12,6 +10,10 @@ from backprop_core import graph
 from backprop_core.graph import ExpressionError
 from ui.bridge import pytorch_expander, show_code
 from ui.common import ensure_state, page_intro, show_error, try_this
+from ui.echo import plain_text, quoted
+from ui.presenter import plotly_chart
+from ui.share import share_link
+from ui.urlstate import UrlSetting, choice, number, seed_from_url, show_notices, write_url
 
 from . import model
 from .figures import graph_figure
@@ -27,12 +29,29 @@ DEFAULTS = {
     "cg_sig": None,
 }
 KEEP = {"persist_state": "session"}
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:])")
+URL_MARKER = "cg_url_seen"
+MAX_VALUES_TEXT = 400
 
 
-def md_escape(text: str) -> str:
-    """Text shown as plain words inside markdown (nothing in it becomes formatting)."""
-    return _MARKDOWN.sub(r"\\\1", text)
+def text_setting(name: str, key: str, limit: int) -> UrlSetting:
+    """Free text from the link (an expression or its values), at most ``limit`` characters; the page
+    checks what it means and shows it only with ``st.code``."""
+
+    def parse(text: str) -> str:
+        if len(text) > limit:
+            raise ValueError(f"it is {len(text)} characters long; at most {limit} are allowed")
+        return text
+
+    return UrlSetting(name, key, parse)
+
+
+PARAMS: tuple[UrlSetting, ...] = (
+    choice("preset", "cg_preset", list(model.PRESETS)),
+    text_setting("expr", "cg_expr", graph.MAX_LENGTH),
+    text_setting("values", "cg_values", MAX_VALUES_TEXT),
+    number("step", "cg_step", 0, 10 * graph.MAX_NODES, integer=True),
+    number("calls", "cg_calls", 1, 99, integer=True),
+)
 
 
 def short(text: str, limit: int = 120) -> str:
@@ -49,24 +68,27 @@ def choose_example() -> model.Example | None:
         text = c1.text_input(
             "Expression", key="cg_expr", max_chars=graph.MAX_LENGTH, help=CUSTOM_HELP, **KEEP
         )
-        values = c2.text_input("Values", key="cg_values", max_chars=400, **KEEP)
+        values = c2.text_input("Values", key="cg_values", max_chars=MAX_VALUES_TEXT, **KEEP)
         try:
             example = model.build(key, text, values)
         except ExpressionError as e:
             where = f" (column {e.column})" if e.column else ""
-            show_error(f"That expression cannot be used: {md_escape(e.problem)}{where}.")
+            show_error(f"That expression cannot be used: {plain_text(e.problem)}{where}.")
             caret = "\n" + " " * (e.column - 1) + "^" if e.column and e.column <= 120 else ""
             st.code(short(text) + caret, language=None)
             return None
         except ValueError as e:
-            show_error(f"Those values cannot be used: {md_escape(str(e))}.")
+            show_error(f"Those values cannot be used: {plain_text(str(e))}.")
             st.code(short(values), language=None)
             return None
     else:
         example = model.build(key)
     sig = (key, example.text, example.values)
-    if st.session_state.cg_sig != sig:  # a new example starts before its backward pass
-        st.session_state.cg_sig, st.session_state.cg_step, st.session_state.cg_calls = sig, 0, 1
+    ss = st.session_state
+    if ss.cg_sig is None:  # the session's first example keeps the step and calls a link gave
+        ss.cg_sig = sig
+    elif ss.cg_sig != sig:  # a new example starts before its backward pass
+        ss.cg_sig, ss.cg_step, ss.cg_calls = sig, 0, 1
     return example
 
 
@@ -79,7 +101,8 @@ def stepper(example: model.Example) -> None:
     """The graph and the backward pass, one node per click."""
     trace = example.trace
     total = len(trace.backward_steps)
-    step = min(st.session_state.cg_step, total)
+    step = min(max(int(st.session_state.cg_step), 0), total)
+    st.session_state.cg_step = step
     cols = st.columns(4)
     cols[0].button("⏮ Reset", key="cg_reset", on_click=_move, args=(-total, total), width="stretch")
     cols[1].button(
@@ -92,7 +115,7 @@ def stepper(example: model.Example) -> None:
     cols[3].button("⏭ Run to the end", key="cg_end", on_click=_move, args=(None, total), width="stretch")
     current = trace.backward_steps[step - 1].node if step else None
     fig = graph_figure(trace, model.layout(trace), step, current)
-    st.plotly_chart(fig, key="cg_graph", width="stretch", config={"displayModeBar": False})
+    plotly_chart(fig, key="cg_graph", config={"displayModeBar": False})
     if trace.non_finite:
         st.warning(
             "Some value or gradient is inf or NaN here (for example log(0) or a division by 0).", icon="⚠️"
@@ -128,13 +151,15 @@ def stepper(example: model.Example) -> None:
 
 def render() -> None:
     """The whole page."""
-    page_intro(TITLE, INTRO, "🕸️")
     ensure_state(DEFAULTS)
+    notices = seed_from_url(PARAMS, URL_MARKER)
+    page_intro(TITLE, INTRO, "🕸️")
+    show_notices(notices)
     example = choose_example()
     if example is not None:
         st.code(example.trace.expression if not example.is_network else example.text, language="python")
         if example.values:
-            st.caption("Values: " + md_escape(short(model.values_text(example.values))))
+            st.caption("Values: " + quoted(model.values_text(example.values), limit=120))
         st.fragment(stepper)(example)
         st.divider()
         section_twice(example)
@@ -156,3 +181,9 @@ def render() -> None:
             "operation's value beside its local derivatives.",
         )
     try_this(TRY_THIS)
+    write_url(PARAMS, marker=URL_MARKER)
+    share_link(
+        key="cg",
+        note="The link restores the example (your expression and values too), how far the backward pass "
+        "has gone and how many times backward() ran.",
+    )

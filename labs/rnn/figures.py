@@ -157,7 +157,7 @@ def unrolled_figure(trace: BPTTTrace, sample: int = 0, reached: int | None = Non
         fig.add_vrect(x0=reached + 0.55, x1=reached + 1.45, fillcolor=HIGHLIGHT, opacity=0.15, line_width=0)
     fig.update_layout(
         **base_layout(
-            height=490,
+            height=390,
             showlegend=True,
             legend={"orientation": "h", "y": -0.2},
             xaxis={"range": [-0.3, T + 0.7], "dtick": 1, "title": "time step t", "zeroline": False},
@@ -185,7 +185,7 @@ def delta_norm_figure(reaches: Sequence[Reach], title: str) -> go.Figure:
         )
     fig.update_layout(
         **base_layout(
-            height=380,
+            height=260,
             title=title,
             xaxis={"title": "time step t (the loss is at the last step)", "dtick": 5},
             yaxis={"title": "||delta_t|| (log scale)", "type": "log", "exponentformat": "power"},
@@ -221,7 +221,7 @@ def truncation_figure(points: Sequence[TruncationPoint], T: int) -> go.Figure:
     )
     fig.update_layout(
         **base_layout(
-            height=360,
+            height=260,
             title=f"Truncated against full gradient (all parameters, T = {T}; k = {T} is full BPTT)",
             xaxis={"title": "k: steps the error may travel back", "type": "log", "tickvals": ks},
             yaxis={"title": "value"},
@@ -265,7 +265,7 @@ def runs_figure(
         )
     fig.update_layout(
         **base_layout(
-            height=380,
+            height=260,
             xaxis={"title": "update"},
             yaxis={"title": "training loss (log)", "type": "log"},
             yaxis2={"title": "held-out accuracy", "overlaying": "y", "side": "right", "range": [0, 1.05]},
@@ -292,7 +292,7 @@ def accuracy_T_figure(runs: Mapping[int, Run], radius: float) -> go.Figure:
     fig.add_hline(y=0.5, line_dash="dash", annotation_text="chance (0.5)", line_color="#666")
     fig.update_layout(
         **base_layout(
-            height=340,
+            height=260,
             title=f"Remember the first input: held-out accuracy after training (radius {fmt(radius, 3)})",
             xaxis={"title": "sequence length T"},
             yaxis={"title": "accuracy", "range": [0, 1.05]},
@@ -319,7 +319,7 @@ def matrix_figure(M: np.ndarray, title: str, vmax: float | None = None) -> go.Fi
             hovertemplate="%{y}, %{x}: %{z:.6g}<extra></extra>",
         )
     )
-    fig.update_layout(**base_layout(height=140 + 40 * n, title=title, yaxis={"autorange": "reversed"}))
+    fig.update_layout(**base_layout(height=120 + 36 * n, title=title, yaxis={"autorange": "reversed"}))
     return fig
 
 
@@ -350,7 +350,7 @@ def contributions_figure(steps: np.ndarray, upto: int) -> go.Figure:
     )
     fig.update_layout(
         **base_layout(
-            height=320,
+            height=280,
             xaxis={"title": "time step t", "dtick": 1 if T <= 20 else 5},
             yaxis={"title": "Frobenius norm"},
             legend={"orientation": "h", "y": -0.3},

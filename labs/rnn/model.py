@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from backprop_core.rnn import RNN, BPTTTrace, bptt_step, predict, spectral_radius
+from backprop_core.runner import EXPLOSION_FACTOR
 
 TASKS: dict[str, str] = {
     "remember": "remember the first input (loss on the last step)",
@@ -32,6 +33,15 @@ ACCURACY_UPDATES = 300
 ACCURACY_EVERY = 25  # updates between two accuracy measurements
 ACCURACY_LR = 0.01  # Adam's learning rate for the accuracy-against-T experiment
 TRUNCATE_KS: tuple[int, ...] = (1, 2, 3, 5, 8, 12, 20, 30, 45, 60)
+# a run diverges when a loss or gradient is NaN/inf, or the loss exceeds this multiple of the run's first
+# loss (the playground's rule, ``backprop_core.runner.EXPLOSION_FACTOR``)
+DIVERGENCE_FACTOR = EXPLOSION_FACTOR
+
+
+def diverging(trace: BPTTTrace, first_loss: float) -> bool:
+    """True when ``trace``'s step diverged: NaN/inf anywhere, or a loss above ``DIVERGENCE_FACTOR`` x
+    ``first_loss`` (the loss before the run's first update)."""
+    return bool(trace.non_finite) or trace.loss > DIVERGENCE_FACTOR * max(first_loss, 1e-12)
 
 
 @dataclass(frozen=True)
@@ -239,7 +249,7 @@ def train_run(
             net, task, lr=lr, truncate=truncate, optimizer=optimizer, clip_norm=clip_norm, state=state
         )
         losses.append(tr.loss)
-        if tr.non_finite:
+        if diverging(tr, losses[0]):
             return Run(tuple(losses), tuple(accs), net, True)
         net, state = tr.net_after, tr.optimizer_state
         if (i + 1) % ACCURACY_EVERY == 0 or i + 1 == updates:
@@ -312,7 +322,7 @@ def advance(
             net, task, lr=lr, optimizer=optimizer, clip_norm=clip_norm, truncate=truncate, state=state
         )
         losses.append(tr.loss)
-        if tr.non_finite:
+        if diverging(tr, losses[0]):
             return replace(session, losses=tuple(losses), diverged=True)
         net, state = tr.net_after, tr.optimizer_state
     acc = (len(losses), accuracy(net, test_task(task, session.setup.seed)))

@@ -8,7 +8,17 @@ import numpy as np
 
 from viz.format import fmt
 
-from .model import ACCURACY_LR, ACCURACY_UPDATES, BATCH, TEST_BATCH, TOLERANCE, Reach, Run, Setup
+from .model import (
+    ACCURACY_LR,
+    ACCURACY_UPDATES,
+    BATCH,
+    DIVERGENCE_FACTOR,
+    TEST_BATCH,
+    TOLERANCE,
+    Reach,
+    Run,
+    Setup,
+)
 
 TITLE = "Backpropagation through time"
 ICON = "🔁"
@@ -121,3 +131,29 @@ def try_this_task(setup: Setup) -> str:
         "threshold moves. Finally set T a little above the threshold, train it live with k = 5 truncation "
         "and with full BPTT: which can learn it, and why?"
     )
+
+
+def diverged_note(losses: tuple[float, ...]) -> str:
+    """Why training stopped: the rule, with the run's own numbers."""
+    last, first = losses[-1], losses[0]
+    why = (
+        "the loss or a gradient became NaN or infinite"
+        if not np.isfinite(last)
+        else f"the loss reached {fmt(last, 3)}, more than {DIVERGENCE_FACTOR:.0e} times its first value "
+        f"({fmt(first, 3)})"
+    )
+    return (
+        f"Training stopped: {why}. A run counts as diverging when that happens (the playground's rule). "
+        "Lower the learning rate or turn on clipping, then press Reset."
+    )
+
+
+TRUNCATION_SCHEME = (
+    "**Truncation with k:** the error made by the loss at step s travels back through at most k "
+    "steps (it reaches $\\delta_s, \\dots, \\delta_{s-k+1}$ and stops); each step with a loss gets its "
+    "own window of k, and the forward pass is never cut. An error can then be multiplied by at most "
+    "k Jacobians, so it cannot explode over a long sequence, but the gradient is blind to anything "
+    "more than k steps back. (PyTorch code usually cuts the sequence into chunks and detaches the "
+    "state between them, which also saves memory: a related but different scheme, where a loss near "
+    "the start of a chunk reaches back hardly at all.)"
+)

@@ -14,6 +14,8 @@ import streamlit as st
 from backprop_core.rnn import BPTTTrace, backward_through_time, forward_through_time, spectral_radius
 from ui.bridge import show_code
 from ui.common import ensure_state, page_intro, show_error, try_this
+from ui.presenter import plotly_chart
+from ui.share import share_link
 from ui.urlstate import seed_from_url, show_notices, write_url
 from viz.format import fmt
 
@@ -72,23 +74,16 @@ def sidebar() -> None:
 def section_unrolled(setup: Setup, trace: BPTTTrace) -> None:
     st.header("1 · The task and the network, unrolled over time")
     st.markdown(text.TASK_NOTES[setup.task])
-    st.caption(text.setup_note(trace.every_step))
-    if setup.T <= DIAGRAM_MAX_T:
-        st.plotly_chart(unrolled_figure(trace), key="bt_unrolled_chart", width="stretch")
-    else:
-        st.info(
-            f"The unrolled network is drawn with its numbers for T ≤ {DIAGRAM_MAX_T}; "
-            f"T = {setup.T} now. Set T lower in the sidebar to see it.",
-            icon="📏",
+    with st.expander("Why? The data, the initial weights, one matrix on every arrow"):
+        st.caption(text.setup_note(trace.every_step))
+        st.markdown(
+            f"Every blue arrow is **the same matrix** $W_h$ ({setup.hidden}×{setup.hidden}, spectral radius "
+            f"{fmt(spectral_radius(trace.net.Wh), 3)}), every green one the same $W_x$, every reddish-purple "
+            "one the "
+            "same "
+            "$W_y$: the unrolled network (drawn in section 2) is a deep network whose layers all share their "
+            "weights. Hover a node for all its numbers; an $h_t$ node lists its first units.",
         )
-    st.markdown(
-        f"Every blue arrow is **the same matrix** $W_h$ ({setup.hidden}×{setup.hidden}, spectral radius "
-        f"{fmt(spectral_radius(trace.net.Wh), 3)}), every green one the same $W_x$, every reddish-purple "
-        "one the "
-        "same "
-        "$W_y$: the unrolled network is a deep network whose layers all share their weights. Hover a node "
-        "for all its numbers; an $h_t$ node lists its first units."
-    )
     show_code(
         [forward_through_time],
         label="Show the code (forward pass)",
@@ -98,7 +93,7 @@ def section_unrolled(setup: Setup, trace: BPTTTrace) -> None:
 
 @st.fragment
 def section_backward(trace: BPTTTrace) -> None:
-    st.header("2 · The backward pass, one step at a time from the last")
+    st.header("2 · Backward, one step at a time from the last")
     s = st.session_state
     T = trace.X.shape[1]
     s.bt_back = min(max(int(s.bt_back), 1), T)
@@ -111,8 +106,14 @@ def section_backward(trace: BPTTTrace) -> None:
     c3.markdown(
         f"The backward pass has reached **step t = {t0 + 1}** of {T} ({s.bt_back} of {T} steps done)."
     )
-    if T <= 8:
-        st.plotly_chart(unrolled_figure(trace, reached=t0), key="bt_backward_chart", width="stretch")
+    if T <= DIAGRAM_MAX_T:
+        plotly_chart(unrolled_figure(trace, reached=t0), key="bt_backward_chart")
+    else:
+        st.info(
+            f"The unrolled network is drawn with its numbers for T ≤ {DIAGRAM_MAX_T}; T = {T} now. "
+            "Set T lower in the sidebar to see it.",
+            icon="📏",
+        )
     d_next = trace.delta[0, t0 + 1] @ trace.net.Wh.T if t0 + 1 < T else np.zeros(trace.delta.shape[2])
     dh = trace.dh_out[0, t0]
     slope = (
@@ -127,38 +128,41 @@ def section_backward(trace: BPTTTrace) -> None:
         f"{text.vector_latex(slope)} = {text.vector_latex(delta)}$"
         + (f" (at the last step there is no $\\delta_{{{t + 1}}}$: that term is 0)." if t == T else ".")
     )
-    st.dataframe(
-        pd.DataFrame(
-            {
-                "unit": np.arange(1, len(delta) + 1),
-                f"(δ{t + 1} Whᵀ)": d_next,
-                f"∂L/∂h{t} from o{t}": dh,
-                f"f'(z{t})": slope,
-                f"δ{t}": delta,
-            }
-        ),
-        hide_index=True,
-        key="bt_delta_table",
-        column_config={
-            c: st.column_config.NumberColumn(format="%.6g")
-            for c in (f"(δ{t + 1} Whᵀ)", f"∂L/∂h{t} from o{t}", f"f'(z{t})", f"δ{t}")
-        },
-    )
+    with st.expander(f"Every unit of δ{t}, as a table"):
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "unit": np.arange(1, len(delta) + 1),
+                    f"(δ{t + 1} Whᵀ)": d_next,
+                    f"∂L/∂h{t} from o{t}": dh,
+                    f"f'(z{t})": slope,
+                    f"δ{t}": delta,
+                }
+            ),
+            hide_index=True,
+            key="bt_delta_table",
+            column_config={
+                c: st.column_config.NumberColumn(format="%.6g")
+                for c in (f"(δ{t + 1} Whᵀ)", f"∂L/∂h{t} from o{t}", f"f'(z{t})", f"δ{t}")
+            },
+        )
     if not trace.every_step and t < T:
         st.caption(f"∂L/∂h{t} from the output is 0: the loss is on the last step only.")
     running = trace.dWh_steps[t0:].sum(axis=0)
     vmax = max(float(np.abs(trace.dWh).max()), 1e-12)
     c1, c2 = st.columns(2)
-    c1.plotly_chart(
-        matrix_figure(trace.dWh_steps[t0], f"Step {t}'s contribution h{t - 1}ᵀ δ{t} (all sequences)", vmax),
-        key="bt_contrib_chart",
-        width="stretch",
-    )
-    c2.plotly_chart(
-        matrix_figure(running, f"Running sum of dWh, steps {T} down to {t}", vmax),
-        key="bt_running_chart",
-        width="stretch",
-    )
+    with c1:
+        plotly_chart(
+            matrix_figure(
+                trace.dWh_steps[t0], f"Step {t}'s contribution h{t - 1}ᵀ δ{t} (all sequences)", vmax
+            ),
+            key="bt_contrib_chart",
+        )
+    with c2:
+        plotly_chart(
+            matrix_figure(running, f"Running sum of dWh, steps {T} down to {t}", vmax),
+            key="bt_running_chart",
+        )
     norm = float(np.linalg.norm(trace.dWh))
     st.markdown(
         "**Parameter sharing:** $W_h$ is used at every step, so $dW_h = \\sum_t h_{t-1}^T \\delta_t$, one "
@@ -169,7 +173,8 @@ def section_backward(trace: BPTTTrace) -> None:
             else f"When the pass reaches step 1 the running sum is $dW_h$ (‖dWh‖ = {fmt(norm, 4)})."
         )
     )
-    st.plotly_chart(contributions_figure(trace.dWh_steps, t0), key="bt_contributions_chart", width="stretch")
+    with st.expander("The size of every step's contribution, as a chart"):
+        plotly_chart(contributions_figure(trace.dWh_steps, t0), key="bt_contributions_chart")
     show_code(
         [backward_through_time],
         label="Show the code (backward pass)",
@@ -189,22 +194,22 @@ def section_reach(setup: Setup) -> Reach:
     )
     T = int(st.session_state.bt_reach_T)
     reaches = cached_reaches(setup, T)
-    st.plotly_chart(
+    plotly_chart(
         delta_norm_figure(
             reaches, f"‖delta_t‖ at initialisation, spectral radius of Wh = {setup.radius:.2f}"
         ),
         key="bt_reach_chart",
-        width="stretch",
     )
     mine = next(r for r in reaches if r.activation == setup.activation)
     st.markdown(text.product_of_jacobians(mine))
-    other = next(r for r in reaches if r.activation != setup.activation)
-    st.caption(
-        f"{other.activation} with the same Wh: ‖δ₁‖/‖δ{T}‖ = {fmt(other.ratio, 3)}, "
-        f"{fmt(other.per_step, 3)} per step (mean |f'(z)| = {fmt(other.mean_slope, 3)}). "
-        "Move the spectral radius in the sidebar between 0.5 and 1.5 to make the gradient vanish or explode."
-    )
     with st.expander("Why? The product of Jacobians"):
+        other = next(r for r in reaches if r.activation != setup.activation)
+        st.caption(
+            f"{other.activation} with the same Wh: ‖δ₁‖/‖δ{T}‖ = {fmt(other.ratio, 3)}, "
+            f"{fmt(other.per_step, 3)} per step (mean |f'(z)| = {fmt(other.mean_slope, 3)}). "
+            "Move the spectral radius in the sidebar between 0.5 and 1.5 to make the gradient vanish or "
+            "explode."
+        )
         st.markdown(
             "With rows as samples, $\\delta_t = (\\delta_{t+1} W_h^T) \\odot f'(z_t)$ when step t has no "
             "loss of "
@@ -237,3 +242,8 @@ def render() -> None:
     view_train.render_training(setup)
     try_this(text.try_this_task(setup))
     write_url(PARAMS, marker=URL_MARKER)
+    share_link(
+        key="bt",
+        note="The link restores the task, the network settings and the training options; not the training "
+        "run itself (use Save progress in section 5 for that).",
+    )

@@ -10,7 +10,7 @@ import streamlit as st
 
 from backprop_core.optimizers import OPTIMIZERS
 from ui.common import lr_values
-from ui.urlstate import UrlSetting, choice, number
+from ui.urlstate import UrlSetting, choice, int_choice, number
 
 from .model import (
     ACTIVATIONS,
@@ -23,6 +23,7 @@ from .model import (
     Setup,
     start_session,
 )
+from .model_progress import session_from_payload, session_payload
 
 MAX_SEED = 9999
 RADII: tuple[float, ...] = tuple(round(0.5 + 0.05 * i, 2) for i in range(21))
@@ -52,6 +53,7 @@ DEFAULTS = {
     "bt_playing": False,
 }
 
+
 PARAMS: tuple[UrlSetting, ...] = (
     choice("task", "bt_task", list(TASKS)),
     number("T", "bt_T", MIN_T, MAX_T, integer=True),
@@ -63,6 +65,10 @@ PARAMS: tuple[UrlSetting, ...] = (
     choice("opt", "bt_opt", OPTIMIZERS),
     number("clip", "bt_clip", 0, CLIP_CHOICES[-1], allowed=CLIP_CHOICES),
     number("trunc", "bt_trunc", 0, TRUNC_CHOICES[-1], allowed=TRUNC_CHOICES),
+    number("back", "bt_back", 1, MAX_T, integer=True),
+    number("reachT", "bt_reach_T", MIN_T, MAX_T, integer=True),
+    int_choice("n", "bt_n", STEP_CHOICES),
+    number("kpick", "bt_k_pick", 1, MAX_T, integer=True),
 )
 
 
@@ -98,3 +104,52 @@ def training_options() -> tuple[float, str, float | None, int | None]:
     clip = float(s.bt_clip) or None
     trunc = int(s.bt_trunc) or None
     return float(s.bt_lr), s.bt_opt, clip, trunc
+
+
+OPTION_KEYS = {"lr": "bt_lr", "opt": "bt_opt", "clip": "bt_clip", "trunc": "bt_trunc"}
+SETUP_WIDGETS = {
+    "task": "bt_task",
+    "T": "bt_T",
+    "hidden": "bt_hidden",
+    "activation": "bt_act",
+    "radius": "bt_radius",
+    "seed": "bt_seed",
+}
+
+
+def progress_dump() -> dict:
+    """The progress file's payload: the current run with the training controls."""
+    s = st.session_state
+    options = {name: s[key] for name, key in OPTION_KEYS.items()} | {"n": s.bt_n}
+    return session_payload(current_session(setup_from_state()), options)
+
+
+def progress_load(payload: dict) -> str:
+    """Restore a saved run (every value checked before anything changes); the text says what came back."""
+    session, options = session_from_payload(payload)
+    by_name = {p.name: p for p in PARAMS}
+    values = {}
+    for name, key in OPTION_KEYS.items():
+        if name not in options:
+            raise ValueError(f"This progress file is incomplete: it has no training option '{name}'.")
+        try:
+            values[key] = by_name[name].parse(str(options[name]))
+        except ValueError:
+            raise ValueError(f"The file's training option '{name}' is not one this page offers.") from None
+    if options.get("n") not in STEP_CHOICES:
+        raise ValueError("The file's 'updates per Step' is not one this page offers.")
+    if session.setup.radius not in RADII:
+        raise ValueError("The file's spectral radius is not one this page offers.")
+    s = st.session_state
+    for name, key in SETUP_WIDGETS.items():
+        s[key] = getattr(session.setup, name)
+    for key, value in values.items():
+        s[key] = value
+    s.bt_n = options["n"]
+    s.bt_session = session
+    s.bt_playing = False
+    return (
+        f"{session.updates} updates, training loss {session.losses[-1]:.6g}."
+        if session.losses
+        else "0 updates."
+    )

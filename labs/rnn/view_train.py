@@ -13,6 +13,8 @@ from backprop_core.pytorch.rnn import rnn_script
 from ui.bridge import pytorch_expander
 from ui.common import format_lr
 from ui.playback import play_pause
+from ui.presenter import fold, plotly_chart
+from ui.progress import progress_controls
 from viz.format import fmt
 
 from . import text
@@ -42,6 +44,8 @@ from .view_state import (
     STEP_CHOICES,
     TRUNC_CHOICES,
     current_session,
+    progress_dump,
+    progress_load,
     training_options,
 )
 
@@ -65,52 +69,45 @@ def cached_accuracy(setup: Setup) -> tuple[dict[int, Run], dict[int, float]]:
 
 def section_truncation(setup: Setup) -> None:
     st.header("4 · Truncated BPTT")
-    st.markdown(
-        "**Truncation with k:** the error made by the loss at step s travels back through at most k steps "
-        "(it reaches $\\delta_s, \\dots, \\delta_{s-k+1}$ and stops); each step with a loss gets its own "
-        "window of k, and the forward pass is never cut. An error can then be multiplied by at most k "
-        "Jacobians, so it cannot explode over a long sequence, but the gradient is blind to anything more "
-        "than k steps back. (PyTorch code usually cuts the sequence into chunks and detaches the state "
-        "between them, which also saves memory: a related but different scheme, where a loss near the start "
-        "of a chunk reaches back hardly at all.)"
-    )
+    with st.expander("Why? Which truncation scheme this page uses"):
+        st.markdown(text.TRUNCATION_SCHEME)
     points = cached_sweep(setup)
-    st.plotly_chart(truncation_figure(points, setup.T), key="bt_trunc_chart", width="stretch")
-    st.dataframe(
-        pd.DataFrame(
-            {
-                "k": [p.k for p in points],
-                "cosine similarity": [fmt(p.cosine, 6) for p in points],
-                "norm ratio ‖truncated‖ / ‖full‖": [fmt(p.norm_ratio, 4) for p in points],
-            }
-        ),
-        hide_index=True,
-        key="bt_trunc_table",
-    )
-    T = setup.T
-    ks_all = sorted({k for k in (1, 2, 5, 10) if k < T} | {T})
-    if st.session_state.get("bt_k_pick") not in ks_all:
-        st.session_state.bt_k_pick = ks_all[0]
-    st.select_slider("k for the training comparison", ks_all, key="bt_k_pick")
-    k = int(st.session_state.bt_k_pick)
-    ks = (k, T) if k < T else (T,)
-    runs = cached_truncation_runs(replace(setup, task="remember"), ks)
-    st.plotly_chart(
-        runs_figure({("full" if kk == T else kk): r for kk, r in runs.items()}, "k =", ACCURACY_EVERY),
-        key="bt_trunc_train_chart",
-        width="stretch",
-    )
-    acc = {kk: (r.accuracies[-1] if r.accuracies else float("nan")) for kk, r in runs.items()}
-    note = f"Remember the first input at T = {T}: held-out accuracy {fmt(acc[T], 3)} with full BPTT"
-    if k < T:
-        note += (
-            f", {fmt(acc[k], 3)} with k = {k}. The target depends on $x_1$, which sits {T - 1} steps "
-            "before the "
-            f"loss: with k = {k} no error ever reaches step 1, so nothing in the gradient can tie $x_1$ "
-            "to the "
-            "output."
+    plotly_chart(truncation_figure(points, setup.T), key="bt_trunc_chart")
+    with st.expander("The cosine and norm ratio at each k, as a table"):
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "k": [p.k for p in points],
+                    "cosine similarity": [fmt(p.cosine, 6) for p in points],
+                    "norm ratio ‖truncated‖ / ‖full‖": [fmt(p.norm_ratio, 4) for p in points],
+                }
+            ),
+            hide_index=True,
+            key="bt_trunc_table",
         )
-    st.markdown(note + ".")
+    with st.expander("What truncation does to learning: train with k and with full BPTT", expanded=False):
+        T = setup.T
+        ks_all = sorted({k for k in (1, 2, 5, 10) if k < T} | {T})
+        if st.session_state.get("bt_k_pick") not in ks_all:
+            st.session_state.bt_k_pick = ks_all[0]
+        st.select_slider("k for the training comparison", ks_all, key="bt_k_pick")
+        k = int(st.session_state.bt_k_pick)
+        ks = (k, T) if k < T else (T,)
+        runs = cached_truncation_runs(replace(setup, task="remember"), ks)
+        plotly_chart(
+            runs_figure({("full" if kk == T else kk): r for kk, r in runs.items()}, "k =", ACCURACY_EVERY),
+            key="bt_trunc_train_chart",
+        )
+        acc = {kk: (r.accuracies[-1] if r.accuracies else float("nan")) for kk, r in runs.items()}
+        note = f"Remember the first input at T = {T}: held-out accuracy {fmt(acc[T], 3)} with full BPTT"
+        if k < T:
+            note += (
+                f", {fmt(acc[k], 3)} with k = {k}. The target depends on $x_1$, which sits {T - 1} steps "
+                "before the "
+                f"loss: with k = {k} no error ever reaches step 1, so nothing in the gradient can tie $x_1$ "
+                "to the output"
+            )
+        st.markdown(note + ".")
 
 
 def section_train(setup: Setup) -> None:
@@ -164,40 +161,47 @@ def section_train(setup: Setup) -> None:
         m[2].metric("held-out accuracy", fmt(sess.accuracies[-1][1], 3))
         if sess.diverged:
             st.warning(
-                "The last update produced NaN or infinity (the loss or a gradient diverged): lower the "
-                "learning "
-                "rate or turn on clipping, then press Reset.",
+                text.diverged_note(sess.losses),
                 icon="💥",
             )
         if sess.losses:
             run = Run(sess.losses, tuple(a for _, a in sess.accuracies), sess.net)
             steps = [n for n, _ in sess.accuracies]
-            st.plotly_chart(runs_figure({"": run}, "", 1, steps), key="bt_live_chart", width="stretch")
+            plotly_chart(runs_figure({"": run}, "", 1, steps), key="bt_live_chart")
         else:
             st.caption("Press Step or Play to train; the curve appears here.")
 
     live()
+    progress_controls(
+        "rnn",
+        key="bt_progress",
+        dump=progress_dump,
+        load=progress_load,
+        note="Save progress keeps this run (network, optimizer memory, history, settings) to continue it "
+        "exactly later; the link above keeps only the settings.",
+    )
 
 
 def section_accuracy(setup: Setup) -> None:
     st.header("6 · Short sequences learn, long ones do not")
     runs, ratios = cached_accuracy(setup)
-    st.plotly_chart(accuracy_T_figure(runs, setup.radius), key="bt_acc_chart", width="stretch")
-    st.dataframe(
-        pd.DataFrame(
-            {
-                "T": list(runs),
-                "held-out accuracy": [
-                    r.accuracies[-1] if r.accuracies else float("nan") for r in runs.values()
-                ],
-                "‖δ₁‖/‖δ_T‖ at the start": [fmt(ratios[T], 3) for T in runs],
-                "final training loss": [fmt(r.losses[-1], 3) for r in runs.values()],
-            }
-        ),
-        hide_index=True,
-        key="bt_acc_table",
-    )
-    st.markdown(text.accuracy_summary(runs, ratios))
+    plotly_chart(accuracy_T_figure(runs, setup.radius), key="bt_acc_chart")
+    with st.expander("The accuracy at each T, as a table"):
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "T": list(runs),
+                    "held-out accuracy": [
+                        r.accuracies[-1] if r.accuracies else float("nan") for r in runs.values()
+                    ],
+                    "‖δ₁‖/‖δ_T‖ at the start": [fmt(ratios[T], 3) for T in runs],
+                    "final training loss": [fmt(r.losses[-1], 3) for r in runs.values()],
+                }
+            ),
+            hide_index=True,
+            key="bt_acc_table",
+        )
+    fold("Why? What the chart says", text.accuracy_summary(runs, ratios))
 
 
 def section_pytorch(setup: Setup) -> None:

@@ -1,0 +1,130 @@
+"""The BPTT lab's progress file: the training session as JSON data and back, checked (numpy only).
+
+``session_payload(session, options)`` holds everything needed to continue exactly: the setup, the
+training options (learning rate, optimizer, clipping, truncation, updates per Step), the network's
+five arrays, the optimizer's memory (step count and slots), the loss before every update, the
+accuracy history and the divergence flag. Training is full-batch and draws no random numbers, so
+no random-number state is needed: the same network, memory and options give the same next updates.
+``session_from_payload`` refuses anything that does not fit with a learner ``ValueError``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from backprop_core.optimizers import OPTIMIZERS, OptimizerState
+from backprop_core.progress import array_from_json, array_to_json, require
+from backprop_core.rnn import RNN
+
+from .model import Session, Setup, start_session
+
+LAB = "rnn"
+SETUP_KEYS = ("task", "T", "hidden", "activation", "radius", "seed")
+NET_KEYS = ("Wx", "Wh", "b", "Wy", "by")
+MAX_HISTORY = 1_000_000
+
+
+def state_to_json(state: OptimizerState | None) -> dict | None:
+    """The optimizer's memory as JSON data (``None`` before the first update)."""
+    if state is None:
+        return None
+    slots = {k: [array_to_json(a) for a in arrays] for k, arrays in state.slots.items()}
+    return {"name": state.name, "t": state.t, "slots": slots}
+
+
+def state_from_json(value: Any, params: tuple[np.ndarray, ...]) -> OptimizerState | None:
+    """The memory saved by ``state_to_json``, every slot shaped like its parameter."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise ValueError("The file's optimizer memory is damaged.")
+    require(value, "name", "t", "slots")
+    name, t, slots = value["name"], value["t"], value["slots"]
+    if name not in OPTIMIZERS or isinstance(t, bool) or not isinstance(t, int) or t < 0:
+        raise ValueError("The file's optimizer memory names no known optimizer or step count.")
+    if not isinstance(slots, dict) or not all(
+        isinstance(v, list) and len(v) == len(params) for v in slots.values()
+    ):
+        raise ValueError("The file's optimizer memory does not fit this network.")
+    arrays = {
+        k: tuple(
+            array_from_json(a, p.shape, f"optimizer memory '{k}'") for a, p in zip(v, params, strict=True)
+        )
+        for k, v in slots.items()
+    }
+    return OptimizerState(name, t, arrays)
+
+
+def session_payload(session: Session, options: dict) -> dict:
+    """Everything the page needs to continue ``session`` exactly; ``options`` are the training controls."""
+    setup = session.setup
+    return {
+        "setup": {k: getattr(setup, k) for k in SETUP_KEYS},
+        "options": dict(options),
+        "net": {k: array_to_json(getattr(session.net, k)) for k in NET_KEYS},
+        "state": state_to_json(session.state),
+        "losses": list(session.losses),
+        "accuracies": [[n, a] for n, a in session.accuracies],
+        "diverged": session.diverged,
+    }
+
+
+def session_from_payload(payload: dict) -> tuple[Session, dict]:
+    """The session and the raw training options saved by ``session_payload`` (options checked by the view)."""
+    require(payload, "setup", "options", "net", "state", "losses", "accuracies", "diverged")
+    raw = payload["setup"]
+    if not isinstance(raw, dict):
+        raise ValueError("The file's settings are damaged.")
+    require(raw, *SETUP_KEYS)
+    try:
+        setup = Setup(**{k: raw[k] for k in SETUP_KEYS})
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"The file's settings cannot be used ({exc}).") from None
+    if not all(isinstance(raw[k], int) and not isinstance(raw[k], bool) for k in ("T", "hidden", "seed")):
+        raise ValueError("The file's settings hold a length, width or seed that is not a whole number.")
+    fresh = start_session(setup)  # the shapes this setup implies
+    net_raw = payload["net"]
+    if not isinstance(net_raw, dict):
+        raise ValueError("The file's network is damaged.")
+    require(net_raw, *NET_KEYS)
+    arrays = [array_from_json(net_raw[k], getattr(fresh.net, k).shape, k) for k in NET_KEYS]
+    if not all(np.all(np.isfinite(a)) for a in arrays):
+        raise ValueError("The file's network holds NaN or infinite weights.")
+    net = RNN.from_params(*arrays, activation=setup.activation, output=fresh.net.output)
+    state = state_from_json(payload["state"], net.params)
+    losses = payload["losses"]
+    if not isinstance(losses, list) or len(losses) > MAX_HISTORY:
+        raise ValueError("The file's loss history is damaged.")
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in losses):
+        raise ValueError("The file's loss history holds something that is not a number.")
+    accs = payload["accuracies"]
+    ok = isinstance(accs, list) and 0 < len(accs) <= MAX_HISTORY
+    ok = ok and all(
+        isinstance(p, list)
+        and len(p) == 2
+        and isinstance(p[0], int)
+        and not isinstance(p[0], bool)
+        and 0 <= p[0] <= len(losses)
+        and isinstance(p[1], int | float)
+        and math.isfinite(p[1])
+        and 0 <= p[1] <= 1
+        for p in accs
+    )
+    if not ok:
+        raise ValueError("The file's accuracy history is damaged.")
+    if not isinstance(payload["diverged"], bool):
+        raise ValueError("The file's divergence flag is damaged.")
+    if not isinstance(payload["options"], dict):
+        raise ValueError("The file's training options are damaged.")
+    session = Session(
+        setup,
+        net,
+        state,
+        tuple(float(v) for v in losses),
+        tuple((int(n), float(a)) for n, a in accs),
+        payload["diverged"],
+    )
+    return session, payload["options"]
