@@ -14,7 +14,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from ui.urlstate import UrlSetting
+from ui.urlstate import UrlSetting, url_notice
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 LONG = "9" * 5000 + "x" * 5000
@@ -83,7 +83,8 @@ def check_round(at: AppTest, query: dict[str, str], params: Sequence[UrlSetting]
 
 
 def check_parse_messages(cases: Sequence[tuple[str, str]], params: Sequence[UrlSetting]) -> int:
-    """Every refusal is a ``ValueError`` whose message shows the value only inside a code span."""
+    """Every refusal is a ``ValueError`` whose notice (as ``ui.urlstate`` writes it for the page) shows
+    the value only inside a code span."""
     by_name = {p.name: p for p in params}
     refused = 0
     for name, value in cases:
@@ -92,10 +93,11 @@ def check_parse_messages(cases: Sequence[tuple[str, str]], params: Sequence[UrlS
                 p.parse(value)
             except ValueError as exc:
                 refused += 1
-                free = outside_code(str(exc))
+                notice = url_notice(p.name, value, exc)
+                free = outside_code(notice)
                 for piece in DANGEROUS:
-                    assert piece not in free, (p.name, piece, str(exc)[:200])
-                assert len(str(exc)) < 400, (p.name, len(str(exc)))
+                    assert piece not in free, (p.name, piece, notice[:200])
+                assert len(notice) < 400, (p.name, len(notice))
     return refused
 
 
