@@ -9,11 +9,16 @@ Every module that needs it uses this one (``passes`` re-exports it for the labs)
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import ParamSpec, TypeVar
 
 import numpy as np
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 QUIET = {"over": "ignore", "invalid": "ignore", "divide": "ignore", "under": "ignore"}
 
@@ -23,6 +28,21 @@ def quiet() -> Iterator[None]:
     """``np.errstate`` that lets overflow, NaN and division by zero pass without a warning."""
     with np.errstate(**QUIET):
         yield
+
+
+def quietly(fn: Callable[P, R]) -> Callable[P, R]:
+    """``fn`` run inside ``quiet()``; ``fn.__wrapped__`` is ``fn`` itself, for a caller already inside.
+
+    The engine's phases are written as plain arithmetic under this decorator, so the source a
+    learner is shown (``inspect.getsource``) is the arithmetic itself.
+    """
+
+    @functools.wraps(fn)
+    def run_quietly(*args: P.args, **kwargs: P.kwargs) -> R:
+        with np.errstate(**QUIET):
+            return fn(*args, **kwargs)
+
+    return run_quietly
 
 
 def float_literal(value: float) -> str:

@@ -15,41 +15,9 @@ import numpy as np
 from .activations import ACTIVATIONS
 from .losses import get_loss
 from .network import MLP
-from .numerics import QUIET, quiet
+from .numerics import QUIET, quiet, quietly
 from .optimizers import Optimizer, OptimizerState, clip_scale, optimizer_step
 from .trace import BackwardTrace, ForwardTrace, LossTrace, StepTrace, UpdateTrace
-
-
-def forward_pass(net: MLP, X: np.ndarray) -> ForwardTrace:
-    """``forward`` on a checked ``X`` ``(m, n_in)``."""
-    with quiet():
-        return _forward_pass(net, X)
-
-
-def loss_pass(net: MLP, fwd: ForwardTrace, Y: np.ndarray, loss_name: str, l2: float) -> LossTrace:
-    """``compute_loss`` on checked targets ``Y`` ``(m, n_out)``, a known loss name and ``l2 >= 0``."""
-    with quiet():
-        return _loss_pass(net, fwd, Y, loss_name, l2)
-
-
-def backward_pass(net: MLP, fwd: ForwardTrace, loss_trace: LossTrace) -> BackwardTrace:
-    """``backward`` (which has nothing to check)."""
-    with quiet():
-        return _backward_pass(net, fwd, loss_trace)
-
-
-def update_pass(
-    net: MLP,
-    grads: BackwardTrace,
-    lr: float,
-    opt: Optimizer,
-    state: OptimizerState | None,
-    clip_norm: float | None,
-    freeze_biases: bool,
-) -> UpdateTrace:
-    """``update`` with a checked ``lr``, an ``Optimizer`` and a checked ``clip_norm``."""
-    with quiet():
-        return _update_pass(net, grads, lr, opt, state, clip_norm, freeze_biases)
 
 
 def train_step_pass(
@@ -65,11 +33,12 @@ def train_step_pass(
     freeze_biases: bool,
 ) -> StepTrace:
     """``train_step`` on inputs already checked (the runner calls this in its loop)."""
+    # one quiet() around the four phases; ``__wrapped__`` is each phase without its own quiet()
     with quiet():
-        fwd = _forward_pass(net, X)
-        lt = _loss_pass(net, fwd, Y, loss_name, l2)
-        back = _backward_pass(net, fwd, lt)
-        upd = _update_pass(net, back, lr, optimizer, state, clip_norm, freeze_biases)
+        fwd = forward_pass.__wrapped__(net, X)
+        lt = loss_pass.__wrapped__(net, fwd, Y, loss_name, l2)
+        back = backward_pass.__wrapped__(net, fwd, lt)
+        upd = update_pass.__wrapped__(net, back, lr, optimizer, state, clip_norm, freeze_biases)
     return StepTrace(fwd, lt, back, upd)
 
 
@@ -88,7 +57,9 @@ def l2_penalty(net: MLP, l2: float) -> float:
         return 0.5 * l2 * sum(float(np.dot(w.ravel(), w.ravel())) for w in net.weights)
 
 
-def _forward_pass(net: MLP, X: np.ndarray) -> ForwardTrace:
+@quietly
+def forward_pass(net: MLP, X: np.ndarray) -> ForwardTrace:
+    """The forward pass on a checked ``X`` ``(m, n_in)``: every layer's ``z`` and ``a``, kept."""
     zs, as_ = [], []
     a = X
     for W, b, name in zip(net.weights, net.biases, net.activations, strict=True):
@@ -100,7 +71,9 @@ def _forward_pass(net: MLP, X: np.ndarray) -> ForwardTrace:
     return ForwardTrace(X, zs, as_, net.activations)
 
 
-def _loss_pass(net: MLP, fwd: ForwardTrace, Y: np.ndarray, loss_name: str, l2: float) -> LossTrace:
+@quietly
+def loss_pass(net: MLP, fwd: ForwardTrace, Y: np.ndarray, loss_name: str, l2: float) -> LossTrace:
+    """The loss of checked targets ``Y`` ``(m, n_out)`` and the output layer's ``delta = dL/dz``."""
     spec = get_loss(loss_name)
     a, z = fwd.a[-1], fwd.z[-1]
     m, k = a.shape
@@ -108,9 +81,10 @@ def _loss_pass(net: MLP, fwd: ForwardTrace, Y: np.ndarray, loss_name: str, l2: f
     shortcut = spec.shortcut_output == net.activations[-1]
     dL_da = None
     if shortcut:
-        # sigmoid + bce and softmax + cross_entropy: f'(z) cancels the denominator of dL/da,
-        # leaving delta = (a - y) / m, and / (m*k) for bce which also averages over outputs.
-        # dL/da itself is not needed then: the trace works it out if someone looks.
+        # sigmoid + bce: sigmoid'(z) = a(1 - a) cancels bce's denominator a(1 - a); softmax +
+        # cross_entropy: the sum over outputs of dL/da_k * a_k (1[k=j] - a_j) collapses because the
+        # one-hot targets sum to 1. Either way delta = (a - y) / m, and / (m*k) for bce, which also
+        # averages over the outputs. dL/da is not needed then: the trace works it out on request.
         delta = (a - Y) / (m * k if loss_name == "bce" else m)
     else:
         dL_da = spec.grad(a, Y)
@@ -122,13 +96,17 @@ def _loss_pass(net: MLP, fwd: ForwardTrace, Y: np.ndarray, loss_name: str, l2: f
     return trace
 
 
-def _backward_pass(net: MLP, fwd: ForwardTrace, loss_trace: LossTrace) -> BackwardTrace:
+@quietly
+def backward_pass(net: MLP, fwd: ForwardTrace, loss_trace: LossTrace) -> BackwardTrace:
+    """From the output back: every layer's ``delta``, ``dW`` (shaped like ``W``) and ``db``."""
     weights, z, a = net.weights, fwd.z, fwd.a
     L = len(weights)
-    dL_da: list[np.ndarray] = [None] * L  # type: ignore[list-item]
-    delta: list[np.ndarray] = [None] * L  # type: ignore[list-item]
-    dW: list[np.ndarray] = [None] * L  # type: ignore[list-item]
-    db: list[np.ndarray] = [None] * L  # type: ignore[list-item]
+    # one entry per layer, filled from the output back (the output's dL/da stays None: the loss
+    # pass went straight to its delta)
+    dL_da: list = [None] * L
+    delta: list = [None] * L
+    dW: list = [None] * L
+    db: list = [None] * L
     delta[-1] = d = loss_trace.output_delta
     l2 = loss_trace.l2
     for l in range(L - 1, -1, -1):
@@ -155,7 +133,8 @@ def _scratch(fz: np.ndarray, like: np.ndarray) -> bool:
     )
 
 
-def _update_pass(
+@quietly
+def update_pass(
     net: MLP,
     grads: BackwardTrace,
     lr: float,
@@ -164,6 +143,8 @@ def _update_pass(
     clip_norm: float | None,
     freeze_biases: bool,
 ) -> UpdateTrace:
+    """Every parameter moves by the change its optimiser computes (for SGD: ``-lr * gradient``),
+    after clipping by the global norm when ``clip_norm`` is set; returns the new network."""
     L = len(net.weights)
     bias_grads: list[np.ndarray | None] = [None] * L if freeze_biases else list(grads.db)
     raw_grads = [*grads.dW, *bias_grads]
@@ -201,6 +182,7 @@ __all__ = [
     "loss_of_forward",
     "loss_pass",
     "quiet",
+    "quietly",
     "train_step_pass",
     "update_pass",
 ]

@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
-import backprop_core.passes as passes
 from backprop_core.engine import train_step
+from backprop_core.passes import backward_pass, forward_pass, loss_pass, train_step_pass, update_pass
 from backprop_core.pytorch import mlp_rows, mlp_script
 from backprop_core.pytorch.common import CompareRow
 from backprop_core.runner import batch_indices
@@ -84,7 +84,7 @@ def bridge_panel(state: MutableMapping[str, Any]) -> None:
             ),
         )
     show_code(
-        [batch_indices, passes],
+        [batch_indices, train_step_pass, forward_pass, loss_pass, backward_pass, update_pass],
         first="Read batch_indices first (which points the next batch holds), then train_step_pass in the "
-        "engine's passes: _forward_pass, _loss_pass, _backward_pass and _update_pass, one screen each.",
+        "engine's train_step_pass and the four phases it calls, one screen each.",
     )

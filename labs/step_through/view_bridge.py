@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from backprop_core.optimizers import optimizer_step
+from backprop_core.optimizers import sgd_step
 from backprop_core.passes import backward_pass, forward_pass, loss_pass, update_pass
 from backprop_core.pytorch import mlp_rows, mlp_script
 from backprop_core.trace import StepTrace
@@ -31,9 +31,9 @@ PHASE_CODE = {
         "`dW = a_prev.T @ delta`, `db = delta summed over the samples`.",
     ),
     "update": (
-        [update_pass, optimizer_step],
-        "Read the `sgd` branch of `optimizer_step`: every change is `-lr * grad`; a frozen bias comes "
-        "in with the gradient `None` and gets the change 0.",
+        [update_pass, sgd_step],
+        "Read `sgd_step` first: every change is `-lr * grad` (a frozen bias comes in with the gradient "
+        "`None` and gets the change 0); then `new_params = [p + c ...]` in `update_pass`.",
     ),
 }
 
