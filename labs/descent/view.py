@@ -12,7 +12,7 @@ import streamlit as st
 from labs.descent.text import INTRO, TRY_THIS
 from labs.descent.view_sections import section_one_weight, section_surfaces
 from labs.descent.view_sections_batches import section_batches, section_zero_grad
-from labs.descent.view_settings import DEFAULTS, seed_surface_settings
+from labs.descent.view_settings import DEFAULTS, seed_settings
 from ui.common import ensure_state, page_intro, try_this
 from ui.urlstate import show_notices
 
@@ -26,8 +26,8 @@ def render() -> None:
         "⛰️",
     )
     ensure_state(DEFAULTS)
-    # section 2's settings come from the URL, checked before any widget exists
-    show_notices(seed_surface_settings())
+    # every section's settings come from the URL, checked before any widget exists
+    show_notices(seed_settings())
 
     for section in (section_one_weight, section_surfaces, section_batches, section_zero_grad):
         st.fragment(section)()
