@@ -83,3 +83,17 @@ def tex_name(name: str) -> str:
         return r"\hat{y}"
     m = _NAME.fullmatch(name)
     return f"{m.group(1)}_{{{m.group(2)}}}" if m else name
+
+
+def plain_label(text: object, limit: int = 40) -> str:
+    """A learner's text (a CSV class label, a file name) for a Plotly legend, hover or annotation.
+
+    Plotly renders a subset of HTML in its text (``<a href>``, ``<b>``, ``<br>``): ``&``, ``<`` and
+    ``>`` become entities, so the text is shown letter for letter. Shortened to ``limit``
+    characters (ending in "…"); newlines become spaces.
+    """
+    value = text if isinstance(text, str) else str(text)
+    value = " ".join(value.splitlines()) if ("\n" in value or "\r" in value) else value
+    if len(value) > max(int(limit), 1):
+        value = value[: max(int(limit), 1) - 1] + "…"
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
