@@ -274,6 +274,32 @@ def regime_strip_figure(rates: CriticalRates, lr: float) -> go.Figure:
     return go.Figure(data=[marker], layout=layout)
 
 
+# a span below this share of the values' size is drawn flat: rounding noise around a constant (a
+# wider span gets Plotly's own ticks, which then need at most about 7 significant digits)
+FLAT_SHARE = 1e-6
+
+
+def steady_range(values: np.ndarray) -> list[float] | None:
+    """An axis range that shows a constant (up to rounding) series as a flat line, else ``None``.
+
+    Plotly stretches any span to the full height, so ``4 ± 1e-14`` would be drawn as a wild
+    oscillation between "3.9999999999999907" and "4.0000000000000107". A span below
+    ``FLAT_SHARE`` of the values' size gets a range of ±10% around their middle (±1 around 0), whose
+    ticks are short ("3.8", "4", "4.2").
+    """
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    if not v.size:
+        return None
+    lo, hi = float(v.min()), float(v.max())
+    size = max(abs(lo), abs(hi))
+    if hi - lo > FLAT_SHARE * size and size > 0:
+        return None
+    mid = (lo + hi) / 2
+    pad = 0.1 * abs(mid) if mid != 0 else 1.0
+    return [mid - pad, mid + pad]
+
+
 # three side-by-side panels: x-axis domains of the zero-grad figure
 PANELS = ((0.0, 0.28), (0.36, 0.64), (0.72, 1.0))
 
@@ -314,10 +340,12 @@ def zero_grad_figure(good: AccumRun, bad: AccumRun, forget: bool, w_star: float)
             )
     axes: dict[str, dict] = {}
     annotations = []
-    for p, (domain, (_, title, ytitle)) in enumerate(zip(PANELS, panels, strict=True)):
+    for p, (domain, (key, title, ytitle)) in enumerate(zip(PANELS, panels, strict=True)):
         axis = "" if p == 0 else str(p + 1)
         axes[f"xaxis{axis}"] = _axis("step", domain=list(domain), anchor=f"y{axis}")
-        axes[f"yaxis{axis}"] = _axis(ytitle, anchor=f"x{axis}")
+        shown = np.concatenate([good.series()[key], bad.series()[key]])
+        flat = steady_range(shown)
+        axes[f"yaxis{axis}"] = _axis(ytitle, anchor=f"x{axis}", **({"range": flat} if flat else {}))
         annotations.append(
             {"x": sum(domain) / 2, "y": 1.0, "xref": "paper", "yref": "paper", "text": title}
             | {"showarrow": False, "yanchor": "bottom", "font": {"size": 14}}
