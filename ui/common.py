@@ -15,6 +15,8 @@ import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
+from ui.presenter import presenter_toggle
+
 # One list of learning rates for every log-scale control in the app. It holds every rate a preset
 # or a lesson needs exactly (0.01 and 0.5 for the step-through presets; 0.02 and 0.04, the critical
 # rates of the single-weight example).
@@ -123,8 +125,10 @@ def sidebar_nav() -> None:
 
 
 def page_intro(title: str, teaches: str, icon: str = "") -> None:
-    """The sidebar's page list, the page title and its two or three sentences on what it teaches."""
+    """The sidebar's page list and presenter toggle, the page title and its two or three sentences on
+    what it teaches (in presenter mode, with the larger text of ``ui.presenter``)."""
     sidebar_nav()
+    presenter_toggle()
     st.title(f"{icon} {title}".strip())
     st.markdown(teaches)
 

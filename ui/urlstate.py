@@ -5,16 +5,34 @@ the URL changes), ``seed_from_url`` reads ``st.query_params``, checks every valu
 ones into ``st.session_state`` under the widget keys, and returns a notice for every value it had
 to drop. After the widgets, ``write_url`` puts the current values back into the URL so that the
 address bar is always a shareable link.
+
+A link can be crafted: a notice repeats the learner's value only through ``ui.echo.quoted`` (one
+short inline-code span), and the rest of a parser's reason only as escaped plain text, so no value
+becomes a link, an image or a heading. A reason that is Python's own exception text (from a
+``parse`` that let ``int()`` or ``float()`` fail) is replaced by a plain "is not a valid value".
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
+
+from ui.echo import plain_text, quoted
+
+# the start of messages that Python (not this app) writes: never shown to a learner
+_PYTHON_TEXT = re.compile(
+    r"invalid literal for|could not convert|Exceeds the limit|int too large|cannot convert|"
+    r"math domain error|not enough values to unpack|too many values to unpack|is not in list|"
+    r"substring not found|empty separator|codec can't|invalid \\escape|unconverted data|"
+    r"time data|object has no attribute|argument must be|unsupported operand|NoneType|"
+    r"Traceback|[A-Z][A-Za-z]*Error\b"
+)
+_REASON_LIMIT = 200
 
 
 @dataclass(frozen=True)
@@ -100,7 +118,7 @@ def int_list(name: str, key: str, lo: int, hi: int, max_len: int) -> UrlSetting:
         try:
             values = tuple(int(p) for p in parts)
         except ValueError:
-            raise ValueError(f"'{text}' is not whole numbers separated by '-'") from None
+            raise ValueError(f"'{text}' is not whole numbers separated by dashes (like 4-4)") from None
         if any(not lo <= v <= hi for v in values):
             raise ValueError(f"every value must lie from {lo} to {hi}")
         return values
@@ -126,9 +144,34 @@ def seed_from_url(params: Iterable[UrlSetting], marker: str) -> list[str]:
             continue
         try:
             st.session_state[p.key] = p.parse(own[p.name])
-        except ValueError as exc:
-            notices.append(f"URL parameter `{p.name}`: {exc}. Using the default instead.")
+        except (ValueError, TypeError, KeyError, IndexError, ArithmeticError, AttributeError) as exc:
+            notices.append(url_notice(p.name, own[p.name], exc))
     return notices
+
+
+def learner_reason(exc: BaseException, raw: str) -> str:
+    """Why ``raw`` was refused, as safe markdown: the value quoted, the rest escaped and short.
+
+    A reason that is not a ``ValueError`` or that reads like Python's own exception text becomes
+    "is not a valid value".
+    """
+    text = str(exc) if isinstance(exc, ValueError) else ""
+    if not text.strip() or _PYTHON_TEXT.search(text.replace(raw, "") if raw else text):
+        return f"{quoted(raw)} is not a valid value for this setting"
+    if not raw:
+        return plain_text(text, _REASON_LIMIT)
+    # every mention of the value (with or without quotes) becomes one short code span
+    pieces = re.split("(" + re.escape(f"'{raw}'") + "|" + re.escape(raw) + ")", text)
+    said = [
+        quoted(raw) if piece in (raw, f"'{raw}'") else plain_text(piece, _REASON_LIMIT) for piece in pieces
+    ]
+    reason = "".join(said)
+    return reason if len(pieces) > 1 else f"{quoted(raw)}: {reason}"
+
+
+def url_notice(name: str, raw: str, exc: BaseException) -> str:
+    """The notice for a refused URL value (safe markdown; the value shortened in inline code)."""
+    return f"URL parameter {quoted(name, 30)}: {learner_reason(exc, raw)}. Using the default instead."
 
 
 def write_url(params: Iterable[UrlSetting], extra: Mapping[str, str] | None = None, marker: str = "") -> None:
