@@ -21,7 +21,6 @@ from labs.descent.model import WeightRun
 from labs.descent.model_accumulate import AccumRun, AccumulationCheck
 from labs.descent.model_surfaces import BatchRun, Trajectory, get_surface
 from ui.common import lr_values
-from ui.echo import quoted
 from ui.urlstate import UrlSetting, flag, number, seed_from_url
 
 NEURON = "single neuron (w, b)"
@@ -82,7 +81,7 @@ DEFAULTS: dict[str, Any] = {
 def _surface_param() -> UrlSetting:
     def parse(text: str) -> str:
         if text not in SURFACE_SLUGS:
-            raise ValueError(f"'{text}' is not one of {', '.join(SURFACE_SLUGS)}")
+            raise ValueError(f"{text} is not one of {', '.join(SURFACE_SLUGS)}")
         return SURFACE_SLUGS[text]
 
     return UrlSetting("surface", "gd_s2_surface", parse, lambda name: SLUG_OF[name])
@@ -152,30 +151,7 @@ S4_PARAMS: tuple[UrlSetting, ...] = (
 )
 
 
-def echoed_safely(setting: UrlSetting) -> UrlSetting:
-    """``setting`` whose error messages show the link's value only as short inline code.
-
-    The notices are markdown: a value such as ``[log in](http://...)`` must not become a link,
-    and a 10,000-character value must not fill the page. The readers' messages start with the
-    value (``'abc' is not a number``, ``7 is outside 0 to 1``); it is replaced by ``quoted``.
-    """
-
-    def parse(text: str) -> Any:
-        try:
-            return setting.parse(text)
-        except ValueError as exc:
-            message = str(exc)
-            for prefix in (f"'{text}'", text):
-                if message.startswith(prefix):
-                    raise ValueError(quoted(text) + message[len(prefix) :]) from None
-            raise ValueError(f"{quoted(text)} could not be read") from None
-
-    return replace(setting, parse=parse)
-
-
-URL_PARAMS: tuple[UrlSetting, ...] = tuple(
-    echoed_safely(p) for p in S1_PARAMS + S2_PARAMS + S3_PARAMS + S4_PARAMS
-)
+URL_PARAMS: tuple[UrlSetting, ...] = S1_PARAMS + S2_PARAMS + S3_PARAMS + S4_PARAMS
 
 
 def apply_surface_defaults() -> None:
