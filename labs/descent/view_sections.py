@@ -122,7 +122,7 @@ def section_one_weight() -> None:
     rates = critical_rates(example)
     half = critical_rates(one_weight_example("half_sse"))
     x, y, w_star = float(example.X[0, 0]), float(example.Y[0, 0]), minimum(example)
-    fold("About this section", one_weight_text(x, y, w_star, rates))
+    fold("The learning rate on one weight: the idea", one_weight_text(x, y, w_star, rates))
     with st.expander("Why? The step as a multiplication, the ½ convention, many weights"):
         st.markdown(one_weight_why(x, rates, half))
     c1, c2, c3 = st.columns([2, 1, 1])
@@ -190,7 +190,7 @@ def section_surfaces() -> None:
     clicked = take_click("gd_s2_contour", "gd_s2_click_seen")
     if clicked is not None:
         st.session_state.gd_s2_w1, st.session_state.gd_s2_w2 = clicked
-    fold("About this section", SURFACES_TEXT)
+    fold("Three optimizers: the rules", SURFACES_TEXT)
     with st.expander("Why? Which way is down, what momentum and Adam do with the gradient"):
         st.markdown(SURFACES_WHY)
         try:

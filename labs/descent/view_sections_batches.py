@@ -68,7 +68,7 @@ def _accumulation(w: float, b: float, k: int) -> AccumulationCheck:
 def section_batches() -> None:
     """Section 3: full batch, mini-batch and one sample at a time on the neuron."""
     st.header("3 · Batch modes: all samples, a few, or one at a time")
-    fold("About this section", BATCHES_TEXT)
+    fold("Batch modes: the idea", BATCHES_TEXT)
     c1, c2, c3, c4, c5, c6 = st.columns([2, 1, 1, 1, 1, 1])
     c1.select_slider("learning rate lr", S3_LRS, key="gd_s3_lr", format_func=format_lr, **KEEP)
     c2.slider("epochs", 1, MAX_EPOCHS, key="gd_s3_epochs", **KEEP)
@@ -150,7 +150,7 @@ def section_batches() -> None:
 def section_zero_grad() -> None:
     """Section 4: training with and without zero_grad(), then accumulation on purpose."""
     st.header("4 · Why gradients must be reset: the zero-grad lesson")
-    fold("About this section", ZERO_GRAD_TEXT)
+    fold("The zero-grad lesson: the idea", ZERO_GRAD_TEXT)
     k1, k2 = st.columns([3, 2])
     # short lines: the column is about 45 characters wide on a laptop screen, and a wrapped
     # comment lands at the start of the next line
