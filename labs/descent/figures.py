@@ -137,7 +137,7 @@ def loss_curve_figure(run: WeightRun) -> go.Figure:
         )
     layout = base_layout(
         title={"text": loss_curve_title(run)},
-        height=420,
+        height=330,
         legend={"orientation": "h", "y": -0.2},
         margin={"l": 60, "r": 20, "t": 70, "b": 40},
         annotations=annotations,
@@ -166,7 +166,7 @@ def distance_figure(run: WeightRun) -> go.Figure:
     layout = base_layout(
         # two lines: the chart shares a row with the loss curve, where one line was cut off
         title={"text": "Distance left to the minimum<br>(share of the start)"},
-        height=320,
+        height=330,
         margin={"l": 50, "r": 20, "t": 70, "b": 45},
         showlegend=False,
         shapes=[_hline(TOO_SLOW_SHARE, "black", "dash")],
@@ -264,8 +264,8 @@ def regime_strip_figure(rates: CriticalRates, lr: float) -> go.Figure:
     )
     layout = base_layout(
         title={"text": f"Learning-rate regimes for curvature L'' = {fmt(rates.curvature)}"},
-        height=230,
-        margin={"l": 40, "r": 30, "t": 85, "b": 45},
+        height=185,
+        margin={"l": 40, "r": 30, "t": 70, "b": 40},
         shapes=shapes,
         annotations=annotations,
         xaxis=_axis("learning rate lr", range=[0, hi], tickformat=".3~g"),
@@ -356,7 +356,7 @@ def zero_grad_figure(good: AccumRun, bad: AccumRun, forget: bool, w_star: float)
     )
     layout = base_layout(
         title={"text": "The same training with and without resetting the gradients"},
-        height=380,
+        height=310,
         legend={"orientation": "h", "y": -0.25},
         margin={"l": 50, "r": 20, "t": 80, "b": 60},
         shapes=[_hline(0.0, GREY), _hline(w_star, "black", "dot", "2")],

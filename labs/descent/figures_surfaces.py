@@ -92,7 +92,7 @@ def contour_figure(
     title: str,
     *,
     clickable: bool = True,
-    height: int = 520,
+    height: int = 440,
 ) -> go.Figure:
     """Contours of ``grid.loss`` with ``paths`` drawn on top, the start and the minimum marked.
 
@@ -184,8 +184,8 @@ def contour_figure(
     layout = base_layout(
         title={"text": title},
         height=height,
-        legend={"orientation": "h", "y": -0.14},
-        margin={"l": 60, "r": 20, "t": 60, "b": 40},
+        legend={"orientation": "h", "y": -0.19},
+        margin={"l": 60, "r": 20, "t": 60 + 18 * title.count("<br>"), "b": 40},
         clickmode="event+select",
         dragmode="zoom",
         uirevision=grid.surface,
@@ -289,6 +289,6 @@ def batch_loss_figure(
         legend={"orientation": "h", "y": -0.3},
         margin={"l": 55, "r": 15, "t": 45, "b": 45},
         xaxis=xaxis,
-        yaxis=_axis("loss on all samples"),
+        yaxis=_axis("loss (all samples)" if height >= 300 else "loss"),
     )
     return go.Figure(data=traces, layout=layout)

@@ -55,17 +55,21 @@ def one_weight_why(x: float, rates: CriticalRates, half: CriticalRates) -> str:
 
 
 SURFACES_TEXT = (
-    "With two parameters the loss is a landscape; three of PyTorch's update rules walk down it from the "
-    "same start, each with its own learning rate ($g$ is the gradient):\n"
-    "- **SGD**: $w \\leftarrow w - lr\\, g$.\n"
-    "- **Momentum**: $v \\leftarrow \\beta v + g$, then $w \\leftarrow w - lr\\, v$. On a steady slope "
-    "$v$ grows to $g/(1-\\beta)$: an effective learning rate of $lr/(1-\\beta)$ (10 × lr at "
-    "$\\beta = 0.9$); zigzags partly cancel.\n"
-    "- **Adam**: $w \\leftarrow w - lr\\, \\hat m / (\\sqrt{\\hat v} + 10^{-8})$ with running averages "
-    "$\\hat m$ of $g$ and $\\hat v$ of $g^2$ per coordinate: a step of at most about $lr$ per "
-    "coordinate whatever the slope's size, close to $lr$ only while that coordinate's gradient keeps "
-    "its sign."
+    "Three of PyTorch's update rules walk down the landscape from the same start, each with its own "
+    "learning rate ($g$ is the gradient): **SGD** $w \\leftarrow w - lr\\, g$; **momentum** "
+    "$v \\leftarrow \\beta v + g$, $w \\leftarrow w - lr\\, v$ (on a steady slope an effective learning "
+    "rate of $lr/(1-\\beta)$, 10 × lr at $\\beta = 0.9$); **Adam** "
+    "$w \\leftarrow w - lr\\, \\hat m / (\\sqrt{\\hat v} + 10^{-8})$ with running averages $\\hat m$ of $g$ "
+    "and $\\hat v$ of $g^2$ per coordinate: a step of at most about $lr$ per coordinate whatever the "
+    "slope's size, close to $lr$ only while that coordinate's gradient keeps its sign."
 )
+
+# the surfaces' formulas in plain text, for chart titles (Plotly draws no LaTeX here)
+SURFACE_FORMULAS = {
+    "single neuron (w, b)": f"L = mean bce of σ(w x + b) over {N_SAMPLES} points",
+    "ravine": "L = ½ (w₁² + 40 w₂²)",
+    "curved valley": "L = (1 − w₁)² + 10 (w₂ − w₁²)²",
+}
 
 SURFACES_WHY = (
     "**Which way is down.** The gradient is at right angles to the contour line through a point (on "
@@ -90,11 +94,10 @@ SURFACES_WHY = (
 
 BATCHES_TEXT = (
     f"The negative gradient on all {N_SAMPLES} samples (**full batch**) points the steepest way down; "
-    "one from a few samples (**mini-batch** of $b$) or from **one sample at a time** is cheaper but noisy, "
-    "so the path wobbles. An **iteration** is one update from one batch; an **epoch** is one pass "
-    f"over all {N_SAMPLES} samples: 1 iteration with the full batch, ⌈{N_SAMPLES}/b⌉ with mini-batches, "
-    f"{N_SAMPLES} one sample at a time. All three use plain SGD, the same lr and the same start; "
-    "the samples are reshuffled every epoch."
+    "one from a **mini-batch** of $b$ samples or from **one sample at a time** is cheaper but noisy. "
+    "An **iteration** is one update from one batch; an **epoch** is one pass over all "
+    f"{N_SAMPLES} samples (1, ⌈{N_SAMPLES}/b⌉ or {N_SAMPLES} iterations). Plain SGD, the same lr and "
+    "start for all three; the samples are reshuffled every epoch."
 )
 
 BATCHES_WHY = (

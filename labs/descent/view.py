@@ -55,7 +55,7 @@ def render() -> None:
     ensure_state(DEFAULTS)
     # every section's settings come from the URL, checked before any widget exists
     show_notices(seed_settings())
-    link_box = st.empty()
+    link_box = st.empty()  # the share link, redrawn by whichever section ran last (see with_link)
     for number, section in enumerate(SECTIONS, start=1):
         st.fragment(with_link(section, number, link_box))()
     try_this(TRY_THIS)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 from streamlit.errors import StreamlitAPIException
 
 from backprop_core.optimizers import Optimizer, optimizer_step
@@ -33,7 +34,14 @@ from labs.descent.model_surfaces import (
     surface_grid,
     trajectory,
 )
-from labs.descent.text import SURFACES_TEXT, SURFACES_WHY, VANISHING_PAGE, one_weight_text, one_weight_why
+from labs.descent.text import (
+    SURFACE_FORMULAS,
+    SURFACES_TEXT,
+    SURFACES_WHY,
+    VANISHING_PAGE,
+    one_weight_text,
+    one_weight_why,
+)
 from labs.descent.view_settings import (
     BETA2S,
     BETAS,
@@ -54,6 +62,8 @@ from viz.format import fmt
 from viz.theme import SERIES
 
 OPT_COLOURS = {"sgd": SERIES[0], "momentum": SERIES[1], "adam": SERIES[2]}
+# Streamlit's named label colours closest to those path colours (a label takes no HTML)
+COLOUR_NAMES = {SERIES[0]: "blue", SERIES[1]: "orange", SERIES[2]: "green"}
 MODE_COLOURS = dict(zip(BATCH_MODES, (SERIES[0], SERIES[4], SERIES[3]), strict=True))
 NUMBERS = {"format": "%.6g"}
 # widget values survive a trip to another page and back
@@ -125,7 +135,7 @@ def section_one_weight() -> None:
     fold("The learning rate on one weight: the idea", one_weight_text(x, y, w_star, rates))
     with st.expander("Why? The step as a multiplication, the ½ convention, many weights"):
         st.markdown(one_weight_why(x, rates, half))
-    c1, c2, c3 = st.columns([2, 1, 1])
+    c1, c2, c3, c4, c5 = st.columns([2.2, 1.2, 1.2, 0.8, 0.9])
     c1.select_slider(
         "learning rate lr (log scale)",
         S1_LRS,
@@ -164,12 +174,10 @@ def section_one_weight() -> None:
     box = box or (st.warning if regime.too_slow else st.success)
     box(message)
 
-    m = st.columns(5)
-    m[0].metric("curvature L''", fmt(rates.curvature))
-    m[1].metric("one step: 1/L''", fmt(rates.one_step))
-    m[2].metric("bounce: 2/L''", fmt(rates.bounce))
-    m[3].metric("r = 1 − lr·L''", fmt(regime.factor, 4))
-    m[4].metric("distance left", left_text)
+    # the two numbers that change with the controls, beside them (L'' and the critical rates are
+    # in the text above and on the regime chart below)
+    c4.metric("r = 1 − lr·L''", fmt(regime.factor, 4))
+    c5.metric("distance left", left_text)
 
     g1, g2 = st.columns([3, 2])
     with g1:
@@ -218,22 +226,13 @@ def section_surfaces() -> None:
         col.number_input(f"start {label}", lo, hi, step=0.1, format="%.3f", key=key, **KEEP)
     c4.number_input("steps", 1, MAX_S2_STEPS, step=10, key="gd_s2_steps", **KEEP)
     c5.number_input("loss threshold", 0.0, 1000.0, step=0.01, format="%.4f", key="gd_s2_thr", **KEEP)
-    f1, f2 = st.columns([2, 3], vertical_alignment="center")
-    f1.latex(surface.formula)
-    f2.caption(
-        f"{surface.description}. Click anywhere on the contour plot to start there, or type the start."
-    )
-    o1, o2, o3 = st.columns(3)
-    with o1:
-        _optimizer_lr("sgd")
-    with o2:
-        _optimizer_lr("momentum")
-        st.select_slider("Momentum β", BETAS, key="gd_s2_beta", **KEEP)
-    with o3:
-        _optimizer_lr("adam")
-        a1, a2 = st.columns(2)
-        a1.select_slider("Adam β1", BETAS, key="gd_s2_beta1", **KEEP)
-        a2.select_slider("Adam β2", BETA2S, key="gd_s2_beta2", **KEEP)
+    o = st.columns([1.3, 1.3, 0.9, 1.3, 0.9, 0.9])
+    _optimizer_lr(o[0], "sgd")
+    _optimizer_lr(o[1], "momentum")
+    o[2].select_slider("Momentum β", BETAS, key="gd_s2_beta", **KEEP)
+    _optimizer_lr(o[3], "adam")
+    o[4].select_slider("Adam β1", BETAS, key="gd_s2_beta1", **KEEP)
+    o[5].select_slider("Adam β2", BETA2S, key="gd_s2_beta2", **KEEP)
 
     ss = st.session_state
     start = (float(ss.gd_s2_w1), float(ss.gd_s2_w2))
@@ -266,7 +265,8 @@ def section_surfaces() -> None:
                 cached_grid(surface.name),
                 paths,
                 start,
-                f"{surface.name}: paths of {steps} steps from the start",
+                f"{surface.name}: {SURFACE_FORMULAS[surface.name]}<br>"
+                f"paths of {steps} steps from the start · click anywhere to start there",
             ),
             key="gd_s2_contour",
             on_select="rerun",
@@ -305,8 +305,14 @@ def code_bridges(name: str, trajectories: list[Trajectory], start: tuple[float, 
     )
 
 
-def _optimizer_lr(name: str) -> None:
-    """The optimiser's name in its path colour, and its learning-rate slider (``gd_s2_lr_<name>``)."""
+def _optimizer_lr(column: DeltaGenerator, name: str) -> None:
+    """The optimiser's learning-rate slider (``gd_s2_lr_<name>``), its label in its path's colour."""
     label = OPTIMIZER_LABELS[name]
-    st.markdown(f"**<span style='color:{OPT_COLOURS[name]}'>{label}</span>**", unsafe_allow_html=True)
-    st.select_slider(f"{label} lr", S2_LRS, key=f"gd_s2_lr_{name}", format_func=format_lr, **KEEP)
+    colour = OPT_COLOURS[name]
+    column.select_slider(
+        f":{COLOUR_NAMES[colour]}[**{label}**] lr" if colour in COLOUR_NAMES else f"{label} lr",
+        S2_LRS,
+        key=f"gd_s2_lr_{name}",
+        format_func=format_lr,
+        **KEEP,
+    )

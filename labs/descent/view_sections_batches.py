@@ -123,33 +123,35 @@ def section_batches() -> None:
                 f"The neuron's loss on all {N_SAMPLES} samples,<br>"
                 f"{int(ss.gd_s3_epochs)} epochs of each batch mode",
                 clickable=False,
-                height=460,
+                height=380,
             ),
             key="gd_s3_contour",
         )
     epochs = [r.epoch for r in runs]
     with g1:
         plotly_chart(
-            batch_loss_figure(paths, epochs, "iteration", height=235, legend=False), key="gd_s3_by_iter"
+            batch_loss_figure(paths, epochs, "iteration", height=190, legend=False), key="gd_s3_by_iter"
         )
         plotly_chart(
-            batch_loss_figure(paths, epochs, "epoch", height=235, legend=False), key="gd_s3_by_epoch"
+            batch_loss_figure(paths, epochs, "epoch", height=190, legend=False), key="gd_s3_by_epoch"
         )
-    table = batch_table(runs)
-    st.dataframe(
-        table,
-        key="gd_s3_table",
-        hide_index=True,
-        width="stretch",
-        column_config={"final loss (all 24 samples)": st.column_config.NumberColumn(**NUMBERS)},
-    )
-    with st.expander("Why? Per iteration or per epoch, and the noise near the minimum"):
+    e1, e2 = st.columns(2)
+    with e1.expander("The batch modes in numbers: iterations per epoch, final loss"):
+        table = batch_table(runs)
+        st.dataframe(
+            table,
+            key="gd_s3_table",
+            hide_index=True,
+            width="stretch",
+            column_config={"final loss (all 24 samples)": st.column_config.NumberColumn(**NUMBERS)},
+        )
+    with e2.expander("Why? Per iteration or per epoch, and the noise near the minimum"):
         st.markdown(BATCHES_WHY)
 
 
 def section_zero_grad() -> None:
     """Section 4: training with and without zero_grad(), then accumulation on purpose."""
-    st.header("4 · Why gradients must be reset: the zero-grad lesson")
+    st.header("4 · Why gradients must be reset: zero_grad()")
     fold("The zero-grad lesson: the idea", ZERO_GRAD_TEXT)
     k1, k2 = st.columns([3, 2])
     # short lines: the column is about 45 characters wide on a laptop screen, and a wrapped
@@ -178,9 +180,9 @@ def section_zero_grad() -> None:
             )
         # the toggle on its own row: in a narrow column its label was cut off
         st.toggle("forget to reset the gradients", key="gd_s4_forget", **KEEP)
-    c1, c2 = st.columns([2, 1])
-    c1.select_slider("learning rate lr", S4_LRS, key="gd_s4_lr", format_func=format_lr, **KEEP)
-    c2.slider("steps", 2, 40, key="gd_s4_steps", **KEEP)
+        c1, c2 = st.columns([3, 2])
+        c1.select_slider("learning rate lr", S4_LRS, key="gd_s4_lr", format_func=format_lr, **KEEP)
+        c2.slider("steps", 2, 40, key="gd_s4_steps", **KEEP)
     ss = st.session_state
     forget, lr, steps = bool(ss.gd_s4_forget), float(ss.gd_s4_lr), int(ss.gd_s4_steps)
     good, bad = _zero_grad(lr, steps, True), _zero_grad(lr, steps, False)
