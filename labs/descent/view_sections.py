@@ -135,7 +135,7 @@ def section_one_weight() -> None:
     fold("The learning rate on one weight: the idea", one_weight_text(x, y, w_star, rates))
     with st.expander("Why? The step as a multiplication, the ½ convention, many weights"):
         st.markdown(one_weight_why(x, rates, half))
-    c1, c2, c3, c4, c5 = st.columns([2.2, 1.2, 1.2, 0.8, 0.9])
+    c1, c2, c3, c4, c5 = st.columns([1.8, 1.0, 1.0, 0.9, 1.3])
     c1.select_slider(
         "learning rate lr (log scale)",
         S1_LRS,

@@ -163,7 +163,10 @@ def test_the_page_fits_in_six_screens_at_1280x800(app_url: str, page, artifacts_
 
 
 def _tick_texts(chart) -> list[str]:
-    return chart.locator(".ytick text").all_inner_texts()
+    # Plotly names each axis's tick groups after it: ytick, y2tick, y3tick
+    return chart.locator(".ytick text, .y2tick text, .y3tick text").evaluate_all(
+        "els => els.map(e => e.textContent)"
+    )
 
 
 def test_section_4_at_the_bouncing_rate_draws_a_flat_loss_with_short_ticks(
@@ -179,18 +182,13 @@ def test_section_4_at_the_bouncing_rate_draws_a_flat_loss_with_short_ticks(
     ticks = _tick_texts(chart)
     assert ticks and max(len(t) for t in ticks) <= 6, ticks
     # the loss panel (the third y axis) is flat at 4: its ticks are a few short numbers around it
-    loss_ticks = chart.locator(".yaxislayer-above").nth(2).locator(".ytick text").all_inner_texts()
+    loss_ticks = chart.locator(".y3tick text").evaluate_all("els => els.map(e => e.textContent)")
     assert "4" in loss_ticks and all(3.5 <= float(t.replace("−", "-")) <= 4.5 for t in loss_ticks), loss_ticks
     # no tick label reaches into the panel on its left
-    boxes = (
-        chart.locator(".yaxislayer-above")
-        .nth(2)
-        .locator(".ytick text")
-        .evaluate_all("els => els.map(e => e.getBoundingClientRect().left)")
-    )
-    panel2 = chart.locator(".xy2 .nsewdrag, .x2y2 .nsewdrag").first.bounding_box()
-    if panel2 is not None:
-        assert min(boxes) > panel2["x"] + panel2["width"], (boxes, panel2)
+    lefts = chart.locator(".y3tick text").evaluate_all("els => els.map(e => e.getBoundingClientRect().left)")
+    panel2 = chart.locator(".nsewdrag[data-subplot='x2y2']").first.bounding_box()
+    assert panel2 is not None
+    assert min(lefts) > panel2["x"] + panel2["width"], (lefts, panel2)
     chart.screenshot(path=str(artifacts_dir / "gd_4_flat_loss_1280.png"))
 
 
