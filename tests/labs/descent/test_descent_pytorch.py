@@ -112,21 +112,47 @@ def run_script(script: str) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def assert_matches(result: dict, name: str, runs, start, steps: int) -> float:
-    """Every path of the script equals the lab's trajectory to 1e-9 (relative above 1); the worst."""
-    worst = 0.0
+def steady_prefix(name: str, opt: Optimizer, lr: float, start, steps: int) -> int:
+    """How many points of the lab's run a float64 twin can be expected to reproduce to 1e-9.
+
+    Some settings are chaotic (SGD bouncing around the curved valley's minimum above its 2/lambda_max,
+    Adam with beta1 = 0 near the neuron's): there a difference in the last bit, such as two
+    libraries adding in another order, grows exponentially. The lab's own run from a start nudged by
+    1e-13 (two ways) shows where: from the first point that differs by more than 1e-12 on, no two
+    implementations agree to 1e-9, so only the points before it are compared.
+    """
+    mine = trajectory(name, opt, lr, start, steps)
+    keep = len(mine.points)
+    for sign in (1.0, -1.0):  # two directions: a nudge along a stable one would hide the chaos
+        nudged = trajectory(name, opt, lr, (start[0] + 1e-13, start[1] + sign * 1e-13), steps)
+        n = min(keep, len(nudged.points))
+        big = np.maximum(1.0, np.abs(mine.points[:n]).max(axis=1))
+        gap = np.abs(mine.points[:n] - nudged.points[:n]).max(axis=1) / big
+        far = np.flatnonzero(gap > 1e-12)
+        keep = int(far[0]) if far.size else n
+    return keep
+
+
+def assert_matches(result: dict, name: str, runs, start, steps: int) -> tuple[float, int]:
+    """Every path of the script equals the lab's trajectory to 1e-9 (relative above 1) over its
+    steady prefix (``steady_prefix``); returns the worst difference and the number of chaotic runs."""
+    worst, chaotic = 0.0, 0
     for opt, lr in runs:
         mine = trajectory(name, opt, lr, start, steps)
         theirs = result["runs"][opt.name]
-        assert theirs["diverged"] == mine.diverged
         points, losses = np.array(theirs["points"]), np.array(theirs["losses"])
-        assert points.shape == mine.points.shape
-        for a, b in ((points, mine.points), (losses, mine.losses)):
+        keep = steady_prefix(name, opt, lr, start, steps)
+        if keep == len(mine.points):
+            assert theirs["diverged"] == mine.diverged
+            assert points.shape == mine.points.shape
+        else:
+            chaotic += 1
+        for a, b in ((points[:keep], mine.points[:keep]), (losses[:keep], mine.losses[:keep])):
             scale = np.maximum(1.0, np.abs(b))
             err = float(np.max(np.abs(a - b) / scale)) if a.size else 0.0
             assert err <= 1e-9, (opt.name, lr, err)
             worst = max(worst, err)
-    return worst
+    return worst, chaotic
 
 
 @needs_torch
@@ -135,7 +161,7 @@ def test_script_reproduces_each_surface_s_defaults(name: str) -> None:
     s = SURFACES[name]
     runs = _runs(tuple(s.lrs[k] for k in ("sgd", "momentum", "adam")))
     result = run_script(descent_script(script_surface(name), runs, s.start, s.steps))
-    assert_matches(result, name, runs, s.start, s.steps)
+    assert assert_matches(result, name, runs, s.start, s.steps)[1] == 0  # the defaults are not chaotic
 
 
 @needs_torch
