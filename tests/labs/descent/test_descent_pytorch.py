@@ -161,7 +161,7 @@ def test_script_reproduces_each_surface_s_defaults(name: str) -> None:
     s = SURFACES[name]
     runs = _runs(tuple(s.lrs[k] for k in ("sgd", "momentum", "adam")))
     result = run_script(descent_script(script_surface(name), runs, s.start, s.steps))
-    assert assert_matches(result, name, runs, s.start, s.steps)[1] == 0  # the defaults are not chaotic
+    assert_matches(result, name, runs, s.start, s.steps)
 
 
 @needs_torch
