@@ -137,7 +137,7 @@ def loss_curve_figure(run: WeightRun) -> go.Figure:
         )
     layout = base_layout(
         title={"text": loss_curve_title(run)},
-        height=420,
+        height=330,
         legend={"orientation": "h", "y": -0.2},
         margin={"l": 60, "r": 20, "t": 70, "b": 40},
         annotations=annotations,
@@ -166,7 +166,7 @@ def distance_figure(run: WeightRun) -> go.Figure:
     layout = base_layout(
         # two lines: the chart shares a row with the loss curve, where one line was cut off
         title={"text": "Distance left to the minimum<br>(share of the start)"},
-        height=320,
+        height=330,
         margin={"l": 50, "r": 20, "t": 70, "b": 45},
         showlegend=False,
         shapes=[_hline(TOO_SLOW_SHARE, "black", "dash")],
@@ -264,14 +264,40 @@ def regime_strip_figure(rates: CriticalRates, lr: float) -> go.Figure:
     )
     layout = base_layout(
         title={"text": f"Learning-rate regimes for curvature L'' = {fmt(rates.curvature)}"},
-        height=230,
-        margin={"l": 40, "r": 30, "t": 85, "b": 45},
+        height=185,
+        margin={"l": 40, "r": 30, "t": 70, "b": 40},
         shapes=shapes,
         annotations=annotations,
         xaxis=_axis("learning rate lr", range=[0, hi], tickformat=".3~g"),
         yaxis={"visible": False, "range": [0, 1]},
     )
     return go.Figure(data=[marker], layout=layout)
+
+
+# a span below this share of the values' size is drawn flat: rounding noise around a constant (a
+# wider span gets Plotly's own ticks, which then need at most about 7 significant digits)
+FLAT_SHARE = 1e-6
+
+
+def steady_range(values: np.ndarray) -> list[float] | None:
+    """An axis range that shows a constant (up to rounding) series as a flat line, else ``None``.
+
+    Plotly stretches any span to the full height, so ``4 ± 1e-14`` would be drawn as a wild
+    oscillation between "3.9999999999999907" and "4.0000000000000107". A span below
+    ``FLAT_SHARE`` of the values' size gets a range of ±10% around their middle (±1 around 0), whose
+    ticks are short ("3.8", "4", "4.2").
+    """
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    if not v.size:
+        return None
+    lo, hi = float(v.min()), float(v.max())
+    size = max(abs(lo), abs(hi))
+    if hi - lo > FLAT_SHARE * size and size > 0:
+        return None
+    mid = (lo + hi) / 2
+    pad = 0.1 * abs(mid) if mid != 0 else 1.0
+    return [mid - pad, mid + pad]
 
 
 # three side-by-side panels: x-axis domains of the zero-grad figure
@@ -314,10 +340,12 @@ def zero_grad_figure(good: AccumRun, bad: AccumRun, forget: bool, w_star: float)
             )
     axes: dict[str, dict] = {}
     annotations = []
-    for p, (domain, (_, title, ytitle)) in enumerate(zip(PANELS, panels, strict=True)):
+    for p, (domain, (key, title, ytitle)) in enumerate(zip(PANELS, panels, strict=True)):
         axis = "" if p == 0 else str(p + 1)
         axes[f"xaxis{axis}"] = _axis("step", domain=list(domain), anchor=f"y{axis}")
-        axes[f"yaxis{axis}"] = _axis(ytitle, anchor=f"x{axis}")
+        shown = np.concatenate([good.series()[key], bad.series()[key]])
+        flat = steady_range(shown)
+        axes[f"yaxis{axis}"] = _axis(ytitle, anchor=f"x{axis}", **({"range": flat} if flat else {}))
         annotations.append(
             {"x": sum(domain) / 2, "y": 1.0, "xref": "paper", "yref": "paper", "text": title}
             | {"showarrow": False, "yanchor": "bottom", "font": {"size": 14}}
@@ -328,7 +356,7 @@ def zero_grad_figure(good: AccumRun, bad: AccumRun, forget: bool, w_star: float)
     )
     layout = base_layout(
         title={"text": "The same training with and without resetting the gradients"},
-        height=380,
+        height=310,
         legend={"orientation": "h", "y": -0.25},
         margin={"l": 50, "r": 20, "t": 80, "b": 60},
         shapes=[_hline(0.0, GREY), _hline(w_star, "black", "dot", "2")],

@@ -92,7 +92,7 @@ def contour_figure(
     title: str,
     *,
     clickable: bool = True,
-    height: int = 520,
+    height: int = 440,
 ) -> go.Figure:
     """Contours of ``grid.loss`` with ``paths`` drawn on top, the start and the minimum marked.
 
@@ -184,8 +184,8 @@ def contour_figure(
     layout = base_layout(
         title={"text": title},
         height=height,
-        legend={"orientation": "h", "y": -0.14},
-        margin={"l": 60, "r": 20, "t": 60, "b": 40},
+        legend={"orientation": "h", "y": -0.19},
+        margin={"l": 60, "r": 20, "t": 60 + 18 * title.count("<br>"), "b": 40},
         clickmode="event+select",
         dragmode="zoom",
         uirevision=grid.surface,
@@ -246,11 +246,15 @@ def loss_steps_figure(paths: Sequence[Path], threshold: float, title: str) -> go
 ITERATION_TICKS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000]
 
 
-def batch_loss_figure(paths: Sequence[Path], epochs: Sequence[np.ndarray], by: str) -> go.Figure:
+def batch_loss_figure(
+    paths: Sequence[Path], epochs: Sequence[np.ndarray], by: str, *, height: int = 360, legend: bool = True
+) -> go.Figure:
     """The loss on all samples after every iteration, against iterations or against epochs.
 
     ``epochs[i]`` holds the epoch count at each point of ``paths[i]``; ``by`` is ``iteration``
     or ``epoch``. A log axis has no 0, so the iteration chart starts after the first update.
+    Without ``legend`` (a small chart beside the contour plot, whose legend names the colours)
+    every line still names itself on hover.
     """
     if by not in ("iteration", "epoch"):
         raise ValueError(f"by must be 'iteration' or 'epoch', got {by!r}")
@@ -280,9 +284,11 @@ def batch_loss_figure(paths: Sequence[Path], epochs: Sequence[np.ndarray], by: s
         xaxis = _axis("epoch", rangemode="tozero")
     layout = base_layout(
         title={"text": title},
-        height=360,
+        height=height,
+        showlegend=legend,
         legend={"orientation": "h", "y": -0.3},
+        margin={"l": 55, "r": 15, "t": 45, "b": 45},
         xaxis=xaxis,
-        yaxis=_axis("loss on all 24 samples"),
+        yaxis=_axis("loss (all samples)" if height >= 300 else "loss"),
     )
     return go.Figure(data=traces, layout=layout)

@@ -29,6 +29,7 @@ from backprop_core.losses import LOSSES
 from backprop_core.network import MLP
 from backprop_core.optimizers import Optimizer, optimizer_step
 from backprop_core.passes import forward_pass, loss_pass, quiet
+from backprop_core.pytorch.descent import DescentSurface, neuron_surface, quadratic_surface, valley_surface
 from backprop_core.runner import Data, RunState, TrainConfig, run
 
 # the neuron's data: x in [-3, 3]; y = 1 mostly for larger x, with some overlap so that the best
@@ -196,6 +197,16 @@ SURFACES: dict[str, Surface] = {
         ),
     )
 }
+
+
+def script_surface(name: str) -> DescentSurface:
+    """Surface ``name`` as ``backprop_core.pytorch.descent_script`` writes it out."""
+    s = get_surface(name)
+    if s.name == "ravine":
+        return quadratic_surface(RAVINE_CURVATURES, s.name)
+    if s.name == "curved valley":
+        return valley_surface(VALLEY_STEEPNESS, s.name)
+    return neuron_surface(NEURON_X, NEURON_Y, s.name)
 
 
 def get_surface(name: str) -> Surface:

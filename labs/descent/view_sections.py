@@ -12,8 +12,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
+from streamlit.errors import StreamlitAPIException
 
-from backprop_core.optimizers import Optimizer
+from backprop_core.optimizers import Optimizer, optimizer_step
+from backprop_core.pytorch import descent_rows, descent_script
 from labs.descent.figures import (
     distance_figure,
     loss_curve_figure,
@@ -27,8 +30,17 @@ from labs.descent.model_surfaces import (
     SurfaceGrid,
     Trajectory,
     get_surface,
+    script_surface,
     surface_grid,
     trajectory,
+)
+from labs.descent.text import (
+    SURFACE_FORMULAS,
+    SURFACES_TEXT,
+    SURFACES_WHY,
+    VANISHING_PAGE,
+    one_weight_text,
+    one_weight_why,
 )
 from labs.descent.view_settings import (
     BETA2S,
@@ -37,20 +49,21 @@ from labs.descent.view_settings import (
     OPTIMIZER_LABELS,
     S1_LRS,
     S2_LRS,
-    URL_MARKER,
-    URL_PARAMS,
     apply_surface_defaults,
     take_click,
     threshold_table,
     times_text,
     weight_steps_table,
 )
+from ui.bridge import pytorch_expander, show_code
 from ui.common import big_numbers_as_text, format_lr
-from ui.urlstate import write_url
+from ui.presenter import fold, plotly_chart
 from viz.format import fmt
 from viz.theme import SERIES
 
 OPT_COLOURS = {"sgd": SERIES[0], "momentum": SERIES[1], "adam": SERIES[2]}
+# Streamlit's named label colours closest to those path colours (a label takes no HTML)
+COLOUR_NAMES = {SERIES[0]: "blue", SERIES[1]: "orange", SERIES[2]: "green"}
 MODE_COLOURS = dict(zip(BATCH_MODES, (SERIES[0], SERIES[4], SERIES[3]), strict=True))
 NUMBERS = {"format": "%.6g"}
 # widget values survive a trip to another page and back
@@ -119,17 +132,10 @@ def section_one_weight() -> None:
     rates = critical_rates(example)
     half = critical_rates(one_weight_example("half_sse"))
     x, y, w_star = float(example.X[0, 0]), float(example.Y[0, 0]), minimum(example)
-    st.markdown(
-        f"One weight, one sample: the prediction is $a = w\\,x$ with $x = {x:g}$ and target $y = {y:g}$, "
-        f"so the best weight is $w^* = {y:g}/{x:g} = {fmt(w_star)}$. The loss is the squared error "
-        f"$L(w) = (w x - y)^2$ (the engine's `mse`, **no ½**). Its slope is "
-        f"$\\frac{{dL}}{{dw}} = 2x(wx - y)$ and its curvature is $L'' = 2x^2 = {fmt(rates.curvature)}$, "
-        "the same for every $w$ because $L$ is a parabola. One step $w \\leftarrow w - lr \\cdot dL/dw$ "
-        "lands at $w^* + (1 - lr \\cdot L'')(w - w^*)$: every step multiplies the distance to the "
-        "minimum by $r = 1 - lr \\cdot L''$. So the **critical learning rates** are "
-        f"$1/L'' = {fmt(rates.one_step)}$ ($r = 0$) and $2/L'' = {fmt(rates.bounce)}$ ($r = -1$)."
-    )
-    c1, c2, c3 = st.columns([2, 1, 1])
+    fold("The learning rate on one weight: the idea", one_weight_text(x, y, w_star, rates))
+    with st.expander("Why? The step as a multiplication, the ½ convention, many weights"):
+        st.markdown(one_weight_why(x, rates, half))
+    c1, c2, c3, c4, c5 = st.columns([1.8, 1.0, 1.0, 0.9, 1.3])
     c1.select_slider(
         "learning rate lr (log scale)",
         S1_LRS,
@@ -168,48 +174,41 @@ def section_one_weight() -> None:
     box = box or (st.warning if regime.too_slow else st.success)
     box(message)
 
-    m = st.columns(5)
-    m[0].metric("curvature L''", fmt(rates.curvature))
-    m[1].metric("one step: 1/L''", fmt(rates.one_step))
-    m[2].metric("bounce: 2/L''", fmt(rates.bounce))
-    m[3].metric("r = 1 − lr·L''", fmt(regime.factor, 4))
-    m[4].metric("distance left", left_text)
+    # the two numbers that change with the controls, beside them (L'' and the critical rates are
+    # in the text above and on the regime chart below)
+    c4.metric("r = 1 − lr·L''", fmt(regime.factor, 4))
+    c5.metric("distance left", left_text)
 
     g1, g2 = st.columns([3, 2])
-    g1.plotly_chart(loss_curve_figure(run), key="gd_s1_curve", width="stretch")
-    if run.distances[0] > 0:
-        g2.plotly_chart(distance_figure(run), key="gd_s1_distance", width="stretch")
-    else:
-        g2.info("Start somewhere other than w* = 2.4 to see the distance shrink or grow.")
-    st.plotly_chart(regime_strip_figure(rates, float(lr)), key="gd_s1_regimes", width="stretch")
-    st.caption(
-        f"Loss convention: this section uses $L = (wx - y)^2$. With the other common convention "
-        f"$L = \\tfrac12 (wx - y)^2$ the slope and the curvature halve "
-        f"($L'' = x^2 = {fmt(half.curvature)}$), "
-        f"so both critical rates double: one step at {fmt(half.one_step)}, bouncing at {fmt(half.bounce)}."
-    )
-    st.markdown("**The steps**, one row per update (numbers from the engine's forward and backward pass):")
-    show_table(weight_steps_table(run), "gd_s1_table", skip=("step k",), max_height=400)
+    with g1:
+        plotly_chart(loss_curve_figure(run), key="gd_s1_curve")
+    with g2:
+        if run.distances[0] > 0:
+            plotly_chart(distance_figure(run), key="gd_s1_distance")
+        else:
+            st.info(f"Start somewhere other than w* = {fmt(w_star)} to see the distance shrink or grow.")
+    plotly_chart(regime_strip_figure(rates, float(lr)), key="gd_s1_regimes")
+    with st.expander(f"The steps, one row per update ({n} rows, numbers from the engine)"):
+        show_table(weight_steps_table(run), "gd_s1_table", skip=("step k",), max_height=400)
 
 
 def section_surfaces() -> None:
-    """Section 2: SGD, momentum and Adam on a 2-D surface; settings in the URL; click to start."""
+    """Section 2: SGD, momentum and Adam on a 2-D surface; click to start; the bridges to code."""
     st.header("2 · Two parameters, three optimizers")
     clicked = take_click("gd_s2_contour", "gd_s2_click_seen")
     if clicked is not None:
         st.session_state.gd_s2_w1, st.session_state.gd_s2_w2 = clicked
-    st.markdown(
-        "With two parameters the loss is a landscape: contour lines join points of equal loss and the "
-        "gradient points straight uphill, across them. Three update rules (PyTorch's) walk down it from "
-        "the same start, each with its own learning rate:\n"
-        "- **SGD**: $w \\leftarrow w - lr\\, g$.\n"
-        "- **Momentum**: $v \\leftarrow \\beta v + g$, then $w \\leftarrow w - lr\\, v$: the velocity $v$ "
-        "remembers past gradients, so steps that keep pointing the same way grow and zigzags cancel.\n"
-        "- **Adam**: running averages $m$ of $g$ and $v$ of $g^2$ (with $\\beta_1$, $\\beta_2$), "
-        "corrected for starting at 0, then $w \\leftarrow w - lr\\, \\hat m / (\\sqrt{\\hat v} + 10^{-8})$: "
-        "each parameter's step is scaled by the size of its own recent gradients, so it is about $lr$ "
-        "long whatever the slope."
-    )
+    fold("Three optimizers: the rules", SURFACES_TEXT)
+    with st.expander("Why? Which way is down, what momentum and Adam do with the gradient"):
+        st.markdown(SURFACES_WHY)
+        try:
+            st.page_link(
+                VANISHING_PAGE,
+                label="Adam and vanishing update sizes: the vanishing gradients lab",
+                icon="📉",
+            )
+        except StreamlitAPIException:
+            st.caption("See the vanishing gradients lab.")  # the page run on its own (tests)
     c1, c2, c3, c4, c5 = st.columns([2, 1, 1, 1, 1])
     c1.selectbox(
         "loss surface",
@@ -227,22 +226,13 @@ def section_surfaces() -> None:
         col.number_input(f"start {label}", lo, hi, step=0.1, format="%.3f", key=key, **KEEP)
     c4.number_input("steps", 1, MAX_S2_STEPS, step=10, key="gd_s2_steps", **KEEP)
     c5.number_input("loss threshold", 0.0, 1000.0, step=0.01, format="%.4f", key="gd_s2_thr", **KEEP)
-    st.latex(surface.formula)
-    st.caption(
-        f"{surface.description}. Click anywhere on the contour plot to start there, or type the start."
-    )
-    o1, o2, o3 = st.columns(3)
-    with o1:
-        _optimizer_lr("sgd")
-    with o2:
-        _optimizer_lr("momentum")
-        st.select_slider("Momentum β", BETAS, key="gd_s2_beta", **KEEP)
-    with o3:
-        _optimizer_lr("adam")
-        a1, a2 = st.columns(2)
-        a1.select_slider("Adam β1", BETAS, key="gd_s2_beta1", **KEEP)
-        a2.select_slider("Adam β2", BETA2S, key="gd_s2_beta2", **KEEP)
-    write_url(URL_PARAMS, marker=URL_MARKER)
+    o = st.columns([1.3, 1.3, 0.9, 1.3, 0.9, 0.9])
+    _optimizer_lr(o[0], "sgd")
+    _optimizer_lr(o[1], "momentum")
+    o[2].select_slider("Momentum β", BETAS, key="gd_s2_beta", **KEEP)
+    _optimizer_lr(o[3], "adam")
+    o[4].select_slider("Adam β1", BETAS, key="gd_s2_beta1", **KEEP)
+    o[5].select_slider("Adam β2", BETA2S, key="gd_s2_beta2", **KEEP)
 
     ss = st.session_state
     start = (float(ss.gd_s2_w1), float(ss.gd_s2_w2))
@@ -269,26 +259,60 @@ def section_surfaces() -> None:
             f"Lower {'its learning rate' if len(diverged) == 1 else 'their learning rates'}."
         )
     g1, g2 = st.columns([3, 2])
-    g1.plotly_chart(
-        contour_figure(
-            cached_grid(surface.name), paths, start, f"{surface.name}: paths of {steps} steps from the start"
-        ),
-        key="gd_s2_contour",
-        width="stretch",
-        on_select="rerun",
-        selection_mode="points",
-    )
-    g2.plotly_chart(
-        loss_steps_figure(paths, threshold, "Loss per step<br>(◆: first at or below the threshold)"),
-        key="gd_s2_losses",
-        width="stretch",
-    )
+    with g1:
+        plotly_chart(
+            contour_figure(
+                cached_grid(surface.name),
+                paths,
+                start,
+                f"{surface.name}: {SURFACE_FORMULAS[surface.name]}<br>"
+                f"paths of {steps} steps from the start · click anywhere to start there",
+            ),
+            key="gd_s2_contour",
+            on_select="rerun",
+            selection_mode="points",
+        )
+    with g2:
+        plotly_chart(
+            loss_steps_figure(paths, threshold, "Loss per step<br>(◆: first at or below the threshold)"),
+            key="gd_s2_losses",
+        )
     table = threshold_table(trajectories, threshold)
     show_table(table, "gd_s2_table", skip=tuple(table.columns[:3]))
+    code_bridges(surface.name, trajectories, start, steps)
 
 
-def _optimizer_lr(name: str) -> None:
-    """The optimiser's name in its path colour, and its learning-rate slider (``gd_s2_lr_<name>``)."""
+def code_bridges(name: str, trajectories: list[Trajectory], start: tuple[float, float], steps: int) -> None:
+    """ "The same in PyTorch" (``torch.optim`` on this surface) and "Show the code" (the engine's step)."""
+    runs = [(t.optimizer, t.lr) for t in trajectories]
+    pytorch_expander(
+        descent_script(script_surface(name), runs, start, steps),
+        descent_rows({t.optimizer.name: (t.points, t.losses) for t in trajectories}),
+        file_stem="descent",
+        key="gd_s2_torch",
+        intro=(
+            "The same three optimizers in `torch.optim` (SGD, SGD with `momentum=β`, Adam), with these "
+            "learning rates and βs, from the same start on the same surface, in float64. The last line it "
+            "prints is one JSON object with every path; its end points match the table above."
+        ),
+    )
+    show_code(
+        [optimizer_step, trajectory],
+        first=(
+            "Read `optimizer_step` first: it turns one gradient into one change of the parameters (the three "
+            "rules above); `trajectory` calls it once per step and stops a run that leaves the map."
+        ),
+    )
+
+
+def _optimizer_lr(column: DeltaGenerator, name: str) -> None:
+    """The optimiser's learning-rate slider (``gd_s2_lr_<name>``), its label in its path's colour."""
     label = OPTIMIZER_LABELS[name]
-    st.markdown(f"**<span style='color:{OPT_COLOURS[name]}'>{label}</span>**", unsafe_allow_html=True)
-    st.select_slider(f"{label} lr", S2_LRS, key=f"gd_s2_lr_{name}", format_func=format_lr, **KEEP)
+    colour = OPT_COLOURS[name]
+    column.select_slider(
+        f":{COLOUR_NAMES[colour]}[**{label}**] lr" if colour in COLOUR_NAMES else f"{label} lr",
+        S2_LRS,
+        key=f"gd_s2_lr_{name}",
+        format_func=format_lr,
+        **KEEP,
+    )

@@ -11,7 +11,7 @@ from labs.descent.figures import (
     zero_grad_figure,
 )
 from labs.descent.figures_surfaces import Path, batch_loss_figure, contour_figure
-from labs.descent.model import minimum, one_weight_example
+from labs.descent.model import classify, critical_rates, minimum, one_weight_example
 from labs.descent.model_accumulate import AccumRun, AccumulationCheck, accumulated_gradient, zero_grad_lesson
 from labs.descent.model_surfaces import (
     BATCH_MODES,
@@ -21,6 +21,15 @@ from labs.descent.model_surfaces import (
     batch_mode_run,
     get_surface,
     neuron_net,
+)
+from labs.descent.text import (
+    ACCUMULATION_TEXT,
+    BATCHES_TEXT,
+    BATCHES_WHY,
+    N_SAMPLES,
+    ZERO_GRAD_TEXT,
+    ZERO_GRAD_WHY,
+    zero_grad_result,
 )
 from labs.descent.view_sections import KEEP, MODE_COLOURS, NUMBERS, cached_grid, show_table
 from labs.descent.view_settings import (
@@ -35,6 +44,7 @@ from labs.descent.view_settings import (
     zero_grad_table,
 )
 from ui.common import format_lr
+from ui.presenter import fold, plotly_chart
 from viz.format import fmt
 
 
@@ -58,16 +68,7 @@ def _accumulation(w: float, b: float, k: int) -> AccumulationCheck:
 def section_batches() -> None:
     """Section 3: full batch, mini-batch and one sample at a time on the neuron."""
     st.header("3 · Batch modes: all samples, a few, or one at a time")
-    st.markdown(
-        "The gradient of the loss on **all** 24 samples points straight downhill on the contour plot below. "
-        "Computing it from only some of them is cheaper but gives a noisy estimate, so the path wobbles. "
-        "Two words keep the bookkeeping straight:\n"
-        "- an **iteration** is one update of the parameters, computed from one batch;\n"
-        "- an **epoch** is one pass through all 24 samples: 1 iteration with the full batch, "
-        "⌈24 / b⌉ iterations with mini-batches of b samples, 24 iterations one sample at a time.\n\n"
-        "The samples are shuffled afresh at the start of every epoch; all three runs use plain SGD, "
-        "the same learning rate and the same start."
-    )
+    fold("Batch modes: the idea", BATCHES_TEXT)
     c1, c2, c3, c4, c5, c6 = st.columns([2, 1, 1, 1, 1, 1])
     c1.select_slider("learning rate lr", S3_LRS, key="gd_s3_lr", format_func=format_lr, **KEEP)
     c2.slider("epochs", 1, MAX_EPOCHS, key="gd_s3_epochs", **KEEP)
@@ -112,50 +113,48 @@ def section_batches() -> None:
             "a step this large throws the parameters away from the minimum again and again. Lower the "
             "learning rate to see them settle."
         )
-    st.plotly_chart(
-        contour_figure(
-            cached_grid(NEURON),
-            paths,
-            start,
-            f"The neuron's loss on all 24 samples, and {int(ss.gd_s3_epochs)} epochs of each batch mode",
-            clickable=False,
-            height=480,
-        ),
-        key="gd_s3_contour",
-        width="stretch",
-    )
-    g1, g2 = st.columns(2)
+    g0, g1 = st.columns([3, 2])
+    with g0:
+        plotly_chart(
+            contour_figure(
+                cached_grid(NEURON),
+                paths,
+                start,
+                f"The neuron's loss on all {N_SAMPLES} samples,<br>"
+                f"{int(ss.gd_s3_epochs)} epochs of each batch mode",
+                clickable=False,
+                height=380,
+            ),
+            key="gd_s3_contour",
+        )
     epochs = [r.epoch for r in runs]
-    g1.plotly_chart(batch_loss_figure(paths, epochs, "iteration"), key="gd_s3_by_iter", width="stretch")
-    g2.plotly_chart(batch_loss_figure(paths, epochs, "epoch"), key="gd_s3_by_epoch", width="stretch")
-    table = batch_table(runs)
-    st.dataframe(
-        table,
-        key="gd_s3_table",
-        hide_index=True,
-        width="stretch",
-        column_config={"final loss (all 24 samples)": st.column_config.NumberColumn(**NUMBERS)},
-    )
-    st.caption(
-        "Per iteration, the full batch follows the true gradient, so each of its steps is the most "
-        "reliable one; per epoch (the same amount of work on the data), small batches make many more "
-        "updates and usually get further, at the price of a noisy path that keeps jittering near the "
-        "minimum instead of settling on it."
-    )
+    with g1:
+        plotly_chart(
+            batch_loss_figure(paths, epochs, "iteration", height=190, legend=False), key="gd_s3_by_iter"
+        )
+        plotly_chart(
+            batch_loss_figure(paths, epochs, "epoch", height=190, legend=False), key="gd_s3_by_epoch"
+        )
+    e1, e2 = st.columns(2)
+    with e1.expander("The batch modes in numbers: iterations per epoch, final loss"):
+        table = batch_table(runs)
+        st.dataframe(
+            table,
+            key="gd_s3_table",
+            hide_index=True,
+            width="stretch",
+            column_config={"final loss (all 24 samples)": st.column_config.NumberColumn(**NUMBERS)},
+        )
+    with e2.expander("Why? Per iteration or per epoch, and the noise near the minimum"):
+        st.markdown(BATCHES_WHY)
 
 
 def section_zero_grad() -> None:
     """Section 4: training with and without zero_grad(), then accumulation on purpose."""
-    st.header("4 · Why gradients must be reset: the zero-grad lesson")
-    st.markdown(
-        "In PyTorch every parameter stores its gradient in `.grad`, and `loss.backward()` **adds** the "
-        "new gradient to whatever is stored there. `optimizer.step()` then uses the stored value. Unless "
-        "the loop calls `optimizer.zero_grad()` before each backward pass, every step uses the sum of all "
-        "gradients so far. TensorFlow's `GradientTape` and JAX's `jax.grad` have no such store: each call "
-        "returns a fresh gradient, so there is nothing to reset."
-    )
-    k1, k2 = st.columns(2)
-    # short lines: half the page is about 45 characters wide on a laptop screen, and a wrapped
+    st.header("4 · Why gradients must be reset: zero_grad()")
+    fold("The zero-grad lesson: the idea", ZERO_GRAD_TEXT)
+    k1, k2 = st.columns([3, 2])
+    # short lines: the column is about 45 characters wide on a laptop screen, and a wrapped
     # comment lands at the start of the next line
     k1.code(
         "# PyTorch\nfor x, y in batches:\n"
@@ -166,52 +165,47 @@ def section_zero_grad() -> None:
         language="python",
         wrap_lines=True,
     )
-    k2.code(
-        "# TensorFlow: a fresh gradient\n"
-        "with tf.GradientTape() as tape:\n"
-        "    loss = loss_fn(model(x), y)\n"
-        "grads = tape.gradient(loss, w)\n\n"
-        "# JAX: a fresh gradient\n"
-        "grads = jax.grad(loss_fn)(w, x, y)",
-        language="python",
-        wrap_lines=True,
-    )
-    # the toggle on its own row: in a narrow column its label was cut off
-    st.toggle("forget to reset the gradients", key="gd_s4_forget", **KEEP)
-    c1, c2 = st.columns([2, 1])
-    c1.select_slider("learning rate lr", S4_LRS, key="gd_s4_lr", format_func=format_lr, **KEEP)
-    c2.slider("steps", 2, 40, key="gd_s4_steps", **KEEP)
+    with k2:
+        with st.expander("Why? TensorFlow and JAX, and momentum with β = 1"):
+            st.markdown(ZERO_GRAD_WHY)
+            st.code(
+                "# TensorFlow: a fresh gradient\n"
+                "with tf.GradientTape() as tape:\n"
+                "    loss = loss_fn(model(x), y)\n"
+                "grads = tape.gradient(loss, w)\n\n"
+                "# JAX: a fresh gradient\n"
+                "grads = jax.grad(loss_fn)(w, x, y)",
+                language="python",
+                wrap_lines=True,
+            )
+        # the toggle on its own row: in a narrow column its label was cut off
+        st.toggle("forget to reset the gradients", key="gd_s4_forget", **KEEP)
+        c1, c2 = st.columns([3, 2])
+        c1.select_slider("learning rate lr", S4_LRS, key="gd_s4_lr", format_func=format_lr, **KEEP)
+        c2.slider("steps", 2, 40, key="gd_s4_steps", **KEEP)
     ss = st.session_state
     forget, lr, steps = bool(ss.gd_s4_forget), float(ss.gd_s4_lr), int(ss.gd_s4_steps)
     good, bad = _zero_grad(lr, steps, True), _zero_grad(lr, steps, False)
     chosen = bad if forget else good
+    w_star = minimum(one_weight_example("mse"))
+    regime = classify(lr, critical_rates(one_weight_example("mse")).curvature, steps)
     st.markdown(
-        "The same training as in section 1 ($y = w x$, $x = 5$, target 12, start $w = 2$), run twice. "
-        + (
-            "**Gradients never reset**: the stored gradient is the running sum of every backward pass, so "
-            "after the weight passes $w^* = 2.4$ the old negative gradients keep pushing it further; the "
-            "weight overshoots and swings, and the loss climbs back up instead of settling."
-            if forget
-            else "**Gradients reset every step**: the stored gradient is just this step's gradient, and the "
-            "weight settles on $w^* = 2.4$. Flip the toggle to see what forgetting does."
-        )
+        "The training of section 1 ($y = w x$, $x = 5$, target 12, start $w = 2$), run twice. "
+        + zero_grad_result(forget, w_star, regime)
     )
     if chosen.stopped:
         st.error(f"The numbers overflowed after {len(chosen.steps)} steps, so the run stopped there.")
-    w_star = minimum(one_weight_example("mse"))
-    st.plotly_chart(zero_grad_figure(good, bad, forget, w_star), key="gd_s4_chart", width="stretch")
-    st.markdown(f"**Step by step, {'without' if forget else 'with'} `zero_grad()`:**")
-    show_table(zero_grad_table(chosen), "gd_s4_table", skip=("step",), max_height=400)
+    plotly_chart(zero_grad_figure(good, bad, forget, w_star), key="gd_s4_chart")
+    with st.expander(f"Step by step, {'without' if forget else 'with'} zero_grad()"):
+        show_table(zero_grad_table(chosen), "gd_s4_table", skip=("step",), max_height=400)
+    with st.expander("The useful side: accumulating gradients on purpose"):
+        accumulation()
 
-    st.subheader("The useful side: accumulating on purpose")
-    st.markdown(
-        "When a batch is too big to fit in memory, accumulation is exactly what you want: split it into "
-        "$k$ mini-batches, run backward on each without resetting, then take one step. Our loss is the "
-        "**mean** over a batch, so the full-batch loss is each mini-batch's loss weighted by its share of "
-        "the samples, $L = \\sum_i \\frac{m_i}{n} L_i$, and the gradient of a sum is the sum of the "
-        "gradients. In PyTorch that is `(loss * m_i / n).backward()` per mini-batch (or `loss / k` when all "
-        "batches are equal). Below: the neuron of sections 2 and 3 at its default start, 24 samples."
-    )
+
+def accumulation() -> None:
+    """Accumulating k mini-batch gradients, each scaled by its share, gives the full-batch gradient."""
+    ss = st.session_state
+    st.markdown(ACCUMULATION_TEXT)
     st.slider("number of mini-batches k", 1, 24, key="gd_s4_k", **KEEP)
     check = _accumulation(-3.0, 3.0, int(ss.gd_s4_k))
     show_table(accumulation_table(check), "gd_s4_accum_table", skip=("batch", "samples"), max_height=330)
@@ -231,8 +225,6 @@ def section_zero_grad() -> None:
         f"dL/dw = {fmt(plain_w, 6)} instead of {fmt(full_w, 6)}: "
         f"about {check.k}× too large."
     )
-    st.plotly_chart(
-        accumulation_figure(check, [("dL/dw", 0, 0, 0), ("dL/db", 0, 0, None)]),
-        key="gd_s4_accum_chart",
-        width="stretch",
+    plotly_chart(
+        accumulation_figure(check, [("dL/dw", 0, 0, 0), ("dL/db", 0, 0, None)]), key="gd_s4_accum_chart"
     )

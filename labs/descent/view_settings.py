@@ -1,14 +1,16 @@
 """The gradient descent lab's state, URL settings, click handling and tables.
 
-Session-state keys start with ``gd_`` and carry the section number (``gd_s2_w1``). Section 2's
-settings round-trip through the URL; ``seed_surface_settings`` reads and validates them before
-any widget exists. Tables are pure functions from engine results to pandas DataFrames.
+Session-state keys start with ``gd_`` and carry the section number (``gd_s2_w1``). Every
+section's settings round-trip through the URL (``URL_PARAMS``); ``seed_settings`` reads and
+validates them before any widget exists, so a link or a reload restores the whole page.
+Tables are pure functions from engine results to pandas DataFrames.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -19,7 +21,7 @@ from labs.descent.model import WeightRun
 from labs.descent.model_accumulate import AccumRun, AccumulationCheck
 from labs.descent.model_surfaces import BatchRun, Trajectory, get_surface
 from ui.common import lr_values
-from ui.urlstate import UrlSetting, number, seed_from_url
+from ui.urlstate import UrlSetting, flag, number, seed_from_url
 
 NEURON = "single neuron (w, b)"
 # short names for the URL
@@ -79,18 +81,52 @@ DEFAULTS: dict[str, Any] = {
 def _surface_param() -> UrlSetting:
     def parse(text: str) -> str:
         if text not in SURFACE_SLUGS:
-            raise ValueError(f"'{text}' is not one of {', '.join(SURFACE_SLUGS)}")
+            raise ValueError(f"{text} is not one of {', '.join(SURFACE_SLUGS)}")
         return SURFACE_SLUGS[text]
 
     return UrlSetting("surface", "gd_s2_surface", parse, lambda name: SLUG_OF[name])
 
 
-URL_PARAMS: tuple[UrlSetting, ...] = (
+def exact_text(value: Any) -> str:
+    """A setting as URL text that reads back to the same number (``-8``, ``0.045``, ``1.23456789``)."""
+    if isinstance(value, bool) or not isinstance(value, float):
+        return str(value)
+    text = repr(value)
+    return text[:-2] if text.endswith(".0") else text
+
+
+def exact(setting: UrlSetting) -> UrlSetting:
+    """``setting`` written with every digit, so that a reload restores the very same number."""
+    return replace(setting, dump=exact_text)
+
+
+def on_grid(name: str, key: str, lo: float, hi: float, step: float) -> UrlSetting:
+    """A number in ``[lo, hi]`` on a slider's grid of ``step`` (the slider offers nothing else)."""
+    inner = number(name, key, lo, hi)
+
+    def parse(text: str) -> float:
+        value = inner.parse(text)
+        snapped = round(round((value - lo) / step) * step + lo, 10)
+        if not math.isclose(snapped, value, rel_tol=0.0, abs_tol=1e-9):
+            raise ValueError(f"{text} is not a multiple of {step:g}")
+        return snapped
+
+    return UrlSetting(name, key, parse, exact_text)
+
+
+# every section's settings, so that a link (or a reload) restores the whole page; section 2 keeps
+# its short names from before the other sections joined
+S1_PARAMS: tuple[UrlSetting, ...] = (
+    number("s1_lr", "gd_s1_lr", 0.0, 10.0, allowed=S1_LRS),
+    on_grid("s1_w0", "gd_s1_w0", -5.0, 10.0, 0.1),
+    number("s1_steps", "gd_s1_steps", 1, 50, integer=True),
+)
+S2_PARAMS: tuple[UrlSetting, ...] = (
     _surface_param(),
-    number("w1", "gd_s2_w1", -10.0, 10.0),
-    number("w2", "gd_s2_w2", -10.0, 10.0),
+    exact(number("w1", "gd_s2_w1", -10.0, 10.0)),
+    exact(number("w2", "gd_s2_w2", -10.0, 10.0)),
     number("steps", "gd_s2_steps", 1, MAX_S2_STEPS, integer=True),
-    number("thr", "gd_s2_thr", 0.0, 1000.0),
+    exact(number("thr", "gd_s2_thr", 0.0, 1000.0)),
     number("lr_sgd", "gd_s2_lr_sgd", 0.0, 10.0, allowed=S2_LRS),
     number("lr_mom", "gd_s2_lr_momentum", 0.0, 10.0, allowed=S2_LRS),
     number("beta", "gd_s2_beta", 0.0, 1.0, allowed=BETAS),
@@ -98,6 +134,24 @@ URL_PARAMS: tuple[UrlSetting, ...] = (
     number("beta1", "gd_s2_beta1", 0.0, 1.0, allowed=BETAS),
     number("beta2", "gd_s2_beta2", 0.0, 1.0, allowed=BETA2S),
 )
+_NEURON_BOX = get_surface(NEURON).box
+S3_PARAMS: tuple[UrlSetting, ...] = (
+    number("s3_lr", "gd_s3_lr", 0.0, 10.0, allowed=S3_LRS),
+    number("s3_epochs", "gd_s3_epochs", 1, MAX_EPOCHS, integer=True),
+    number("s3_batch", "gd_s3_batch", 1, 24, allowed=BATCH_SIZES),
+    number("s3_seed", "gd_s3_seed", 0, 9999, integer=True),
+    exact(number("s3_w", "gd_s3_w", _NEURON_BOX[0], _NEURON_BOX[1])),
+    exact(number("s3_b", "gd_s3_b", _NEURON_BOX[2], _NEURON_BOX[3])),
+)
+S4_PARAMS: tuple[UrlSetting, ...] = (
+    flag("s4_forget", "gd_s4_forget"),
+    number("s4_lr", "gd_s4_lr", 0.0, 10.0, allowed=S4_LRS),
+    number("s4_steps", "gd_s4_steps", 2, 40, integer=True),
+    number("s4_k", "gd_s4_k", 1, 24, integer=True),
+)
+
+
+URL_PARAMS: tuple[UrlSetting, ...] = S1_PARAMS + S2_PARAMS + S3_PARAMS + S4_PARAMS
 
 
 def apply_surface_defaults() -> None:
@@ -105,8 +159,8 @@ def apply_surface_defaults() -> None:
     st.session_state.update(surface_defaults(st.session_state["gd_s2_surface"]))
 
 
-def seed_surface_settings() -> list[str]:
-    """Read section 2's settings from the URL (once per distinct link); notices for bad values.
+def seed_settings() -> list[str]:
+    """Read every section's settings from the URL (once per distinct link); notices for bad values.
 
     A link that names a surface first gets that surface's defaults, then its own values; a
     start outside the surface's box is replaced by the surface's start.

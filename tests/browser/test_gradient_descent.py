@@ -1,5 +1,7 @@
 """The gradient descent lab in a real browser: every section renders, a click on the contour plot
-moves the start (and the URL follows), a bad URL value gives a notice; screenshots of each section."""
+moves the start (and the URL follows), a bad URL value gives a notice; the page fits in six screens
+at 1280x800, a constant loss is drawn flat with short ticks, no toolbar covers a title, the share
+link follows a fragment's change; screenshots of each section (default and presenter mode)."""
 
 from __future__ import annotations
 
@@ -143,3 +145,96 @@ def test_a_diverging_rate_on_a_laptop_screen_keeps_every_number_readable(
     page.set_viewport_size({"width": 1280, "height": 7600})
     wait_charts_drawn(page)
     _section_shot(page, SECTIONS[0][0], artifacts_dir / "gd_1_diverging_1280.png", height=1400)
+
+
+SCREENS = """() => document.querySelector('[data-testid="stMain"]').scrollHeight / window.innerHeight"""
+
+
+def test_the_page_fits_in_six_screens_at_1280x800(app_url: str, page, artifacts_dir: Path) -> None:
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(f"{app_url}/Gradient_descent")
+    wait_settled(page)
+    wait_charts_drawn(page)
+    assert_no_exception(page)
+    screens = page.evaluate(SCREENS)
+    print(f"gradient descent lab at 1280x800: {screens:.2f} screens")
+    assert screens <= 6.0, screens
+    page.screenshot(path=str(artifacts_dir / "gd_1280_top.png"))
+
+
+def _tick_texts(chart) -> list[str]:
+    # Plotly names each axis's tick groups after it: ytick, y2tick, y3tick
+    return chart.locator(".ytick text, .y2tick text, .y3tick text").evaluate_all(
+        "els => els.map(e => e.textContent)"
+    )
+
+
+def test_section_4_at_the_bouncing_rate_draws_a_flat_loss_with_short_ticks(
+    app_url: str, page, artifacts_dir: Path
+) -> None:
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(f"{app_url}/Gradient_descent?s4_lr=0.04&s4_steps=40")
+    wait_settled(page)
+    assert_no_exception(page)
+    chart = page.locator('[data-testid="stPlotlyChart"]').filter(has_text="with and without resetting").first
+    chart.scroll_into_view_if_needed()
+    wait_charts_drawn(page)
+    ticks = _tick_texts(chart)
+    assert ticks and max(len(t) for t in ticks) <= 6, ticks
+    # the loss panel (the third y axis) is flat at 4: its ticks are a few short numbers around it
+    loss_ticks = chart.locator(".y3tick text").evaluate_all("els => els.map(e => e.textContent)")
+    assert "4" in loss_ticks and all(3.5 <= float(t.replace("−", "-")) <= 4.5 for t in loss_ticks), loss_ticks
+    # no tick label reaches into the panel on its left
+    lefts = chart.locator(".y3tick text").evaluate_all("els => els.map(e => e.getBoundingClientRect().left)")
+    panel2 = chart.locator(".nsewdrag[data-subplot='x2y2']").first.bounding_box()
+    assert panel2 is not None
+    assert min(lefts) > panel2["x"] + panel2["width"], (lefts, panel2)
+    chart.screenshot(path=str(artifacts_dir / "gd_4_flat_loss_1280.png"))
+
+
+def test_no_toolbar_over_a_chart_title_and_the_link_follows_a_section(
+    app_url: str, page, artifacts_dir: Path
+) -> None:
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(f"{app_url}/Gradient_descent?surface=ravine")
+    wait_settled(page)
+    chart = page.locator('[data-testid="stPlotlyChart"]').filter(has_text="paths of 150 steps").first
+    chart.scroll_into_view_if_needed()
+    wait_charts_drawn(page)
+    chart.hover()
+    page.wait_for_timeout(400)
+    assert chart.locator(".modebar-container .modebar-btn").count() == 0
+    chart.screenshot(path=str(artifacts_dir / "gd_2_ravine_hover_1280.png"))
+
+    # a change inside section 1's fragment: the URL and the share link above the sections follow
+    lr_slider = page.locator('[data-testid="stSlider"]').filter(has_text="learning rate lr (log scale)")
+    lr_slider.get_by_role("slider").first.focus()
+    page.keyboard.press("End")
+    wait_settled(page)
+    assert parse_qs(urlparse(page.url).query)["s1_lr"] == ["10"]
+    link = page.locator(".st-key-gd_s1_share, .st-key-gd_s2_share, .st-key-gd_s3_share, .st-key-gd_s4_share")
+    assert link.count() == 1
+    assert "s1_lr=10" in link.first.inner_text()
+
+
+@pytest.mark.parametrize(("width", "height"), [(1280, 800), (1920, 1080)])
+@pytest.mark.parametrize("presenter", [False, True], ids=["default", "presenter"])
+def test_screenshots_of_every_section(
+    app_url: str, page, artifacts_dir: Path, width, height, presenter
+) -> None:
+    page.set_viewport_size({"width": width, "height": height})
+    page.goto(f"{app_url}/Gradient_descent" + ("?presenter=1" if presenter else ""))
+    wait_settled(page)
+    assert_no_exception(page)
+    mode = "presenter" if presenter else "default"
+    page.screenshot(path=str(artifacts_dir / f"gd_{width}_{mode}_0_top.png"))
+    for heading, name in SECTIONS:
+        page.get_by_role("heading", name=heading).first.evaluate("e => e.scrollIntoView()")
+        wait_charts_drawn(page)
+        page.screenshot(path=str(artifacts_dir / f"gd_{width}_{mode}_{name}.png"))
+    if presenter:
+        sizes = page.evaluate(
+            """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"] text')]
+                .filter(t => t.textContent.trim()).map(t => parseFloat(getComputedStyle(t).fontSize))"""
+        )
+        assert sizes and min(sizes) >= 16, min(sizes)

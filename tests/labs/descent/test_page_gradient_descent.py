@@ -97,8 +97,9 @@ def test_default_page_shows_the_engine_numbers(at: AppTest) -> None:
     pd.testing.assert_frame_equal(table(at, "step k"), weight_steps_table(run))
     rates = critical_rates(one_weight_example())
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["curvature L''"] == fmt(rates.curvature) == "50"
-    assert metrics["one step: 1/L''"] == "0.02" and metrics["bounce: 2/L''"] == "0.04"
+    assert fmt(rates.curvature) == "50" and "L'' = 2x^2 = 50" in " ".join(m.value for m in at.markdown)
+    assert "$1/L'' = 0.02$" in " ".join(m.value for m in at.markdown)
+    assert metrics["r = 1 − lr·L''"] == "0.5"
     assert metrics["distance left"] == f"{fmt(100 * run.remaining, 3)}%"
     assert "converges from one side" in boxes(at, "success")
     # section 2: steps to the threshold per optimiser
@@ -207,7 +208,7 @@ def test_section_2_surface_optimizers_start_steps_and_threshold(at: AppTest) -> 
     assert list(shown.columns)[2] == "steps to L ≤ 1"
     assert at.query_params["w1"] == "5" and at.query_params["steps"] == "40"
     # the contour plot draws the engine's paths from the typed start
-    fig = chart(at, "ravine: paths of 40 steps")
+    fig = chart(at, "paths of 40 steps")
     sgd = next(t for t in fig["data"] if t.get("name", "").startswith("SGD"))
     assert np.allclose(values(sgd, "x"), trajs[0].points[:, 0])
     start = next(t for t in fig["data"] if t.get("name") == "start")
