@@ -85,6 +85,6 @@ def bridge_panel(state: MutableMapping[str, Any]) -> None:
         )
     show_code(
         [batch_indices, train_step_pass, forward_pass, loss_pass, backward_pass, update_pass],
-        first="Read batch_indices first (which points the next batch holds), then train_step_pass in the "
-        "engine's train_step_pass and the four phases it calls, one screen each.",
+        first="Read batch_indices first (which points the next batch holds), then the engine's "
+        "train_step_pass and the four phases it calls, one screen each.",
     )
