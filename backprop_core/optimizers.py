@@ -113,6 +113,14 @@ def check_state(state: object, optimizer: Optimizer, params: Sequence[np.ndarray
     return state
 
 
+def carried_memory(memory: OptimizerState | None, optimizer: str | Optimizer) -> OptimizerState | None:
+    """The memory a run's next step starts from: ``memory``, or ``None`` when the learner switched
+    to another optimiser mid-run (it starts empty, as a new ``torch.optim`` optimiser would; a
+    state handed to a public step function directly is refused instead, see ``check_state``)."""
+    name = optimizer.name if isinstance(optimizer, Optimizer) else optimizer
+    return memory if memory is not None and memory.name == name else None
+
+
 def _zeros(params: Sequence[np.ndarray]) -> list[np.ndarray]:
     return [np.zeros_like(p) for p in params]
 

@@ -21,7 +21,7 @@ import numpy as np
 from .engine import check_net
 from .losses import check_pairing, get_loss
 from .network import MLP
-from .optimizers import Optimizer, OptimizerState, as_optimizer, check_state
+from .optimizers import Optimizer, OptimizerState, as_optimizer, carried_memory, check_state
 from .passes import forward_pass, loss_of_forward, train_step_pass
 from .trace import StepTrace
 from .validation import (
@@ -236,10 +236,8 @@ def run(
     else:
         epochs = whole_number(epochs, "iterations/epochs", 0, MAX_COUNT, rule=rule)
     check_run(state, data, config)
-    if state.opt_state is not None and state.opt_state.name != config.optimizer.name:
-        # the learner switched optimiser mid-run: the new one starts with empty memory, as a new
-        # torch.optim optimiser would (a state handed to train_step directly is refused instead)
-        state = replace(state, opt_state=None)
+    # a learner who switched optimiser mid-run: the new one starts with empty memory
+    state = replace(state, opt_state=carried_memory(state.opt_state, config.optimizer))
     n = data.n_train
     bs = config.batch_size if config.batch_size is not None and config.batch_size < n else n
     target_epoch = state.epoch + epochs if epochs is not None else None

@@ -307,3 +307,16 @@ def test_traces_compare_by_identity() -> None:
     a = bc.train_step(net, X, Y, loss="mse", lr=0.1)
     b = bc.train_step(net, X, Y, loss="mse", lr=0.1)
     assert a == a and a != b  # no "truth value of an array is ambiguous"
+
+
+def test_a_switched_optimiser_starts_with_empty_memory_in_run_but_is_refused_by_train_step() -> None:
+    from backprop_core.optimizers import carried_memory
+
+    net = bc.MLP.create([2, 3, 1], hidden="tanh", output="sigmoid", seed=0)
+    X = np.array([[0.0, 1.0], [1.0, 0.0]])
+    Y = np.array([[1.0], [0.0]])
+    memory = bc.train_step(net, X, Y, loss="bce", lr=0.1, optimizer="momentum").update.state
+    assert carried_memory(memory, "momentum") is memory
+    assert carried_memory(memory, "adam") is None and carried_memory(None, "sgd") is None
+    with pytest.raises(ValueError, match="memory of the 'momentum' optimizer"):
+        bc.train_step(net, X, Y, loss="bce", lr=0.1, optimizer="adam", state=memory)

@@ -13,7 +13,7 @@ import numpy as np
 from backprop_core import convnet
 from backprop_core.conv import full_convolution
 from backprop_core.convnet import ConvNet, ConvStep
-from backprop_core.optimizers import OptimizerState
+from backprop_core.optimizers import OptimizerState, carried_memory
 
 SIDE = 12
 CLASSES: tuple[str, ...] = ("horizontal bar", "vertical bar", "diagonal bar", "cross", "corner")
@@ -144,7 +144,7 @@ def accuracy(net: ConvNet, X: np.ndarray, y: np.ndarray) -> float:
 def train(lab: Lab, iterations: int, lr: float, optimizer: str) -> Lab:
     """``iterations`` full-batch steps on the 200 training images; the optimiser's memory restarts
     when the optimiser changes."""
-    net, state = lab.net, lab.state if optimizer == lab.optimizer else None
+    net, state = lab.net, carried_memory(lab.state, optimizer)  # a switched optimiser starts empty
     losses, tr, te = list(lab.losses), list(lab.train_acc), list(lab.test_acc)
     n = max(0, min(iterations, MAX_ITERATIONS - lab.iteration))
     for _ in range(n):

@@ -17,6 +17,7 @@ import numpy as np
 import streamlit as st
 
 from backprop_core.engine import train_step
+from backprop_core.optimizers import carried_memory
 from backprop_core.passes import backward_pass, forward_pass, loss_pass, train_step_pass, update_pass
 from backprop_core.pytorch import mlp_rows, mlp_script
 from backprop_core.pytorch.common import CompareRow
@@ -57,8 +58,9 @@ def next_step(state: MutableMapping[str, Any]) -> NextStep:
         l2=config.l2,
         clip_norm=config.clip_norm,
     )
-    script = mlp_script(rs.net, X, Y, **options, state=rs.opt_state)
-    step = train_step(rs.net, X, Y, **options, state=rs.opt_state)
+    memory = carried_memory(rs.opt_state, config.optimizer)  # what the next Step starts from
+    script = mlp_script(rs.net, X, Y, **options, state=memory)
+    step = train_step(rs.net, X, Y, **options, state=memory)
     built = NextStep(key, script, mlp_rows(step), int(np.size(idx)))
     state["pg_torch"] = built
     return built

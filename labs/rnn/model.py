@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from backprop_core.optimizers import carried_memory
 from backprop_core.rnn import RNN, BPTTTrace, bptt_step, predict, spectral_radius
 from backprop_core.runner import EXPLOSION_FACTOR
 
@@ -315,7 +316,7 @@ def advance(
     if session.diverged:
         return session
     task = task_of(session.setup)
-    net, state = session.net, session.state
+    net, state = session.net, carried_memory(session.state, optimizer)  # a switched optimiser starts empty
     losses = list(session.losses)
     for _ in range(n):
         tr = gradient_step(

@@ -7,7 +7,7 @@ import streamlit as st
 
 from backprop_core.engine import train_step
 from backprop_core.network import MLP
-from backprop_core.optimizers import OptimizerState
+from backprop_core.optimizers import OptimizerState, carried_memory
 from backprop_core.passes import train_step_pass
 from backprop_core.pytorch import mlp_rows, mlp_script
 from backprop_core.pytorch.common import CompareRow
@@ -60,7 +60,13 @@ def section_bridges(lab: Lab) -> None:
         r = lab.run_of(s.vg_torch_act)
         lr, opt = float(s.vg_lr), s.vg_opt
         script, rows = next_step_script(
-            r.net, lab.data.X_train, lab.data.Y_train, lab.loss, lr, opt, r.state.opt_state
+            r.net,
+            lab.data.X_train,
+            lab.data.Y_train,
+            lab.loss,
+            lr,
+            opt,
+            carried_memory(r.state.opt_state, opt),
         )
         pytorch_expander(
             script,
