@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from backprop_core.optimizers import OPTIMIZERS, OptimizerState
 from backprop_core.safe_json import loads_bounded
 
 PROGRESS_FORMAT = 1
@@ -28,6 +29,8 @@ _FLOAT_KEY = "$float"
 _NONFINITE = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
 _LAB_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
 _BIT_GENERATORS = ("PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64")
+# the optimiser's memory: which slots each rule keeps (backprop_core.optimizers)
+OPTIMIZER_SLOTS = {"sgd": frozenset(), "momentum": frozenset({"v"}), "adam": frozenset({"m", "v"})}
 
 
 def _encode(value: Any, where: str) -> Any:
@@ -201,3 +204,44 @@ def rng_from_json(state: Any) -> np.random.Generator:
     except (ValueError, TypeError, KeyError, OverflowError):
         raise ValueError(damaged) from None
     return np.random.Generator(bit_generator)
+
+
+def optimizer_state_to_json(state: OptimizerState | None) -> dict | None:
+    """The optimizer's memory as ``{"name", "t", "slots"}`` JSON data (``None`` before the first step)."""
+    if state is None:
+        return None
+    slots = {k: [array_to_json(a) for a in arrays] for k, arrays in state.slots.items()}
+    return {"name": state.name, "t": state.t, "slots": slots}
+
+
+def optimizer_state_from_json(
+    value: Any,
+    params: Sequence[np.ndarray],
+    *,
+    what: str = "optimizer state",
+    max_t: int | None = None,
+) -> OptimizerState | None:
+    """The memory saved by ``optimizer_state_to_json``, checked against the network's ``params``.
+
+    The name must be a known optimizer, ``t`` a whole number >= 0 (and <= ``max_t`` when given), the
+    slots exactly the ones that rule keeps, each a list of arrays shaped like ``params`` (in order).
+    ``what`` names the memory in the learner ``ValueError`` (e.g. "run 2 optimizer state").
+    """
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise ValueError(f"The file's {what} is damaged.")
+    require(value, "name", "t", "slots")
+    name, t, slots = value["name"], value["t"], value["slots"]
+    bad_t = isinstance(t, bool) or not isinstance(t, int) or t < 0 or (max_t is not None and t > max_t)
+    if name not in OPTIMIZERS or bad_t:
+        raise ValueError(f"The file's {what} names no known optimizer or step count.")
+    if not isinstance(slots, dict) or set(slots) != OPTIMIZER_SLOTS[name]:
+        raise ValueError(f"The file's {what} is not one this page knows.")
+    if not all(isinstance(v, list) and len(v) == len(params) for v in slots.values()):
+        raise ValueError(f"The file's {what} does not fit this network.")
+    arrays = {
+        k: tuple(array_from_json(a, p.shape, f"{what} '{k}'") for a, p in zip(v, params, strict=True))
+        for k, v in slots.items()
+    }
+    return OptimizerState(name, t, arrays)

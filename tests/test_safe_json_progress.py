@@ -20,6 +20,8 @@ from backprop_core.progress import (
     array_to_json,
     dump_progress,
     load_progress,
+    optimizer_state_from_json,
+    optimizer_state_to_json,
     require,
     rng_from_json,
     rng_to_json,
@@ -282,3 +284,36 @@ def test_dump_refuses_what_it_cannot_save() -> None:
         dump_progress("playground", {"x": object()})
     with pytest.raises(ValueError, match="lab must be"):
         dump_progress("Play Ground!", {})
+
+
+def test_optimizer_memory_round_trips_bit_for_bit_and_damage_is_refused() -> None:
+    from backprop_core.optimizers import Optimizer, optimizer_step
+
+    params = [np.array([[0.1, -0.2], [0.3, 0.4]]), np.array([0.05, -0.05])]
+    grads = [np.array([[1e-3, 2.0], [-0.7, 1 / 3]]), np.array([0.25, -1e-9])]
+    assert optimizer_state_to_json(None) is None and optimizer_state_from_json(None, params) is None
+    for name in ("sgd", "momentum", "adam"):
+        _, state = optimizer_step(Optimizer(name), params, grads, 0.01, None)
+        _, state = optimizer_step(Optimizer(name), params, grads, 0.01, state)
+        saved = json.loads(json.dumps(optimizer_state_to_json(state)))
+        assert set(saved) == {"name", "t", "slots"} and saved["name"] == name and saved["t"] == 2
+        assert optimizer_state_from_json(saved, params) == state  # every slot array bit for bit
+    good = json.loads(json.dumps(optimizer_state_to_json(state)))  # adam's
+    cases = [
+        ([1, 2], "optimizer state is damaged"),
+        ({"name": "adam", "t": 2}, "no 'slots'"),
+        (dict(good, name="rmsprop"), "no known optimizer or step count"),
+        (dict(good, t=-1), "no known optimizer or step count"),
+        (dict(good, t=True), "no known optimizer or step count"),
+        (dict(good, slots={"m": good["slots"]["m"]}), "not one this page knows"),
+        (dict(good, slots={**good["slots"], "m": good["slots"]["m"][:1]}), "does not fit this network"),
+        (
+            dict(good, slots={**good["slots"], "v": [[[1.0]], [0.0, 0.0]]}),
+            "optimizer state 'v' has shape 1x1",
+        ),
+    ]
+    for value, says in cases:
+        with pytest.raises(ValueError, match=says):
+            optimizer_state_from_json(value, params)
+    with pytest.raises(ValueError, match="run 2 optimizer state names no known"):
+        optimizer_state_from_json(dict(good, t=11), params, what="run 2 optimizer state", max_t=10)

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..numerics import float_literal
+from ..optimizers import Optimizer
 
 
 def array_literal(array: np.ndarray | Sequence | float, *, indent: int | None = None) -> str:
@@ -28,6 +29,17 @@ def array_literal(array: np.ndarray | Sequence | float, *, indent: int | None = 
     pad = " " * (indent + 4)
     rows = "".join(f"{pad}{array_literal(row, indent=indent + 4)},\n" for row in a)
     return "[\n" + rows + " " * indent + "]"
+
+
+def torch_optimizer_code(optimizer: Optimizer, lr: float, params: str) -> str:
+    """The ``torch.optim`` call (code text) that follows the engine's rule for ``optimizer`` on ``params``."""
+    if optimizer.name == "sgd":
+        return f"torch.optim.SGD({params}, lr={float_literal(lr)})"
+    if optimizer.name == "momentum":
+        return f"torch.optim.SGD({params}, lr={float_literal(lr)}, momentum={float_literal(optimizer.beta)})"
+    betas = f"({float_literal(optimizer.beta1)}, {float_literal(optimizer.beta2)})"
+    eps = float_literal(optimizer.eps)
+    return f"torch.optim.Adam({params}, lr={float_literal(lr)}, betas={betas}, eps={eps})"
 
 
 HEADER = '''"""{title}

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..optimizers import Optimizer
-from .common import CompareRow, array_literal, float_literal, header
+from .common import CompareRow, array_literal, float_literal, header, torch_optimizer_code
 
 SURFACE_KINDS: tuple[str, ...] = ("quadratic", "valley", "neuron")
 
@@ -118,12 +118,7 @@ def _loss_code(surface: DescentSurface) -> list[str]:
 
 def optimizer_code(optimizer: Optimizer, lr: float) -> str:
     """The ``torch.optim`` call that follows the engine's rule for ``optimizer`` (params ``[w]``)."""
-    if optimizer.name == "sgd":
-        return f"torch.optim.SGD([w], lr={float_literal(lr)})"
-    if optimizer.name == "momentum":
-        return f"torch.optim.SGD([w], lr={float_literal(lr)}, momentum={float_literal(optimizer.beta)})"
-    betas = f"({float_literal(optimizer.beta1)}, {float_literal(optimizer.beta2)})"
-    return f"torch.optim.Adam([w], lr={float_literal(lr)}, betas={betas}, eps={float_literal(optimizer.eps)})"
+    return torch_optimizer_code(optimizer, lr, "[w]")
 
 
 DESCEND = '''

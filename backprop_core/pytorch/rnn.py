@@ -21,7 +21,7 @@ from ..optimizers import Optimizer, as_optimizer
 from ..rnn import RNN
 from ..rnn_checks import as_sequence_targets, as_sequences, check_clip, check_truncate
 from ..validation import check_lr
-from .common import JSON_HELPER, array_literal, float_literal, header
+from .common import JSON_HELPER, array_literal, float_literal, header, torch_optimizer_code
 
 TORCH_NONLINEARITIES = ("tanh", "relu")
 OUTPUT_CODE = {"linear": "zo", "sigmoid": "torch.sigmoid(zo)", "softmax": "torch.softmax(zo, dim=-1)"}
@@ -35,15 +35,6 @@ LOSS_CODE = {
     "cross_entropy": "F.cross_entropy(zo, y, reduction='sum') / rows"
     "  # = nn.CrossEntropyLoss() with one-hot targets, from the logits",
 }
-
-
-def _optimizer_code(opt: Optimizer, lr: float) -> str:
-    if opt.name == "sgd":
-        return f"torch.optim.SGD(params, lr={float_literal(lr)})"
-    if opt.name == "momentum":
-        return f"torch.optim.SGD(params, lr={float_literal(lr)}, momentum={float_literal(opt.beta)})"
-    betas = f"({float_literal(opt.beta1)}, {float_literal(opt.beta2)})"
-    return f"torch.optim.Adam(params, lr={float_literal(lr)}, betas={betas}, eps={float_literal(opt.eps)})"
 
 
 def rnn_script(
@@ -152,7 +143,7 @@ def rnn_script(
             "print(f'global gradient norm before clipping: {float(norm):.12g}')",
         ]
     lines += [
-        f"optimizer = {_optimizer_code(opt, lr)}",
+        f"optimizer = {torch_optimizer_code(opt, lr, 'params')}",
         "optimizer.step()",
         "",
         "print(f'loss: {float(loss):.12g}')",

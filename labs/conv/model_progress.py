@@ -14,45 +14,19 @@ from typing import Any
 
 import numpy as np
 
-from backprop_core.optimizers import OPTIMIZERS, OptimizerState
-from backprop_core.progress import array_from_json, array_to_json, require
+from backprop_core.optimizers import OPTIMIZERS
+from backprop_core.progress import (
+    array_from_json,
+    array_to_json,
+    optimizer_state_from_json,
+    optimizer_state_to_json,
+    require,
+)
 
 from .model import CONV_LAYER_CHOICES, FILTER_CHOICES, MAX_ITERATIONS, Lab, start_lab
 
 LAB = "conv"
 CURVES = ("losses", "train_acc", "test_acc")
-
-
-def state_to_json(state: OptimizerState | None) -> dict | None:
-    """The optimizer's memory as JSON data (``None`` before the first step)."""
-    if state is None:
-        return None
-    slots = {k: [array_to_json(a) for a in arrays] for k, arrays in state.slots.items()}
-    return {"name": state.name, "t": state.t, "slots": slots}
-
-
-def state_from_json(value: Any, params: list[np.ndarray]) -> OptimizerState | None:
-    """The memory saved by ``state_to_json``, every slot shaped like its parameter."""
-    if value is None:
-        return None
-    if not isinstance(value, dict):
-        raise ValueError("The file's optimizer memory is damaged.")
-    require(value, "name", "t", "slots")
-    name, t, slots = value["name"], value["t"], value["slots"]
-    if name not in OPTIMIZERS or isinstance(t, bool) or not isinstance(t, int) or t < 0:
-        raise ValueError("The file's optimizer memory names no known optimizer or step count.")
-    fits = isinstance(slots, dict) and all(
-        isinstance(v, list) and len(v) == len(params) for v in slots.values()
-    )
-    if not fits:
-        raise ValueError("The file's optimizer memory does not fit this network.")
-    arrays = {
-        k: tuple(
-            array_from_json(a, p.shape, f"optimizer memory '{k}'") for a, p in zip(v, params, strict=True)
-        )
-        for k, v in slots.items()
-    }
-    return OptimizerState(name, t, arrays)
 
 
 def lab_payload(lab: Lab, options: dict) -> dict:
@@ -63,7 +37,7 @@ def lab_payload(lab: Lab, options: dict) -> dict:
         "seed": lab.seed,
         "options": dict(options),
         "params": [array_to_json(p) for p in lab.net.params],
-        "state": state_to_json(lab.state),
+        "state": optimizer_state_to_json(lab.state),
         "optimizer": lab.optimizer,
         "iteration": lab.iteration,
         **{c: list(getattr(lab, c)) for c in CURVES},
@@ -97,7 +71,7 @@ def lab_from_payload(payload: dict) -> tuple[Lab, dict]:
     if not all(np.all(np.isfinite(p)) for p in params):
         raise ValueError("The file's network holds NaN or infinite weights.")
     net = fresh.net.with_params(params)
-    state = state_from_json(payload["state"], net.params)
+    state = optimizer_state_from_json(payload["state"], net.params)
     if payload["optimizer"] not in OPTIMIZERS:
         raise ValueError("The file names no known optimizer.")
     iteration = payload["iteration"]

@@ -8,6 +8,8 @@ during Play small. A dashed vertical line marks the moment the other views show.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 import numpy as np
 import plotly.graph_objects as go
@@ -18,6 +20,7 @@ from viz.theme import SERIES
 
 MAX_POINTS = 600
 TRAIN, TEST = SERIES[0], SERIES[1]
+T = TypeVar("T")
 
 
 def _spread(n: int, limit: int = MAX_POINTS) -> np.ndarray:
@@ -183,15 +186,43 @@ def _marker_points(iteration: int, metrics: Metrics) -> list[dict]:
 
 def grad_flow_figure(run: Run, *, marker: int | None = None, height: int = 330) -> go.Figure:
     """``||dW||`` of every layer against the iteration, on a log scale (layer 1 is next to the input)."""
-    recs = run.records
+    return layer_log_figure(
+        run.records,
+        lambda r: r.layer_grad_norms,
+        run.state.net.n_layers,
+        title="Gradient flow: size of dL/dW in each layer",
+        quantity="||dL/dW||",
+        empty_text="No iteration yet: press Step or Play",
+        marker=marker,
+        height=height,
+    )
+
+
+def layer_log_figure(
+    items: Sequence[T],
+    values: Callable[[T], Sequence[float]],
+    n_layers: int,
+    *,
+    title: str,
+    quantity: str,
+    empty_text: str,
+    marker: int | None = None,
+    height: int = 330,
+    points_below: int = 0,
+) -> go.Figure:
+    """One line per layer of ``values(item)`` (``n_layers`` numbers) against ``item.iteration``, log y.
+
+    At most ``MAX_POINTS`` items are drawn, evenly spread; a value that is not > 0 leaves a gap. Lines
+    with fewer than ``points_below`` points also mark each point; ``marker`` draws a dashed line at
+    that iteration; with no items the chart says ``empty_text``.
+    """
     traces: list[dict] = []
-    n_layers = run.state.net.n_layers
-    yaxis: dict = {"title": {"text": "||dL/dW|| (log scale)"}, "type": "log", "exponentformat": "power"}
-    if recs:
-        idx = _spread(len(recs))
-        it = np.array([recs[i].iteration for i in idx])
-        norms = np.array([recs[i].layer_grad_norms for i in idx], dtype=float)
-        norms[~(norms > 0)] = np.nan  # a zero gradient has no place on a log axis
+    yaxis: dict = {"title": {"text": f"{quantity} (log scale)"}, "type": "log", "exponentformat": "power"}
+    if items:
+        idx = _spread(len(items))
+        it = np.array([items[i].iteration for i in idx])
+        table = np.array([values(items[i]) for i in idx], dtype=float)
+        table[~(table > 0)] = np.nan  # zero (no step, a zero gradient) has no place on a log axis
         for l in range(n_layers):
             kind = "output" if l == n_layers - 1 else "hidden"
             name = f"layer {l + 1} ({kind})"
@@ -199,15 +230,15 @@ def grad_flow_figure(run: Run, *, marker: int | None = None, height: int = 330) 
                 dict(
                     type="scatter",
                     x=it,
-                    y=norms[:, l],
-                    mode="lines",
+                    y=table[:, l],
+                    mode="lines+markers" if len(it) < points_below else "lines",  # one point is no line
                     name=name,
                     line={"color": SERIES[l % len(SERIES)], "width": 2},
-                    hovertemplate=f"iteration %{{x}}<br>{name}: ||dL/dW|| = %{{y:.4g}}<extra></extra>",
+                    hovertemplate=f"iteration %{{x}}<br>{name}: {quantity} = %{{y:.4g}}<extra></extra>",
                 )
             )
-        if np.isfinite(norms).any():
-            lo, hi = float(np.nanmin(norms)), float(np.nanmax(norms))
+        if np.isfinite(table).any():
+            lo, hi = float(np.nanmin(table)), float(np.nanmax(table))
             if math.floor(math.log10(hi)) - math.ceil(math.log10(lo)) >= 1:
                 yaxis["dtick"] = 1  # two or more powers of ten in range: one label for each
             else:
@@ -216,19 +247,19 @@ def grad_flow_figure(run: Run, *, marker: int | None = None, height: int = 330) 
                 yaxis["tickvals"] = round_ticks(lo, hi)
                 yaxis["ticktext"] = [f"{v:.3g}" for v in yaxis["tickvals"]]
     fig_layout = layout(
-        title={"text": "Gradient flow: size of dL/dW in each layer"},
+        title={"text": title},
         height=height,
         margin={"l": 60, "r": 15, "t": 45, "b": 40},
         legend={"orientation": "h", "yanchor": "top", "y": -0.28, "x": 0},
         hovermode="closest",
-        shapes=[_vline(marker)] if marker is not None and recs else [],
+        shapes=[_vline(marker)] if marker is not None and items else [],
         xaxis={"title": {"text": "iteration"}, "rangemode": "tozero"},
         yaxis=yaxis,
     )
-    if not recs:
+    if not items:
         fig_layout["annotations"] = [
             {
-                "text": "No iteration yet: press Step or Play",
+                "text": empty_text,
                 "showarrow": False,
                 "xref": "paper",
                 "yref": "paper",

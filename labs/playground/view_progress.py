@@ -28,8 +28,14 @@ from typing import Any
 import numpy as np
 
 from backprop_core import MLP
-from backprop_core.optimizers import OptimizerState
-from backprop_core.progress import MAX_PROGRESS_BYTES, array_from_json, array_to_json, require
+from backprop_core.progress import (
+    MAX_PROGRESS_BYTES,
+    array_from_json,
+    array_to_json,
+    optimizer_state_from_json,
+    optimizer_state_to_json,
+    require,
+)
 from backprop_core.runner import Record, RunState
 from labs.playground.model import build_data, build_network, problem_from_table
 from labs.playground.model_boundary import input_grid
@@ -43,8 +49,6 @@ from ui.echo import quoted
 LAB = "playground"
 # a progress file must stay under the upload limit: history beyond this is thinned on saving
 HISTORY_BYTES = MAX_PROGRESS_BYTES // 2
-# the optimiser's memory: which slots each rule keeps (backprop_core.optimizers)
-_SLOTS = {"sgd": set(), "momentum": {"v"}, "adam": {"m", "v"}}
 _RECORD_FIELDS = ("iteration", "epoch", "batch_loss", "train_loss", "test_loss", "train_acc", "test_acc")
 
 
@@ -107,13 +111,7 @@ def progress_payload(state: MutableMapping[str, Any]) -> dict:
             "weights": [array_to_json(w) for w in rs.net.weights],
             "biases": [array_to_json(b) for b in rs.net.biases],
         },
-        "optimizer": None
-        if opt is None
-        else {
-            "name": opt.name,
-            "t": opt.t,
-            "slots": {k: [array_to_json(a) for a in v] for k, v in opt.slots.items()},
-        },
+        "optimizer": optimizer_state_to_json(opt),
         "iteration": rs.iteration,
         "epoch": rs.epoch,
         "cursor": rs.cursor,
@@ -232,17 +230,8 @@ def restore(state: MutableMapping[str, Any], payload: dict) -> str:
     if not all(np.isfinite(a).all() for a in (*weights, *biases)):
         raise ValueError("This progress file's network holds a weight that is not a finite number.")
     net = MLP.from_params(list(weights), list(biases), net0.activations)
-    opt_state = None
-    saved_opt = payload["optimizer"]
-    if saved_opt is not None:
-        if not isinstance(saved_opt, dict) or not isinstance(saved_opt.get("slots"), dict):
-            raise ValueError("This progress file's optimizer state is damaged.")
-        params = (*net0.weights, *net0.biases)
-        opt_name = saved_opt.get("name")
-        if opt_name not in _SLOTS or set(saved_opt["slots"]) != _SLOTS[opt_name]:
-            raise ValueError("This progress file's optimizer state is not one this page knows.")
-        slots = {k: _arrays(v, params, "optimizer state") for k, v in saved_opt["slots"].items()}
-        opt_state = OptimizerState(opt_name, _whole(saved_opt.get("t"), "optimizer step"), slots)
+    params = (*net0.weights, *net0.biases)
+    opt_state = optimizer_state_from_json(payload["optimizer"], params)
     iteration = _whole(payload["iteration"], "iteration")
     epoch = _whole(payload["epoch"], "epoch")
     cursor = _whole(payload["cursor"], "position in the epoch")

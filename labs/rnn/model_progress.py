@@ -11,12 +11,16 @@ no random-number state is needed: the same network, memory and options give the 
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numpy as np
 
-from backprop_core.optimizers import OPTIMIZERS, OptimizerState
-from backprop_core.progress import array_from_json, array_to_json, require
+from backprop_core.progress import (
+    array_from_json,
+    array_to_json,
+    optimizer_state_from_json,
+    optimizer_state_to_json,
+    require,
+)
 from backprop_core.rnn import RNN
 
 from .model import Session, Setup, start_session
@@ -27,37 +31,6 @@ NET_KEYS = ("Wx", "Wh", "b", "Wy", "by")
 MAX_HISTORY = 1_000_000
 
 
-def state_to_json(state: OptimizerState | None) -> dict | None:
-    """The optimizer's memory as JSON data (``None`` before the first update)."""
-    if state is None:
-        return None
-    slots = {k: [array_to_json(a) for a in arrays] for k, arrays in state.slots.items()}
-    return {"name": state.name, "t": state.t, "slots": slots}
-
-
-def state_from_json(value: Any, params: tuple[np.ndarray, ...]) -> OptimizerState | None:
-    """The memory saved by ``state_to_json``, every slot shaped like its parameter."""
-    if value is None:
-        return None
-    if not isinstance(value, dict):
-        raise ValueError("The file's optimizer memory is damaged.")
-    require(value, "name", "t", "slots")
-    name, t, slots = value["name"], value["t"], value["slots"]
-    if name not in OPTIMIZERS or isinstance(t, bool) or not isinstance(t, int) or t < 0:
-        raise ValueError("The file's optimizer memory names no known optimizer or step count.")
-    if not isinstance(slots, dict) or not all(
-        isinstance(v, list) and len(v) == len(params) for v in slots.values()
-    ):
-        raise ValueError("The file's optimizer memory does not fit this network.")
-    arrays = {
-        k: tuple(
-            array_from_json(a, p.shape, f"optimizer memory '{k}'") for a, p in zip(v, params, strict=True)
-        )
-        for k, v in slots.items()
-    }
-    return OptimizerState(name, t, arrays)
-
-
 def session_payload(session: Session, options: dict) -> dict:
     """Everything the page needs to continue ``session`` exactly; ``options`` are the training controls."""
     setup = session.setup
@@ -65,7 +38,7 @@ def session_payload(session: Session, options: dict) -> dict:
         "setup": {k: getattr(setup, k) for k in SETUP_KEYS},
         "options": dict(options),
         "net": {k: array_to_json(getattr(session.net, k)) for k in NET_KEYS},
-        "state": state_to_json(session.state),
+        "state": optimizer_state_to_json(session.state),
         "losses": list(session.losses),
         "accuracies": [[n, a] for n, a in session.accuracies],
         "diverged": session.diverged,
@@ -94,7 +67,7 @@ def session_from_payload(payload: dict) -> tuple[Session, dict]:
     if not all(np.all(np.isfinite(a)) for a in arrays):
         raise ValueError("The file's network holds NaN or infinite weights.")
     net = RNN.from_params(*arrays, activation=setup.activation, output=fresh.net.output)
-    state = state_from_json(payload["state"], net.params)
+    state = optimizer_state_from_json(payload["state"], net.params)
     losses = payload["losses"]
     if not isinstance(losses, list) or len(losses) > MAX_HISTORY:
         raise ValueError("The file's loss history is damaged.")

@@ -13,11 +13,14 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from backprop_core.network import MLP
-from backprop_core.optimizers import OPTIMIZERS, OptimizerState
-from backprop_core.progress import array_from_json, array_to_json, require
+from backprop_core.progress import (
+    array_from_json,
+    array_to_json,
+    optimizer_state_from_json,
+    optimizer_state_to_json,
+    require,
+)
 from backprop_core.runner import Record, RunState
 from labs.vanishing.model import MAX_ITERATIONS, ActivationRun, Lab, LabSetup, start_lab
 
@@ -34,19 +37,12 @@ def lab_to_payload(lab: Lab) -> dict:
 
 def _run_to_json(r: ActivationRun) -> dict:
     s = r.state
-    opt = None
-    if s.opt_state is not None:
-        opt = {
-            "name": s.opt_state.name,
-            "t": s.opt_state.t,
-            "slots": {k: [array_to_json(a) for a in v] for k, v in s.opt_state.slots.items()},
-        }
     recs = r.records
     return {
         "activation": r.activation,
         "weights": [array_to_json(w) for w in s.net.weights],
         "biases": [array_to_json(b) for b in s.net.biases],
-        "optimizer": opt,
+        "optimizer": optimizer_state_to_json(s.opt_state),
         "iteration": s.iteration,
         "epoch": s.epoch,
         "cursor": s.cursor,
@@ -130,7 +126,9 @@ def _run_from_json(data: Any, start: ActivationRun, k: int) -> ActivationRun:
     ]
     b = [array_from_json(v, v0.shape, f"{where} biases") for v, v0 in zip(biases, init.biases, strict=True)]
     net = MLP.from_params(W, b, list(init.activations))
-    opt = _optimizer_from_json(data["optimizer"], [*W, *b], where)
+    opt = optimizer_state_from_json(
+        data["optimizer"], [*W, *b], what=f"{where} optimizer state", max_t=MAX_ITERATIONS
+    )
     iteration = _whole(data["iteration"], f"{where} iteration", 0, MAX_ITERATIONS)
     epoch = _whole(data["epoch"], f"{where} epoch", 0, MAX_ITERATIONS)
     cursor = _whole(data["cursor"], f"{where} cursor", 0, 0)  # full batch: the cursor stays at 0
@@ -147,27 +145,6 @@ def _run_from_json(data: Any, start: ActivationRun, k: int) -> ActivationRun:
     return ActivationRun(
         start.activation, init, start.profile, state, tuple(float(x) for x in losses), records, stop
     )
-
-
-def _optimizer_from_json(data: Any, params: list[np.ndarray], where: str) -> OptimizerState | None:
-    if data is None:
-        return None
-    if (
-        not isinstance(data, dict)
-        or data.get("name") not in OPTIMIZERS
-        or not isinstance(data.get("slots"), dict)
-    ):
-        raise ValueError(f"The file's {where} optimizer state is damaged.")
-    t = _whole(data.get("t"), f"{where} optimizer step count", 0, MAX_ITERATIONS)
-    slots = {}
-    for name, arrays in data["slots"].items():
-        if name not in ("m", "v") or not isinstance(arrays, list) or len(arrays) != len(params):
-            raise ValueError(f"The file's {where} optimizer state is damaged.")
-        slots[name] = tuple(
-            array_from_json(a, p.shape, f"{where} optimizer memory")
-            for a, p in zip(arrays, params, strict=True)
-        )
-    return OptimizerState(data["name"], t, slots)
 
 
 def _records_from_json(data: Any, n: int, n_layers: int, where: str) -> tuple[Record, ...]:

@@ -8,17 +8,13 @@ through it (``tests/apps/presenter_charts.py``, served by a second server) is al
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT, assert_no_exception, free_port, wait_charts_drawn, wait_settled
+from .conftest import ROOT, assert_no_exception, streamlit_server, wait_charts_drawn, wait_settled
 
 pytestmark = pytest.mark.browser
 
@@ -117,39 +113,10 @@ def test_the_toggle_switches_presenter_mode_off_and_on(app_url: str, page: objec
 @pytest.fixture(scope="module")
 def charts_url() -> Iterator[str]:
     """A second server for tests/apps/presenter_charts.py (real figure builders, ui.presenter)."""
-    port = free_port()
-    log = open(ROOT / "artifacts" / "presenter-charts-server.log", "w")  # noqa: SIM115 (for the server's lifetime)
-    proc = subprocess.Popen(
-        [
-            sys.executable, "-m", "streamlit", "run", "tests/apps/presenter_charts.py",
-            "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
-            "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
-            "--client.showErrorDetails", "full",
-        ],
-        cwd=ROOT,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env={**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(ROOT)},
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.read().decode().strip() == "ok":
-                    break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.terminate()
-        pytest.fail("the presenter-charts server did not answer its health check within 60 s")
-    yield url
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    with streamlit_server(
+        "tests/apps/presenter_charts.py", "presenter-charts-server.log", {"PYTHONPATH": str(ROOT)}
+    ) as url:
+        yield url
 
 
 def test_every_chart_text_is_at_least_16px_in_presenter_mode(

@@ -29,19 +29,19 @@ PAGE = str(ROOT / "pages" / "4_Training_playground.py")
 PLAY, PAUSE = "▶ Play", "⏸ Pause"
 
 
-def _app(**query: str) -> AppTest:
+def run_app(**query: str) -> AppTest:
     at = AppTest.from_file(PAGE, default_timeout=60)
     for name, value in query.items():
         at.query_params[name] = value
     return at.run()
 
 
-def _ok(at: AppTest) -> AppTest:
+def ok(at: AppTest) -> AppTest:
     assert not at.exception, at.exception
     return at
 
 
-def _counter(at: AppTest) -> str:
+def counter(at: AppTest) -> str:
     return next(m.value for m in at.markdown if m.value.startswith("**Iteration"))
 
 
@@ -49,7 +49,7 @@ def _infos(at: AppTest) -> str:
     return " ".join(i.value for i in at.info)
 
 
-def _spec(at: AppTest, key: str) -> dict:
+def spec(at: AppTest, key: str) -> dict:
     chart = next(c for c in at.get("plotly_chart") if c.proto.id.endswith(key))
     return json.loads(chart.proto.spec)
 
@@ -64,44 +64,44 @@ def _engine(at: AppTest, iterations: int):
 
 
 def test_opens_on_the_default_setup_and_writes_the_link() -> None:
-    at = _ok(_app())
+    at = ok(run_app())
     assert at.title[0].value.endswith("Training playground")
     assert "Try this" in " ".join(m.value for m in at.markdown)
     r = at.session_state["pg_run"]
     assert r.iteration == 0 and r.state.net.sizes == (2, 4, 4, 1)
     assert r.state.net.activations == ("tanh", "tanh", "sigmoid")
-    assert _counter(at).startswith("**Iteration 0**")
-    assert f"test loss {fmt(r.initial.test_loss)}" in _counter(at)
+    assert counter(at).startswith("**Iteration 0**")
+    assert f"test loss {fmt(r.initial.test_loss)}" in counter(at)
     q = at.query_params
     for name, value in dict(
         ds="circle", n="300", layers="4-4", act="tanh", lr="0.3", batch="10", seed="0"
     ).items():
         assert q[name] == [value] or q[name] == value
-    assert _spec(at, "pg_boundary_chart")["layout"]["title"]["text"] == "Decision boundary after iteration 0"
+    assert spec(at, "pg_boundary_chart")["layout"]["title"]["text"] == "Decision boundary after iteration 0"
 
 
 def test_step_and_step_epoch_follow_the_engine() -> None:
-    at = _ok(_app())
+    at = ok(run_app())
     at.button(key="pg_step").click().run()
     expected, _ = _engine(at, 1)
     r = at.session_state["pg_run"]
     assert r.iteration == 1 and r.state.net == expected.state.net
-    assert f"test loss {fmt(expected.records[-1].test_loss)}" in _counter(at)
-    _ok(at.button(key="pg_step_epoch").click().run())
+    assert f"test loss {fmt(expected.records[-1].test_loss)}" in counter(at)
+    ok(at.button(key="pg_step_epoch").click().run())
     r = at.session_state["pg_run"]
     assert r.iteration == 24 and r.state.epoch == 1  # 240 training points, batches of 10
     assert r.state.net == _engine(at, 24)[0].state.net
-    assert "epoch 1.00" in _counter(at)
-    assert _spec(at, "pg_loss_chart")["layout"]["title"]["text"] == "Loss at iteration 24 (epoch 1.00)"
+    assert "epoch 1.00" in counter(at)
+    assert spec(at, "pg_loss_chart")["layout"]["title"]["text"] == "Loss at iteration 24 (epoch 1.00)"
 
 
 def test_play_ticks_and_pause_stops(monkeypatch: pytest.MonkeyPatch) -> None:
     # a tick stops early after TICK_BUDGET seconds: on a busy machine even 10 small iterations could
     # take that long, so the budget is lifted here (test_playground_session.py tests it with a clock)
     monkeypatch.setattr(view_session, "TICK_BUDGET", 60.0)
-    at = _ok(_app())
+    at = ok(run_app())
     at.segmented_control(key="pg_play_mode").set_value(PLAY).run()
-    _ok(at)
+    ok(at)
     assert at.session_state["pg_playing"] is True
     # the full run after pressing Play runs the fragment's body once: one tick of `speed` iterations
     assert at.session_state["pg_run"].iteration == 10
@@ -115,7 +115,7 @@ def test_play_ticks_and_pause_stops(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_reset_returns_to_the_initial_weights() -> None:
-    at = _ok(_app())
+    at = ok(run_app())
     for _ in range(3):
         at.button(key="pg_step").click().run()
     at.button(key="pg_reset").click().run()
@@ -125,7 +125,7 @@ def test_reset_returns_to_the_initial_weights() -> None:
 
 
 def test_training_settings_keep_the_network() -> None:
-    at = _ok(_app())
+    at = ok(run_app())
     at.button(key="pg_step").click().run()
     at.button(key="pg_step").click().run()
     net_2 = at.session_state["pg_run"].state.net
@@ -137,7 +137,7 @@ def test_training_settings_keep_the_network() -> None:
     at.select_slider(key="pg_l2").set_value(0.001).run()
     at.select_slider(key="pg_clip").set_value(1.0).run()
     at.select_slider(key="pg_speed").set_value(5).run()
-    _ok(at)
+    ok(at)
     r = at.session_state["pg_run"]
     assert r.iteration == 2 and r.state.net == net_2 and not at.info
     at.button(key="pg_step").click().run()
@@ -166,17 +166,17 @@ def test_training_settings_keep_the_network() -> None:
 def test_data_and_architecture_changes_rebuild_and_say_so(
     widget: str, key: str, value: object, said: str
 ) -> None:
-    at = _ok(_app())
+    at = ok(run_app())
     at.button(key="pg_step").click().run()
     getattr(at, widget)(key=key).set_value(value).run()
-    _ok(at)
+    ok(at)
     r = at.session_state["pg_run"]
     assert r.iteration == 0 and said in _infos(at)
     assert r.state.net == _engine(at, 0)[0].state.net  # rebuilt exactly as the engine builds it
 
 
 def test_new_data_button_draws_the_next_seed() -> None:
-    at = _ok(_app())
+    at = ok(run_app())
     at.button(key="pg_regen").click().run()
     assert at.session_state["pg_dseed"] == 1 and "data seed 0 → 1" in _infos(at)
     expected = make_problem("circle", 300, 0.1, 0.2, 1)
@@ -184,7 +184,7 @@ def test_new_data_button_draws_the_next_seed() -> None:
 
 
 def test_output_and_loss_follow_the_problem_with_an_override() -> None:
-    at = _ok(_app(ds="blobs"))
+    at = ok(run_app(ds="blobs"))
     assert at.selectbox(key="pg_out").disabled and at.selectbox(key="pg_out").value == "softmax"
     assert at.session_state["pg_run"].state.net.sizes == (2, 4, 4, 3)
     at.toggle(key="pg_custom_head").set_value(True).run()
@@ -195,7 +195,7 @@ def test_output_and_loss_follow_the_problem_with_an_override() -> None:
     assert at.session_state["pg_setup"].settings.loss == "mse"
     # a 1-output regression cannot keep a sigmoid + bce head... but sigmoid + mse fits
     at.selectbox(key="pg_dataset").set_value("sine").run()
-    _ok(at)
+    ok(at)
     assert read_settings(at.session_state).out == "sigmoid"
     assert at.session_state["pg_run"].state.net.sizes == (1, 4, 4, 1)
     at.selectbox(key="pg_out").set_value("linear").run()
@@ -206,9 +206,9 @@ def test_output_and_loss_follow_the_problem_with_an_override() -> None:
 
 
 def test_divergence_explains_and_offers_a_working_rate() -> None:
-    at = _ok(_app(ds="sine", lr="10"))
+    at = ok(run_app(ds="sine", lr="10"))
     at.button(key="pg_step_epoch").click().run()
-    _ok(at)
+    ok(at)
     r = at.session_state["pg_run"]
     d = r.divergence
     assert d is not None and d.lr == 10.0
@@ -225,12 +225,12 @@ def test_divergence_explains_and_offers_a_working_rate() -> None:
         and "learning rate 10 is too high" in error
     )
     # the box and the status line name the same iteration: the last network that was still finite
-    assert d.last_iteration == r.iteration and _counter(at).startswith(f"**Iteration {r.iteration}**")
+    assert d.last_iteration == r.iteration and counter(at).startswith(f"**Iteration {r.iteration}**")
     assert f"in the next update (iteration {r.iteration + 1})" in error
     assert f"**{format_lr(safe)}**" in " ".join(m.value for m in at.markdown)
     assert at.segmented_control(key="pg_play_mode").disabled and at.button(key="pg_step").disabled
     at.button(key="pg_go_back").click().run()
-    _ok(at)
+    ok(at)
     assert at.session_state["pg_lr"] == safe and at.select_slider(key="pg_lr").value == safe
     assert at.session_state["pg_run"].divergence is None and at.session_state["pg_run"].iteration == 0
     at.button(key="pg_step_epoch").click().run()
@@ -251,7 +251,7 @@ def test_url_round_trip_restores_every_setting() -> None:
         out="tanh", loss="mse", init="he", seed="9", lr="0.003", opt="adam", beta="0.8", batch="20",
         l2="0.0001", clip="2", speed="50",
     )  # fmt: skip
-    at = _ok(_app(**query))
+    at = ok(run_app(**query))
     assert not at.warning
     s = read_settings(at.session_state)
     assert (s.dataset, s.noise, s.points, s.test, s.dseed) == ("moons", 0.25, 500, 0.3, 3)
@@ -270,8 +270,8 @@ def test_url_round_trip_restores_every_setting() -> None:
 
 
 def test_bad_url_values_fall_back_to_defaults_with_a_notice() -> None:
-    at = _ok(
-        _app(lr="banana", layers="4-99", ds="csv", hide="everything", batch="7", act="swish", noise="nan")
+    at = ok(
+        run_app(lr="banana", layers="4-99", ds="csv", hide="everything", batch="7", act="swish", noise="nan")
     )
     notice = at.warning[0].value
     for name in ("lr", "layers", "ds", "hide", "batch", "act", "noise"):
@@ -287,20 +287,20 @@ def test_bad_url_values_fall_back_to_defaults_with_a_notice() -> None:
 
 
 def test_link_with_an_unfitting_head_adjusts_it_and_says_so() -> None:
-    at = _ok(_app(ds="sine", head="1", out="softmax", loss="cross_entropy"))
+    at = ok(run_app(ds="sine", head="1", out="softmax", loss="cross_entropy"))
     assert read_settings(at.session_state).out == "linear"
     assert "softmax output does not fit regression" in _infos(at)
 
 
 def test_teacher_link_hides_controls_and_says_what_is_fixed() -> None:
-    at = _ok(_app(ds="xor", lr="0.03", layers="8", hide="data,lr,network,upload"))
+    at = ok(run_app(ds="xor", lr="0.03", layers="8", hide="data,lr,network,upload"))
     keys = {w.key for w in at.selectbox} | {w.key for w in at.select_slider} | {w.key for w in at.slider}
     assert not keys & {"pg_dataset", "pg_lr", "pg_layers", "pg_act", "pg_noise"}
     assert not [u for u in at.get("file_uploader") if "pg_upload" in u.proto.id]
     fixed = " ".join(i.value for i in at.sidebar.info)
     assert "data xor" in fixed and "learning rate 0.03" in fixed and "hidden layers 8" in fixed
     at.button(key="pg_step").click().run()
-    _ok(at)
+    ok(at)
     assert at.session_state["pg_run"].iteration == 1 and at.session_state["pg_run"].state.net.sizes == (
         2,
         8,
@@ -311,7 +311,7 @@ def test_teacher_link_hides_controls_and_says_what_is_fixed() -> None:
 
 
 def test_classroom_link_box_builds_the_link_with_hidden_controls() -> None:
-    at = _ok(_app())
+    at = ok(run_app())
     at.multiselect(key="pg_hide_pick").set_value(["lr", "optimizer"]).run()
     share, link = [c.value for c in at.code if "ds=circle" in c.value]
     for part in ("layers=4-4", "lr=0.3", "seed=0", "dseed=0", "hide=lr,optimizer"):
@@ -335,9 +335,9 @@ GOOD_CSV = {
 @pytest.mark.parametrize("kind", list(GOOD_CSV))
 def test_good_csv_upload_becomes_the_data_set(kind: str) -> None:
     content, n_out = GOOD_CSV[kind]
-    at = _ok(_app())
+    at = ok(run_app())
     at.file_uploader(key="pg_upload").upload("mine.csv", content, "text/csv").run()
-    _ok(at)
+    ok(at)
     setup = at.session_state["pg_setup"]
     assert at.session_state["pg_dataset"] == "csv" and setup.problem.kind == kind
     assert setup.problem.n_train + setup.problem.n_test == 20
@@ -358,13 +358,13 @@ BAD_CSV = [
 
 
 def test_bad_csv_uploads_say_what_is_wrong_and_lose_nothing() -> None:
-    at = _ok(_app())
+    at = ok(run_app())
     for _ in range(3):
         at.button(key="pg_step").click().run()
     before = at.session_state["pg_run"]
     for content, message in BAD_CSV:
         at.file_uploader(key="pg_upload").upload("bad.csv", content, "text/csv").run()
-        _ok(at)
+        ok(at)
         shown = " ".join(e.value for e in at.error)
         assert message in shown and "`bad.csv` could not be used" in shown
         with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
@@ -374,7 +374,7 @@ def test_bad_csv_uploads_say_what_is_wrong_and_lose_nothing() -> None:
 
 
 def test_weights_export_and_import_round_trip() -> None:
-    at = _ok(_app())
+    at = ok(run_app())
     at.button(key="pg_step_epoch").click().run()
     trained = at.session_state["pg_run"].state.net
     downloads = {b.proto.label for b in at.get("download_button")}
@@ -389,7 +389,7 @@ def test_weights_export_and_import_round_trip() -> None:
     at.button(key="pg_reset").click().run()
     assert at.session_state["pg_run"].state.net != trained
     at.file_uploader(key="pg_weights_file").upload("weights.json", exported, "application/json").run()
-    _ok(at)
+    ok(at)
     assert at.session_state["pg_run"].state.net == trained
     assert "Loaded the weights from `weights.json`" in _infos(at)
     # a file for another architecture is refused with the reason, and nothing changes
@@ -408,38 +408,38 @@ def test_weights_export_and_import_round_trip() -> None:
 
 
 def test_time_travel_shows_an_earlier_iteration() -> None:
-    at = _ok(_app())
+    at = ok(run_app())
     for _ in range(5):
         at.button(key="pg_step").click().run()
     slider = at.select_slider(key="pg_tt")
     assert slider.value == 5 and len(slider.options) == 6  # iterations 0..5, following the newest
     slider.set_value(2).run()
-    _ok(at)
-    assert _counter(at).startswith("**Iteration 2**") and "the newest is iteration 5" in _counter(at)
-    assert "time travel; latest is 5" in _spec(at, "pg_boundary_chart")["layout"]["title"]["text"]
-    assert _spec(at, "pg_diagram")["layout"]["title"]["text"].startswith("Network after iteration 2")
-    loss = _spec(at, "pg_loss_chart")
+    ok(at)
+    assert counter(at).startswith("**Iteration 2**") and "the newest is iteration 5" in counter(at)
+    assert "time travel; latest is 5" in spec(at, "pg_boundary_chart")["layout"]["title"]["text"]
+    assert spec(at, "pg_diagram")["layout"]["title"]["text"].startswith("Network after iteration 2")
+    loss = spec(at, "pg_loss_chart")
     assert loss["layout"]["shapes"][0]["x0"] == 2
     at.button(key="pg_step").click().run()  # training again follows the newest iteration
-    assert _counter(at).startswith("**Iteration 6**") and at.select_slider(key="pg_tt").value == 6
+    assert counter(at).startswith("**Iteration 6**") and at.select_slider(key="pg_tt").value == 6
 
 
 def test_view_toggles_change_the_charts() -> None:
-    at = _ok(_app())
+    at = ok(run_app())
     at.button(key="pg_step").click().run()
-    names = [t.get("name", "") for t in _spec(at, "pg_boundary_chart")["data"]]
+    names = [t.get("name", "") for t in spec(at, "pg_boundary_chart")["data"]]
     assert any(n.startswith("test ·") for n in names)
     at.toggle(key="pg_show_test").set_value(False).run()
-    names = [t.get("name", "") for t in _spec(at, "pg_boundary_chart")["data"]]
+    names = [t.get("name", "") for t in spec(at, "pg_boundary_chart")["data"]]
     assert not any(n.startswith("test ·") for n in names)
     at.toggle(key="pg_log").set_value(True).run()
-    assert _spec(at, "pg_loss_chart")["layout"]["yaxis"]["type"] == "log"
+    assert spec(at, "pg_loss_chart")["layout"]["yaxis"]["type"] == "log"
     at.radio(key="pg_edges").set_value("gradient").run()
     at.radio(key="pg_nodes").set_value("delta").run()
-    title = _spec(at, "pg_diagram")["layout"]["title"]["text"]
+    title = spec(at, "pg_diagram")["layout"]["title"]["text"]
     assert "edges = last dL/dw" in title and "nodes = delta = dL/dz" in title
     at.selectbox(key="pg_neuron").set_value((2, 3)).run()
-    _ok(at)
-    assert _spec(at, "pg_neuron_chart")["layout"]["title"]["text"].startswith("layer 2, neuron 4 (tanh)")
-    grad = _spec(at, "pg_grad_chart")
+    ok(at)
+    assert spec(at, "pg_neuron_chart")["layout"]["title"]["text"].startswith("layer 2, neuron 4 (tanh)")
+    grad = spec(at, "pg_grad_chart")
     assert [t["name"] for t in grad["data"]] == ["layer 1 (hidden)", "layer 2 (hidden)", "layer 3 (output)"]

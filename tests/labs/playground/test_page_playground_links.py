@@ -2,39 +2,14 @@
 
 from __future__ import annotations
 
-import json
-
-from streamlit.testing.v1 import AppTest
-
 from backprop_core.progress import dump_progress
 from labs.playground.view_progress import LAB, progress_payload
 from labs.playground.view_settings import read_settings
-from tests.labs.playground.test_page_playground import GOOD_CSV, PAGE
-
-
-def _app(**query: str) -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=60)
-    for name, value in query.items():
-        at.query_params[name] = value
-    return at.run()
-
-
-def _ok(at: AppTest) -> AppTest:
-    assert not at.exception, at.exception
-    return at
-
-
-def _counter(at: AppTest) -> str:
-    return next(m.value for m in at.markdown if m.value.startswith("**Iteration"))
-
-
-def _spec(at: AppTest, key: str) -> dict:
-    chart = next(c for c in at.get("plotly_chart") if c.proto.id.endswith(key))
-    return json.loads(chart.proto.spec)
+from tests.labs.playground.test_page_playground import GOOD_CSV, counter, ok, run_app, spec
 
 
 def test_chart_view_toggles_travel_in_the_link() -> None:
-    at = _ok(_app())
+    at = ok(run_app())
     at.toggle(key="pg_show_test").set_value(False).run()
     at.toggle(key="pg_log").set_value(True).run()
     at.radio(key="pg_edges").set_value("gradient").run()
@@ -43,14 +18,14 @@ def test_chart_view_toggles_travel_in_the_link() -> None:
     assert query == {"testpts": "0", "logloss": "1", "edges": "gradient"}
     share = next(c.value for c in at.code if "ds=circle" in c.value)
     assert "testpts=0" in share and "logloss=1" in share and "edges=gradient" in share
-    opened = _ok(_app(**query))
+    opened = ok(run_app(**query))
     assert opened.toggle(key="pg_show_test").value is False and opened.toggle(key="pg_log").value is True
     assert opened.radio(key="pg_edges").value == "gradient"
-    assert _spec(opened, "pg_loss_chart")["layout"]["yaxis"]["type"] == "log"
+    assert spec(opened, "pg_loss_chart")["layout"]["yaxis"]["type"] == "log"
 
 
 def test_after_a_csv_upload_the_link_says_the_data_is_not_in_it() -> None:
-    at = _ok(_app())
+    at = ok(run_app())
     at.file_uploader(key="pg_upload").upload("mine.csv", GOOD_CSV["binary"][0], "text/csv").run()
     captions = " ".join(c.value for c in at.caption)
     assert "same link gives the same data" not in captions
@@ -58,17 +33,17 @@ def test_after_a_csv_upload_the_link_says_the_data_is_not_in_it() -> None:
 
 
 def test_save_and_load_progress_through_the_page() -> None:
-    at = _ok(_app(ds="moons", opt="adam", lr="0.01", batch="20"))
+    at = ok(run_app(ds="moons", opt="adam", lr="0.01", batch="20"))
     for _ in range(7):
         at.button(key="pg_step").click().run()
     saved = dump_progress(LAB, progress_payload(at.session_state))
     expected = at.session_state["pg_run"]
-    other = _ok(_app())
+    other = ok(run_app())
     other.file_uploader(key="pg_file").upload(
         "backprop-lab-playground-progress.json", saved, "application/json"
     )
     other.run()
-    _ok(other)
+    ok(other)
     assert "Progress loaded: iteration 7 on moons" in " ".join(x.value for x in other.success)
     r = other.session_state["pg_run"]
     assert (
@@ -80,7 +55,7 @@ def test_save_and_load_progress_through_the_page() -> None:
         read_settings(other.session_state).opt == "adam"
         and other.selectbox(key="pg_dataset").value == "moons"
     )
-    assert _counter(other).startswith("**Iteration 7**")
+    assert counter(other).startswith("**Iteration 7**")
     other.button(key="pg_step").click().run()
     at.button(key="pg_step").click().run()
     assert other.session_state["pg_run"].state.net == at.session_state["pg_run"].state.net

@@ -20,17 +20,6 @@ WN = CLASSIC.weight_names
 NAMES = CLASSIC.neuron_names
 
 
-@pytest.fixture(scope="module")
-def trace():
-    return train_step(CLASSIC.net, CLASSIC.X, CLASSIC.Y, loss=CLASSIC.loss, lr=CLASSIC.lr, freeze_biases=True)
-
-
-@pytest.fixture(scope="module")
-def tiny_trace():
-    p = get_preset("tiny classifier")
-    return p, train_step(p.net, p.X, p.Y, loss=p.loss, lr=p.lr)
-
-
 def test_softmax_cross_entropy_delta_is_a_sum_over_outputs_that_collapses_to_a_minus_y() -> None:
     net = MLP.create([2, 3, 3], hidden="tanh", output="softmax", seed=1)
     X, Y = np.array([[0.1, 0.2], [0.3, -0.1]]), np.eye(3)[[0, 2]]

@@ -41,17 +41,6 @@ WN = CLASSIC.weight_names
 NAMES = CLASSIC.neuron_names
 
 
-@pytest.fixture(scope="module")
-def trace():
-    return train_step(CLASSIC.net, CLASSIC.X, CLASSIC.Y, loss=CLASSIC.loss, lr=CLASSIC.lr, freeze_biases=True)
-
-
-@pytest.fixture(scope="module")
-def tiny_trace():
-    p = get_preset("tiny classifier")
-    return p, train_step(p.net, p.X, p.Y, loss=p.loss, lr=p.lr)
-
-
 def trace_named(fig, name):
     return next(t for t in fig.data if t.name == name)
 
