@@ -145,3 +145,11 @@ def test_a_fast_dict_figure_is_raised_without_being_changed() -> None:
     frozen = fig.to_dict()
     presenter_figure(fig)
     assert fig.to_dict() == frozen
+
+
+def test_a_legend_title_is_raised_too() -> None:
+    from viz.presenter_fonts import presenter_layout
+
+    raised = presenter_layout({"legend": {"title": {"text": "activation", "font": {"size": 12}}}})
+    assert raised["legend"]["title"] == {"text": "activation", "font": {"size": 16}}
+    assert raised["legend"]["font"]["size"] >= 16

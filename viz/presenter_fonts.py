@@ -109,6 +109,8 @@ def presenter_layout(layout: Mapping, minimum: float = PRESENTER_MIN_FONT) -> di
     out["legend"] = _with(
         out.get("legend") or {}, "font", _font((out.get("legend") or {}).get("font"), minimum, force=True)
     )
+    if "title" in out["legend"]:  # a legend's own title ("activation") has a font of its own
+        out["legend"]["title"] = _titled(out["legend"]["title"], minimum)
     hover = out.get("hoverlabel") or {}
     out["hoverlabel"] = _with(hover, "font", _font(hover.get("font"), minimum, force=True))
     if "annotations" in out:
