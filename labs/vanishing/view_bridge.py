@@ -33,14 +33,16 @@ def next_step_script(
 def section_bridges(lab: Lab) -> None:
     """Progress file, then the PyTorch script of one network's next update, then the code."""
     s = st.session_state
-    progress_controls(
-        "vanishing",
-        key="vg_progress",
-        dump=dump_progress_payload,
-        load=load_progress_payload,
-        note="Every setting and every network (weights, optimizer memory, iteration, history): loading "
-        "continues exactly where you saved.",
-    )
+    with st.sidebar:  # beside the settings it saves, and off the page's length (six screens at most)
+        st.subheader("Your progress")
+        progress_controls(
+            "vanishing",
+            key="vg_progress",
+            dump=dump_progress_payload,
+            load=load_progress_payload,
+            note="Every setting and every network (weights, optimizer memory, iteration, history): "
+            "loading continues exactly where you saved.",
+        )
     if not lab.runs:
         return
     acts = [r.activation for r in lab.runs]

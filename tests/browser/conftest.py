@@ -151,7 +151,10 @@ def wait_painted(page: object) -> None:
     page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))")
 
 
-CHARTS_DRAWN = """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].every(c => {
+# a chart inside a closed expander is redrawn at its width when the expander opens (Plotly does not
+# resize hidden charts): only the visible ones count
+CHARTS_DRAWN = """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
+    .filter(c => c.checkVisibility()).every(c => {
     const svg = c.querySelector('.main-svg');
     return svg && Math.abs(svg.getBoundingClientRect().width - c.getBoundingClientRect().width) < 3;
 })"""
