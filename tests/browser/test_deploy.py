@@ -24,9 +24,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import CHROMIUM_ARGS, assert_no_exception, wait_settled
+from tests.browser.conftest import assert_no_exception, wait_settled
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "deploy" / "serve-replicas.sh"
 TEMPLATE = ROOT / "deploy" / "nginx.conf"
 COUNTER = ".st-key-pg_counter"
@@ -178,18 +178,6 @@ def cluster() -> Iterator[Cluster]:
     c = _start(2)
     yield c
     c.stop()
-
-
-@pytest.fixture(scope="module")
-def browser(cluster: Cluster) -> Iterator[object]:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.skip("the playwright package is not installed; replica tests skipped")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @dataclass
