@@ -228,6 +228,7 @@ def advance(
     lr_candidates: Sequence[float] = (),
     budget: float | None = None,
     clock: Callable[[], float] = time.perf_counter,
+    stop: Callable[[], bool] | None = None,
 ) -> Run:
     """Train ``iterations`` more updates, or until ``epochs`` more epochs are complete.
 
@@ -238,6 +239,10 @@ def advance(
     ``budget``: seconds of training after which to stop early (``clock`` measures them; at least
     one iteration runs). A Play tick passes one, so that a big network trains fewer iterations
     per tick rather than keeping the page busy for seconds, and Pause answers at the next tick.
+
+    ``stop``: asked before every iteration (the first too); when it answers ``True`` the call ends
+    there with what it has trained. A Play tick passes one that reads the Play flag, so a Pause
+    that lands during a tick ends it at the next iteration.
     """
     if (iterations is None) == (epochs is None):
         raise ValueError("give either iterations or epochs")
@@ -257,6 +262,8 @@ def advance(
     ):
         if records and budget is not None and clock() - started >= budget:
             break
+        if stop is not None and stop():
+            break
         result = run(state, data, config, iterations=1)
         reason = result.stop_reason
         if reason is None and result.records and not result.records[-1].train_loss <= limit:
@@ -274,6 +281,8 @@ def advance(
         records.append(result.records[-1])
         updates.append(update_size(state.iteration, result.last_trace))
         snapshots.append(_snapshot(result.records[-1], state, result.last_trace))
+    if not records and divergence is None:
+        return current  # stopped before the first iteration
     new_records, rec_stride = thin_history(current.records, records, current.record_stride, RECORD_CAP)
     new_updates, _ = thin_history(current.updates, updates, current.record_stride, RECORD_CAP)
     new_snaps, snap_stride = thin_history(current.snapshots, snapshots, current.snapshot_stride, SNAPSHOT_CAP)

@@ -18,7 +18,7 @@ from labs.playground.view_panels import (
     view_toggles,
 )
 from labs.playground.view_progress import LAB, progress_payload, restore
-from labs.playground.view_session import in_sync, reset, sync, train
+from labs.playground.view_session import in_sync, on_play_switch, paused_at, play_tick, reset, sync, train
 from labs.playground.view_settings import (
     CSV,
     URL_MARKER,
@@ -123,9 +123,9 @@ def render() -> None:
     playing = state.pg_playing
     stopped = run.divergence is not None
 
-    b1, b2, b3, b4, _ = st.columns([2, 1, 1, 1, 2], vertical_alignment="center")
+    b1, b2, b3, b4, b5 = st.columns([2, 1, 1, 1, 2], vertical_alignment="center")
     with b1:
-        play_pause("pg", disabled=stopped)
+        play_pause("pg", disabled=stopped, on_switch=lambda on: on_play_switch(state, on))
     b2.button(
         "Step",
         key="pg_step",
@@ -154,6 +154,9 @@ def render() -> None:
         help="Back to the initial weights.",
         width="stretch",
     )
+    pause = paused_at(state)
+    if pause is not None:
+        b5.container(key="pg_paused").caption(f"⏸ Paused at iteration {pause}")
 
     divergence_box(state)
     rising_warning(run)
@@ -162,7 +165,7 @@ def render() -> None:
     @st.fragment(run_every=TICK_SECONDS if playing else None)
     def live() -> None:
         if state.pg_playing and in_sync(state):
-            train(state, iterations=settings.speed)
+            play_tick(state)
             if state.pg_run.divergence is not None:
                 st.rerun()
         elif playing:

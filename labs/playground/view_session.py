@@ -6,6 +6,7 @@ tests - so the actions can be called and checked without Streamlit:
 * ``pg_setup``: the problem, the input grid, the fresh network and the engine's ``Data``;
 * ``pg_run``: the ``Run`` (network, history, snapshots, divergence);
 * ``pg_playing``: whether Play is on; ``pg_tt_follow``: whether the views follow the newest iteration;
+* ``pg_paused``: the run that Pause found (a weak reference), for the "Paused at iteration N" line;
 * ``pg_note``: a one-time message saying why the network was rebuilt or what an action did.
 
 Changing the data or the architecture builds a new network (the old weights no longer fit the
@@ -16,6 +17,7 @@ regularisation - carries on with the same network.
 from __future__ import annotations
 
 import time
+import weakref
 from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
 from typing import Any
@@ -48,6 +50,7 @@ class Setup:
 
 # seconds of training one Play tick may spend: a big network (8 hidden layers, 2,000 points, 100
 # iterations per update) then trains fewer iterations per tick, and Pause answers at the next tick
+# (a Pause that lands during a tick ends it at its next iteration: see `play_tick`)
 TICK_BUDGET = 0.25
 
 _DATA_WORDS = ("data set", "noise", "number of points", "test share", "data seed")
@@ -114,13 +117,15 @@ def train(
     iterations: int | None = None,
     epochs: int | None = None,
     clock: Callable[[], float] = time.perf_counter,
+    stop: Callable[[], bool] | None = None,
 ) -> Run:
     """Advance the run with the current training settings; a divergence stops Play.
 
     Nothing happens while the data or architecture settings no longer match the set-up: the
     network would not fit them, and the next full run rebuilds it. While Play is on, one call
     (one tick) trains for at most ``TICK_BUDGET`` seconds, measured by ``clock``, and the next
-    tick carries on; Step and Step epoch always do all they say.
+    tick carries on; Step and Step epoch always do all they say. ``stop`` (asked before every
+    iteration) ends the call early: see ``play_tick``.
     """
     settings = read_settings(state)
     setup: Setup = state["pg_setup"]
@@ -135,6 +140,7 @@ def train(
         lr_candidates=LR_CHOICES,
         budget=TICK_BUDGET if state.get("pg_playing") else None,
         clock=clock,
+        stop=stop,
     )
     state["pg_run"] = run
     state["pg_tt_follow"] = True
@@ -143,9 +149,41 @@ def train(
     return run
 
 
-def play_tick(state: MutableMapping[str, Any]) -> Run:
-    """What one tick of Play does: ``speed`` more iterations (fewer if they take over ``TICK_BUDGET``)."""
-    return train(state, iterations=int(state["pg_speed"]))
+def play_tick(state: MutableMapping[str, Any], clock: Callable[[], float] = time.perf_counter) -> Run:
+    """What one tick of Play does: ``speed`` more iterations (fewer if they take over ``TICK_BUDGET``).
+
+    The Play flag is read before every iteration, so a tick that starts or runs on after Pause
+    trains no further. In the app the flag is turned off by the Play/Pause control's callback,
+    which runs at the start of the page run that the Pause asks for. Streamlit starts that run in
+    a new script thread while the tick in flight is still training in the old one, and from
+    then on any read of ``st.session_state`` in the old thread raises Streamlit's
+    ``StopException`` (``RerunException`` with ``runner.fastReruns`` off): the tick in flight
+    ends at its next iteration and stores nothing.
+    """
+    return train(
+        state,
+        iterations=int(state["pg_speed"]),
+        clock=clock,
+        stop=lambda: not state.get("pg_playing", False),
+    )
+
+
+def on_play_switch(state: MutableMapping[str, Any], playing: bool) -> None:
+    """The Play/Pause control's callback: on Pause, remember the run it found (see ``paused_at``)."""
+    state["pg_paused"] = None if playing else weakref.ref(state["pg_run"])
+
+
+def paused_at(state: MutableMapping[str, Any]) -> int | None:
+    """The iteration Pause stopped at, while paused and the run is still the one Pause found.
+
+    ``None`` while playing, before any Pause, and once anything (a Step, Reset, new settings...)
+    has replaced the run.
+    """
+    ref = state.get("pg_paused")
+    run = state.get("pg_run")
+    if state.get("pg_playing") or ref is None or run is None or ref() is not run:
+        return None
+    return run.iteration
 
 
 def reset(state: MutableMapping[str, Any]) -> None:

@@ -106,12 +106,17 @@ def test_play_ticks_and_pause_stops(monkeypatch: pytest.MonkeyPatch) -> None:
     # the full run after pressing Play runs the fragment's body once: one tick of `speed` iterations
     assert at.session_state["pg_run"].iteration == 10
     assert at.button(key="pg_step").disabled and at.button(key="pg_step_epoch").disabled
+    assert not any("Paused at iteration" in c.value for c in at.caption)
     at.segmented_control(key="pg_play_mode").set_value(PAUSE).run()
     assert at.session_state["pg_playing"] is False
     it = at.session_state["pg_run"].iteration
+    # where Pause found the run, beside the control, until the run moves on
+    assert f"⏸ Paused at iteration {it}" in [c.value for c in at.caption]
     at.run()
     assert at.session_state["pg_run"].iteration == it
     assert not at.button(key="pg_step").disabled
+    at.button(key="pg_step").click().run()
+    assert not any("Paused at iteration" in c.value for c in at.caption)
 
 
 def test_reset_returns_to_the_initial_weights() -> None:

@@ -16,6 +16,8 @@ from labs.playground.view_session import (
     go_back,
     import_weights,
     in_sync,
+    on_play_switch,
+    paused_at,
     play_tick,
     reset,
     sync,
@@ -54,16 +56,16 @@ def _engine(state: dict, iterations: int) -> RunState:
 
 
 def test_play_tick_trains_speed_iterations_like_the_engine() -> None:
-    state = _state(pg_speed=20)
-    play_tick(state)
+    state = _state(pg_speed=20, pg_playing=True)
+    play_tick(state, clock=_ticking(1e-6))
     assert state["pg_run"].iteration == 20
-    play_tick(state)
+    play_tick(state, clock=_ticking(1e-6))
     assert state["pg_run"].iteration == 40
     assert state["pg_run"].state.net == _engine(state, 40).net
 
 
 def test_no_training_while_the_settings_wait_for_a_new_network() -> None:
-    state = _state()
+    state = _state(pg_playing=True)
     train(state, iterations=2)
     state["pg_out"], state["pg_loss"], state["pg_custom_head"] = "linear", "mse", True
     assert not in_sync(state)
@@ -263,3 +265,79 @@ def test_a_range_too_wide_for_a_float_is_refused_never_drawn_as_nan() -> None:
         data_extent(np.array([[9e307, 0.0], [-9e307, 1.0]]))
     e = data_extent(np.array([[1e6, 0.0], [-1e6, 1.0]]))
     assert all(np.isfinite(v) for v in (*e.x1, *e.x2))
+
+
+def test_a_tick_after_pause_trains_nothing() -> None:
+    # e.g. a tick the browser asked for before the Pause, run after the Pause's callback
+    state = _state(pg_speed=100, pg_playing=False)
+    before = state["pg_run"]
+    assert play_tick(state, clock=_ticking(1e-6)) is before and state["pg_run"] is before
+
+
+def test_a_pause_during_a_tick_ends_it_at_the_next_iteration() -> None:
+    state = _state(pg_speed=100, pg_playing=True)
+    reads = [0]
+
+    def clock() -> float:
+        # read as the tick starts, then before every iteration after the first (just before the Play
+        # flag): the 4th read comes after iteration 3, as if the Pause's callback (another thread in
+        # the app) had turned Play off while iteration 3 was being computed
+        reads[0] += 1
+        if reads[0] == 4:
+            on_play_switch(state, False)
+            state["pg_playing"] = False
+        return reads[0] * 1e-6
+
+    play_tick(state, clock=clock)
+    assert state["pg_run"].iteration == 3
+    assert state["pg_run"].state.net == _engine(state, 3).net
+
+
+class _Stopped(Exception):
+    """Stands for Streamlit's StopException: what reading session state raises in a replaced script run."""
+
+
+class _ReplacedRun(dict):
+    """Session state as the old script thread sees it once a Pause has started a new run."""
+
+    replaced = False
+
+    def get(self, key, default=None):
+        if self.replaced:
+            raise _Stopped
+        return super().get(key, default)
+
+
+def test_a_tick_whose_script_run_was_replaced_by_the_pause_stores_nothing() -> None:
+    state = _ReplacedRun(_state(pg_speed=100, pg_playing=True))
+    play_tick(state, clock=_ticking(1e-6))
+    before = state["pg_run"]
+    assert before.iteration == 100
+    reads = [0]
+
+    def clock() -> float:
+        reads[0] += 1
+        state.replaced = reads[0] == 5  # from the 5th iteration's check on, the run has been replaced
+        return reads[0] * 1e-6
+
+    with pytest.raises(_Stopped):
+        play_tick(state, clock=clock)
+    assert state["pg_run"] is before
+
+
+def test_pause_remembers_where_it_stopped_until_the_run_moves() -> None:
+    state = _state(pg_speed=10, pg_playing=True)
+    play_tick(state, clock=_ticking(1e-6))
+    assert paused_at(state) is None  # playing
+    state["pg_playing"] = False
+    on_play_switch(state, False)
+    assert paused_at(state) == 10
+    train(state, iterations=1)  # Step
+    assert paused_at(state) is None
+    on_play_switch(state, False)
+    assert paused_at(state) == 11
+    reset(state)
+    assert paused_at(state) is None
+    state["pg_playing"] = True
+    on_play_switch(state, True)
+    assert paused_at(state) is None and state["pg_paused"] is None
