@@ -34,6 +34,7 @@ from .graph_parse import (
     named_nodes,
     parse,
 )
+from .graph_size import network_graph_size
 from .network import MLP
 from .numerics import float_literal
 from .validation import check_finite, real_array, real_number, show
@@ -59,6 +60,7 @@ __all__ = [
     "evaluate",
     "from_network",
     "named_nodes",
+    "network_graph_size",
     "number_text",
     "param_leaf_name",
     "parse",
@@ -387,6 +389,12 @@ def from_network(net: MLP, X: np.ndarray, Y: np.ndarray, loss: str = "half_sse")
     if loss == "bce" and net.activations[-1] != "sigmoid":
         raise ValueError("bce needs a sigmoid output layer")
     m, k = X.shape[0], sizes[-1]
+    if (count := network_graph_size(sizes, net.activations, m, loss)) > MAX_NETWORK_NODES:
+        raise ValueError(
+            f"the graph of a {'-'.join(map(str, sizes))} network's {loss} loss on {m} sample(s) would have "
+            f"{count:,} nodes; at most {MAX_NETWORK_NODES:,} can be built: use fewer or smaller layers, or "
+            "fewer samples"
+        )
     neuron = [
         [f"{'o' if c == len(sizes) - 1 else 'h' if len(sizes) == 3 else f'h{c}.'}{j + 1}" for j in range(n)]
         for c, n in enumerate(sizes)

@@ -142,11 +142,16 @@ class RNN:
 
 
 def spectral_radius(Wh: np.ndarray) -> float:
-    """The largest ``|eigenvalue|`` of the square matrix ``Wh``: repeated products ``Wh^n`` grow or
-    shrink like its n-th power."""
+    """The largest ``|eigenvalue|`` of the square matrix ``Wh`` ``(H, H)``, ``1 <= H <= MAX_HIDDEN``:
+    repeated products ``Wh^n`` grow or shrink like its n-th power."""
     Wh = as_matrix(Wh, "Wh")
     if Wh.shape[0] != Wh.shape[1]:
         raise ValueError(f"Wh has shape {Wh.shape}; expected a square matrix")
+    if not 1 <= Wh.shape[0] <= MAX_HIDDEN:
+        raise ValueError(
+            f"Wh has shape {Wh.shape}; expected (H, H) with 1 <= H <= {MAX_HIDDEN}, the hidden sizes an RNN "
+            "here may have"
+        )
     return float(np.max(np.abs(np.linalg.eigvals(Wh))))
 
 

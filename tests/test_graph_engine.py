@@ -18,11 +18,13 @@ from backprop_core.graph import (
     FUNCTIONS,
     MAX_DEPTH,
     MAX_LENGTH,
+    MAX_NETWORK_NODES,
     MAX_NODES,
     OPS,
     ExpressionError,
     evaluate,
     from_network,
+    network_graph_size,
     param_leaf_name,
     parse,
     render,
@@ -227,6 +229,41 @@ def test_from_network_equals_train_step(case) -> None:
             assert abs(t.grads[param_leaf_name(sizes, l, None, j)] - step.db[l][j]) <= 1e-12
             for i in range(sizes[l]):
                 assert abs(t.grads[param_leaf_name(sizes, l, i, j)] - step.dW[l][i, j]) <= 1e-12
+
+
+@settings(max_examples=30, deadline=None)
+@given(networks())
+def test_the_graph_size_is_counted_before_building(case) -> None:
+    net, X, Y, loss = case
+    assert network_graph_size(net.sizes, net.activations, X.shape[0], loss) == len(
+        from_network(net, X, Y, loss).nodes
+    )
+
+
+def test_a_network_too_big_to_draw_is_refused_before_building(monkeypatch: pytest.MonkeyPatch) -> None:
+    from backprop_core import graph
+
+    net = MLP.create([64, 64, 64, 1], rng=np.random.default_rng(0))
+    with pytest.raises(
+        ValueError, match=r"64-64-64-1 network's half_sse loss on 10 sample\(s\) would have 175,476"
+    ):
+        from_network(net, np.zeros((10, 64)), np.zeros((10, 1)))
+    # refused before a single node is made, however many samples
+    made = []
+    monkeypatch.setattr(graph.Builder, "_add", lambda self, **kw: made.append(kw) or 0)
+    with pytest.raises(ValueError, match="at most 5,000 can be built"):
+        from_network(classic_222().net, np.zeros((2000, 2)), np.zeros((2000, 2)))
+    assert made == []
+    monkeypatch.undo()
+    # the largest that fits is built
+    ex = classic_222()
+    m = max(
+        m
+        for m in range(1, 200)
+        if network_graph_size(ex.net.sizes, ex.net.activations, m, "mse") <= MAX_NETWORK_NODES
+    )
+    X, Y = np.repeat(ex.X, m, axis=0), np.repeat(ex.Y, m, axis=0)
+    assert len(from_network(ex.net, X, Y, "mse").nodes) <= MAX_NETWORK_NODES
 
 
 def test_from_network_refuses_what_it_cannot_draw() -> None:

@@ -249,6 +249,7 @@ def test_create_is_reproducible_and_spectral_radius() -> None:
     np.testing.assert_array_equal(a.Wh, b.Wh)
     assert not np.array_equal(a.Wh, RNN.create(2, 5, 1, seed=8).Wh)
     assert spectral_radius(np.diag([0.5, -2.0])) == pytest.approx(2.0)
+    assert spectral_radius(0.5 * np.eye(MAX_HIDDEN)) == pytest.approx(0.5)  # the largest size allowed
     assert repr(a) == "RNN(2 -> 5 (tanh) -> 1 (linear))"
     out = predict(a, np.zeros((3, 4, 2)))
     assert out.shape == (3, 4, 1)
@@ -297,6 +298,8 @@ X_OK = np.zeros((2, 4, 2))
         (lambda: RNN.from_params("x", [[1.0]], [0.0], [[1.0]], [0.0]), "Wx must be numeric"),
         (lambda: spectral_radius(np.ones((2, 3))), "square"),
         (lambda: spectral_radius([[np.nan]]), "Wh contains"),
+        (lambda: spectral_radius(np.eye(MAX_HIDDEN + 1)), f"1 <= H <= {MAX_HIDDEN}"),
+        (lambda: spectral_radius(np.zeros((0, 0))), "the hidden sizes an RNN here may have"),
         (lambda: bptt_step(GOOD, X_OK, np.zeros((2, 1)), state="adam"), "state must be"),
     ],
 )
