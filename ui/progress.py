@@ -45,6 +45,7 @@ def progress_controls(
     dump: Callable[[], dict],
     load: Callable[[dict], str | None],
     note: str = "",
+    save_off: str | None = None,
 ) -> None:
     """A "Save progress" download button and a "Load progress" uploader for ``lab``.
 
@@ -52,6 +53,8 @@ def progress_controls(
     learner clicks Save; ``load(payload)`` restores it or raises ``ValueError`` with a learner
     message, and returns a short text saying what was restored. Widget keys: ``{key}_save``,
     ``{key}_file``; the last message lives in ``st.session_state[f"{key}_message"]``.
+    ``save_off``: why Save cannot be offered now (e.g. the file could not be loaded back); the
+    button is then disabled and the reason shown under it.
     """
     message_key = f"{key}_message"
     file_key = f"{key}_file"
@@ -72,6 +75,7 @@ def progress_controls(
             mime="application/json",
             key=f"{key}_save",
             on_click="ignore",
+            disabled=save_off is not None,
             help="A file with everything needed to continue exactly where you are: settings, weights, "
             "optimizer state, iteration, history and random-number state.",
         )
@@ -83,6 +87,8 @@ def progress_controls(
             max_upload_size=UPLOAD_LIMIT_MB,
             help=f"A file saved with Save progress on this page ({progress_file_name(lab)}).",
         )
+        if save_off is not None:
+            st.caption(f"⚠️ {save_off}")
         if note:
             st.caption(note)
         ok_message = st.session_state.get(message_key)

@@ -7,6 +7,12 @@ gradient norms). The data and the starting networks are not saved: ``start_lab(s
 them from the seed, bit for bit. Training is full batch, so no random number is drawn after the
 start: there is no generator state to carry. ``lab_from_payload`` checks every piece before it
 builds anything and raises ``ValueError`` with a learner message for a damaged file.
+
+Size: a file must stay under ``MAX_PROGRESS_BYTES`` to be loaded back. ``payload_that_fits`` writes
+the history exactly when that fits, else to 7, then 5, then 4 significant digits (the charts and
+the page's loss figures show at most 4); the weights, the optimizer's memory and the counters are
+always exact, so training continues bit for bit either way. The weights of 4 networks of 30 layers
+x 64 are about 10 MB on their own: ``smallest_file_estimate`` says beforehand whether a file can fit.
 """
 
 from __future__ import annotations
@@ -15,8 +21,10 @@ from typing import Any
 
 from backprop_core.network import MLP
 from backprop_core.progress import (
+    MAX_PROGRESS_BYTES,
     array_from_json,
     array_to_json,
+    dump_progress,
     optimizer_state_from_json,
     optimizer_state_to_json,
     require,
@@ -26,16 +34,66 @@ from labs.vanishing.model import MAX_ITERATIONS, ActivationRun, Lab, LabSetup, s
 
 SETUP_FIELDS = ("activations", "depth", "width", "dataset", "init", "std", "seed")
 RECORD_FLOATS = ("epoch", "batch_loss", "train_loss")
+# significant digits of the history, tried in this order until the file fits (None: exact)
+HISTORY_DIGITS: tuple[int | None, ...] = (None, 7, 5, 4)
+# bytes of JSON text at most per number: an exact float (repr of a float64 is at most 24 characters),
+# a history value at 4 significant digits (below 1e7 in size, as the history of a run that has not
+# diverged is), a whole number below 10,000; each with its comma. Per nested list: brackets and comma.
+EXACT_BYTES, HISTORY_BYTES, WHOLE_BYTES, LIST_BYTES = 25, 11, 5, 3
+ENVELOPE_BYTES = 8192  # the settings, the field names, the file's envelope
 
 
-def lab_to_payload(lab: Lab) -> dict:
-    """The comparison as JSON data (numpy arrays as nested lists, floats exact)."""
+def lab_to_payload(lab: Lab, digits: int | None = None) -> dict:
+    """The comparison as JSON data (numpy arrays as nested lists; floats exact, or the history's
+    rounded to ``digits`` significant digits)."""
     setup = {name: getattr(lab.setup, name) for name in SETUP_FIELDS}
     setup["activations"] = list(setup["activations"])
-    return {"setup": setup, "runs": [_run_to_json(r) for r in lab.runs]}
+    return {"setup": setup, "runs": [_run_to_json(r, digits) for r in lab.runs]}
 
 
-def _run_to_json(r: ActivationRun) -> dict:
+def payload_that_fits(settings: dict, lab: Lab, lab_name: str, limit: int = MAX_PROGRESS_BYTES) -> dict:
+    """``{"settings", "lab"}`` with the history as precise as a progress file of ``limit`` bytes allows.
+
+    ``ValueError`` when even the coarsest history (``HISTORY_DIGITS[-1]``) does not fit.
+    """
+
+    def fits(digits: int | None) -> dict | None:
+        payload = {"settings": settings, "lab": lab_to_payload(lab, digits)}
+        return payload if len(dump_progress(lab_name, payload)) <= limit else None
+
+    # the coarsest first: when even that is too large, one try says so
+    if (coarsest := fits(HISTORY_DIGITS[-1])) is not None:
+        return next(filter(None, map(fits, HISTORY_DIGITS[:-1])), coarsest)
+    raise ValueError(
+        f"A progress file of this comparison would be over {limit / 1e6:g} MB, too large to load back."
+    )
+
+
+def smallest_file_estimate(lab: Lab) -> int:
+    """About how many bytes the progress file has at the coarsest history, from the counts alone: an
+    upper bound unless history values reach 1e7 or are not finite (the last of a diverged run)."""
+    total = ENVELOPE_BYTES
+    for r in lab.runs:
+        arrays = [*r.net.weights, *r.net.biases]
+        if r.state.opt_state is not None:
+            arrays += [a for slot in r.state.opt_state.slots.values() for a in slot]
+        total += sum(a.size * EXACT_BYTES + (a.shape[0] if a.ndim > 1 else 0) * LIST_BYTES for a in arrays)
+        n, layers = len(r.records), r.net.n_layers
+        total += (len(r.losses) + n * (len(RECORD_FLOATS) + 2 * layers)) * HISTORY_BYTES
+        total += n * (WHOLE_BYTES + 2 * LIST_BYTES)
+    return total
+
+
+def _history(values: Any, digits: int | None) -> list:
+    """``values`` (numbers, or tuples of numbers) as lists, rounded to ``digits`` significant digits."""
+    if digits is None:
+        return [list(v) if isinstance(v, tuple) else v for v in values]
+    if values and isinstance(values[0], tuple):
+        return [[float(f"{x:.{digits}g}") for x in v] for v in values]
+    return [float(f"{x:.{digits}g}") for x in values]
+
+
+def _run_to_json(r: ActivationRun, digits: int | None = None) -> dict:
     s = r.state
     recs = r.records
     return {
@@ -49,12 +107,12 @@ def _run_to_json(r: ActivationRun) -> dict:
         "diverged": s.diverged,
         "reference_loss": s.reference_loss,
         "stop_reason": r.stop_reason,
-        "losses": list(r.losses),
+        "losses": _history(r.losses, digits),
         "records": {
             "iteration": [x.iteration for x in recs],
-            **{name: [getattr(x, name) for x in recs] for name in RECORD_FLOATS},
-            "layer_grad_norms": [list(x.layer_grad_norms) for x in recs],
-            "delta_norms": [list(x.delta_norms) for x in recs],
+            **{name: _history([getattr(x, name) for x in recs], digits) for name in RECORD_FLOATS},
+            "layer_grad_norms": _history([tuple(x.layer_grad_norms) for x in recs], digits),
+            "delta_norms": _history([tuple(x.delta_norms) for x in recs], digits),
         },
     }
 

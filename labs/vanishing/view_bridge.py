@@ -13,7 +13,7 @@ from backprop_core.pytorch import mlp_rows, mlp_script
 from backprop_core.pytorch.common import CompareRow
 from labs.vanishing.model import Lab, gradient_profile, train_lab
 from labs.vanishing.model_experiments import delta_bound, update_sizes
-from labs.vanishing.view_settings import dump_progress_payload, load_progress_payload
+from labs.vanishing.view_settings import dump_progress_payload, load_progress_payload, save_refusal
 from ui.bridge import pytorch_expander, show_code
 from ui.common import format_lr
 from ui.progress import progress_controls
@@ -41,7 +41,9 @@ def section_bridges(lab: Lab) -> None:
             dump=dump_progress_payload,
             load=load_progress_payload,
             note="Every setting and every network (weights, optimizer memory, iteration, history): "
-            "loading continues exactly where you saved.",
+            "loading continues exactly where you saved. If the history of the updates would make the file "
+            "too large to load back, it is saved to 7, 5 or 4 significant digits.",
+            save_off=save_refusal(lab),
         )
     if not lab.runs:
         return

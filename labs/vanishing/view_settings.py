@@ -13,8 +13,9 @@ from collections.abc import Sequence
 import streamlit as st
 
 from backprop_core import DATASETS, INIT_SCHEMES, OPTIMIZERS
+from backprop_core.progress import MAX_PROGRESS_BYTES
 from labs.vanishing.model import COMPARE_ACTIVATIONS, SYMMETRIC_STARTS, Lab, LabSetup, start_lab, train_lab
-from labs.vanishing.model_progress import lab_from_payload, lab_to_payload
+from labs.vanishing.model_progress import lab_from_payload, payload_that_fits, smallest_file_estimate
 from ui.common import lr_values
 from ui.urlstate import UrlSetting, choice, flag, int_list, number
 
@@ -224,12 +225,25 @@ def sanitise_view_state(activations: Sequence[str], depth: int) -> list[str]:
 
 
 def dump_progress_payload() -> dict:
-    """Every setting of the page (as the URL writes it) and the whole comparison."""
+    """Every setting of the page (as the URL writes it) and the whole comparison, sized to load back."""
     s = st.session_state
-    return {
-        "settings": {p.name: p.dump(s[p.key]) for p in PARAMS if p.key in s},
-        "lab": lab_to_payload(s.vg_lab),
-    }
+    settings = {p.name: p.dump(s[p.key]) for p in PARAMS if p.key in s}
+    return payload_that_fits(settings, s.vg_lab, "vanishing")
+
+
+def save_refusal(lab: Lab) -> str | None:
+    """Why Save is off (the file could not be loaded back), or ``None`` when the file fits."""
+    size = smallest_file_estimate(lab)
+    if size <= MAX_PROGRESS_BYTES:
+        return None
+    setup = lab.setup
+    return (
+        f"Save is off: a progress file of these {len(lab.runs)} network(s) of {setup.depth} layers x "
+        f"{setup.width} would be about {size / 1e6:.1f} MB, and a file over {MAX_PROGRESS_BYTES / 1e6:g} MB "
+        "cannot be loaded back. It holds every weight and the optimizer's memory exactly, and the history "
+        "of every update: fewer networks, fewer or narrower layers, or saving after fewer updates make it "
+        "fit."
+    )
 
 
 def load_progress_payload(payload: dict) -> str:

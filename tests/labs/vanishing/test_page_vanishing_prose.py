@@ -151,3 +151,20 @@ def test_the_pytorch_script_is_built_on_request_and_matches_the_next_update() ->
         np.testing.assert_allclose(np.array(theirs), mine, rtol=0, atol=1e-9)
     for mine, theirs in zip(step.net_after.weights, got["W_after"], strict=True):
         np.testing.assert_allclose(np.array(theirs), mine, rtol=0, atol=1e-9)
+
+
+def test_save_is_off_with_the_reason_where_the_file_could_not_be_loaded_back() -> None:
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    at.query_params.update({"acts": "sigmoid,tanh,relu,leaky_relu", "depth": "30", "width": "64"})
+    at.run()
+    assert not at.exception
+    save = at.get("download_button")
+    save = next(b for b in save if b.proto.id.endswith("vg_progress_save"))
+    assert save.proto.disabled
+    why = " ".join(c.value for c in at.sidebar.caption)
+    assert "Save is off" in why and "4 network(s) of 30 layers x 64" in why and "cannot be loaded back" in why
+    # at the page's own settings Save is on
+    small = open_page()
+    assert not next(
+        b for b in small.get("download_button") if b.proto.id.endswith("vg_progress_save")
+    ).proto.disabled
