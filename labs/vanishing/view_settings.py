@@ -238,7 +238,7 @@ def save_refusal(lab: Lab) -> str | None:
         return None
     setup = lab.setup
     return (
-        f"Save is off: a progress file of these {len(lab.runs)} network(s) of {setup.depth} layers x "
+        f"Save is off: a progress file of these {len(lab.runs)} network(s) of {setup.depth} hidden layers of "
         f"{setup.width} would be about {size / 1e6:.1f} MB, and a file over {MAX_PROGRESS_BYTES / 1e6:g} MB "
         "cannot be loaded back. It holds every weight and the optimizer's memory exactly, and the history "
         "of every update: fewer networks, fewer or narrower layers, or saving after fewer updates make it "

@@ -162,7 +162,11 @@ def test_save_is_off_with_the_reason_where_the_file_could_not_be_loaded_back() -
     save = next(b for b in save if b.proto.id.endswith("vg_progress_save"))
     assert save.proto.disabled
     why = " ".join(c.value for c in at.sidebar.caption)
-    assert "Save is off" in why and "4 network(s) of 30 layers x 64" in why and "cannot be loaded back" in why
+    assert (
+        "Save is off" in why
+        and "4 network(s) of 30 hidden layers of 64 would be about" in why
+        and "cannot be loaded back" in why
+    )
     # at the page's own settings Save is on
     small = open_page()
     assert not next(
