@@ -41,6 +41,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -80,6 +82,10 @@ BARE = Target(
 )  # fmt: skip
 
 
+def _machine() -> str:
+    return f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end"
+
+
 def cpu_seconds(pids: list[int]) -> float:
     """User + system CPU seconds of these processes so far (from /proc/<pid>/stat)."""
     total = 0
@@ -112,6 +118,7 @@ class Window:
     servers: float  # the servers' CPU over the window, in cores
     learners: float  # the learners' CPU (browser or this script), in cores
     extra: float = 0.0  # nginx's CPU, in cores
+    cut: float = float("nan")  # share of the runs cut short for a newer one (synthetic learners)
 
     @property
     def slowest(self) -> float:
@@ -136,7 +143,8 @@ def measure(room: object, servers: list[int], extra: list[int] = ()) -> Window:
     (s0, l0, e0), (s1, l1, e1) = before, [cpu_seconds(g) for g in groups]
     elapsed = time.monotonic() - t0
     rates, iterations = room.rates(elapsed)
-    return Window(rates, iterations, (s1 - s0) / elapsed, (l1 - l0) / elapsed, (e1 - e0) / elapsed)
+    cut = room.cut_short() if isinstance(room, SyntheticRoom) else float("nan")
+    return Window(rates, iterations, (s1 - s0) / elapsed, (l1 - l0) / elapsed, (e1 - e0) / elapsed, cut)
 
 
 class SyntheticRoom:
@@ -170,6 +178,13 @@ class SyntheticRoom:
             print(f"  ! {len(errors)} learner(s) failed: {errors[0]}", flush=True)
         return rates, iterations
 
+    def cut_short(self) -> float:
+        """The share of the runs since ``reset`` that a newer run cut short (their output dropped)."""
+        runs = [lr.finished for lr in self.classroom.learners]
+        early = sum(f.get(ForwardMsg.FINISHED_EARLY_FOR_RERUN, 0) for f in runs)
+        total = sum(sum(f.values()) for f in runs)
+        return early / total if total else float("nan")
+
     def close(self) -> None:
         self.classroom.close()
 
@@ -196,7 +211,7 @@ def single(kinds: list[str]) -> None:
                 rate = f"{w.rates[0]:.2f} updates/s"
                 print(f"  {target.name}, {kind}: {rate}, learner CPU {w.learners:.2f}", flush=True)
 
-    print(f"\nOne server, one playing learner at a time, {WINDOW:.0f} s window after {WARMUP:.0f} s of Play")
+    print(f"\nOne server, one playing learner at a time ({_machine()}, {WINDOW:.0f} s window)")
     print(
         f"{'page':<22}{'learner':>10}{'updates/s':>10}{'iter/s':>8}{'server CPU':>11}{'ms CPU/upd':>11}"
         f"{'x bare':>7}{'at 4/s/core':>12}{'learner CPU':>12}"
@@ -244,20 +259,22 @@ def crowd(counts: list[int]) -> None:
                 room.close()
             time.sleep(3)
 
-    print(f"\nOne server, N synthetic learners playing ({os.cpu_count()} cores, {WINDOW:.0f} s window)")
+    print(f"\nOne server, N synthetic learners playing ({_machine()}, {WINDOW:.0f} s window)")
     print(
         f"{'page':<22}{'playing':>8}{'keep >=4/s':>11}{'slowest/s':>10}{'median/s':>9}{'server CPU':>11}"
-        f"{'ms/upd':>7}{'kept/core':>10}{'learners CPU':>13}"
+        f"{'ms/upd':>7}{'kept/core':>10}{'cut short':>10}{'learners CPU':>13}"
     )
     for target, n, w in table:
         ms = 1000 * w.servers / sum(w.rates) if sum(w.rates) else float("nan")
         per_core = w.keeping / w.servers if w.servers else float("nan")
         print(
             f"{target.name:<22}{n:>8}{w.keeping:>11}{w.slowest:>10.1f}{w.median:>9.1f}{w.servers:>11.2f}"
-            f"{ms:>7.0f}{per_core:>10.1f}{w.learners:>13.2f}"
+            f"{ms:>7.0f}{per_core:>10.1f}{w.cut:>10.0%}{w.learners:>13.2f}"
         )
     print("server CPU and learners CPU in cores; ms/upd: server CPU per visible update; kept/core: learners")
-    print(f"keeping >= {MIN_RATE:g} updates/s per core of server CPU used.")
+    print(f"keeping >= {MIN_RATE:g} updates/s per core of server CPU used; cut short: runs that ended as")
+    print("FINISHED_EARLY_FOR_RERUN (the session's next run started before their output was sent, and")
+    print("Streamlit dropped what was still queued).")
 
 
 # ---------------------------------------------------------------------------- replicas behind nginx
@@ -310,17 +327,17 @@ def replicas(counts: list[int], kind: str, max_learners: int) -> None:
             cluster.stop()
 
     print(
-        f"\nLearners playing the training playground behind nginx ({os.cpu_count()} cores, "
+        f"\nLearners playing the training playground behind nginx ({_machine()}, "
         f"{WINDOW:.0f} s window, {kind} learners on the same machine)"
     )
     print(
         f"{'replicas':>8}{'playing':>8}{'per replica':>12}{'keep >=4/s':>11}{'slowest/s':>10}{'median/s':>9}"
-        f"{'replicas CPU':>13}{'nginx CPU':>10}{'learners CPU':>13}"
+        f"{'replicas CPU':>13}{'nginx CPU':>10}{'cut short':>10}{'learners CPU':>13}"
     )
     for n, learners, w, split in table:
         print(
             f"{n:>8}{learners:>8}{split:>12}{w.keeping:>11}{w.slowest:>10.1f}{w.median:>9.1f}"
-            f"{w.servers:>13.2f}{w.extra:>10.2f}{w.learners:>13.2f}"
+            f"{w.servers:>13.2f}{w.extra:>10.2f}{w.cut:>10.0%}{w.learners:>13.2f}"
         )
     best = {}
     for n in counts:

@@ -21,8 +21,9 @@ the wire and nothing else:
   arrive during a run into one); a ``stop_auto_rerun`` or a full-page run clears the timers;
 * keeps the frontend's message cache (cacheable messages by hash, aged per script run) so the
   server may answer with references, and resolves them;
-* counts visible updates: a run that finished with the iteration shown by a marker element
-  (a chart title, a metric label) changed since the last update.
+* counts visible updates: the iteration shown by a marker element (a chart title, a metric label)
+  arriving changed, as the browser draws it; and the runs' ``script_finished`` statuses (a run
+  cut short for a newer one, ``FINISHED_EARLY_FOR_RERUN``, may have sent nothing).
 
 Many learners share one asyncio loop in a background thread (``Classroom``), so a benchmark stays
 synchronous: ``join`` one more playing learner, ``reset`` the counts, wait, read ``rates``.
@@ -48,7 +49,6 @@ from streamlit.proto.WidgetStates_pb2 import WidgetState
 from websockets.asyncio.client import connect
 
 PLAY = "▶ Play"
-FINISHED = {ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY}
 
 
 @dataclass(frozen=True)
@@ -146,6 +146,7 @@ class SyntheticLearner:
     play: str | None
     accept_route: Callable[[str], bool] | None = None
     samples: list[tuple[float, int]] = field(default_factory=list)  # (time, iteration) per update
+    finished: dict[int, int] = field(default_factory=dict)  # script_finished messages by status
     route: str | None = None
     error: str | None = None
     playing: threading.Event = field(default_factory=threading.Event)
@@ -162,7 +163,6 @@ class SyntheticLearner:
         self._page_hash = ""
         self._query = ""
         self._fragments: list[str] = []
-        self._shown: int | None = None
         self._play_id: str | None = None
         self._play_fragment = ""
         self._pressed = False
@@ -247,7 +247,7 @@ class SyntheticLearner:
             return
         text = _marker_text(element, self.marker)
         if text is not None and (m := self._re.search(text)):
-            self._shown = int(m.group(1))
+            self._show(int(m.group(1)))
         widget = getattr(element, kind)
         wid = getattr(widget, "id", "") if kind not in ("plotly_chart", "vega_lite_chart") else ""
         if not wid:
@@ -259,12 +259,16 @@ class SyntheticLearner:
         if self.play and kind == "button_group" and wid.endswith(f"-{self.play}_play_mode"):
             self._play_id, self._play_fragment = wid, msg.delta.fragment_id
 
-    def _finished(self, status: int) -> None:
-        changed = not self.samples or self.samples[-1][1] != self._shown
-        if status in FINISHED and self._shown is not None and changed:
-            self.samples.append((time.monotonic(), self._shown))
+    def _show(self, value: int) -> None:
+        """The marker arrived: an update if its number changed (the browser draws a delta when it
+        arrives, even from a run that a newer one then cuts short)."""
+        if not self.samples or self.samples[-1][1] != value:
+            self.samples.append((time.monotonic(), value))
             if self._pressed or not self.play:
                 self.playing.set()
+
+    def _finished(self, status: int) -> None:
+        self.finished[status] = self.finished.get(status, 0) + 1
         if not self._fragments and status == ForwardMsg.FINISHED_SUCCESSFULLY:
             # the frontend forgets the widgets a full run did not draw
             self._states = {k: v for k, v in self._states.items() if k in self._seen_this_run}
@@ -358,6 +362,7 @@ class Classroom:
         """Forget the updates counted so far (a measurement window starts)."""
         for learner in self.learners:
             learner.samples = learner.samples[-1:]
+            learner.finished = {}
 
     def rates(self, window: float) -> list[float]:
         """Updates per second of every learner since ``reset``, over ``window`` seconds."""
