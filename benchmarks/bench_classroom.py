@@ -281,7 +281,19 @@ def crowd(counts: list[int]) -> None:
 
 
 def _next_count(n: int) -> int:
-    return n + 1 if n < 2 else n + 2 if n < 8 else n + 4
+    return n + 1 if n < 12 else n + 2 if n < 24 else n + 4
+
+
+def _with_children(pid: int) -> list[int]:
+    """``pid`` and its children (nginx's master process and its worker)."""
+    kids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                kids.append(int(stat.parent.name))
+        except (OSError, ValueError):
+            continue
+    return [pid, *kids]
 
 
 def replicas(counts: list[int], kind: str, max_learners: int) -> None:
@@ -307,9 +319,9 @@ def replicas(counts: list[int], kind: str, max_learners: int) -> None:
             learners, failing = 1, 0
             while learners <= max_learners:
                 while len(room.targets) < learners:
-                    room.join(cluster.url, PLAYGROUND, fewest if n > 1 and kind == "synthetic" else None)
+                    room.join(cluster.url, PLAYGROUND, fewest if kind == "synthetic" else None)
                 time.sleep(WARMUP)
-                w = measure(room, list(cluster.replica_pids.values()), [cluster.nginx_pid])
+                w = measure(room, list(cluster.replica_pids.values()), _with_children(cluster.nginx_pid))
                 split = "+".join(str(v) for v in placed.values()) if kind == "synthetic" else "?"
                 table.append((n, learners, w, split))
                 print(

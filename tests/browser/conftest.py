@@ -218,8 +218,9 @@ def start_replicas(count: int, timeout: float = 240.0) -> Replicas:
     """Run ``deploy/serve-replicas.sh count PORT`` (a free port) until it prints its "serving" line.
 
     Reads the lines the script prints: ``replica i: pid P on 127.0.0.1:PORT ...``, ``nginx: pid P
-    on ... (config and logs in DIR)`` and ``serving URL``. Raises ``RuntimeError`` with the
-    script's output when it does not get there within ``timeout`` seconds (it is stopped first).
+    on ... (config and logs in DIR)`` and ``serving URL``, then waits until nginx answers. Raises
+    ``RuntimeError`` with the script's output when it does not get there within ``timeout`` seconds
+    (it is stopped first).
     """
     port = free_port()
     proc = subprocess.Popen(
@@ -247,7 +248,15 @@ def start_replicas(count: int, timeout: float = 240.0) -> Replicas:
         elif m := re.match(r"nginx: pid (\d+) on .* \(config and logs in (.+)\)", line):
             cluster.nginx_pid, cluster.run_dir = int(m.group(1)), Path(m.group(2))
         elif line.startswith("serving "):
-            return cluster
+            # nginx was started in the background just before: wait until it answers
+            while time.monotonic() < deadline and proc.poll() is None:
+                try:
+                    with urllib.request.urlopen(f"{cluster.url}/_stcore/health", timeout=2) as r:
+                        if r.read().strip() == b"ok":
+                            return cluster
+                except OSError:
+                    time.sleep(0.2)
+            break
     try:
         cluster.stop()
     except subprocess.TimeoutExpired:
