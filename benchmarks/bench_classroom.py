@@ -351,12 +351,23 @@ def replicas(counts: list[int], kind: str, max_learners: int) -> None:
             f"{n:>8}{learners:>8}{split:>12}{w.keeping:>11}{w.slowest:>10.1f}{w.median:>9.1f}"
             f"{w.servers:>13.2f}{w.extra:>10.2f}{w.cut:>10.0%}{w.learners:>13.2f}"
         )
-    best = {}
+    best, steady = {}, {}
     for n in counts:
-        best[n] = max((lr for rn, lr, w, _ in table if rn == n and w.keeping == lr), default=0)
-        print(f"{n} replica(s): up to {best[n]} playing learner(s) all kept >= {MIN_RATE:g} updates/s")
-    if len(counts) > 1 and best[counts[0]]:
-        print(f"{counts[-1]} vs {counts[0]} replica(s): {best[counts[-1]] / best[counts[0]]:.2f}x")
+        rows = [(lr, w.keeping == lr) for rn, lr, w, _ in table if rn == n]
+        best[n] = max((lr for lr, kept in rows if kept), default=0)
+        steady[n] = 0
+        for lr, kept in rows:
+            if not kept:
+                break
+            steady[n] = lr
+        print(
+            f"{n} replica(s): all playing learners kept >= {MIN_RATE:g} updates/s at every count up to "
+            f"{steady[n]}, and at {best[n]} at most"
+        )
+    if len(counts) > 1 and steady[counts[0]]:
+        a, b = counts[0], counts[-1]
+        ratios = f"{steady[b] / steady[a]:.2f}x (every count), {best[b] / best[a]:.2f}x (at most)"
+        print(f"{b} vs {a} replica(s): {ratios}")
 
 
 def main() -> None:
