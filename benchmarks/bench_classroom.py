@@ -129,6 +129,10 @@ class Window:
         return statistics.median(self.rates)
 
     @property
+    def cut_text(self) -> str:
+        return "-" if self.cut != self.cut else f"{self.cut:.0%}"
+
+    @property
     def keeping(self) -> int:
         return sum(r >= MIN_RATE for r in self.rates)
 
@@ -269,7 +273,7 @@ def crowd(counts: list[int]) -> None:
         per_core = w.keeping / w.servers if w.servers else float("nan")
         print(
             f"{target.name:<22}{n:>8}{w.keeping:>11}{w.slowest:>10.1f}{w.median:>9.1f}{w.servers:>11.2f}"
-            f"{ms:>7.0f}{per_core:>10.1f}{w.cut:>10.0%}{w.learners:>13.2f}"
+            f"{ms:>7.0f}{per_core:>10.1f}{w.cut_text:>10}{w.learners:>13.2f}"
         )
     print("server CPU and learners CPU in cores; ms/upd: server CPU per visible update; kept/core: learners")
     print(f"keeping >= {MIN_RATE:g} updates/s per core of server CPU used; cut short: runs that ended as")
@@ -349,7 +353,7 @@ def replicas(counts: list[int], kind: str, max_learners: int) -> None:
     for n, learners, w, split in table:
         print(
             f"{n:>8}{learners:>8}{split:>12}{w.keeping:>11}{w.slowest:>10.1f}{w.median:>9.1f}"
-            f"{w.servers:>13.2f}{w.extra:>10.2f}{w.cut:>10.0%}{w.learners:>13.2f}"
+            f"{w.servers:>13.2f}{w.extra:>10.2f}{w.cut_text:>10}{w.learners:>13.2f}"
         )
     best, steady = {}, {}
     for n in counts:
