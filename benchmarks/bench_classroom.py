@@ -1,46 +1,54 @@
-"""What a playing learner costs the server, and how many playing learners 1 or 2 replicas keep going.
+"""What a playing learner costs the server; how many playing learners one server or N replicas keep going.
 
-Single server (default). The script starts ``streamlit run app.py`` and, in the same run, the bare
-one-chart app ``benchmarks/bare_run_every_app.py`` (a ``run_every`` fragment redrawing one
-100x100 heatmap). One headless Chromium learner at a time presses Play on the training
-playground, then on the vanishing-gradients lab, then watches the bare app. After a warm-up the
-script reads the server's CPU time (``/proc/<pid>/stat``) over a fixed window while the page
-records every visible update (the iteration in a chart title or metric label changing). It prints
-updates/s, iterations/s, the server's CPU share per playing learner, milliseconds of server CPU per
-update, playing learners one core serves, and each page's cost as a multiple of the bare app's.
+A playing learner should see at least 4 updates per second. Two kinds of learner press Play:
+headless Chromium (Playwright), and the synthetic learner of ``benchmarks/synthetic_learner.py``,
+which speaks Streamlit's websocket protocol as the browser does but draws nothing. One Chromium
+learner takes more than a core of a small machine, so beyond one learner only synthetic ones
+measure the servers rather than the browser.
 
-``--replicas 1 2``. For each count, ``deploy/serve-replicas.sh`` starts that many replicas
-behind nginx; learners (Chromium contexts, each with its own route cookie) press Play on the
-playground one more at a time (up to ``--max-learners``, default 4), and the script counts how
-many keep >= 4 updates/s and prints a table (CPU in cores: the replicas' and Chromium's).
+Default: one learner at a time, on ``streamlit run app.py`` and on the bare one-chart app
+``benchmarks/bare_run_every_app.py``: a Chromium learner, then a synthetic one, presses Play on
+the training playground, on the vanishing-gradients lab and watches the bare app. Over a fixed
+window after a warm-up the script reads the server's CPU time (``/proc/<pid>/stat``) and counts
+visible updates (the iteration in a chart title or metric label changing). It prints updates/s,
+iterations/s, the server's CPU per update and per learner, for both kinds of learner side by side
+(the synthetic learner is valid when its rows match Chromium's).
 
-Everything runs on loopback, loops are bounded, and Chromium shares the machine's cores with the
-servers, so the figures are what this machine gave in one run: compare within a run.
+``--crowd 1 2 4 8 16``: one server, that many synthetic learners playing the playground, then the
+vanishing lab: per-learner updates/s (slowest, median), how many keep >= 4/s, the server's and the
+learners' CPU, and learners kept per core of server CPU.
 
-Run: ``python benchmarks/bench_classroom.py`` and ``python benchmarks/bench_classroom.py --replicas 1 2``.
+``--replicas 1 2``: for each count ``deploy/serve-replicas.sh`` starts that many replicas behind
+nginx; synthetic learners (each with its own cookies, so nginx pins it to one replica; placed on
+the replica with the fewest learners) press Play on the playground, a few more at a time, until
+they no longer all keep >= 4 updates/s. ``--learners chromium`` uses Chromium learners instead
+(up to ``--max-learners``).
+
+Everything runs on loopback and the learners share the machine's cores with the servers, so the
+figures are what this machine gave in one run: compare within a run.
+
+Run: ``python benchmarks/bench_classroom.py`` (add ``--crowd 1 2 4 8`` or ``--replicas 1 2``).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import queue
-import re
 import shutil
-import signal
-import socket
-import subprocess
+import statistics
 import sys
-import threading
 import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.browser.conftest import CHROMIUM_ARGS, wait_settled  # noqa: E402
+from benchmarks.classroom_chromium import ChromiumRoom  # noqa: E402
+from benchmarks.synthetic_learner import Classroom, Marker, SyntheticLearner  # noqa: E402
+from tests.browser.conftest import start_replicas, streamlit_server  # noqa: E402
 
 TICK = os.sysconf("SC_CLK_TCK")
 WARMUP, WINDOW = 3.0, 10.0
@@ -53,41 +61,29 @@ class Target:
 
     name: str
     path: str
-    play: str | None  # the key of the Play/Pause control, None when the page always plays
-    marker: str  # CSS selector of the element whose text changes on each update
-    pattern: str  # JS regex with one group: the iteration (or tick) in that text
-    per_tick: int  # iterations per unit of the marker's number (1 for an iteration count)
+    play: str | None  # the key prefix of the Play/Pause control, None when the page always plays
+    marker: str  # CSS selector of the element whose text changes on each update (in Chromium)
+    pattern: str  # regex with one group: the iteration (or tick) in that text
+    wire: Marker  # the same on the websocket (synthetic learners)
+    per_tick: int  # iterations per unit of the marker's number (0: not iterations)
 
 
 PLAYGROUND = Target(
-    "Training playground", "/Training_playground", "pg_play_mode",
-    ".st-key-pg_boundary_chart .gtitle", r"iteration (\d+)", 1,
+    "Training playground", "/Training_playground", "pg", ".st-key-pg_boundary_chart .gtitle",
+    r"iteration (\d+)", Marker("plotly_chart", "pg_boundary_chart", r"iteration (\d+)"), 1,
 )  # fmt: skip
 VANISHING = Target(
-    "Vanishing gradients", "/Vanishing_gradients", "vg_play_mode",
-    '[data-testid="stMetricLabel"]', r"after (\d+) update", 1,
+    "Vanishing gradients", "/Vanishing_gradients", "vg", '[data-testid="stMetricLabel"]',
+    r"after (\d+) update", Marker("metric", None, r"after (\d+) update"), 1,
 )  # fmt: skip
-BARE = Target("bare run_every app", "/", None, ".st-key-bare_chart .gtitle", r"tick (\d+)", 0)
-
-# runs in the page: every 20 ms, note the marker's number when it changes
-SAMPLER = """([selector, pattern]) => {
-    window.__bpl = [];
-    const re = new RegExp(pattern);
-    clearInterval(window.__bplTimer);
-    window.__bplTimer = setInterval(() => {
-        const el = document.querySelector(selector);
-        const m = el && el.textContent.match(re);
-        if (!m) return;
-        const v = Number(m[1]), s = window.__bpl;
-        if (!s.length || s[s.length - 1][1] !== v) s.push([performance.now(), v]);
-    }, 20);
-}"""
+BARE = Target(
+    "bare run_every app", "/", None, ".st-key-bare_chart .gtitle", r"tick (\d+)",
+    Marker("plotly_chart", "bare_chart", r"tick (\d+)"), 0,
+)  # fmt: skip
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def _machine() -> str:
+    return f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end"
 
 
 def cpu_seconds(pids: list[int]) -> float:
@@ -102,256 +98,316 @@ def cpu_seconds(pids: list[int]) -> float:
     return total / TICK
 
 
-def browser_pids(exclude: list[int]) -> list[int]:
-    """This script's descendants (Playwright's driver and Chromium), the servers excluded."""
-    parent = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
+def server_pid(url: str) -> int:
+    """The pid of the Streamlit server listening on ``url``'s port (a child of this script)."""
+    port = url.rsplit(":", 1)[1]
+    for cmd in Path("/proc").glob("[0-9]*/cmdline"):
         try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
+            args = cmd.read_bytes().split(b"\0")
         except OSError:
             continue
-        parent[int(stat.parent.name)] = int(fields[1])
-    out = []
-    for pid in parent:
-        p, seen = pid, 0
-        while p in parent and p != os.getpid() and seen < 64:
-            if p in exclude:
-                break
-            p, seen = parent[p], seen + 1
-        else:
-            if p == os.getpid() and pid not in exclude:
-                out.append(pid)
-    return out
-
-
-def start_server(script: str, cwd: Path = ROOT) -> tuple[subprocess.Popen, str]:
-    """``streamlit run script`` on a free loopback port, from ``cwd``; returns it and its URL."""
-    port = _free_port()
-    proc = subprocess.Popen(
-        [
-            sys.executable, "-m", "streamlit", "run", script, "--server.headless", "true",
-            "--server.port", str(port), "--server.address", "127.0.0.1",
-            "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
-        ],
-        cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.read().strip() == b"ok":
-                    return proc, url
-        except OSError:
-            time.sleep(0.3)
-    proc.terminate()
-    raise SystemExit(f"the Streamlit server for {script} did not start")
-
-
-def stop_server(proc: subprocess.Popen) -> None:
-    """Terminate a server this script started (killed after 20 s)."""
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-
-
-def open_and_play(context: object, url: str, target: Target) -> object:
-    """Open the target page in a new tab of ``context``, press its Play, wait for its first update."""
-    page = context.new_page()
-    page.set_default_timeout(60_000)
-    page.goto(url + target.path)
-    wait_settled(page, timeout=90)
-    if target.play:
-        page.locator(f".st-key-{target.play}").locator("button", has_text="Play").click()
-    page.wait_for_selector(target.marker)
-    return page
-
-
-def _pause(page: object, target: Target) -> None:
-    if target.play:
-        page.locator(f".st-key-{target.play}").locator("button", has_text="Pause").click()
-
-
-def _rates(samples: list[list[float]], window: float, per_tick: int) -> tuple[int, float, float]:
-    """Updates seen, updates/s and iterations/s from the sampler's (time, number) pairs."""
-    if len(samples) < 2:
-        return 0, 0.0, 0.0
-    updates = len(samples) - 1
-    iterations = (samples[-1][1] - samples[0][1]) * (per_tick or 0)
-    return updates, updates / window, iterations / window
-
-
-def _measure(
-    pages: list[tuple[object, Target]], pids: list[int]
-) -> tuple[list[tuple[int, float, float]], float]:
-    """Per page (updates, updates/s, iterations/s), and the servers' and the browser's CPU share
-    (in cores) over one window."""
-    for page, target in pages:
-        page.evaluate(SAMPLER, [target.marker, target.pattern])
-    browser = browser_pids(pids)
-    cpu0, web0, t0 = cpu_seconds(pids), cpu_seconds(browser), time.monotonic()
-    time.sleep(WINDOW)
-    cpu1, web1, elapsed = cpu_seconds(pids), cpu_seconds(browser), time.monotonic() - t0
-    out = []
-    for page, target in pages:
-        samples = page.evaluate("() => window.__bpl")
-        out.append(_rates(samples, elapsed, target.per_tick))
-    return out, (cpu1 - cpu0) / elapsed, (web1 - web0) / elapsed
-
-
-def single(browser: object) -> None:
-    app, app_url = start_server("app.py")
-    bare, bare_url = start_server("benchmarks/bare_run_every_app.py")
-    rows = []
-    try:
-        for target, url, proc in (
-            (PLAYGROUND, app_url, app),
-            (VANISHING, app_url, app),
-            (BARE, bare_url, bare),
-        ):
-            context = browser.new_context(viewport={"width": 1400, "height": 1000})
-            page = open_and_play(context, url, target)
-            time.sleep(WARMUP)
-            [(updates, ups, its)], share, web = _measure([(page, target)], [proc.pid])
-            _pause(page, target)
-            context.close()
-            rows.append((target.name, updates, ups, its, share))
-            print(f"  {target.name}: browser CPU {web:.2f} cores", flush=True)
-    finally:
-        stop_server(app)
-        stop_server(bare)
-
-    print(f"\nOne server, one playing learner at a time, {WINDOW:.0f} s window after {WARMUP:.0f} s of Play")
-    print(
-        f"{'page':<22}{'updates/s':>10}{'iter/s':>8}{'iter/upd':>9}{'CPU/learner':>12}"
-        f"{'ms CPU/upd':>11}{'learners/core':>14}{'at 4/s':>7}{'x bare':>8}"
-    )
-    bare_ms = None
-    ms = {}
-    for name, updates, _ups, _its, share in rows:
-        ms[name] = 1000 * share * WINDOW / updates if updates else float("nan")
-        if name == BARE.name:
-            bare_ms = ms[name]
-    for name, _updates, ups, its, share in rows:
-        per_update = its / ups if ups and its else float("nan")
-        ratio = ms[name] / bare_ms if bare_ms else float("nan")
-        learners = 1 / share if share else float("inf")
-        iters = f"{its:8.1f}" if name != BARE.name else f"{'-':>8}"
-        per = f"{per_update:9.1f}" if name != BARE.name else f"{'-':>9}"
-        at_min = 1000 / (ms[name] * MIN_RATE)
-        print(
-            f"{name:<22}{ups:10.2f}{iters}{per}{share:11.0%} {ms[name]:11.0f}{learners:14.1f}"
-            f"{at_min:7.1f}{ratio:8.2f}"
-        )
-    print("CPU/learner: the server's CPU time over the window as a share of one core. learners/core: 1/that,")
-    print("at the update rate shown; at 4/s: the same if every learner got 4 updates/s (1000 / (4 x ms per")
-    print("update)). x bare: server ms per update relative to the bare app in this run.")
+        if b"streamlit" in b" ".join(args) and port.encode() in args:
+            return int(cmd.parent.name)
+    raise SystemExit(f"no server process found for {url}")
 
 
 @dataclass
-class Replicas:
-    proc: subprocess.Popen
-    url: str
-    pids: list[int]
+class Window:
+    rates: list[float]  # updates/s per learner
+    iterations: list[float]  # iterations/s per learner
+    servers: float  # the servers' CPU over the window, in cores
+    learners: float  # the learners' CPU (browser or this script), in cores
+    extra: float = 0.0  # nginx's CPU, in cores
+    cut: float = float("nan")  # share of the runs cut short for a newer one (synthetic learners)
+
+    @property
+    def slowest(self) -> float:
+        return min(self.rates)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.rates)
+
+    @property
+    def cut_text(self) -> str:
+        return "-" if self.cut != self.cut else f"{self.cut:.0%}"
+
+    @property
+    def keeping(self) -> int:
+        return sum(r >= MIN_RATE for r in self.rates)
 
 
-def _start_replicas(n: int) -> Replicas:
-    port = _free_port()
-    proc = subprocess.Popen(
-        ["bash", str(ROOT / "deploy" / "serve-replicas.sh"), str(n), str(port)],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        env={**os.environ, "PYTHON": sys.executable},
-    )  # fmt: skip
-    lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout], daemon=True).start()
-    pids = []
-    deadline = time.monotonic() + 240
-    while time.monotonic() < deadline:
+def measure(room: object, servers: list[int], extra: list[int] = ()) -> Window:
+    """One window: every learner's updates/s and the CPU of the servers, the learners and ``extra``."""
+    room.reset()
+    learner_pids = room.pids(servers)
+    groups = (servers, learner_pids, list(extra))
+    before, t0 = [cpu_seconds(g) for g in groups], time.monotonic()
+    time.sleep(WINDOW)
+    (s0, l0, e0), (s1, l1, e1) = before, [cpu_seconds(g) for g in groups]
+    elapsed = time.monotonic() - t0
+    rates, iterations = room.rates(elapsed)
+    cut = room.cut_short() if isinstance(room, SyntheticRoom) else float("nan")
+    return Window(rates, iterations, (s1 - s0) / elapsed, (l1 - l0) / elapsed, (e1 - e0) / elapsed, cut)
+
+
+class SyntheticRoom:
+    """Synthetic learners on one loop in this process; the learners' CPU is this script's."""
+
+    def __init__(self) -> None:
+        self.classroom = Classroom()
+        self.targets: list[Target] = []
+
+    def join(self, url: str, target: Target, accept_route: object = None) -> SyntheticLearner:
+        learner = SyntheticLearner(url, target.path, target.wire, target.play, accept_route)
+        self.classroom.join(learner)
+        if learner.error:
+            raise SystemExit(f"a synthetic learner failed on {target.name}: {learner.error}")
+        self.targets.append(target)
+        return learner
+
+    def reset(self) -> None:
+        self.classroom.reset()
+
+    def pids(self, servers: list[int]) -> list[int]:
+        return [os.getpid()]
+
+    def rates(self, elapsed: float) -> tuple[list[float], list[float]]:
+        rates, iterations = [], []
+        for learner, target in zip(self.classroom.learners, self.targets, strict=True):
+            s = learner.samples
+            rates.append(max(0, len(s) - 1) / elapsed)
+            iterations.append((s[-1][1] - s[0][1]) * target.per_tick / elapsed if len(s) > 1 else 0.0)
+        if errors := [lr.error for lr in self.classroom.learners if lr.error]:
+            print(f"  ! {len(errors)} learner(s) failed: {errors[0]}", flush=True)
+        return rates, iterations
+
+    def cut_short(self) -> float:
+        """The share of the runs since ``reset`` that a newer run cut short (their output dropped)."""
+        runs = [lr.finished for lr in self.classroom.learners]
+        early = sum(f.get(ForwardMsg.FINISHED_EARLY_FOR_RERUN, 0) for f in runs)
+        total = sum(sum(f.values()) for f in runs)
+        return early / total if total else float("nan")
+
+    def close(self) -> None:
+        self.classroom.close()
+
+
+# ---------------------------------------------------------------------------- one learner at a time
+
+
+def single(kinds: list[str]) -> None:
+    rows = []
+    with (
+        streamlit_server("app.py", "bench-classroom-app.log") as app_url,
+        streamlit_server("benchmarks/bare_run_every_app.py", "bench-classroom-bare.log") as bare_url,
+    ):
+        for target, url in ((PLAYGROUND, app_url), (VANISHING, app_url), (BARE, bare_url)):
+            for kind in kinds:
+                room = ChromiumRoom() if kind == "chromium" else SyntheticRoom()
+                try:
+                    room.join(url, target)
+                    time.sleep(WARMUP)
+                    w = measure(room, [server_pid(url)])
+                finally:
+                    room.close()
+                rows.append((target, kind, w))
+                rate = f"{w.rates[0]:.2f} updates/s"
+                print(f"  {target.name}, {kind}: {rate}, learner CPU {w.learners:.2f}", flush=True)
+
+    print(f"\nOne server, one playing learner at a time ({_machine()}, {WINDOW:.0f} s window)")
+    print(
+        f"{'page':<22}{'learner':>10}{'updates/s':>10}{'iter/s':>8}{'server CPU':>11}{'ms CPU/upd':>11}"
+        f"{'x bare':>7}{'at 4/s/core':>12}{'learner CPU':>12}"
+    )
+    bare = {kind: w for t, kind, w in rows if t is BARE}
+    for target, kind, w in rows:
+        ms = 1000 * w.servers / w.rates[0] if w.rates[0] else float("nan")
+        b = bare.get(kind)
+        ratio = ms / (1000 * b.servers / b.rates[0]) if b and b.rates[0] else float("nan")
+        its = f"{w.iterations[0]:8.1f}" if target.per_tick else f"{'-':>8}"
+        print(
+            f"{target.name:<22}{kind:>10}{w.rates[0]:10.2f}{its}{w.servers:10.0%} {ms:11.0f}{ratio:7.2f}"
+            f"{1000 / (ms * MIN_RATE):12.1f}{w.learners:12.2f}"
+        )
+    print("server CPU: the server's CPU time over the window as a share of one core; x bare: ms per update")
+    print("relative to the bare app with the same kind of learner; at 4/s/core: learners one core of server")
+    print("CPU would serve at 4 updates/s each (1000 / (4 x ms per update)); learner CPU in cores.")
+
+
+# ---------------------------------------------------------------------------- many synthetic learners
+
+
+def crowd(counts: list[int]) -> None:
+    table = []
+    with streamlit_server("app.py", "bench-classroom-crowd.log") as url:
+        pid = server_pid(url)
+        for target in (PLAYGROUND, VANISHING):
+            room = SyntheticRoom()
+            try:
+                for n in counts:
+                    while len(room.targets) < n:
+                        room.join(url, target)
+                    time.sleep(WARMUP)
+                    w = measure(room, [pid])
+                    table.append((target, n, w))
+                    print(
+                        f"  {target.name}, {n} playing: {w.keeping} keep >= {MIN_RATE:g}/s (slowest "
+                        f"{w.slowest:.1f}, median {w.median:.1f}), server {w.servers:.2f} cores, "
+                        f"learners {w.learners:.2f}",
+                        flush=True,
+                    )
+                    if w.median < MIN_RATE / 4:
+                        break
+            finally:
+                room.close()
+            time.sleep(3)
+
+    print(f"\nOne server, N synthetic learners playing ({_machine()}, {WINDOW:.0f} s window)")
+    print(
+        f"{'page':<22}{'playing':>8}{'keep >=4/s':>11}{'slowest/s':>10}{'median/s':>9}{'server CPU':>11}"
+        f"{'ms/upd':>7}{'kept/core':>10}{'cut short':>10}{'learners CPU':>13}"
+    )
+    for target, n, w in table:
+        ms = 1000 * w.servers / sum(w.rates) if sum(w.rates) else float("nan")
+        per_core = w.keeping / w.servers if w.servers else float("nan")
+        print(
+            f"{target.name:<22}{n:>8}{w.keeping:>11}{w.slowest:>10.1f}{w.median:>9.1f}{w.servers:>11.2f}"
+            f"{ms:>7.0f}{per_core:>10.1f}{w.cut_text:>10}{w.learners:>13.2f}"
+        )
+    print("server CPU and learners CPU in cores; ms/upd: server CPU per visible update; kept/core: learners")
+    print(f"keeping >= {MIN_RATE:g} updates/s per core of server CPU used; cut short: runs that ended as")
+    print("FINISHED_EARLY_FOR_RERUN (the session's next run started before their output was sent, and")
+    print("Streamlit dropped what was still queued).")
+
+
+# ---------------------------------------------------------------------------- replicas behind nginx
+
+
+def _next_count(n: int) -> int:
+    return n + 1 if n < 12 else n + 2 if n < 24 else n + 4
+
+
+def _with_children(pid: int) -> list[int]:
+    """``pid`` and its children (nginx's master process and its worker)."""
+    kids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            line = lines.get(timeout=1)
-        except queue.Empty:
-            if proc.poll() is not None:
-                break
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                kids.append(int(stat.parent.name))
+        except (OSError, ValueError):
             continue
-        if m := re.match(r"replica \d+: pid (\d+)", line):
-            pids.append(int(m.group(1)))
-        if line.startswith("serving "):
-            return Replicas(proc, f"http://127.0.0.1:{port}", pids)
-    proc.kill()
-    raise SystemExit("serve-replicas.sh did not start")
+    return [pid, *kids]
 
 
-def replicas(browser: object, counts: list[int], max_learners: int) -> None:
+def replicas(counts: list[int], kind: str, max_learners: int) -> None:
     table = []
     for n in counts:
-        cluster = _start_replicas(n)
-        contexts, pages = [], []
+        cluster = start_replicas(n)
+        placed = dict.fromkeys(cluster.replica_pids, 0)
+
+        def fewest(route: str, cluster=cluster, placed=placed) -> bool:
+            # nginx logs a request once it is answered; the learner's page request just was
+            for _ in range(50):
+                if ports := cluster.replicas_of(route):
+                    break
+                time.sleep(0.1)
+            port = min(ports) if ports else None
+            if port is None or placed[port] > min(placed.values()):
+                return False
+            placed[port] += 1
+            return True
+
+        room = ChromiumRoom() if kind == "chromium" else SyntheticRoom()
         try:
-            for learners in range(1, max_learners + 1):
-                context = browser.new_context(viewport={"width": 1400, "height": 1000})
-                contexts.append(context)
-                pages.append((open_and_play(context, cluster.url, PLAYGROUND), PLAYGROUND))
+            learners, failing = 1, 0
+            while learners <= max_learners:
+                while len(room.targets) < learners:
+                    room.join(cluster.url, PLAYGROUND, fewest if kind == "synthetic" else None)
                 time.sleep(WARMUP)
-                results, share, web = _measure(pages, cluster.pids)
-                rates = sorted(r[1] for r in results)
-                keeping = sum(r >= MIN_RATE for r in rates)
-                table.append((n, learners, keeping, rates[0], rates[len(rates) // 2], share, web))
+                w = measure(room, list(cluster.replica_pids.values()), _with_children(cluster.nginx_pid))
+                split = "+".join(str(v) for v in placed.values()) if kind == "synthetic" else "?"
+                table.append((n, learners, w, split))
                 print(
-                    f"  {n} replica(s), {learners} playing: {keeping} keep >= {MIN_RATE:g} updates/s "
-                    f"(slowest {rates[0]:.1f}/s), servers' CPU {share:.2f} cores, browser's {web:.2f}",
+                    f"  {n} replica(s), {learners} playing ({split}): {w.keeping} keep >= {MIN_RATE:g}/s "
+                    f"(slowest {w.slowest:.1f}, median {w.median:.1f}), replicas {w.servers:.2f} cores, "
+                    f"nginx {w.extra:.2f}, learners {w.learners:.2f}",
                     flush=True,
                 )
-                # bounded by --max-learners; no use adding learners once the median one crawls
-                if rates[len(rates) // 2] < MIN_RATE / 4:
+                failing = failing + 1 if w.keeping < learners else 0
+                if failing >= 2 or w.median < MIN_RATE / 4:
                     break
+                learners = _next_count(learners)
         finally:
-            for context in contexts:
-                context.close()
-            cluster.proc.send_signal(signal.SIGTERM)
-            cluster.proc.wait(timeout=60)
+            room.close()
+            cluster.stop()
 
-    print(f"\nPlaying learners on the training playground behind nginx ({os.cpu_count()} cores, "
-          f"{WINDOW:.0f} s window, Chromium on the same machine)")  # fmt: skip
     print(
-        f"{'replicas':>8} {'playing':>8} {'keep >=4/s':>11} {'slowest/s':>10} {'median/s':>9}"
-        f" {'servers CPU':>12} {'browser CPU':>12}"
+        f"\nLearners playing the training playground behind nginx ({_machine()}, "
+        f"{WINDOW:.0f} s window, {kind} learners on the same machine)"
     )
-    for n, learners, keeping, slowest, median, share, web in table:
+    print(
+        f"{'replicas':>8}{'playing':>8}{'per replica':>12}{'keep >=4/s':>11}{'slowest/s':>10}{'median/s':>9}"
+        f"{'replicas CPU':>13}{'nginx CPU':>10}{'cut short':>10}{'learners CPU':>13}"
+    )
+    for n, learners, w, split in table:
         print(
-            f"{n:>8} {learners:>8} {keeping:>11} {slowest:>10.1f} {median:>9.1f} {share:>12.2f} {web:>12.2f}"
+            f"{n:>8}{learners:>8}{split:>12}{w.keeping:>11}{w.slowest:>10.1f}{w.median:>9.1f}"
+            f"{w.servers:>13.2f}{w.extra:>10.2f}{w.cut_text:>10}{w.learners:>13.2f}"
         )
+    best, steady = {}, {}
     for n in counts:
-        best = max((lr for rn, lr, k, *_ in table if rn == n and k == lr), default=0)
-        print(f"{n} replica(s): up to {best} playing learner(s) all kept >= {MIN_RATE:g} updates/s")
+        rows = [(lr, w.keeping == lr) for rn, lr, w, _ in table if rn == n]
+        best[n] = max((lr for lr, kept in rows if kept), default=0)
+        steady[n] = 0
+        for lr, kept in rows:
+            if not kept:
+                break
+            steady[n] = lr
+        print(
+            f"{n} replica(s): all playing learners kept >= {MIN_RATE:g} updates/s at every count up to "
+            f"{steady[n]}, and at {best[n]} at most"
+        )
+    if len(counts) > 1 and steady[counts[0]]:
+        a, b = counts[0], counts[-1]
+        ratios = f"{steady[b] / steady[a]:.2f}x (every count), {best[b] / best[a]:.2f}x (at most)"
+        print(f"{b} vs {a} replica(s): {ratios}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--replicas", type=int, nargs="+", help="replica counts to compare behind nginx")
-    parser.add_argument("--max-learners", type=int, default=4, help="most concurrent playing learners (4)")
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--crowd", type=int, nargs="+", help="one server, these many synthetic learners")
+    group.add_argument("--replicas", type=int, nargs="+", help="replica counts to compare behind nginx")
+    parser.add_argument(
+        "--learners", choices=("synthetic", "chromium", "both"),
+        help="kind of learner: both (default, one at a time) or synthetic (default, --replicas)",
+    )  # fmt: skip
+    parser.add_argument("--max-learners", type=int, help="most learners for --replicas (40; Chromium 4)")
     args = parser.parse_args()
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        raise SystemExit("no Chromium found (apt-get install chromium)")
+    kind = args.learners or ("both" if not (args.crowd or args.replicas) else "synthetic")
+    if args.crowd and kind != "synthetic":
+        raise SystemExit("--crowd uses synthetic learners only")
+    if args.replicas and kind == "both":
+        raise SystemExit("--replicas takes --learners synthetic or chromium")
+    if kind in ("chromium", "both") and not (shutil.which("chromium") or shutil.which("chromium-browser")):
+        raise SystemExit("no Chromium found (apt-get install chromium); try --learners synthetic")
     if args.replicas and not (shutil.which("nginx") or Path("/usr/sbin/nginx").exists()):
         raise SystemExit("nginx not found (apt-get install nginx)")
     if args.replicas and not all(1 <= n <= 16 for n in args.replicas):
         raise SystemExit("--replicas takes counts from 1 to 16")
-    if not 1 <= args.max_learners <= 20:
-        raise SystemExit("--max-learners takes 1 to 20")
+    if args.crowd and not all(1 <= n <= 200 for n in args.crowd):
+        raise SystemExit("--crowd takes counts from 1 to 200")
+    max_learners = args.max_learners or (4 if kind == "chromium" else 40)
+    if not 1 <= max_learners <= 200:
+        raise SystemExit("--max-learners takes 1 to 200")
 
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        try:
-            if args.replicas:
-                replicas(browser, args.replicas, args.max_learners)
-            else:
-                single(browser)
-        finally:
-            browser.close()
+    if args.replicas:
+        replicas(args.replicas, kind, max_learners)
+    elif args.crowd:
+        crowd(sorted(set(args.crowd)))
+    else:
+        single(["chromium", "synthetic"] if kind == "both" else [kind])
 
 
 if __name__ == "__main__":

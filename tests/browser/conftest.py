@@ -8,13 +8,18 @@ from __future__ import annotations
 
 import contextlib
 import os
+import queue
+import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -29,6 +34,9 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+
+
+SERVE_REPLICAS = ROOT / "deploy" / "serve-replicas.sh"
 
 
 def find_chromium() -> str | None:
@@ -178,3 +186,79 @@ def click_and_settle(page: object, target: object, timeout: float = 60_000) -> N
     target.click()
     page.wait_for_function(MAIN_TEXT_CHANGED, arg=before, timeout=timeout)
     wait_settled(page)
+
+
+@dataclass
+class Replicas:
+    """``deploy/serve-replicas.sh`` running: its process, nginx's URL and what the script printed."""
+
+    proc: subprocess.Popen
+    url: str
+    replica_pids: dict[int, int] = field(default_factory=dict)  # replica port -> pid
+    nginx_pid: int = 0
+    run_dir: Path = Path()
+    lines: list[str] = field(default_factory=list)
+
+    def stop(self) -> int:
+        """SIGTERM the script (its trap stops the replicas and nginx); its exit code."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        return self.proc.wait(timeout=60)
+
+    def access_log(self) -> str:
+        return (self.run_dir / "access.log").read_text()
+
+    def replicas_of(self, route: str) -> set[int]:
+        """The replica ports nginx sent the requests of ``route`` to (from its access log)."""
+        found = re.findall(rf"route={route} upstream=127\.0\.0\.1:(\d+)", self.access_log())
+        return {int(port) for port in found}
+
+
+def start_replicas(count: int, timeout: float = 240.0) -> Replicas:
+    """Run ``deploy/serve-replicas.sh count PORT`` (a free port) until it prints its "serving" line.
+
+    Reads the lines the script prints: ``replica i: pid P on 127.0.0.1:PORT ...``, ``nginx: pid P
+    on ... (config and logs in DIR)`` and ``serving URL``, then waits until nginx answers. Raises
+    ``RuntimeError`` with the script's output when it does not get there within ``timeout`` seconds
+    (it is stopped first).
+    """
+    port = free_port()
+    proc = subprocess.Popen(
+        ["bash", str(SERVE_REPLICAS), str(count), str(port)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "PYTHON": sys.executable},
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout], daemon=True).start()
+    cluster = Replicas(proc, f"http://127.0.0.1:{port}")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            line = lines.get(timeout=1)
+        except queue.Empty:
+            if proc.poll() is not None:
+                break
+            continue
+        cluster.lines.append(line)
+        if m := re.match(r"replica \d+: pid (\d+) on 127\.0\.0\.1:(\d+)", line):
+            cluster.replica_pids[int(m.group(2))] = int(m.group(1))
+        elif m := re.match(r"nginx: pid (\d+) on .* \(config and logs in (.+)\)", line):
+            cluster.nginx_pid, cluster.run_dir = int(m.group(1)), Path(m.group(2))
+        elif line.startswith("serving "):
+            # nginx was started in the background just before: wait until it answers
+            while time.monotonic() < deadline and proc.poll() is None:
+                try:
+                    with urllib.request.urlopen(f"{cluster.url}/_stcore/health", timeout=2) as r:
+                        if r.read().strip() == b"ok":
+                            return cluster
+                except OSError:
+                    time.sleep(0.2)
+            break
+    try:
+        cluster.stop()
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    raise RuntimeError("serve-replicas.sh did not start:\n" + "".join(cluster.lines))

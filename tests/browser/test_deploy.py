@@ -8,26 +8,22 @@ through nginx. The browser part skips, saying why, where nginx or Chromium is mi
 from __future__ import annotations
 
 import os
-import queue
 import re
 import shutil
 import signal
-import socket
 import subprocess
-import sys
-import threading
 import time
 import tomllib
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import assert_no_exception, wait_settled
+from tests.browser.conftest import SERVE_REPLICAS, Replicas, assert_no_exception, start_replicas, wait_settled
 
 ROOT = Path(__file__).resolve().parents[2]
-SCRIPT = ROOT / "deploy" / "serve-replicas.sh"
+SCRIPT = SERVE_REPLICAS
 TEMPLATE = ROOT / "deploy" / "nginx.conf"
 COUNTER = ".st-key-pg_counter"
 SHOTS = ROOT / "artifacts" / "screenshots"
@@ -36,12 +32,6 @@ NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").e
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 needs_nginx = pytest.mark.skipif(NGINX is None, reason="nginx not installed (apt-get install nginx)")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _render(listen: str, upstreams: str) -> str:
@@ -113,64 +103,22 @@ def test_ctrl_c_stops_everything() -> None:
 # ---------------------------------------------------------------------------- two replicas
 
 
-@dataclass
-class Cluster:
-    proc: subprocess.Popen
-    url: str
-    replica_pids: dict[int, int] = field(default_factory=dict)  # port -> pid
-    nginx_pid: int = 0
-    run_dir: Path = Path()
-    lines: list[str] = field(default_factory=list)
-
-    def stop(self) -> int:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        return self.proc.wait(timeout=60)
-
-    def replica_of(self, route: str) -> int:
-        """The replica port nginx sent the requests of ``route`` to (from its access log)."""
-        ports = set(re.findall(rf"route={route} upstream=127\.0\.0\.1:(\d+)", self.access_log()))
-        assert len(ports) == 1, (route, ports)
-        return int(ports.pop())
-
-    def access_log(self) -> str:
-        return (self.run_dir / "access.log").read_text()
+def _start(replicas: int) -> Replicas:
+    try:
+        return start_replicas(replicas, timeout=180)
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
 
 
-def _start(replicas: int) -> Cluster:
-    port = _free_port()
-    proc = subprocess.Popen(
-        ["bash", str(SCRIPT), str(replicas), str(port)],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env={**os.environ, "PYTHON": sys.executable},
-    )
-    lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout], daemon=True).start()
-    cluster = Cluster(proc, f"http://127.0.0.1:{port}")
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        try:
-            line = lines.get(timeout=1)
-        except queue.Empty:
-            if proc.poll() is not None:
-                break
-            continue
-        cluster.lines.append(line)
-        if m := re.match(r"replica \d+: pid (\d+) on 127\.0\.0\.1:(\d+)", line):
-            cluster.replica_pids[int(m.group(2))] = int(m.group(1))
-        elif m := re.match(r"nginx: pid (\d+) on .* \(config and logs in (.+)\)", line):
-            cluster.nginx_pid, cluster.run_dir = int(m.group(1)), Path(m.group(2))
-        elif line.startswith("serving "):
-            return cluster
-    cluster.stop()
-    pytest.fail("serve-replicas.sh did not start:\n" + "".join(cluster.lines))
+def _replica_of(cluster: Replicas, route: str) -> int:
+    """The one replica port nginx sent the requests of ``route`` to."""
+    ports = cluster.replicas_of(route)
+    assert len(ports) == 1, (route, ports)
+    return ports.pop()
 
 
 @pytest.fixture(scope="module")
-def cluster() -> Iterator[Cluster]:
+def cluster() -> Iterator[Replicas]:
     if NGINX is None:
         pytest.skip("nginx not installed (apt-get install nginx); replica tests skipped")
     if CHROMIUM is None:
@@ -192,7 +140,7 @@ def _route(context: object) -> str:
     return next(c["value"] for c in context.cookies() if c["name"] == "bpl_route")
 
 
-def _pin(browser: object, cluster: Cluster, avoid: int | None) -> Learner:
+def _pin(browser: object, cluster: Replicas, avoid: int | None) -> Learner:
     """A new learner (browser context) that nginx pins to a replica other than ``avoid``.
 
     Which replica a new learner gets is a hash of a random route, so a learner that lands on
@@ -203,7 +151,7 @@ def _pin(browser: object, cluster: Cluster, avoid: int | None) -> Learner:
         context.clear_cookies()
         assert context.request.get(f"{cluster.url}/_stcore/health").text() == "ok"
         route = _route(context)
-        replica = cluster.replica_of(route)
+        replica = _replica_of(cluster, route)
         if replica != avoid:
             page = context.new_page()
             page.set_default_timeout(30_000)
@@ -244,7 +192,7 @@ def _switch_page_and_back(page: object) -> None:
 
 
 @pytest.fixture(scope="module")
-def learners(browser: object, cluster: Cluster) -> Iterator[list[Learner]]:
+def learners(browser: object, cluster: Replicas) -> Iterator[list[Learner]]:
     first = _pin(browser, cluster, avoid=None)
     second = _pin(browser, cluster, avoid=first.replica)
     yield [first, second]
@@ -253,7 +201,7 @@ def learners(browser: object, cluster: Cluster) -> Iterator[list[Learner]]:
 
 
 def test_learners_stick_to_their_replica_and_both_replicas_work(
-    cluster: Cluster, learners: list[Learner]
+    cluster: Replicas, learners: list[Learner]
 ) -> None:
     assert len(cluster.replica_pids) == 2
     assert {lr.replica for lr in learners} == set(cluster.replica_pids), "one learner on each replica"
@@ -276,7 +224,7 @@ def test_learners_stick_to_their_replica_and_both_replicas_work(
 
     # every request of a learner went to its replica, and both replicas did work for them
     for learner in learners:
-        assert cluster.replica_of(learner.route) == learner.replica
+        assert _replica_of(cluster, learner.route) == learner.replica
     grown = {
         port: _cpu_ticks(pid) - cpu_before[port] for port, pid in cluster.replica_pids.items()
     }  # fmt: skip
@@ -284,7 +232,7 @@ def test_learners_stick_to_their_replica_and_both_replicas_work(
     assert all(g >= 0.2 * tick for g in grown.values()), f"CPU ticks per replica: {grown}"
 
 
-def test_a_dead_replica_loses_only_its_own_learners(cluster: Cluster, learners: list[Learner]) -> None:
+def test_a_dead_replica_loses_only_its_own_learners(cluster: Replicas, learners: list[Learner]) -> None:
     survivor, victim = learners
     for learner in learners:  # the state the previous test left (when run alone, make it)
         if "Training_playground" not in learner.page.url or _iteration(learner.page) != STEPS:
@@ -322,7 +270,7 @@ def test_a_dead_replica_loses_only_its_own_learners(cluster: Cluster, learners: 
     assert _alive(cluster.nginx_pid)
 
 
-def test_stopping_the_script_leaves_no_process(cluster: Cluster) -> None:
+def test_stopping_the_script_leaves_no_process(cluster: Replicas) -> None:
     pids = [*cluster.replica_pids.values(), cluster.nginx_pid]
     assert cluster.stop() == 128 + signal.SIGTERM  # the script stopped through its trap
     assert not [pid for pid in pids if _alive(pid)]
