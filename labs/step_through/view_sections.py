@@ -168,7 +168,7 @@ def stepper(setup: StepSetup) -> None:
     tables, check, export = st.tabs(TABS, key="step_tab", on_change="rerun")
     if tables.open:
         with tables:
-            tables_panel(run, trace, preset, quiz.pending)
+            tables_panel(run, trace, preset, quiz.pending, focus_layer=param[0])
     if check.open:
         with check:
             gradient_check_panel(key, run, preset, controls)
