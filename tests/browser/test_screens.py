@@ -1,6 +1,6 @@
 """Issue 12, the text diet: at 1280x800 every lab page fits in six screens by default (derivations,
-caveats and secondary tables fold into "Why?" expanders), and so does the step-through page after a
-full iteration with its Tables tab open, for the classic and the tiny presets.
+caveats and secondary tables fold into "Why?" expanders), and so does the step-through page with each
+preset as it opens and after a full iteration with its Tables tab open (classic and tiny presets).
 
 A screen is the window's height; the page's height is the scroll height of Streamlit's main
 container (the app scrolls inside it). A full-page screenshot of each goes to artifacts/screenshots/
@@ -57,6 +57,16 @@ def test_every_lab_fits_six_screens_at_1280x800(app_url: str, page, artifacts_di
     screens = measure_and_shoot(page, artifacts_dir / f"screens_{path}.png")
     print(f"{path} at {WIDTH}x{HEIGHT}: {screens:.2f} screens")
     assert screens <= MAX_SCREENS, f"{path}: {screens:.2f} screens"
+
+
+@pytest.mark.parametrize("preset", ["classic", "tiny", "custom"])
+def test_each_step_through_preset_fits_six_screens_when_it_opens(
+    app_url: str, page, artifacts_dir: Path, preset
+) -> None:
+    open_page(page, app_url, f"Step_through?preset={preset}")
+    screens = measure_and_shoot(page, artifacts_dir / f"screens_Step_through_{preset}.png")
+    print(f"step-through {preset} as it opens: {screens:.2f} screens")
+    assert screens <= MAX_SCREENS, f"{preset}: {screens:.2f} screens"
 
 
 @pytest.mark.parametrize("preset", ["classic", "tiny"])
