@@ -41,6 +41,7 @@ def render() -> None:
             load=progress_load,
             note="Save progress keeps this run (weights, optimizer memory, iteration, curves, settings) to "
             "continue it exactly later; the page's link keeps only the settings.",
+            stacked=True,
         )
     params_block()
     show_code(

@@ -186,6 +186,7 @@ def section_train(setup: Setup) -> None:
             load=progress_load,
             note="Save progress keeps this run (network, optimizer memory, history, settings) to continue it "
             "exactly later; the page's link keeps only the settings.",
+            stacked=True,
         )
 
 

@@ -42,6 +42,7 @@ def section_bridges(lab: Lab) -> None:
             load=load_progress_payload,
             note="Every setting and every network (weights, optimizer memory, iteration, history): "
             "loading continues exactly where you saved.",
+            stacked=True,
         )
     if not lab.runs:
         return
