@@ -42,8 +42,8 @@ def render() -> None:
     write_url(PARAMS, marker=URL_MARKER)
     share_link(
         key="cv",
-        note="The link restores the network settings, the training options and the image, filter, window "
-        "and backward step shown; not the training run itself (use Save progress in the sidebar for that).",
+        note="The link restores the settings and the image, filter, window and backward step shown; not the "
+        "training run (Save progress in the sidebar keeps that).",
     )
 
 

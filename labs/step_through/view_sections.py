@@ -179,8 +179,8 @@ def stepper(setup: StepSetup) -> None:
     write_step_url(preset, run)
     share_link(
         key="step",
-        note="This link opens the page as it is now: the network and every setting, the iteration and "
-        "phase, the picked weight, neuron and sample, and the toggles.",
+        note="The link opens the page as it is now: every setting, the iteration and phase, the picked "
+        "weight, neuron and sample, the toggles.",
     )
 
 
