@@ -46,8 +46,12 @@ def progress_controls(
     load: Callable[[dict], str | None],
     note: str = "",
     save_off: str | None = None,
+    stacked: bool = False,
 ) -> None:
     """A "Save progress" download button and a "Load progress" uploader for ``lab``.
+
+    Side by side, or ``stacked`` one above the other (in the sidebar, where a side-by-side button
+    was cut to "💾 S…").
 
     ``dump()`` returns the payload (JSON data, numpy arrays, numbers), called only when the
     learner clicks Save; ``load(payload)`` restores it or raises ``ValueError`` with a learner
@@ -67,7 +71,10 @@ def progress_controls(
         st.session_state[message_key] = load_uploaded(lab, uploaded.getvalue(), load)
 
     with st.container(key=f"{key}_progress"):
-        save, upload = st.columns([1, 2], vertical_alignment="center")
+        if stacked:
+            save, upload = st.container(), st.container()
+        else:
+            save, upload = st.columns([1, 2], vertical_alignment="center")
         save.download_button(
             "💾 Save progress",
             data=lambda: dump_progress(lab, dump()),

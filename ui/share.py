@@ -44,5 +44,7 @@ def share_link(*, key: str, note: str = "") -> None:
     query = {k: st.query_params[k] for k in st.query_params}
     with st.container(key=f"{key}_share"):
         st.markdown("**🔗 Copy link** — the copy button is at the right of the box.")
-        st.code(page_url(query), language=None, wrap_lines=True)
+        # one line that scrolls sideways: the copy button takes all of it, and a wrapped link took three
+        # or four lines of every page (issue 12: six screens)
+        st.code(page_url(query), language=None, wrap_lines=False)
         st.caption(note or "The link opens this page with the settings you see now.")

@@ -42,8 +42,8 @@ def render() -> None:
     write_url(PARAMS, marker=URL_MARKER)
     share_link(
         key="cv",
-        note="The link restores the network settings, the training options and the image, filter, window "
-        "and backward step shown; not the training run itself (use Save progress in section 4 for that).",
+        note="The link restores the settings and the image, filter, window and backward step shown; not the "
+        "training run (Save progress in the sidebar keeps that).",
     )
 
 
@@ -90,29 +90,34 @@ def images_section(lab: model.Lab) -> None:
 def forward_section(step, label: int) -> None:
     s = st.session_state
     st.header("2 · Forward, one position at a time")
-    st.caption(
-        "One training image as a batch of one, through the network as it is now. The layer cross-correlates, "
-        "as PyTorch's `F.conv2d` does (see Why? below)."
-    )
-    with st.expander("Why? One image, and cross-correlation"):
+    with st.expander("Why? One training image as a batch of one, and cross-correlation (as F.conv2d)"):
         st.markdown(text.ONE_IMAGE)
         st.markdown(text.CROSS_CORRELATION)
     conv0 = step.convs[0].conv
     n_filters = conv0.K.shape[0]
     ho, wo = conv0.z.shape[2:]
-    c1, c2, c3 = st.columns([1, 1, 2])
-    c1.number_input(f"Training image (0 to {model.N_TRAIN - 1})", 0, model.N_TRAIN - 1, key="cv_img")
+    # every control of the walk on one row (at 1280 px they fit): the maps start higher up
+    c1, c2, c3, b1, b2, b3 = st.columns([1.25, 0.75, 2.2, 1.1, 0.9, 1.15], vertical_alignment="bottom")
+    c1.number_input(
+        f"Image (0 to {model.N_TRAIN - 1})",
+        0,
+        model.N_TRAIN - 1,
+        key="cv_img",
+        help=f"Which of the {model.N_TRAIN} training images goes through the network",
+    )
     o = clamp("cv_filter", 1, n_filters) - 1
     c2.selectbox("Filter", list(range(1, n_filters + 1)), key="cv_filter")
-    with c3:
-        clamp("cv_pos", 0, ho * wo - 1)
-        st.slider(f"Window position (reading order, 0 to {ho * wo - 1})", 0, ho * wo - 1, key="cv_pos")
-        b1, b2, b3 = st.columns(3)
-        b1.button("◀ Previous", key="cv_prev", on_click=move, args=(-1, ho * wo), width="stretch")
-        b2.button("Next ▶", key="cv_next", on_click=move, args=(1, ho * wo), width="stretch")
-        b3.toggle(
-            "Zoom in", key="cv_zoom", help="Show only the cells around the window, with larger numbers."
-        )
+    clamp("cv_pos", 0, ho * wo - 1)
+    c3.slider(
+        f"Window position (0 to {ho * wo - 1})",
+        0,
+        ho * wo - 1,
+        key="cv_pos",
+        help="In reading order: row by row, left to right",
+    )
+    b1.button("◀ Previous", key="cv_prev", on_click=move, args=(-1, ho * wo), width="stretch")
+    b2.button("Next ▶", key="cv_next", on_click=move, args=(1, ho * wo), width="stretch")
+    b3.toggle("Zoom in", key="cv_zoom", help="Show only the cells around the window, with larger numbers.")
     pos = model.position(step, o, int(s.cv_pos))
     kh, kw = pos.kernel.shape
     st.caption(f"Image #{s.cv_img} is a **{model.CLASSES[label]}**.")
@@ -144,6 +149,7 @@ def forward_section(step, label: int) -> None:
             wrap_lines=True,
         )
     z, a = step.convs[0].z[0, o], step.convs[0].a[0, o]
+    one_layer = len(step.convs) == 1
     m1, m2 = st.columns(2)
     with m1:
         plotly_chart(
@@ -153,7 +159,14 @@ def forward_section(step, label: int) -> None:
             key="cv_z_chart",
         )
     with m2:
-        plotly_chart(figures.grid_figure(a, "a = relu(z): negatives become 0"), key="cv_a_chart")
+        # with one conv layer this a is what the pool reads: its winners are ringed here, once
+        winners = step.pool.trace.winners[0, o] if one_layer else None
+        title = (
+            "a = relu(z); each pool window's winner ringed"
+            if one_layer
+            else "a = relu(z): negatives become 0"
+        )
+        plotly_chart(figures.grid_figure(a, title, marks=winners), key="cv_a_chart")
     pool_block(step, o)
     output_block(step, label)
     show_code(
@@ -172,13 +185,26 @@ def pool_block(step, o: int) -> None:
     last = step.convs[-1]
     pool = step.pool.trace
     st.subheader(f"Max-pool {model.POOL}x{model.POOL}")
-    which = "conv layer 2's" if len(step.convs) > 1 else "the"
+    if len(step.convs) == 1:
+        # the map it reads is drawn just above, winners ringed: the pooled map beside what it does
+        (hi, wi), (hp, wp) = last.a.shape[2:], pool.out.shape[2:]
+        text, chart = st.columns([3, 2], vertical_alignment="center")
+        text.markdown(
+            f"Each {model.POOL}x{model.POOL} window of $a$ above keeps only its largest value, the ringed "
+            f"winner: the {hi}x{wi} map becomes {hp}x{wp}. Every other cell of the window is dropped, so in "
+            "the backward pass (section 3) only the winners receive a gradient."
+        )
+        with chart:
+            plotly_chart(
+                figures.grid_figure(pool.out[0, o], "pooled: the max of each window"), key="cv_pool_out_chart"
+            )
+        return
     p1, p2 = st.columns([3, 2])
     with p1:
         plotly_chart(
             figures.grid_figure(
                 last.a[0, o],
-                f"{which} a (filter {o + 1}), each window's winner ringed",
+                f"conv layer 2's a (filter {o + 1}), each window's winner ringed",
                 marks=pool.winners[0, o],
             ),
             key="cv_pool_in_chart",
@@ -191,8 +217,9 @@ def pool_block(step, o: int) -> None:
 
 
 def output_block(step, label: int) -> None:
-    st.subheader("Flatten, dense, softmax, loss")
-    with st.expander("The numbers of the dense layer, the softmax and the loss"):
+    with st.expander(
+        "Flatten, dense, softmax, loss: the numbers of the dense layer, the softmax and the loss"
+    ):
         output_numbers(step, label)
 
 

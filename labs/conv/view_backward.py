@@ -24,11 +24,14 @@ def render(step: ConvStep, label: int) -> None:
     n_filters, n_channels = last.conv.K.shape[:2]
     o = clamp("cv_filter", 1, n_filters) - 1
     two = len(step.convs) > 1
-    st.markdown(
-        f"The same image, the same step, now backwards; filter **{o + 1}** (pick another in section 2). "
-        + ("The network has two conv layers: steps 1 to 5 walk through the second (last) one." if two else "")
+    if two:
+        st.markdown("The network has two conv layers: steps 1 to 5 walk through the second (last) one.")
+    st.segmented_control(
+        f"Backward step: the same image and step, now backwards; filter {o + 1} (pick another in section 2)",
+        BACK_STEPS,
+        key="cv_back",
+        required=True,
     )
-    st.segmented_control("Backward step", BACK_STEPS, key="cv_back", required=True)
     chosen = BACK_STEPS.index(s.cv_back)
     if chosen == 0:
         delta_on_pool(step, o)
@@ -56,15 +59,18 @@ def render(step: ConvStep, label: int) -> None:
 
 def delta_on_pool(step: ConvStep, o: int) -> None:
     out = step.dense[-1]
-    st.markdown(
+    # the small map beside its explanation rather than under it
+    left, right = st.columns([1, 1], vertical_alignment="center")
+    left.markdown(
         "The output delta of softmax with cross-entropy is $a - y$ (a batch of one: divided by $m = 1$): "
         f"[{', '.join(f'{v:.4f}' for v in out.delta[0])}]. The dense layer sends it back, "
         "$dL/d(\\text{flat}) = \\delta\\,W^T$, and un-flattening puts each number back on its pooled cell."
     )
-    plotly_chart(
-        grid(step.pool.dout[0, o], f"dL/d(pooled map), filter {o + 1}", decimals=3),
-        key="cv_dpool_chart",
-    )
+    with right:
+        plotly_chart(
+            grid(step.pool.dout[0, o], f"dL/d(pooled map), filter {o + 1}", decimals=3),
+            key="cv_dpool_chart",
+        )
 
 
 def routed(step: ConvStep, o: int) -> None:

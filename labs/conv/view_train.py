@@ -18,10 +18,10 @@ def render() -> None:
     s = st.session_state
     st.header("4 · Train live")
     st.caption(
-        f"Full-batch gradient descent on the {model.N_TRAIN} training images, learning rate and optimizer "
-        f"from the sidebar. Play takes {PLAY_STEP} steps every {PLAY_INTERVAL} s. Watch the filters: from "
-        "random numbers they turn into detectors of lines and edges. The sections above follow the network's "
-        "current weights once you pause.",
+        f"Full-batch gradient descent on the {model.N_TRAIN} training images (learning rate and optimizer in "
+        f"the sidebar; Play takes {PLAY_STEP} steps every {PLAY_INTERVAL} s). Watch the filters turn from "
+        "random numbers into line and edge detectors; the sections above follow the current weights once you "
+        "pause.",
     )
     c1, c2, c3, c4 = st.columns([2, 1, 1, 1])
     with c1:
@@ -32,14 +32,17 @@ def render() -> None:
     )
     c4.button("Reset", key="cv_reset", on_click=reset, width="stretch")
     live_panel(playing)
-    progress_controls(
-        "conv",
-        key="cv_progress",
-        dump=progress_dump,
-        load=progress_load,
-        note="Save progress keeps this run (weights, optimizer memory, iteration, curves, settings) to "
-        "continue it exactly later; the page's link keeps only the settings.",
-    )
+    with st.sidebar:  # beside the settings it saves, and off the page's length (issue 12: six screens)
+        st.subheader("Your progress")
+        progress_controls(
+            "conv",
+            key="cv_progress",
+            dump=progress_dump,
+            load=progress_load,
+            note="Save progress keeps this run (weights, optimizer memory, iteration, curves, settings) to "
+            "continue it exactly later; the page's link keeps only the settings.",
+            stacked=True,
+        )
     params_block()
     show_code(
         [train_step],
@@ -90,11 +93,11 @@ def live_panel(playing: bool) -> None:
 
 def params_block() -> None:
     count = model.param_count(st.session_state.cv_lab.net)
-    st.markdown(
-        f"**Parameters:** conv layer 1 has **{count.conv}**; a dense layer from the same {count.n_in} inputs "
-        f"to the same {count.n_out} outputs would need **{count.dense:,}**."
-    )
-    with st.expander("Why? A conv layer against a dense layer"):
+    # the two counts in the expander's title: the comparison is visible, its working folded
+    with st.expander(
+        f"Why? Parameters: conv layer 1 has {count.conv}; a dense layer from the same {count.n_in} inputs to "
+        f"the same {count.n_out} outputs would need {count.dense:,}"
+    ):
         st.markdown(
             f"Conv layer 1 maps the {count.n_in} input pixels to {count.n_out} numbers (its feature maps) "
             f"with **{count.conv}** parameters (the filters' weights and one bias each). A dense layer from "

@@ -24,12 +24,12 @@ INTRO = (
 
 def one_weight_text(x: float, y: float, w_star: float, rates: CriticalRates) -> str:
     return (
-        f"One weight, one sample: the prediction is $a = w\\,x$ with $x = {x:g}$ and target $y = {y:g}$, "
-        f"so the best weight is $w^* = {fmt(w_star)}$. The loss is $L(w) = (w x - y)^2$ (the engine's "
-        f"`mse`, **no ½**), a parabola of curvature $L'' = 2x^2 = {fmt(rates.curvature)}$. Every step "
-        "$w \\leftarrow w - lr \\cdot dL/dw$ multiplies the distance to $w^*$ by $r = 1 - lr \\cdot L''$, so "
-        f"the **critical learning rates** are $1/L'' = {fmt(rates.one_step)}$ (one step lands on $w^*$) "
-        f"and $2/L'' = {fmt(rates.bounce)}$ (it bounces forever; above it, it diverges)."
+        f"One weight, one sample: $a = w\\,x$, $x = {x:g}$, target $y = {y:g}$, best $w^* = {fmt(w_star)}$. "
+        f"The loss $(w x - y)^2$ (the engine's `mse`, **no ½**) has curvature $L'' = 2x^2 = "
+        f"{fmt(rates.curvature)}$. Each step $w \\leftarrow w - lr \\cdot dL/dw$ multiplies the distance "
+        "to $w^*$ by $r = 1 - lr \\cdot L''$, so the **critical learning rates** are "
+        f"$1/L'' = {fmt(rates.one_step)}$ (one step lands on $w^*$) and $2/L'' = {fmt(rates.bounce)}$ (it "
+        "bounces forever; above, it diverges)."
     )
 
 
@@ -54,6 +54,13 @@ def one_weight_why(x: float, rates: CriticalRates, half: CriticalRates) -> str:
     )
 
 
+SURFACES_LEAD = (
+    "Three of PyTorch's update rules from the same start, each with its own learning rate: **SGD** steps "
+    "against the gradient, **momentum** against a running sum of gradients, **Adam** at most about $lr$ "
+    "per coordinate whatever the gradient's size (the rules: *Why?*)."
+)
+
+# the rules themselves: in the Why? expander under the lead (text diet, issue 12)
 SURFACES_TEXT = (
     "Three of PyTorch's update rules walk down the landscape from the same start, each with its own "
     "learning rate ($g$ is the gradient): **SGD** $w \\leftarrow w - lr\\, g$; **momentum** "
@@ -95,12 +102,12 @@ SURFACES_WHY = (
 BATCHES_TEXT = (
     f"The negative gradient on all {N_SAMPLES} samples (**full batch**) points the steepest way down; "
     "one from a **mini-batch** of $b$ samples or from **one sample at a time** is cheaper but noisy. "
-    "An **iteration** is one update from one batch; an **epoch** is one pass over all "
-    f"{N_SAMPLES} samples (1, ⌈{N_SAMPLES}/b⌉ or {N_SAMPLES} iterations). Plain SGD, the same lr and "
-    "start for all three; the samples are reshuffled every epoch."
+    "Plain SGD with the same lr and start for all three; samples reshuffled every epoch."
 )
 
 BATCHES_WHY = (
+    "An **iteration** is one update from one batch; an **epoch** is one pass over all "
+    f"{N_SAMPLES} samples (1, ⌈{N_SAMPLES}/b⌉ or {N_SAMPLES} iterations).\n\n"
     "**Per iteration** the full batch follows the true gradient, so each of its steps is the most "
     "reliable one. **Per epoch** (the same number of per-sample gradients computed) small batches make "
     "many more updates and usually get further, at the price of a noisy path: with a constant learning "

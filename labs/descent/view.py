@@ -35,8 +35,8 @@ LINK_NOTE = (
 def with_link(section: Callable[[], None], number: int, link_box: st.delta_generator.DeltaGenerator):
     """``section``, then the URL updated with the whole page's state and the share link redrawn.
 
-    Each section runs as a fragment: the link (drawn into ``link_box``, an ``st.empty`` above the
-    sections) is redrawn by whichever section ran last, so it always shows the current URL.
+    Each section runs as a fragment: the link (drawn into ``link_box``, an ``st.empty`` in the
+    sidebar) is redrawn by whichever section ran last, so it always shows the current URL.
     """
 
     def run() -> None:
@@ -55,7 +55,9 @@ def render() -> None:
     ensure_state(DEFAULTS)
     # every section's settings come from the URL, checked before any widget exists
     show_notices(seed_settings())
-    link_box = st.empty()  # the share link, redrawn by whichever section ran last (see with_link)
+    # the share link, redrawn by whichever section ran last (see with_link): in the sidebar, where it
+    # stays in view while the learner scrolls, and off the page's length (issue 12: six screens)
+    link_box = st.sidebar.empty()
     for number, section in enumerate(SECTIONS, start=1):
         st.fragment(with_link(section, number, link_box))()
     try_this(TRY_THIS)

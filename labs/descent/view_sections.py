@@ -36,6 +36,7 @@ from labs.descent.model_surfaces import (
 )
 from labs.descent.text import (
     SURFACE_FORMULAS,
+    SURFACES_LEAD,
     SURFACES_TEXT,
     SURFACES_WHY,
     VANISHING_PAGE,
@@ -198,8 +199,9 @@ def section_surfaces() -> None:
     clicked = take_click("gd_s2_contour", "gd_s2_click_seen")
     if clicked is not None:
         st.session_state.gd_s2_w1, st.session_state.gd_s2_w2 = clicked
-    fold("Three optimizers: the rules", SURFACES_TEXT)
-    with st.expander("Why? Which way is down, what momentum and Adam do with the gradient"):
+    fold("Three optimizers: the idea", SURFACES_LEAD)
+    with st.expander("Why? The three rules, which way is down, what momentum and Adam do with the gradient"):
+        st.markdown(SURFACES_TEXT)
         st.markdown(SURFACES_WHY)
         try:
             st.page_link(
@@ -278,7 +280,9 @@ def section_surfaces() -> None:
             key="gd_s2_losses",
         )
     table = threshold_table(trajectories, threshold)
-    show_table(table, "gd_s2_table", skip=tuple(table.columns[:3]))
+    # the chart's diamonds mark the steps to the threshold; the numbers behind them are one click away
+    with st.expander(f"The three runs in numbers: steps to L ≤ {fmt(threshold)}, final loss and parameters"):
+        show_table(table, "gd_s2_table", skip=tuple(table.columns[:3]))
     code_bridges(surface.name, trajectories, start, steps)
 
 

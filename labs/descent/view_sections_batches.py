@@ -145,7 +145,7 @@ def section_batches() -> None:
             width="stretch",
             column_config={"final loss (all 24 samples)": st.column_config.NumberColumn(**NUMBERS)},
         )
-    with e2.expander("Why? Per iteration or per epoch, and the noise near the minimum"):
+    with e2.expander("Why? Iterations and epochs; noise near the minimum"):
         st.markdown(BATCHES_WHY)
 
 

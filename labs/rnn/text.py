@@ -65,9 +65,13 @@ def product_of_jacobians(r: Reach) -> str:
     )
 
 
-def accuracy_summary(runs: Mapping[int, Run], ratios: Mapping[int, float]) -> str:
-    """What the accuracy-against-T chart says, read from its numbers."""
-    acc = {T: (r.accuracies[-1] if r.accuracies else float("nan")) for T, r in runs.items()}
+def _accuracies(runs: Mapping[int, Run]) -> dict[int, float]:
+    return {T: (r.accuracies[-1] if r.accuracies else float("nan")) for T, r in runs.items()}
+
+
+def accuracy_lead(runs: Mapping[int, Run]) -> str:
+    """What the accuracy-against-T chart shows, read from its numbers (one sentence)."""
+    acc = _accuracies(runs)
     learnt = [T for T, a in acc.items() if a >= 0.9]
     failed = [T for T, a in acc.items() if a < 0.7]
     parts = [
@@ -81,26 +85,41 @@ def accuracy_summary(runs: Mapping[int, Run], ratios: Mapping[int, float]) -> st
     if failed:
         first = min(failed)
         parts.append(
-            f"; from T = {first} the accuracy stays near chance ({fmt(acc[first], 3)} at T = {first}). "
-            f"At the start of training the error from the last step arrives at step 1 multiplied by "
-            f"{fmt(ratios[first], 2)} at T = {first}"
-        )
-        if learnt:
-            parts.append(f", against {fmt(ratios[max(learnt)], 2)} at T = {max(learnt)}")
-        parts.append(
-            ". The part of the gradient that could tie $x_1$ to the target is carried by that faded error "
-            "and "
-            "is swamped by the far larger contributions of the last few steps (Adam rescales each "
-            "weight's step "
-            "by its gradient's running size, which is why an error of 1e-6 can still teach, but it cannot "
-            "pull "
-            "the faint part out of the loud one). The training loss can still fall by fitting the last "
-            "inputs "
-            "of the training batch, which tells nothing about held-out sequences."
+            f"; from T = {first} the accuracy stays near chance ({fmt(acc[first], 3)} at T = {first})."
         )
     else:
         parts.append(". Every length shown was learnt at this spectral radius.")
     return "".join(parts)
+
+
+def accuracy_why(runs: Mapping[int, Run], ratios: Mapping[int, float]) -> str:
+    """Why the long sequences fail, with the measured fading of the error; empty when none fails."""
+    acc = _accuracies(runs)
+    learnt = [T for T, a in acc.items() if a >= 0.9]
+    failed = [T for T, a in acc.items() if a < 0.7]
+    if not failed:
+        return ""
+    first = min(failed)
+    parts = [
+        f"At the start of training the error from the last step arrives at step 1 multiplied by "
+        f"{fmt(ratios[first], 2)} at T = {first}"
+    ]
+    if learnt:
+        parts.append(f", against {fmt(ratios[max(learnt)], 2)} at T = {max(learnt)}")
+    parts.append(
+        ". The part of the gradient that could tie $x_1$ to the target is carried by that faded error and "
+        "is swamped by the far larger contributions of the last few steps (Adam rescales each weight's step "
+        "by its gradient's running size, which is why an error of 1e-6 can still teach, but it cannot pull "
+        "the faint part out of the loud one). The training loss can still fall by fitting the last inputs "
+        "of the training batch, which tells nothing about held-out sequences."
+    )
+    return "".join(parts)
+
+
+def accuracy_summary(runs: Mapping[int, Run], ratios: Mapping[int, float]) -> str:
+    """What the accuracy-against-T chart says, read from its numbers: the lead and the why."""
+    why = accuracy_why(runs, ratios)
+    return accuracy_lead(runs) + (f" {why}" if why else "")
 
 
 def latex_number(value: float, digits: int = 4) -> str:

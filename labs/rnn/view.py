@@ -185,7 +185,9 @@ def section_backward(trace: BPTTTrace) -> None:
 
 def section_reach(setup: Setup) -> Reach:
     st.header("3 · How far back the error reaches")
-    st.slider(
+    # the control and the derivation on one row: the chart starts higher up
+    control, why = st.columns(2, vertical_alignment="bottom")
+    control.slider(
         "Sequence length for this chart (remember task, loss on the last step)",
         MIN_T,
         MAX_T,
@@ -194,6 +196,7 @@ def section_reach(setup: Setup) -> Reach:
     )
     T = int(st.session_state.bt_reach_T)
     reaches = cached_reaches(setup, T)
+    why_box = why.expander("Why? The product of Jacobians")
     plotly_chart(
         delta_norm_figure(
             reaches, f"‖delta_t‖ at initialisation, spectral radius of Wh = {setup.radius:.2f}"
@@ -202,7 +205,7 @@ def section_reach(setup: Setup) -> Reach:
     )
     mine = next(r for r in reaches if r.activation == setup.activation)
     st.markdown(text.product_of_jacobians(mine))
-    with st.expander("Why? The product of Jacobians"):
+    with why_box:
         other = next(r for r in reaches if r.activation != setup.activation)
         st.caption(
             f"{other.activation} with the same Wh: ‖δ₁‖/‖δ{T}‖ = {fmt(other.ratio, 3)}, "
@@ -245,5 +248,5 @@ def render() -> None:
     share_link(
         key="bt",
         note="The link restores the task, the network settings and the training options; not the training "
-        "run itself (use Save progress in section 5 for that).",
+        "run itself (use Save progress in the sidebar for that).",
     )

@@ -13,7 +13,7 @@ from backprop_core.pytorch.rnn import rnn_script
 from ui.bridge import pytorch_expander
 from ui.common import format_lr
 from ui.playback import play_pause
-from ui.presenter import fold, plotly_chart
+from ui.presenter import plotly_chart
 from ui.progress import progress_controls
 from viz.format import fmt
 
@@ -73,7 +73,9 @@ def section_truncation(setup: Setup) -> None:
         st.markdown(text.TRUNCATION_SCHEME)
     points = cached_sweep(setup)
     plotly_chart(truncation_figure(points, setup.T), key="bt_trunc_chart")
-    with st.expander("The cosine and norm ratio at each k, as a table"):
+    # the two folds side by side: one row instead of two
+    left, right = st.columns(2)
+    with left.expander("The cosine and norm ratio at each k, as a table"):
         st.dataframe(
             pd.DataFrame(
                 {
@@ -85,7 +87,7 @@ def section_truncation(setup: Setup) -> None:
             hide_index=True,
             key="bt_trunc_table",
         )
-    with st.expander("What truncation does to learning: train with k and with full BPTT", expanded=False):
+    with right.expander("Truncation and learning: train with k and with full BPTT"):
         T = setup.T
         ks_all = sorted({k for k in (1, 2, 5, 10) if k < T} | {T})
         if st.session_state.get("bt_k_pick") not in ks_all:
@@ -112,17 +114,19 @@ def section_truncation(setup: Setup) -> None:
 
 def section_train(setup: Setup) -> None:
     st.header("5 · Train it live")
-    c = st.columns(4)
+    # the options and Play/Pause on one row
+    c = st.columns([1, 0.9, 1.1, 1, 1.3], vertical_alignment="bottom")
     c[0].select_slider(
         "Learning rate", LR_CHOICES, key="bt_lr", format_func=format_lr, persist_state="session"
     )
     c[1].selectbox("Optimizer", OPTIMIZERS, key="bt_opt", persist_state="session")
     c[2].select_slider(
-        "Clip gradients at global norm",
+        "Clip at global norm",
         CLIP_CHOICES,
         key="bt_clip",
         format_func=lambda v: "off" if v == 0 else f"{v:g}",
         persist_state="session",
+        help="Clip the gradients at this global norm (all of them scaled down together); off: no clipping.",
     )
     c[3].select_slider(
         "Truncate BPTT at k",
@@ -134,7 +138,8 @@ def section_train(setup: Setup) -> None:
     if st.session_state.bt_trunc >= setup.T:
         st.caption(f"k = {st.session_state.bt_trunc} ≥ T = {setup.T}: no error is cut, this is full BPTT.")
     session = current_session(setup)
-    playing = play_pause("bt", disabled=session.diverged)
+    with c[4]:
+        playing = play_pause("bt", disabled=session.diverged)
 
     @st.fragment(run_every=PLAY_INTERVAL if playing else None)
     def live() -> None:
@@ -172,21 +177,28 @@ def section_train(setup: Setup) -> None:
             st.caption("Press Step or Play to train; the curve appears here.")
 
     live()
-    progress_controls(
-        "rnn",
-        key="bt_progress",
-        dump=progress_dump,
-        load=progress_load,
-        note="Save progress keeps this run (network, optimizer memory, history, settings) to continue it "
-        "exactly later; the link above keeps only the settings.",
-    )
+    with st.sidebar:  # beside the settings it saves, and off the page's length (issue 12: six screens)
+        st.subheader("Your progress")
+        progress_controls(
+            "rnn",
+            key="bt_progress",
+            dump=progress_dump,
+            load=progress_load,
+            note="Save progress keeps this run (network, optimizer memory, history, settings) to continue it "
+            "exactly later; the page's link keeps only the settings.",
+            stacked=True,
+        )
 
 
 def section_accuracy(setup: Setup) -> None:
     st.header("6 · Short sequences learn, long ones do not")
     runs, ratios = cached_accuracy(setup)
     plotly_chart(accuracy_T_figure(runs, setup.radius), key="bt_acc_chart")
-    with st.expander("The accuracy at each T, as a table"):
+    st.markdown(text.accuracy_lead(runs))
+    # the table and the explanation side by side: one row instead of two (the table's four columns
+    # need the wider side)
+    left, right = st.columns([1.2, 1])
+    with left.expander("The accuracy at each T, as a table"):
         st.dataframe(
             pd.DataFrame(
                 {
@@ -201,7 +213,9 @@ def section_accuracy(setup: Setup) -> None:
             hide_index=True,
             key="bt_acc_table",
         )
-    fold("Why? What the chart says", text.accuracy_summary(runs, ratios))
+    if why := text.accuracy_why(runs, ratios):
+        with right.expander("Why? What the chart says: the faded error"):
+            st.markdown(why)
 
 
 def section_pytorch(setup: Setup) -> None:

@@ -37,8 +37,7 @@ def render() -> None:
     if setup.preset.is_classic:
         classic_note()
     if setup.preset.name == "tiny classifier":
-        # where bce first matters: the one preset trained with it
-        st.divider()
+        # where bce first matters: the one preset trained with it (folded: a "Why?" beside the stepper)
         saturation_section()
     try_this(TRY_THIS)
 

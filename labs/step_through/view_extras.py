@@ -26,7 +26,7 @@ from labs.step_through.model_classic import (
 )
 from labs.step_through.model_losses import saturation_compare
 from labs.step_through.text import CLASSIC_BIAS_NOTE, CLASSIC_NOTE, SATURATION_TEXT
-from ui.presenter import fold, plotly_chart
+from ui.presenter import plotly_chart
 from viz.format import num
 
 Z_GRID = np.linspace(-10, 10, 201)
@@ -34,63 +34,66 @@ Z_GRID = np.linspace(-10, 10, 201)
 
 @st.fragment
 def saturation_section() -> None:
-    """MSE vs cross-entropy at one sigmoid output: its delta, side by side, at a z the learner picks."""
+    """MSE vs cross-entropy at one sigmoid output: its delta, side by side, at a z the learner picks.
+
+    Folded into a "Why?" expander (text diet: the page after a full iteration fits six screens)."""
     ss = st.session_state
     ss.setdefault("step_sat_z", -6.0)
     ss.setdefault("step_sat_y", "1")
-    st.subheader("Why cross-entropy learns faster at a saturated output")
-    fold("Why cross-entropy learns faster", SATURATION_TEXT)
-    cols = st.columns([2, 1])
-    cols[0].slider(
-        "Pre-activation z of the output unit",
-        -10.0,
-        10.0,
-        step=0.5,
-        key="step_sat_z",
-        persist_state="session",
-    )
-    cols[1].radio("Target y", ["1", "0"], key="step_sat_y", horizontal=True, persist_state="session")
-    z, y = float(ss.step_sat_z), float(ss.step_sat_y)
-    point = saturation_compare(np.array([z]), y)
-    curve = saturation_compare(Z_GRID, y)
-    table = pd.DataFrame(
-        {
-            "squared error (a − y)²": [
-                point.a[0],
-                point.a[0] - y,
-                point.dL_da_mse[0],
-                point.slope[0],
-                point.delta_mse[0],
-            ],
-            "cross-entropy (bce)": [
-                point.a[0],
-                point.a[0] - y,
-                point.dL_da_bce[0],
-                point.slope[0],
-                point.delta_bce[0],
-            ],
-        },
-        index=["a = σ(z)", "error a − y", "dL/da", "slope σ'(z)", "delta = dL/dz"],
-    )
-    # the table's two number columns need about 430 px: narrower, the cross-entropy column was cut off
-    left, right = st.columns([1.15, 1])
-    with left:
-        with st.container(key="step_sat_table"):
-            st.dataframe(
-                table, column_config={c: st.column_config.NumberColumn(format="%.6g") for c in table.columns}
-            )
-        ratio = abs(point.delta_bce[0]) / abs(point.delta_mse[0]) if point.delta_mse[0] else float("inf")
-        st.markdown(
-            f"At z = {z:g} with target {y:g}: squared error sends **delta = {num(point.delta_mse[0])}**, "
-            f"cross-entropy **delta = {num(point.delta_bce[0])}**, about **{ratio:,.0f}×** larger. "
-            "Cross-entropy's dL/da is huge exactly where σ'(z) is tiny, and the two cancel to a − y."
+    with st.expander("Why? Cross-entropy learns faster at a saturated output", key="step_sat_box"):
+        st.markdown(SATURATION_TEXT)
+        cols = st.columns([2, 1])
+        cols[0].slider(
+            "Pre-activation z of the output unit",
+            -10.0,
+            10.0,
+            step=0.5,
+            key="step_sat_z",
+            persist_state="session",
         )
-    with right:
-        plotly_chart(saturation_figure(curve, point), key="step_sat_chart")
-    st.caption(
-        "Try it on this network: switch the loss between mse and bce in the sidebar and compare the "
-        "output deltas in the backward phase."
-    )
+        cols[1].radio("Target y", ["1", "0"], key="step_sat_y", horizontal=True, persist_state="session")
+        z, y = float(ss.step_sat_z), float(ss.step_sat_y)
+        point = saturation_compare(np.array([z]), y)
+        curve = saturation_compare(Z_GRID, y)
+        table = pd.DataFrame(
+            {
+                "squared error (a − y)²": [
+                    point.a[0],
+                    point.a[0] - y,
+                    point.dL_da_mse[0],
+                    point.slope[0],
+                    point.delta_mse[0],
+                ],
+                "cross-entropy (bce)": [
+                    point.a[0],
+                    point.a[0] - y,
+                    point.dL_da_bce[0],
+                    point.slope[0],
+                    point.delta_bce[0],
+                ],
+            },
+            index=["a = σ(z)", "error a − y", "dL/da", "slope σ'(z)", "delta = dL/dz"],
+        )
+        # the table's two number columns need about 430 px: narrower, the cross-entropy column was cut off
+        left, right = st.columns([1.15, 1])
+        with left:
+            with st.container(key="step_sat_table"):
+                st.dataframe(
+                    table,
+                    column_config={c: st.column_config.NumberColumn(format="%.6g") for c in table.columns},
+                )
+            ratio = abs(point.delta_bce[0]) / abs(point.delta_mse[0]) if point.delta_mse[0] else float("inf")
+            st.markdown(
+                f"At z = {z:g} with target {y:g}: squared error sends **delta = {num(point.delta_mse[0])}**, "
+                f"cross-entropy **delta = {num(point.delta_bce[0])}**, about **{ratio:,.0f}×** larger. "
+                "Cross-entropy's dL/da is huge exactly where σ'(z) is tiny, and the two cancel to a − y."
+            )
+        with right:
+            plotly_chart(saturation_figure(curve, point), key="step_sat_chart")
+        st.caption(
+            "Try it on this network: switch the loss between mse and bce in the sidebar and compare the "
+            "output deltas in the backward phase."
+        )
 
 
 @st.cache_data(max_entries=1, show_spinner="Training the classic network 10,000 times, three ways…")

@@ -49,76 +49,42 @@ def _df(frame: pd.DataFrame, key: str) -> None:
         st.dataframe(frame, column_config=config, width="content")
 
 
-def tables_panel(run: StepRun, trace: StepTrace, preset: Preset, quiz_pending: bool) -> None:
+def tables_panel(
+    run: StepRun, trace: StepTrace, preset: Preset, quiz_pending: bool, focus_layer: int | None = None
+) -> None:
+    """The batch and the loss side by side, each layer's tables (one layer shown at a time), and the
+    update; ``focus_layer`` is the layer of the weight being explained (its tab opens when it changes)."""
     names, wn = preset.neuron_names, preset.weight_names or None
     m = trace.x.shape[0]
     L = run.n_layers
-    st.markdown(
-        f"**The batch** — inputs x, shape ({m}, {trace.x.shape[1]}), and targets y, "
-        f"shape ({m}, {trace.y.shape[1]})"
-    )
-    _df(input_frame(trace, names), "step_tbl_batch")
+    # side by side where they fit at 1280 px (each table is narrow); on a narrower screen they wrap
+    with st.container(horizontal=True, gap="large", key="step_tbl_top"):
+        with st.container(width="content"):
+            st.markdown(f"**The batch**: inputs x {(m, trace.x.shape[1])}, targets y {(m, trace.y.shape[1])}")
+            _df(input_frame(trace, names), "step_tbl_batch")
+        if run.shows("loss"):
+            shares = output_loss_shares(trace.forward, trace.loss_trace)
+            frame = per_sample_frame(shares, names, L)
+            frame.columns = [f"share of {n}" for n in names[-1]]
+            frame.insert(0, "sample loss L_s", trace.per_sample_loss)
+            with st.container(width="content"):
+                st.markdown(
+                    f"**Loss** ({trace.loss_trace.name}) by sample; L = their mean = {num(trace.loss)}"
+                )
+                _df(frame, "step_tbl_loss")
     if not run.shows("forward"):
         st.caption("The layer tables appear as the phases compute them.")
         return
-    if run.shows("loss"):
-        shares = output_loss_shares(trace.forward, trace.loss_trace)
-        frame = per_sample_frame(shares, names, L)
-        frame.columns = [f"share of {n}" for n in names[-1]]
-        frame.insert(0, "sample loss L_s", trace.per_sample_loss)
-        st.markdown(
-            f"**Loss** ({trace.loss_trace.name}): each sample's loss and each output's share; "
-            f"L = their mean = {num(trace.loss)}"
-        )
-        _df(frame, "step_tbl_loss")
-    for l in _table_layers(L):
-        n_in, n_out = trace.net_before.weights[l].shape
-        act = trace.net_before.activations[l]
-        st.markdown(f"##### {layer_title(l + 1, L).capitalize()} — {n_out} neuron(s), activation {act}")
-        cols = st.columns(2)
-        with cols[0]:
-            st.caption(f"z = a_prev @ W + b, shape ({m}, {n_out})")
-            _df(per_sample_frame(trace.z[l], names, l + 1), f"step_tbl_z{l}")
-        with cols[1]:
-            st.caption(f"a = {trace.net_before.activations[l]}(z), shape ({m}, {n_out})")
-            _df(per_sample_frame(trace.a[l], names, l + 1), f"step_tbl_a{l}")
-        if not (run.shows("backward") and run.reached(l)):
-            continue
-        if quiz_pending:
-            st.caption("delta, dW and db are hidden until you answer the quiz.")
-            continue
-        # the matrix view: all of the layer's gradients in one product, delta in the middle
-        shapes = f"({n_in}, {m}) @ ({m}, {n_out}) = ({n_in}, {n_out})"
-        st.markdown(f"**Backward, matrix view:** dW = a_prevᵀ @ delta — shapes {shapes}")
-        left, middle, right = matrix_view(trace, names, l)
-        # side by side where they fit; on a narrower screen the row wraps (before an operator, which
-        # stays with its table) rather than cutting tables off
-        parts = (
-            ("", f"a_prevᵀ: the layer's inputs, shape ({n_in}, {m})", left, f"step_tbl_aT{l}"),
-            ("@", f"delta = dL/dz, shape ({m}, {n_out})", middle, f"step_tbl_delta{l}"),
-            ("=", f"dW = dL/dW, shape ({n_in}, {n_out}): rows from, columns to", right, f"step_tbl_dW{l}"),
-        )
-        with st.container(horizontal=True, vertical_alignment="center", gap="medium"):
-            for operator, caption, table, key in parts:
-                with st.container(horizontal=True, vertical_alignment="center", width="content", wrap=False):
-                    if operator:
-                        st.markdown(f"### {operator}", width="content")
-                    with st.container(width="content"):
-                        st.caption(caption)
-                        _df(table, key)
-        # a model without biases (single weight) has no db to show
-        if not preset.fixed_biases:
-            st.caption(f"db = delta summed over the samples, shape ({n_out},)")
-            _df(bias_frame(trace.db[l], names, l, "db"), f"step_tbl_db{l}")
-        # its own row: beside the db table its last two columns were cut off on a laptop screen;
-        # folded (text diet): the matrix view above already holds every number
-        with st.expander(f"Why is dW = a_prevᵀ @ delta? Weight by weight, {layer_title(l + 1, L)}"):
-            st.caption(
-                "Per-weight view: dL/dw = sum over samples of a_prev · delta, worked out weight by weight "
-                "with the chain rule; the matrix product above does all of them at once. The last two "
-                "columns agree."
-            )
-            _df(per_weight_frame(trace, names, l, wn), f"step_tbl_pw{l}")
+    layers = _table_layers(L)
+    if len(layers) == 1:
+        _layer_tables(run, trace, preset, quiz_pending, layers[0])
+    else:
+        # one layer on screen at a time (every table is still computed: switching is instant)
+        labels = [layer_title(l + 1, L).capitalize() for l in layers]
+        _follow_progress(run, focus_layer, labels)
+        for l, tab in zip(layers, st.tabs(labels, key="step_layer_tab", on_change="rerun"), strict=True):
+            with tab:
+                _layer_tables(run, trace, preset, quiz_pending, l)
     if run.phase == "update":
         if quiz_pending:
             st.caption("The updated parameters are hidden until you answer the quiz.")
@@ -127,9 +93,79 @@ def tables_panel(run: StepRun, trace: StepTrace, preset: Preset, quiz_pending: b
         _df(parameters_frame(trace, names, wn, include_biases=not preset.fixed_biases), "step_tbl_params")
 
 
+def _follow_progress(run: StepRun, focus_layer: int | None, labels: list[str]) -> None:
+    """Open the tab of the layer the backward pass just reached, or of the weight being explained,
+    whenever either changes; otherwise the tab the learner chose stays open."""
+    ss = st.session_state
+    where = (run.iteration, run.pos, focus_layer)
+    if ss.get("step_layer_tab_seen") == where:
+        return
+    ss.step_layer_tab_seen = where
+    layer = run.current_layer if run.phase == "backward" else focus_layer
+    if layer is not None and 0 <= layer < len(labels):
+        ss.step_layer_tab = labels[layer]
+
+
+def _layer_tables(run: StepRun, trace: StepTrace, preset: Preset, quiz_pending: bool, l: int) -> None:
+    """Layer ``l``'s z and a; once the backward pass has reached it, its delta, dW and db."""
+    names, wn = preset.neuron_names, preset.weight_names or None
+    m = trace.x.shape[0]
+    L = run.n_layers
+    n_in, n_out = trace.net_before.weights[l].shape
+    act = trace.net_before.activations[l]
+    # plain bold rather than a heading: the layer's tab already names it
+    st.markdown(f"**{layer_title(l + 1, L).capitalize()}** — {n_out} neuron(s), activation {act}")
+    cols = st.columns(2)
+    with cols[0]:
+        st.caption(f"z = a_prev @ W + b, shape ({m}, {n_out})")
+        _df(per_sample_frame(trace.z[l], names, l + 1), f"step_tbl_z{l}")
+    with cols[1]:
+        st.caption(f"a = {act}(z), shape ({m}, {n_out})")
+        _df(per_sample_frame(trace.a[l], names, l + 1), f"step_tbl_a{l}")
+    if not (run.shows("backward") and run.reached(l)):
+        return
+    if quiz_pending:
+        st.caption("delta, dW and db are hidden until you answer the quiz.")
+        return
+    # the matrix view: all of the layer's gradients in one product, delta in the middle; the shapes
+    # are in its title, so the captions stay short (the row then fits beside each other more often)
+    shapes = f"({n_in}, {m}) @ ({m}, {n_out}) = ({n_in}, {n_out})"
+    st.markdown(f"**Backward, matrix view:** dW = a_prevᵀ @ delta — shapes {shapes}")
+    left, middle, right = matrix_view(trace, names, l)
+    # side by side where they fit; on a narrower screen the row wraps (before an operator, which
+    # stays with its table) rather than cutting tables off
+    parts = [
+        ("", "a_prevᵀ: the inputs", left, f"step_tbl_aT{l}"),
+        ("@", "delta = dL/dz", middle, f"step_tbl_delta{l}"),
+        ("=", "dW: rows from, columns to", right, f"step_tbl_dW{l}"),
+    ]
+    # a model without biases (single weight) has no db to show
+    if not preset.fixed_biases:
+        parts.append(
+            ("", "db = delta summed over samples", bias_frame(trace.db[l], names, l, "db"), f"step_tbl_db{l}")
+        )
+    with st.container(horizontal=True, vertical_alignment="center", gap="medium"):
+        for operator, caption, table, key in parts:
+            with st.container(horizontal=True, vertical_alignment="center", width="content", wrap=False):
+                if operator:
+                    st.markdown(f"### {operator}", width="content")
+                with st.container(width="content"):
+                    st.caption(caption)
+                    _df(table, key)
+    # folded (text diet): the matrix view above already holds every number
+    with st.expander(f"Why is dW = a_prevᵀ @ delta? Weight by weight, {layer_title(l + 1, L)}"):
+        st.caption(
+            "Per-weight view: dL/dw = sum over samples of a_prev · delta, worked out weight by weight "
+            "with the chain rule; the matrix product above does all of them at once. The last two "
+            "columns agree."
+        )
+        _df(per_weight_frame(trace, names, l, wn), f"step_tbl_pw{l}")
+
+
 def _table_layers(n_layers: int) -> list[int]:
-    """The layers whose tables are drawn: all of them for a small network; for a deeper one the
-    layer the learner picks (drawing every table of every layer would slow each step down)."""
+    """The layers whose tables are drawn: all of them for a small network (one tab each); for a
+    deeper one the layer the learner picks (drawing every table of every layer would slow each step
+    down)."""
     if n_layers <= 2:
         return list(range(n_layers))
     ss = st.session_state

@@ -168,7 +168,7 @@ def stepper(setup: StepSetup) -> None:
     tables, check, export = st.tabs(TABS, key="step_tab", on_change="rerun")
     if tables.open:
         with tables:
-            tables_panel(run, trace, preset, quiz.pending)
+            tables_panel(run, trace, preset, quiz.pending, focus_layer=param[0])
     if check.open:
         with check:
             gradient_check_panel(key, run, preset, controls)
@@ -179,8 +179,8 @@ def stepper(setup: StepSetup) -> None:
     write_step_url(preset, run)
     share_link(
         key="step",
-        note="This link opens the page as it is now: the network and every setting, the iteration and "
-        "phase, the picked weight, neuron and sample, and the toggles.",
+        note="The link opens the page as it is now: every setting, the iteration and phase, the picked "
+        "weight, neuron and sample, the toggles.",
     )
 
 

@@ -73,14 +73,13 @@ def why_relu_text(relu_xavier: float, relu_he: float, dw_xavier: float, depth: i
     """
     return (
         "**Why ReLU helps, and when.** relu'(z) is exactly 1 wherever a unit is active, so the slope "
-        "takes nothing away there; whether the signal shrinks or grows is then up to the weights (and to "
-        "how many units are active). he init picks the std √(2/width) so that, on average, each relu "
-        f"layer keeps ‖delta‖ about the same size. Measured here at initialisation, with {depth} hidden "
-        f"layers: relu's ‖delta‖ layer 1 / output is **{fmt(relu_he, 2)}** with he init but "
-        f"**{fmt(relu_xavier, 2)}** with xavier init, whose std is √2 smaller. What survives under xavier "
-        f"is ‖dW‖ (ratio {fmt(dw_xavier, 2)}, section 1), because the layer inputs shrink on the way "
-        "forward as delta does on the way back. tanh' also reaches 1 (at z = 0), which is why tanh does "
-        "far better than sigmoid, until its units saturate."
+        "takes nothing away there; whether the signal shrinks or grows is up to the weights (and how many "
+        "units are active). he init's std √(2/width) keeps ‖delta‖ about the same size from layer to layer, "
+        f"on average. Measured at initialisation with {depth} hidden layers: relu's ‖delta‖ layer 1 / output "
+        f"is **{fmt(relu_he, 2)}** with he init but **{fmt(relu_xavier, 2)}** with xavier init, whose std is "
+        f"√2 smaller. What survives under xavier is ‖dW‖ (ratio {fmt(dw_xavier, 2)}, section 1): the layer "
+        "inputs shrink on the way forward as delta does on the way back. tanh' also reaches 1 (at z = 0): "
+        "that is why tanh does far better than sigmoid, until its units saturate."
     )
 
 
@@ -95,15 +94,19 @@ WHAT_CLIPPING_CANNOT_DO = (
 
 WHAT_HELPS = """
 - **Initialisation.** xavier (Glorot) and he choose the weights' std from the layer's width so that a
-  layer keeps the signal about the same size, forward and backward, *if its slope is about 1*: xavier's
-  derivation assumes $f'(0) = 1$ (tanh, or no activation), he's the relu slope of 1 on half the inputs.
-  No initialisation rescues sigmoid: its slope is at most 0.25 per layer (section 3). Compare relu with
-  xavier and with he in section 1.
+  layer keeps the signal about the same size, forward and backward, *if its slope is about 1* (*Why?*
+  below). No initialisation rescues sigmoid: its slope is at most 0.25 per layer (section 3). Compare
+  relu with xavier and with he in section 1.
 - **What ReLU costs: dead units.** A relu unit whose $z$ is negative for every input has derivative 0
   everywhere, gets no gradient, and stays off for good. A large learning rate can knock units there.
   leaky_relu keeps a slope of 0.01 for $z < 0$, so such units still receive a little gradient.
 """
 
+
+INIT_WHY = (
+    "**The slope each initialisation assumes.** xavier's derivation assumes $f'(0) = 1$ (tanh, or no "
+    "activation), he's the relu slope of 1 on half the inputs."
+)
 
 MORE_HELPS = """
 - **Normalisation.** Batch and layer normalisation re-centre and re-scale $z$ inside the network, which
@@ -118,11 +121,15 @@ def adam_text(sgd_ratio: float, adam_ratio: float, lr: str, depth: int) -> str:
     """What Adam does to vanishing *update sizes*, with the measured layer-1 / output ratios."""
     return (
         "**Adaptive optimizers.** Adam divides each weight's step by the root of its recent squared "
-        "gradients, so a weight whose gradient is a million times smaller still moves about lr per "
-        "update (at most about lr, while its gradient keeps its sign and stays well above Adam's "
-        "eps = 1e-8). That largely undoes vanishing *update sizes*, not vanishing gradients: the "
-        "gradient itself is as small as before. Measured on the sigmoid network above "
-        f"({depth} hidden layers, its initialisation, lr {lr}): layer 1 moves, relative to its size, "
-        f"**{fmt(sgd_ratio, 2)}** times as far as the output layer under SGD and **{fmt(adam_ratio, 2)}** "
-        "times as far under Adam."
+        "gradients: that largely undoes vanishing *update sizes*, not vanishing gradients. On the sigmoid "
+        f"network above ({depth} hidden layers, lr {lr}) layer 1 moves, relative to its size, "
+        f"**{fmt(sgd_ratio, 2)}** times as far as the output layer under SGD and "
+        f"**{fmt(adam_ratio, 2)}** times as far under Adam."
     )
+
+
+ADAM_WHY = (
+    "A weight whose gradient is a million times smaller still moves about lr per update under Adam (at most "
+    "about lr, while its gradient keeps its sign and stays well above Adam's eps = 1e-8); the gradient "
+    "itself is as small as before."
+)

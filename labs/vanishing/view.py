@@ -132,6 +132,6 @@ def render() -> None:
     write_url(PARAMS, marker=URL_MARKER)
     share_link(
         key="vg",
-        note="The link restores every setting of this page (networks, training, and the choices in each "
-        "section), not the training itself: use Save progress for that.",
+        note="The link restores every setting (networks, training, each section's choices), not the training "
+        "itself: Save progress in the sidebar keeps that.",
     )

@@ -41,9 +41,10 @@ def section_bridges(lab: Lab) -> None:
             dump=dump_progress_payload,
             load=load_progress_payload,
             note="Every setting and every network (weights, optimizer memory, iteration, history): "
-            "loading continues exactly where you saved. If the history of the updates would make the file "
-            "too large to load back, it is saved to 7, 5 or 4 significant digits.",
+            "loading continues exactly where you saved (a history too long for a loadable file is saved to "
+            "7, 5 or 4 significant digits).",
             save_off=save_refusal(lab),
+            stacked=True,
         )
     if not lab.runs:
         return

@@ -25,7 +25,14 @@ from labs.vanishing.model import (
     LabSetup,
 )
 from labs.vanishing.model_experiments import SYMMETRY_HIDDEN, SYMMETRY_ITERATIONS
-from labs.vanishing.text import MORE_HELPS, WHAT_CLIPPING_CANNOT_DO, WHAT_HELPS, adam_text
+from labs.vanishing.text import (
+    ADAM_WHY,
+    INIT_WHY,
+    MORE_HELPS,
+    WHAT_CLIPPING_CANNOT_DO,
+    WHAT_HELPS,
+    adam_text,
+)
 from labs.vanishing.view_common import (
     ADAM_UPDATES,
     CLIP_ITERATIONS,
@@ -56,14 +63,17 @@ def section_exploding(setup: LabSetup, lab: Lab, view_notes: list[str]) -> None:
         "makes that factor 1. Above it the gradients explode; sigmoid and tanh **saturate** instead: with "
         "large weights most of their $z$ land where the curve is flat."
     )
-    with st.expander("Why? Every relu layer's gradient grows like std to the power of the depth"):
+    # the section's control, its measured exponent and its derivation on one row: the chart starts higher up
+    control, measured, why = st.columns([1.3, 1, 1.2], vertical_alignment="bottom")
+    with why.expander("Why? Every relu layer's gradient grows like std^depth"):
         st.markdown(
             "Above he's std the activations grow layer after layer on the way forward, and delta grows "
             "layer after layer on the way back, so it is largest next to the input. Each weight gradient "
             "$dW_l = a_{l-1}^T \\delta_l$ multiplies the two, so for relu the gradient of *every* layer "
-            f"grows like std^{depth}, std to the power of the depth."
+            f"grows like std^{depth}, std to the power of the depth: with {depth} hidden layers, "
+            f"std^{depth} when the output's error stays bounded (the classification datasets)."
         )
-    st.select_slider(
+    control.select_slider(
         "std of the initial weights (this section)",
         STD_VALUES,
         key="vg_xstd",
@@ -76,34 +86,27 @@ def section_exploding(setup: LabSetup, lab: Lab, view_notes: list[str]) -> None:
     normal_setup = replace(setup, activations=sweep_acts, init="normal", std=xstd)
     # the sweep covers every std itself: key its cache without the slider's value
     sweep = cached_sweep(replace(normal_setup, std=1.0), sweep_acts)
+    slope = sweep.slope("relu", 1.0, 10.0)
+    measured.metric(
+        "relu: ‖dW‖ of layer 1 grows like",
+        f"std^{fmt(slope, 3)}" if np.isfinite(slope) else "undefined",
+        help="Measured between std 1 and 10: the slope of relu's line in the left chart (log-log), "
+        f"‖dW‖ ∝ std^slope. With {depth} hidden layers the gradient grows like std^{depth} when the output's "
+        "error stays bounded (the classification datasets).",
+    )
     plotly_chart(sweep_figure(sweep, xstd), key="vg_sweep_chart")
-    e1, e2 = st.columns([1, 2])
     captions(sweep_gaps(sweep))
-    with e1:
-        slope = sweep.slope("relu", 1.0, 10.0)
-        st.metric(
-            "relu: ‖dW‖ of layer 1 grows like",
-            f"std^{fmt(slope, 3)}" if np.isfinite(slope) else "undefined",
-            help="Measured between std 1 and 10: the slope of relu's line in the left chart (log-log), "
-            "‖dW‖ ∝ std^slope.",
-        )
-    with e2:
+    # what differs from std^depth, said only where it happens
+    if DATASETS[setup.dataset].kind == "regression":
         st.markdown(
-            f"With {depth} hidden layers the gradient grows like std^{depth} when the output's error stays "
-            "bounded (the classification datasets)."
-            + (
-                " With a linear output (regression) the output's error itself grows with the scale, so the "
-                "slope is steeper still."
-                if DATASETS[setup.dataset].kind == "regression"
-                else ""
-            )
-            + (
-                " Here relu's first-layer gradient is 0: some hidden layer has every unit dead (z ≤ 0 on "
-                "every sample), so no gradient gets through at any scale. Narrow, deep relu networks often "
-                "start like that; try more neurons per layer."
-                if not np.isfinite(slope)
-                else ""
-            )
+            f"With a linear output (regression) the output's error itself grows with the scale, so the slope "
+            f"is steeper than std^{depth}."
+        )
+    if not np.isfinite(slope):
+        st.markdown(
+            "Here relu's first-layer gradient is 0: some hidden layer has every unit dead (z ≤ 0 on every "
+            "sample), so no gradient gets through at any scale. Narrow, deep relu networks often start like "
+            "that; try more neurons per layer."
         )
     with st.expander(f"Per-layer gradient norms at std {fmt(xstd, 3)}"):
         xprofiles = cached_profiles(normal_setup)
@@ -163,14 +166,13 @@ def section_clipping(setup: LabSetup, xstd: float) -> None:
 def section_symmetry(setup: LabSetup, lab: Lab, view_notes: list[str]) -> None:
     # -- 5. symmetry ----------------------------------------------------------------------------------------
 
-    st.header("5 · Symmetry: why the weights cannot all start equal")
+    st.header("5 · Symmetry: why weights cannot all start equal")
     st.markdown(
         "If every weight starts at the same value, all units of a hidden layer compute the same $z$ for "
-        "every input, receive the same delta and so the same update, and after the update they are still "
-        f"identical. Nothing in gradient descent can tell them apart: a layer of {SYMMETRY_HIDDEN[0]} units "
-        "behaves like one unit, forever. Random initialisation breaks the tie. Here: a small network "
-        f"({len(SYMMETRY_HIDDEN)} hidden layers of {SYMMETRY_HIDDEN[0]} units) trained for "
-        f"{SYMMETRY_ITERATIONS} updates on the same dataset."
+        "every input, receive the same delta and the same update, and stay identical: a layer of "
+        f"{SYMMETRY_HIDDEN[0]} units behaves like one unit, forever. Random initialisation breaks the tie. "
+        f"Here: {len(SYMMETRY_HIDDEN)} hidden layers of {SYMMETRY_HIDDEN[0]} units, {SYMMETRY_ITERATIONS} "
+        "updates on the same dataset."
     )
     s1, s2 = st.columns([1, 2])
     with s1:
@@ -211,7 +213,10 @@ def section_helps(setup: LabSetup, lab: Lab, view_notes: list[str]) -> None:
 
     st.header("6 · What helps, and what ReLU costs")
     fold("What helps: initialisation; what ReLU costs: dead units", WHAT_HELPS)
-    with st.expander("Why? More that helps: normalisation, residual connections, clipping"):
+    with st.expander(
+        "Why? The slope behind xavier and he; more that helps: normalisation, residuals, clipping"
+    ):
+        st.markdown(INIT_WHY)
         st.markdown(MORE_HELPS)
     lr = float(st.session_state.vg_lr)
     sig_setup = replace(setup, activations=("sigmoid",))
@@ -220,7 +225,8 @@ def section_helps(setup: LabSetup, lab: Lab, view_notes: list[str]) -> None:
         "Adaptive optimizers: Adam and vanishing update sizes (measured)",
         adam_text(runs[0].first_over_output, runs[1].first_over_output, format_lr(lr), depth),
     )
-    with st.expander("Measured: how far each layer moves under SGD and under Adam"):
+    with st.expander("Why? Measured: how far each layer moves under SGD and under Adam"):
+        st.markdown(ADAM_WHY)
         plotly_chart(update_sizes_figure(runs), key="vg_adam_chart")
         st.caption(
             f"Both from the same starting weights ({setup.init} init), {ADAM_UPDATES} full-batch updates "

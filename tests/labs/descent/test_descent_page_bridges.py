@@ -60,7 +60,7 @@ def test_presenter_mode_folds_the_prose_and_raises_every_chart_font() -> None:
     folded = {e.label for e in presenter.expander} - {e.label for e in normal.expander}
     assert folded == {
         "The learning rate on one weight: the idea",
-        "Three optimizers: the rules",
+        "Three optimizers: the idea",
         "Batch modes: the idea",
         "The zero-grad lesson: the idea",
     }
