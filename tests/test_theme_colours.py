@@ -1,10 +1,13 @@
-"""The colours that must read in the light and the dark theme (viz.theme INK, MUTED, line colours)."""
+"""The colours that must read in the light and the dark theme (viz.theme INK, MUTED, line colours).
+
+They are fixed colours, the same in both themes: a chart drawn in one theme keeps its trace colours
+when the viewer switches theme in the app menu (only the theme's own text and grid colours change).
+"""
 
 from __future__ import annotations
 
 import numpy as np
 from plotly.colors import hex_to_rgb, unlabel_rgb
-from streamlit.elements.lib import streamlit_plotly_theme
 
 from tests.browser.contrast import contrast
 from viz.theme import INK, MUTED, TEXT_ON_LIGHT, line_color, line_scale
@@ -12,17 +15,13 @@ from viz.theme import INK, MUTED, TEXT_ON_LIGHT, line_color, line_scale
 WHITE, DARK = (255, 255, 255), (23, 22, 20)  # the two themes' backgrounds (.streamlit/config.toml)
 
 
-def test_ink_is_the_placeholder_streamlit_replaces_with_the_themes_text_colour() -> None:
-    # Streamlit's chart theme swaps this placeholder for the theme's chart text colour in the browser;
-    # if a Streamlit upgrade renames it, INK would be drawn as a near-black navy on the dark page
-    assert INK == streamlit_plotly_theme.GRAY_70
-
-
-def test_muted_and_the_line_scale_ends_read_on_both_backgrounds() -> None:
+def test_ink_muted_and_the_line_scale_ends_read_on_both_backgrounds() -> None:
     # (values near zero are near white by design: on the dark page they read, on white a grey line
     # is drawn beneath them)
-    for colour in [hex_to_rgb(MUTED)] + [unlabel_rgb(line_color(v, 1.0)) for v in (-1.0, 1.0)]:
+    ends = [unlabel_rgb(line_color(v, 1.0)) for v in (-1.0, 1.0)]
+    for colour in [hex_to_rgb(INK), hex_to_rgb(MUTED), *ends]:
         assert min(contrast(colour, WHITE), contrast(colour, DARK)) >= 3.0, colour
+    assert min(contrast(hex_to_rgb(INK), WHITE), contrast(hex_to_rgb(INK), DARK)) >= 4.0
 
 
 def test_text_on_light_reads_on_the_pale_fills_it_is_used_on() -> None:

@@ -15,12 +15,11 @@ GREY = "#c8c8c8"
 HIGHLIGHT = "#ff9f1c"
 # Colours that must read in the light and the dark theme (Streamlit draws every chart on the page's
 # background: white, or #171614 in the dark theme).
-# INK: for what would be black on white (a minimum's star, a reference line, a curve). Streamlit's chart
-# theme replaces this placeholder colour, wherever it appears in a figure, with the theme's chart text
-# colour (near-black in the light theme, near-white in the dark one), in the browser, so it follows a
-# viewer who switches theme without a rerun (streamlit.elements.lib.streamlit_plotly_theme.GRAY_70;
-# tests/test_theme_colours.py checks that it still is). Outside Streamlit it is a near-black navy.
-INK = "#000036"
+# INK: for what would be black on white (a minimum's star, a reference line, a curve): a grey with
+# contrast about 4.5:1 on white and 4:1 on #171614. (Streamlit's placeholder colours, which its chart theme
+# swaps for a near-black or near-white, are swapped once, when a chart is first drawn: after a switch
+# of theme in the app menu they kept the old theme's colour, black on the dark page.)
+INK = "#777777"
 # MUTED: secondary lines and notes, a mid grey with contrast > 4:1 on white and on #171614
 MUTED = "#7c7c7c"
 # text on a fixed light fill (a pale box or band), which stays light in the dark theme too
