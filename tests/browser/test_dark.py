@@ -6,7 +6,7 @@ charts are opened, and every visible Plotly chart is measured with ``tests/brows
 WCAG contrast >= 3:1 for every text against what is beneath it and for every marker and line
 stroke against the chart's background. In the light theme the texts are held to the same rule (its
 marks include pale ones on purpose: the picked edge's halo, edges of weight near zero, steps not
-reached yet). Screenshots of each page go to ``artifacts/screenshots/dark_*.png``.
+reached yet). Screenshots of each page, screen by screen, go to ``artifacts/screenshots/dark_<page>_<n>.png``.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import assert_no_exception, click_and_settle, wait_charts_drawn, wait_settled
+from .conftest import assert_no_exception, click_and_settle, wait_charts_drawn, wait_painted, wait_settled
 from .contrast import Finding, low_contrast
 
 pytestmark = pytest.mark.browser
@@ -88,6 +88,18 @@ def chart_findings(page: object) -> tuple[list[Finding], int, int]:
     return findings, n_charts, n_items
 
 
+def screens(page: object, prefix: Path, most: int = 12) -> None:
+    """Screenshots of the page screen by screen (the main area scrolls, not the window), to look at."""
+    main = page.locator('[data-testid="stMain"]')
+    height = main.evaluate("m => m.scrollHeight")
+    for n, y in enumerate(range(0, height, LAPTOP["height"] - 80)):
+        if n >= most:
+            break
+        main.evaluate(f"m => m.scrollTo(0, {y})")
+        wait_painted(page)
+        page.screenshot(path=f"{prefix}_{n:02d}.png")
+
+
 def report(findings: list[Finding]) -> str:
     lines = [str(f) for f in findings[:40]]
     more = f"\n... and {len(findings) - 40} more" if len(findings) > 40 else ""
@@ -101,7 +113,7 @@ def test_every_chart_reads_in_the_dark_theme(
     open_lab(dark_page, app_url, path, "dark")
     findings, n_charts, n_items = chart_findings(dark_page)
     assert n_charts >= 1 and n_items >= 15, (n_charts, n_items)  # the page's charts were really read
-    dark_page.screenshot(path=str(artifacts_dir / f"dark_{path}.png"), full_page=True)
+    screens(dark_page, artifacts_dir / f"dark_{path}")
     assert not findings, report(findings)
 
 
