@@ -23,7 +23,9 @@ ON_WORDS = ("1", "true", "yes", "on")
 
 # The root font size scales every rem-sized text of Streamlit's page: prose 20 px, widget labels and
 # captions 0.875rem = 17.5 px, tables. KaTeX, code and the sidebar follow; the sidebar widens so the
-# page names still fit.
+# page names still fit, and a page name too long for it wraps onto a second line instead of being cut
+# with an ellipsis. A metric's value is a paragraph too: it gets its own size (44 px; 36 px normally),
+# or the prose rule above would shrink it to 20 px.
 PRESENTER_CSS = """
 <style>
 html { font-size: 20px !important; }
@@ -31,8 +33,12 @@ html { font-size: 20px !important; }
 [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { font-size: 0.85rem; }
 [data-testid="stWidgetLabel"] p { font-size: 0.85rem; }
 [data-testid="stTable"] td, [data-testid="stTable"] th { font-size: 0.85rem; }
-[data-testid="stMetricValue"] { font-size: 2.2rem; }
+[data-testid="stMetricValue"], [data-testid="stMetricValue"] p { font-size: 2.2rem; line-height: 1.25; }
 section[data-testid="stSidebar"] { min-width: 22rem !important; }
+[data-testid="stSidebar"] [data-testid="stPageLink-NavLink"] span,
+[data-testid="stSidebar"] [data-testid="stPageLink-NavLink"] p {
+    white-space: normal; overflow: visible; text-overflow: clip;
+}
 </style>
 """
 

@@ -18,7 +18,17 @@ from plotly.colors import get_colorscale
 
 from viz.format import fmt
 
-from .theme import DIVERGING, GREY, HIGHLIGHT, base_layout, diverging_color, symmetric_range
+from .theme import (
+    DIVERGING,
+    GREY,
+    HIGHLIGHT,
+    INK,
+    base_layout,
+    diverging_color,
+    line_color,
+    line_scale,
+    symmetric_range,
+)
 
 # where along an edge (from source 0 to target 1) its hover marker and label may sit, preferred
 # first: off the middle, so that two edges crossing in an X do not share a hover point
@@ -33,11 +43,13 @@ SMALL_NETWORK_EDGES = 24
 # the scale as explicit [position, colour] pairs: the figure skips Plotly's validation (which would
 # expand the name), and plotly.js reads the bare name "RdBu" the other way round (blue low, red high)
 _DIVERGING_SCALE = [[float(p), c] for p, c in get_colorscale(DIVERGING)]
+# edges are lines on the page: their colour bar shows the shortened scale they are drawn with
+_EDGE_SCALE = line_scale()
 # the halo behind a picked edge or neuron: teal, apart from the orange that marks a layer
 PICK = "#5fc4b0"
 
 
-def _colorbar(title: str, vmax: float, x: float) -> dict:
+def _colorbar(title: str, vmax: float, x: float, scale: list | None = None) -> dict:
     """A horizontal colour bar from ``-vmax`` to ``vmax`` under the diagram, centred at ``x``
     (paper coordinates), carried by an invisible marker."""
     return _scatter(
@@ -48,7 +60,7 @@ def _colorbar(title: str, vmax: float, x: float) -> dict:
         showlegend=False,
         marker={
             "color": [0],
-            "colorscale": _DIVERGING_SCALE,
+            "colorscale": scale or _DIVERGING_SCALE,
             "cmin": -vmax,
             "cmax": vmax,
             "cmid": 0,
@@ -282,7 +294,8 @@ def network_figure(
             color, width = GREY, MIN_WIDTH
         else:
             centre = 0.5 * (edges[b] + edges[b + 1])
-            color = diverging_color(centre, vmax)
+            # the shortened scale: its darkest ends would vanish on the dark theme's page
+            color = line_color(centre, vmax)
             width = MIN_WIDTH + (MAX_WIDTH - MIN_WIDTH) * min(abs(centre) / vmax, 1.0)
         traces.append(_lines(xs, ys, color, width))
 
@@ -303,7 +316,7 @@ def network_figure(
             unselected={"marker": {"opacity": 1}},
         )
     )
-    traces.append(_colorbar(f"edge colour: {edge_title}", vmax, 0.25))
+    traces.append(_colorbar(f"edge colour: {edge_title}", vmax, 0.25, _EDGE_SCALE))
 
     # the printed edge labels (only the non-empty ones have a place), edge by edge
     for (l, i, j), t in places.items():
@@ -345,7 +358,7 @@ def network_figure(
                 name = "x" if c == 0 else node_title
                 value = f" = {fmt(v[k], 6)}" if v is not None and reached else ""
                 hovers.append(f"{layer_title(c, n_layers)}, neuron {k + 1}: {name}{value}")
-            outline.append(HIGHLIGHT if highlight_layer is not None and c == highlight_layer + 1 else "#444")
+            outline.append(HIGHLIGHT if highlight_layer is not None and c == highlight_layer + 1 else INK)
             data.append([c, k])
     marker_colors = [GREY if col is None else diverging_color(col, nmax) for col in colors]
     if selected_node is not None:

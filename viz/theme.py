@@ -13,6 +13,17 @@ from plotly.colors import sample_colorscale
 DIVERGING = "RdBu"
 GREY = "#c8c8c8"
 HIGHLIGHT = "#ff9f1c"
+# Colours that must read in the light and the dark theme (Streamlit draws every chart on the page's
+# background: white, or #171614 in the dark theme).
+# INK: for what would be black on white (a minimum's star, a reference line, a curve): a grey with
+# contrast about 4.5:1 on white and 4:1 on #171614. (Streamlit's placeholder colours, which its chart theme
+# swaps for a near-black or near-white, are swapped once, when a chart is first drawn: after a switch
+# of theme in the app menu they kept the old theme's colour, black on the dark page.)
+INK = "#777777"
+# MUTED: secondary lines and notes, a mid grey with contrast > 4:1 on white and on #171614
+MUTED = "#7c7c7c"
+# text on a fixed light fill (a pale box or band), which stays light in the dark theme too
+TEXT_ON_LIGHT = "#262626"
 FONT = {"family": "sans-serif", "size": 13}
 # line colours for series compared side by side (Okabe-Ito, colour-blind safe)
 SERIES = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442")
@@ -22,6 +33,25 @@ def symmetric_range(*arrays: np.ndarray) -> float:
     """The largest finite |value| across arrays (at least a tiny positive number)."""
     vals = [np.abs(a[np.isfinite(a)]).max() for a in arrays if np.size(a) and np.isfinite(a).any()]
     return float(max(vals)) if vals and max(vals) > 0 else 1e-12
+
+
+# lines and symbols drawn on the page itself take the diverging scale from 0.15 to 0.85 only: its darkest
+# ends (#67001f, #053061) vanish on the dark theme's background, these read on white and on #171614
+LINE_SPAN = 0.35
+
+
+def line_scale(n: int = 11) -> list[list]:
+    """The diverging scale as ``[position, colour]`` pairs, shortened to what ``line_color`` uses."""
+    ts = np.linspace(0.5 - LINE_SPAN, 0.5 + LINE_SPAN, n)
+    return [[float(i / (n - 1)), c] for i, c in enumerate(sample_colorscale(DIVERGING, list(ts)))]
+
+
+def line_color(value: float, vmax: float) -> str:
+    """``diverging_color`` for a line or symbol on the page: its ends stay readable on both themes."""
+    if not np.isfinite(value):
+        return GREY
+    t = 0.5 + LINE_SPAN * float(np.clip(value / vmax, -1.0, 1.0)) if vmax > 0 else 0.5
+    return sample_colorscale(DIVERGING, [t])[0]
 
 
 def diverging_color(value: float, vmax: float) -> str:

@@ -16,6 +16,10 @@ from viz.theme import DIVERGING, HIGHLIGHT, SERIES, base_layout, symmetric_range
 
 CELL_PX = 34  # the smallest height of a grid cell with its number written in it
 
+# the ring around a window's winner: vermillion reads on the palest and the darkest cells and on the
+# page in both themes (black vanished on the dark blue cells and on the dark theme's page)
+RING = SERIES[1]
+
 
 def cell_text(values: np.ndarray, decimals: int) -> np.ndarray:
     """Each number with ``decimals`` decimals; an exact 0 as "0" (so zeros stand out), never "-0.00",
@@ -70,7 +74,7 @@ def grid_figure(
         fig.add_trace(
             go.Scatter(
                 x=mj + c0, y=mi + r0, mode="markers", name="winner",
-                marker={"symbol": "square-open", "size": cell - 2, "color": "black", "line": {"width": 2}},
+                marker={"symbol": "square-open", "size": cell - 2, "color": RING, "line": {"width": 2}},
                 hovertemplate="winner: row %{y}, column %{x}<extra></extra>", showlegend=False,
             )
         )  # fmt: skip

@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 from labs.descent.model import TOO_SLOW_SHARE, CriticalRates, WeightRun, loss_curve
 from labs.descent.model_accumulate import AccumRun, AccumulationCheck
 from viz.format import fmt
-from viz.theme import GREY, SERIES, base_layout
+from viz.theme import INK, MUTED, SERIES, TEXT_ON_LIGHT, base_layout
 
 ITERATE_COLOR = SERIES[1]
 CURVE_COLOR = SERIES[0]
@@ -98,7 +98,7 @@ def loss_curve_figure(run: WeightRun) -> go.Figure:
             y=[0.0],
             mode="markers",
             name=f"minimum w* = {fmt(run.w_star)}",
-            marker={"symbol": "star", "size": 14, "color": "black"},
+            marker={"symbol": "star", "size": 14, "color": INK},
             hovertemplate=f"minimum: w* = {fmt(run.w_star, 6)}, L = 0<extra></extra>",
         ),
     ]
@@ -169,7 +169,7 @@ def distance_figure(run: WeightRun) -> go.Figure:
         height=330,
         margin={"l": 50, "r": 20, "t": 70, "b": 45},
         showlegend=False,
-        shapes=[_hline(TOO_SLOW_SHARE, "black", "dash")],
+        shapes=[_hline(TOO_SLOW_SHARE, INK, "dash")],
         # annotations on a log axis take log10 of the value
         annotations=[
             {
@@ -237,7 +237,9 @@ def regime_strip_figure(rates: CriticalRates, lr: float) -> go.Figure:
         for a, b, colour, _ in bands
     ]
     annotations = [
-        {"x": (a + b) / 2, "y": 0.6, "text": text, "showarrow": False, "font": {"size": 12}}
+        # dark text on the pale bands, in the dark theme too
+        {"x": (a + b) / 2, "y": 0.6, "text": text, "showarrow": False}
+        | {"font": {"size": 12, "color": TEXT_ON_LIGHT}}
         for a, b, _, text in bands
     ]
     for x, text, side in (
@@ -245,7 +247,7 @@ def regime_strip_figure(rates: CriticalRates, lr: float) -> go.Figure:
         (two, f"bounce: 2/L'' = {fmt(two)}", "left"),
     ):
         shapes.append({"type": "line", "xref": "x", "yref": "paper", "x0": x, "x1": x, "y0": 0, "y1": 1})
-        shapes[-1]["line"] = {"color": "black", "width": 2}
+        shapes[-1]["line"] = {"color": INK, "width": 2}
         annotations.append(
             {"x": x, "y": 1.0, "text": text, "showarrow": False, "yanchor": "bottom", "xanchor": side}
             | {"xshift": -4 if side == "right" else 4}
@@ -258,7 +260,14 @@ def regime_strip_figure(rates: CriticalRates, lr: float) -> go.Figure:
         mode="markers+text",
         text=[f"your lr = {fmt(lr)}" + (" (off the scale →)" if off else "")],
         textposition="middle left" if shown > 0.6 * hi else "middle right",
-        marker={"symbol": "triangle-right" if off else "triangle-up", "size": 16, "color": "black"},
+        textfont={"color": TEXT_ON_LIGHT},
+        # black on the pale bands; the white rim keeps it visible where it sits on the dark page
+        marker={
+            "symbol": "triangle-right" if off else "triangle-up",
+            "size": 16,
+            "color": "black",
+            "line": {"color": "white", "width": 1.5},
+        },
         hovertemplate=f"lr = {fmt(lr, 6)}<br>lr · L'' = {fmt(lr * rates.curvature, 6)}<extra></extra>",
         showlegend=False,
     )
@@ -334,7 +343,6 @@ def zero_grad_figure(good: AccumRun, bad: AccumRun, forget: bool, w_star: float)
                     showlegend=p == 0,
                     line=style,
                     marker={"size": 6 if chosen else 4},
-                    opacity=1.0 if chosen else 0.6,
                     hovertemplate=f"{name}<br>step %{{x}}: {key} = %{{y:.6g}}<extra></extra>",
                 )
             )
@@ -359,7 +367,7 @@ def zero_grad_figure(good: AccumRun, bad: AccumRun, forget: bool, w_star: float)
         height=310,
         legend={"orientation": "h", "y": -0.25},
         margin={"l": 50, "r": 20, "t": 80, "b": 60},
-        shapes=[_hline(0.0, GREY), _hline(w_star, "black", "dot", "2")],
+        shapes=[_hline(0.0, MUTED), _hline(w_star, INK, "dot", "2")],
         annotations=annotations,
         **axes,
     )
@@ -406,7 +414,7 @@ def accumulation_figure(
             x=full,
             mode="markers",
             name="full-batch gradient",
-            marker={"symbol": "diamond", "size": 14, "color": "black"},
+            marker={"symbol": "diamond", "size": 14, "color": INK},
             hovertemplate="full batch: %{x:.12g}<extra></extra>",
         )
     )
@@ -418,7 +426,7 @@ def accumulation_figure(
         legend={"orientation": "h", "y": -0.35},
         # room for the tick labels ("dL/db = 0.0952165") and the axis title beside them
         margin={"l": 150, "r": 20, "t": 60, "b": 50},
-        shapes=[zero | {"line": {"color": GREY}}],
+        shapes=[zero | {"line": {"color": MUTED}}],
         xaxis=_axis("gradient (sum of share × batch gradient)"),
         yaxis=_axis("parameter (full-batch value)", autorange="reversed"),
     )

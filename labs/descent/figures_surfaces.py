@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 
 from labs.descent.model_surfaces import SurfaceGrid, get_surface
 from viz.format import fmt
-from viz.theme import base_layout
+from viz.theme import INK, base_layout
 
 # loss colours: pale (low) to mid grey-blue (high), so that coloured paths stand out; the
 # colour bar prints the loss values (the colours follow log10 of the loss)
@@ -73,7 +73,7 @@ def _threshold_marks(threshold: float, log: bool) -> tuple[list[dict], list[dict
     y = float(np.log10(threshold)) if log else threshold
     label = {"x": 1, "xref": "paper", "xanchor": "right", "y": y, "yanchor": "bottom"}
     return (
-        [line | {"line": {"dash": "dash", "color": "black", "width": 1}}],
+        [line | {"line": {"dash": "dash", "color": INK, "width": 1}}],
         [label | {"text": f"threshold L = {fmt(threshold)}", "showarrow": False}],
     )
 
@@ -176,7 +176,8 @@ def contour_figure(
             y=[m2],
             mode="markers",
             name="minimum",
-            marker={"symbol": "star", "size": 15, "color": "black"},
+            # black on the pale surface; the white rim keeps its legend symbol visible in the dark theme
+            marker={"symbol": "star", "size": 15, "color": "black", "line": {"color": "white", "width": 1}},
             hovertemplate=f"minimum: {n1} = {fmt(m1)}, {n2} = {fmt(m2)}<br>L = {min_loss}<extra></extra>",
             unselected=keep,
         ),

@@ -19,7 +19,7 @@ from plotly.colors import hex_to_rgb
 from labs.playground.model import Problem, class_scores
 from labs.playground.model_boundary import InputGrid
 from viz.fast_figure import DIVERGING_SCALE, figure, layout
-from viz.theme import SERIES, symmetric_range
+from viz.theme import INK, SERIES, symmetric_range
 
 CLASS0, CLASS1 = "#b2182b", "#2166ac"  # the ends of RdBu, so points match the heatmap
 # ten colour-blind-friendly class colours: Okabe-Ito, then two of Paul Tol's
@@ -192,7 +192,7 @@ def _class_points(problem: Problem, output: str, points: list[PointSet]) -> list
                         "color": class_color(k, problem.n_classes),
                         "size": 8 if is_test else 7,
                         "symbol": TEST_SYMBOL if is_test else "circle",
-                        "line": {"color": "#111" if is_test else "white", "width": 1.5 if is_test else 1},
+                        "line": {"color": INK if is_test else "white", "width": 1.5 if is_test else 1},
                     },
                     customdata=None if custom is None else custom.astype(np.float32),
                     hovertemplate=_point_hover(problem, output, custom, k, which),
@@ -247,7 +247,7 @@ def _surface(
                     "cmid": 0,
                     "size": 8 if is_test else 7,
                     "symbol": TEST_SYMBOL if is_test else "circle",
-                    "line": {"color": "#111", "width": 1},
+                    "line": {"color": INK, "width": 1},
                 },
                 customdata=custom.astype(np.float32),
                 hovertemplate=(
@@ -292,7 +292,7 @@ def _curve(
             y=grid_out[:, 0],
             mode="lines",
             name="network's curve",
-            line={"color": "#111", "width": 3},
+            line={"color": INK, "width": 3},
             hovertemplate="x = %{x:.3f}<br>predicted y = %{y:.4f}<extra>network</extra>",
         )
     )

@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 
 from labs.playground.model_run import Metrics, Run
 from viz.fast_figure import figure, layout
-from viz.theme import SERIES
+from viz.theme import INK, MUTED, SERIES
 
 MAX_POINTS = 600
 TRAIN, TEST = SERIES[0], SERIES[1]
@@ -155,7 +155,7 @@ def _vline(x: float) -> dict:
         "x1": x,
         "y0": 0,
         "y1": 1,
-        "line": {"color": "#555", "width": 1, "dash": "dash"},
+        "line": {"color": MUTED, "width": 1, "dash": "dash"},
     }
 
 
@@ -176,7 +176,7 @@ def _marker_points(iteration: int, metrics: Metrics) -> list[dict]:
             mode="markers",
             cliponaxis=False,
             name="shown moment",
-            marker={"color": "#111", "size": 9, "symbol": "circle-open", "line": {"width": 2}},
+            marker={"color": INK, "size": 9, "symbol": "circle-open", "line": {"width": 2}},
             hovertext=texts,
             hoverinfo="text",
             showlegend=False,
@@ -265,7 +265,7 @@ def layer_log_figure(
                 "yref": "paper",
                 "x": 0.5,
                 "y": 0.5,
-                "font": {"size": 14, "color": "#666"},
+                "font": {"size": 14, "color": MUTED},
             }
         ]
     return figure(traces, fig_layout)

@@ -17,7 +17,7 @@ from labs.playground.model_run import Snapshot
 from viz.fast_figure import DIVERGING_SCALE, figure, layout
 from viz.format import fmt
 from viz.network import layer_title, network_figure
-from viz.theme import symmetric_range
+from viz.theme import INK, MUTED, symmetric_range
 
 EDGE_MODES = {"weight": "weight w", "gradient": "last dL/dw"}
 NODE_MODES = {"a": "activation a", "delta": "delta = dL/dz"}
@@ -127,7 +127,7 @@ def diagram_figure(
             x=0.5,
             y=0.0,
             yanchor="bottom",
-            font={"size": 12, "color": "#555"},
+            font={"size": 12, "color": MUTED},
         )
     return fig
 
@@ -147,7 +147,7 @@ def neuron_figure(
             x=grid.x1,
             y=values,
             mode="lines",
-            line={"color": "#111", "width": 2.5},
+            line={"color": INK, "width": 2.5},
             name=name,
             hovertemplate=f"x = %{{x:.3f}}<br>a = %{{y:.4f}}<extra>{name}</extra>",
         )

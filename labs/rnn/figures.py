@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 
 from backprop_core.rnn import BPTTTrace
 from viz.format import fmt
-from viz.theme import DIVERGING, HIGHLIGHT, SERIES, base_layout, symmetric_range
+from viz.theme import DIVERGING, HIGHLIGHT, MUTED, SERIES, TEXT_ON_LIGHT, base_layout, symmetric_range
 
 from .model import Reach, Run, TruncationPoint
 
@@ -105,7 +105,8 @@ def unrolled_figure(trace: BPTTTrace, sample: int = 0, reached: int | None = Non
             marker={"size": 64, "color": "#dceaf7", "symbol": "square"},
             text=[f"<b>h{t}</b><br>{column_text(h[t - 1])}" for t in t_axis],
             textposition="middle center",
-            textfont={"size": 10},
+            # dark text inside the pale box, in the dark theme too
+            textfont={"size": 10, "color": TEXT_ON_LIGHT},
             hovertext=[
                 f"h_{t} = f(z_{t})<br>z_{t} = {vector_text(trace.z[sample, t - 1], 6)}<br>"
                 f"h_{t} = {', '.join(fmt(float(v), 6) for v in h[t - 1])}"
@@ -289,7 +290,7 @@ def accuracy_T_figure(runs: Mapping[int, Run], radius: float) -> go.Figure:
             name="accuracy",
         )
     )
-    fig.add_hline(y=0.5, line_dash="dash", annotation_text="chance (0.5)", line_color="#666")
+    fig.add_hline(y=0.5, line_dash="dash", annotation_text="chance (0.5)", line_color=MUTED)
     fig.update_layout(
         **base_layout(
             height=260,

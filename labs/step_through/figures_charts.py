@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 from backprop_core.explain import WeightExplanation
 from labs.step_through.model_losses import SaturationCompare
 from viz.format import num, short
-from viz.theme import SERIES, base_layout, diverging_color
+from viz.theme import INK, MUTED, SERIES, base_layout, line_color
 
 
 def loss_history_figure(losses: Sequence[float], current: float | None, height: int = 260) -> go.Figure:
@@ -57,7 +57,7 @@ def loss_history_figure(losses: Sequence[float], current: float | None, height: 
                 "xref": "paper",
                 "yref": "paper",
                 "showarrow": False,
-                "font": {"color": "#777"},
+                "font": {"color": MUTED},
             }
         )
     layout = base_layout(
@@ -120,7 +120,7 @@ def saturation_figure(curve: SaturationCompare, point: SaturationCompare, height
                 x=[point.z[0]],
                 y=[abs(pv)],
                 mode="markers",
-                marker={"color": color, "size": 11, "line": {"color": "#222", "width": 1}},
+                marker={"color": color, "size": 11, "line": {"color": INK, "width": 1}},
                 showlegend=False,
                 customdata=[num(pv)],
                 hovertemplate=f"{name} at your z<br>z = %{{x:.2f}}<br>delta = %{{customdata}}<extra></extra>",
@@ -173,7 +173,7 @@ def credit_figure(
     labels.append("sum = dL/da")
     values.append(total)
     vmax = max(abs(v) for v in values) or 1.0
-    colors = [diverging_color(v, vmax) for v in values[:-1]] + ["#555555"]
+    colors = [line_color(v, vmax) for v in values[:-1]] + [MUTED]
     hover = [
         f"{lab}<br>= {num(p.weight)} × {num(p.delta_next[sample] * scale)}<br>= {num(v)}"
         for lab, p, v in zip(labels, e.paths, values, strict=False)
@@ -184,7 +184,7 @@ def credit_figure(
             x=values,
             y=labels,
             orientation="h",
-            marker={"color": colors, "line": {"color": "#333", "width": 1}},
+            marker={"color": colors, "line": {"color": INK, "width": 1}},
             text=[short(v) for v in values],
             textposition="outside",
             cliponaxis=False,

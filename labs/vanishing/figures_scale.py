@@ -34,7 +34,7 @@ from labs.vanishing.model_experiments import (
     UpdateSizes,
 )
 from viz.format import fmt
-from viz.theme import DIVERGING, SERIES, base_layout, symmetric_range
+from viz.theme import DIVERGING, MUTED, SERIES, base_layout, symmetric_range
 
 
 def sweep_figure(sweep: ScaleSweep, current_std: float) -> go.Figure:
@@ -102,7 +102,7 @@ def sweep_figure(sweep: ScaleSweep, current_std: float) -> go.Figure:
                 y=ref,
                 mode="lines",
                 name=f"∝ std^{sweep.depth} (depth)",
-                line={"color": "#555555", "dash": "dot", "width": 1.5},
+                line={"color": MUTED, "dash": "dot", "width": 1.5},
                 hovertemplate=f"std^{sweep.depth} reference<extra></extra>",
             ),
             row=1,

@@ -177,3 +177,50 @@ def test_a_viewer_can_choose_the_dark_theme(
     page.screenshot(path=str(artifacts_dir / "presenter_vanishing_dark_1920.png"))
     choose_theme(page, "Light")
     assert background(page) == "rgb(255, 255, 255)"
+
+
+# every metric value of the main area: text, font size of the paragraph that draws it, and whether
+# it fits (a value too wide for its column would be cut with an ellipsis)
+METRIC_VALUES = """() => [...document.querySelectorAll(
+        '[data-testid="stMain"] [data-testid="stMetricValue"]')]
+    .filter(e => e.getBoundingClientRect().width > 0)
+    .map(e => { const p = e.querySelector('p') || e;
+        return [e.innerText.trim(), parseFloat(getComputedStyle(p).fontSize),
+                [e, ...e.querySelectorAll('*')].every(x => x.scrollWidth <= x.clientWidth + 1)]; })"""
+# the sidebar's page links whose name is cut: an element of the name wider than its box (an ellipsis),
+# or the name's text reaching past the sidebar's right edge
+CUT_PAGE_NAMES = """() => {
+    const side = document.querySelector('section[data-testid="stSidebar"]').getBoundingClientRect();
+    return [...document.querySelectorAll('[data-testid="stSidebar"] [data-testid="stPageLink-NavLink"]')]
+        .filter(a => {
+            const parts = [...a.querySelectorAll('span, div, p')]
+                .filter(e => !e.closest('[data-testid="stIconEmoji"]'));
+            const text = a.querySelector('p').getBoundingClientRect();
+            return parts.some(e => e.scrollWidth > e.clientWidth + 1) || text.right > side.right + 0.5;
+        })
+        .map(a => a.innerText.trim());
+}"""
+
+
+def test_presenter_mode_enlarges_metric_values_and_keeps_page_names_whole(
+    app_url: str, page: object, artifacts_dir: Path
+) -> None:
+    open_presenter(page, f"{app_url}/Gradient_descent?presenter=1")
+    metrics = page.evaluate(METRIC_VALUES)
+    assert len(metrics) >= 2, metrics
+    assert all(size >= 32 for _, size, _ in metrics), metrics
+    assert all(fits for _, _, fits in metrics), metrics
+    names = page.locator('[data-testid="stSidebar"] [data-testid="stPageLink-NavLink"]')
+    assert names.count() == 8
+    assert page.evaluate(CUT_PAGE_NAMES) == []
+    page.locator('section[data-testid="stSidebar"]').screenshot(
+        path=str(artifacts_dir / "presenter_sidebar_1920.png")
+    )
+    # larger than the same metrics without presenter mode
+    open_presenter(page, f"{app_url}/Gradient_descent?presenter=0")
+    normal = page.evaluate(METRIC_VALUES)
+    assert [t for t, _, _ in normal] == [t for t, _, _ in metrics]
+    assert all(big > small for (_, big, _), (_, small, _) in zip(metrics, normal, strict=True)), (
+        metrics,
+        normal,
+    )

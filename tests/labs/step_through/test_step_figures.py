@@ -34,7 +34,7 @@ from labs.step_through.model_losses import saturation_compare
 from viz import network
 from viz.format import num, short, tex_name, tex_num
 from viz.network import PICK, network_figure
-from viz.theme import GREY, HIGHLIGHT, diverging_color
+from viz.theme import GREY, HIGHLIGHT, diverging_color, line_color
 
 CLASSIC = get_preset("classic 2-2-2")
 WN = CLASSIC.weight_names
@@ -162,15 +162,22 @@ def test_large_networks_get_no_printed_labels_but_keep_hover() -> None:
 
 def test_colour_bars_match_the_edge_colours(trace) -> None:
     # red for negative, blue for positive, on the bars as on the edges (an explicit scale, not a name
-    # that plotly.js would read reversed)
+    # that plotly.js would read reversed); edges are lines on the page and take the shortened scale
+    # whose ends read on the dark theme too, neurons (outlined) the full one
     fig = phase_figure(trace, NAMES, DiagramView("backward", layers_done=2))
     bars = [t.marker for t in fig.data if t.marker is not None and t.marker.showscale]
     assert len(bars) == 2
-    for bar in bars:
+    ends = [
+        (line_color(-1.0, 1.0), line_color(1.0, 1.0)),
+        (diverging_color(-1.0, 1.0), diverging_color(1.0, 1.0)),
+    ]
+    assert ends[0] == ("rgb(196, 60, 60)", "rgb(50, 125, 184)")
+    assert [c.replace(" ", "") for c in ends[1]] == ["rgb(103,0,31)", "rgb(5,48,97)"]
+    for bar, (low, high) in zip(bars, ends, strict=True):
         scale = list(bar.colorscale)
         assert not isinstance(bar.colorscale, str)
-        assert scale[0][1].replace(" ", "") == diverging_color(-1.0, 1.0).replace(" ", "") == "rgb(103,0,31)"
-        assert scale[-1][1].replace(" ", "") == diverging_color(1.0, 1.0).replace(" ", "") == "rgb(5,48,97)"
+        assert scale[0][1].replace(" ", "") == low.replace(" ", "")
+        assert scale[-1][1].replace(" ", "") == high.replace(" ", "")
         assert bar.cmin == -bar.cmax
 
 
