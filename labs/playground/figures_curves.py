@@ -19,6 +19,8 @@ from viz.fast_figure import figure, layout
 from viz.theme import SERIES
 
 MAX_POINTS = 600
+# the columns a record and the starting ``Metrics`` share
+LOSS_FIELDS = ("train_loss", "test_loss", "train_acc", "test_acc")
 TRAIN, TEST = SERIES[0], SERIES[1]
 T = TypeVar("T")
 
@@ -34,20 +36,18 @@ def _series(values: list[float | None]) -> np.ndarray:
     return np.array([np.nan if v is None else v for v in values], dtype=float)
 
 
-def loss_columns(run: Run) -> dict[str, np.ndarray]:
-    """The curves' data: iteration 0 (the starting network) and every kept record, thinned for drawing."""
+def loss_columns(run: Run, limit: int = MAX_POINTS) -> dict[str, np.ndarray]:
+    """The curves' data: iteration 0 (the starting network) and every kept record, thinned for drawing
+    to at most ``limit`` points (only those are read: a long run costs a Play tick no more)."""
     m = run.initial
     recs = run.records
-    idx = _spread(len(recs) + 1)
-    cols = {
-        "iteration": [0, *(r.iteration for r in recs)],
-        "epoch": [0.0, *(r.epoch for r in recs)],
-        "train_loss": [m.train_loss, *(r.train_loss for r in recs)],
-        "test_loss": [m.test_loss, *(r.test_loss for r in recs)],
-        "train_acc": [m.train_acc, *(r.train_acc for r in recs)],
-        "test_acc": [m.test_acc, *(r.test_acc for r in recs)],
+    # position 0 is the starting network, position i > 0 the record recs[i - 1]
+    rows = [m if i == 0 else recs[i - 1] for i in _spread(len(recs) + 1, limit).tolist()]
+    return {
+        "iteration": _series([0 if r is m else r.iteration for r in rows]),
+        "epoch": _series([0.0 if r is m else r.epoch for r in rows]),
+        **{name: _series([getattr(r, name) for r in rows]) for name in LOSS_FIELDS},
     }
-    return {name: _series(values)[idx] for name, values in cols.items()}
 
 
 def loss_figure(
