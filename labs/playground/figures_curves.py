@@ -17,6 +17,7 @@ import plotly.graph_objects as go
 from labs.playground.model_run import Metrics, Run
 from viz.fast_figure import figure, layout
 from viz.theme import SERIES
+from viz.tick_figure import tick_figure
 
 MAX_POINTS = 600
 # the columns a record and the starting ``Metrics`` share
@@ -57,8 +58,13 @@ def loss_figure(
     log_y: bool = False,
     title: str = "",
     height: int = 430,
+    playing: bool = False,
 ) -> go.Figure:
-    """Train and test loss against the iteration; accuracy (if defined) on a right-hand axis 0-1."""
+    """Train and test loss against the iteration; accuracy (if defined) on a right-hand axis 0-1.
+
+    ``playing``: the same figure as a ``viz.tick_figure`` (what Streamlit sends, without Plotly's
+    objects), for a Play tick.
+    """
     cols = loss_columns(run)
     it = cols["iteration"]
     # a line needs two points: show markers while the run is short, whole even where they sit
@@ -132,7 +138,7 @@ def loss_figure(
             "tickformat": ".0%",
             "showgrid": False,
         }
-    return figure(traces, fig_layout)
+    return (tick_figure if playing else figure)(traces, fig_layout)
 
 
 def round_ticks(lo: float, hi: float) -> list[float]:

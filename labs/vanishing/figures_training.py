@@ -29,6 +29,7 @@ from labs.vanishing.figures import (
 from labs.vanishing.model import ActivationRun
 from viz.decimate import compact, minmax_indices
 from viz.fast_figure import figure, layout
+from viz.tick_figure import tick_figure
 
 # ``NORM_SCALE`` as explicit colours: nothing expands a scale's name without validation
 NORM_COLOURS: list[list] = [[float(p), c] for p, c in get_colorscale(NORM_SCALE)]
@@ -46,7 +47,8 @@ def heatmap_figure(
     With more iterations than ``max_columns``, evenly spaced iterations are shown (hover names them).
     Play redraws this several times a second, so it is built from plain dicts without Plotly's
     validation (``viz.fast_figure``); the tests validate it in full. ``playing``: the cells go out
-    as float32 where that is exact to 6e-8 (``viz.decimate.compact``); paused, as float64.
+    as float32 where that is exact to 6e-8 (``viz.decimate.compact``), in a ``viz.tick_figure``
+    (the same dict for Streamlit, without Plotly's objects); paused, as float64 in a ``go.Figure``.
     """
     light = compact if playing else _same
     n = max(len(runs), 1)
@@ -120,7 +122,7 @@ def heatmap_figure(
             },
         )
     )
-    return figure(traces, fig_layout)
+    return (tick_figure if playing else figure)(traces, fig_layout)
 
 
 def _same(values: np.ndarray) -> np.ndarray:
@@ -194,7 +196,7 @@ def loss_curves_figure(runs: Sequence[ActivationRun], playing: bool = False) -> 
     Built from plain dicts without validation, like ``heatmap_figure``. Paused, a curve has up to
     ``MAX_LINE_POINTS`` evenly spaced points; ``playing``, up to ``PLAY_LINE_POINTS`` that keep its
     shape (first, last, each stretch's lowest and highest loss: ``viz.decimate.minmax_indices``),
-    as float32 where that is exact to 6e-8.
+    as float32 where that is exact to 6e-8, in a ``viz.tick_figure``.
     """
     traces = []
     for r in runs:
@@ -235,7 +237,7 @@ def loss_curves_figure(runs: Sequence[ActivationRun], playing: bool = False) -> 
         },
         xaxis={"title": {"text": "updates (iterations)"}, "rangemode": "tozero"},
     )
-    return figure(traces, fig_layout)
+    return (tick_figure if playing else figure)(traces, fig_layout)
 
 
 def loss_notes(runs: Sequence[ActivationRun]) -> list[str]:

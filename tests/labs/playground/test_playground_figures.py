@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
+import plotly.graph_objects as go
+import plotly.io as pio
 import pytest
+from plotly.tools import return_figure_from_figure_or_data
 
 from backprop_core import TrainConfig, predict
 from labs.playground.figures_boundary import CLASS0, CLASS1, boundary_figure, boundary_title
@@ -18,6 +23,7 @@ from labs.playground.figures_network import diagram_figure, neuron_figure, neuro
 from labs.playground.model import build_data, build_network, class_scores, make_problem
 from labs.playground.model_boundary import grid_activations, grid_outputs, input_grid
 from labs.playground.model_run import advance, start_run
+from viz.tick_figure import TickFigure
 
 
 def _setup(name: str, output: str, loss: str, hidden=(4, 4), iterations: int = 5, n: int = 150):
@@ -217,8 +223,6 @@ def test_class_scores_feed_the_heatmap() -> None:
 
 def test_every_figure_passes_plotly_validation() -> None:
     """The builders skip validation for speed; here each kind of figure is validated in full."""
-    import plotly.graph_objects as go
-
     figures = []
     for name, output, loss in (
         ("circle", "sigmoid", "bce"),
@@ -238,3 +242,40 @@ def test_every_figure_passes_plotly_validation() -> None:
     figures.append(grad_flow_figure(_setup("circle", "sigmoid", "bce", iterations=0)[1]))
     for fig in figures:
         go.Figure(fig.to_dict())  # raises on any property Plotly does not know
+
+
+def _sent(fig: go.Figure) -> dict:
+    """The JSON ``st.plotly_chart`` sends for ``fig``, parsed back."""
+    figure_dict = return_figure_from_figure_or_data(fig, validate_figure=True)
+    return json.loads(pio.to_json(figure_dict, validate=False))
+
+
+@pytest.mark.parametrize(
+    ("name", "output", "loss"),
+    [("circle", "sigmoid", "bce"), ("blobs", "softmax", "cross_entropy"), ("sine", "linear", "mse"),
+     ("plane", "linear", "mse")],
+)  # fmt: skip
+def test_play_ticks_send_exactly_what_the_full_figures_send(name: str, output: str, loss: str) -> None:
+    problem, run, grid = _setup(name, output, loss, iterations=40)
+    out = grid_outputs(run.state.net, grid)
+    pairs = [
+        (boundary_figure(problem, grid, out, output, title="t", playing=playing), playing)
+        for playing in (True, False)
+    ]
+    pairs += [(loss_figure(run, marker=20, title="t", playing=playing), playing) for playing in (True, False)]
+    (boundary_tick, _), (boundary_full, _), (loss_tick, _), (loss_full, _) = pairs
+    assert isinstance(boundary_tick, TickFigure) and isinstance(loss_tick, TickFigure)
+    assert _sent(boundary_tick) == _sent(boundary_full)
+    assert _sent(loss_tick) == _sent(loss_full)
+    for fig, _ in pairs:
+        go.Figure(fig.to_dict())  # Plotly's full validation of what is sent
+
+
+def test_loss_curves_of_a_long_run_read_only_the_points_they_draw() -> None:
+    _problem, run, _ = _setup("circle", "sigmoid", "bce", iterations=MAX_POINTS + 200)
+    cols = loss_columns(run, limit=50)
+    records = {r.iteration: r for r in run.records}
+    assert len(cols["iteration"]) <= 50 and cols["iteration"][0] == 0
+    assert cols["iteration"][-1] == run.iteration and cols["train_loss"][0] == run.initial.train_loss
+    for it, value in zip(cols["iteration"][1:], cols["train_loss"][1:], strict=True):
+        assert value == records[int(it)].train_loss
