@@ -107,11 +107,22 @@ def _spec() -> tuple[list[dict], dict]:
             "marker": {"symbol": "x", "line": {"color": "#111", "width": None}},
         },
     ]
+    traces.append(
+        {
+            "type": "scatter",
+            "x": np.arange(100_000, 100_300),  # int64 that needs int32
+            "y": np.array([-5, 3, 100], dtype=np.int64),  # int64 that fits int8
+            "customdata": np.array([2**40, 1]),  # int64 that fits nothing smaller: left as numbers
+            "selectedpoints": np.array([], dtype=float),  # empty: left as it is
+            "ids": np.array(["a", "b", "c"]),  # not numeric: Plotly's own conversion
+            "marker": {"color": np.array([0.1, 0.2, 0.3], dtype=np.float16), "size": np.uint64(3)},
+        }
+    )
     fig_layout = layout(
         title={"text": "t"},
         height=300,
         annotations=[{"text": "note", "showarrow": False, "x": 0.5, "y": 0.5}],
-        xaxis={"tickvals": np.array([1.0, 2.0]), "title": {"text": "iteration"}},
+        xaxis={"tickvals": np.array([1.0, 2.0]), "title": {"text": "iteration"}, "range": np.array([0, 5])},
     )
     return traces, fig_layout
 
@@ -149,4 +160,4 @@ def test_a_tick_figure_keeps_a_template_of_its_own_and_goes_through_presenter_mo
     assert tick_figure(traces, own).to_dict()["layout"]["template"] == own["template"]
     big = presenter_figure(tick_figure(*_spec()), 16)
     assert isinstance(big, go.Figure) and big.layout.title.font.size >= 16
-    assert isinstance(tick_figure(*_spec()), TickFigure) and "2 traces" in repr(tick_figure(*_spec()))
+    assert isinstance(tick_figure(*_spec()), TickFigure) and "3 traces" in repr(tick_figure(*_spec()))

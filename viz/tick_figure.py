@@ -18,11 +18,14 @@ the full figure's, which Plotly validates.
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
+import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
-from _plotly_utils.utils import convert_to_base64
+from _plotly_utils.basevalidators import is_homogeneous_array
+from _plotly_utils.utils import to_typed_array_spec
 
 # the default template as a dict, per template name (a template is fixed once registered)
 _TEMPLATES: dict[str, dict] = {}
@@ -40,19 +43,73 @@ def default_template() -> dict | None:
     return _TEMPLATES[name]
 
 
-def _copy(node: Any) -> Any:
-    """Fresh dicts and lists all the way down; arrays and other leaves shared."""
+# what Plotly's ``convert_to_base64`` leaves as it is under these keys
+_SKIPPED = frozenset({"geojson", "layer", "layers", "range"})
+# plotly.js's names of the dtypes it reads from base64 (``_plotly_utils.utils.plotlyjsShortTypes``)
+_SHORT = {"int8": "i1", "uint8": "u1", "int16": "i2", "uint16": "u2", "int32": "i4", "uint32": "u4",
+          "float32": "f4", "float64": "f8"}  # fmt: skip
+_INTS = (np.int8, np.int16, np.int32)
+_UINTS = (np.uint8, np.uint16, np.uint32)
+
+
+def _typed(value: Any) -> Any:
+    """A numeric array as Plotly's ``to_typed_array_spec`` writes it, without its generic array
+    detection (which costs more than the encoding); anything else goes to Plotly's own function."""
+    if not isinstance(value, np.ndarray) or value.dtype.kind not in "iuf":
+        return to_typed_array_spec(value)
+    if value.size == 0:
+        return value
+    if value.dtype in (np.int64, np.uint64):
+        # the smallest integer type that holds every value, as Plotly picks it (plotly.js has no int64)
+        lo, hi = value.min(), value.max()
+        kinds = _INTS if value.dtype == np.int64 else _UINTS
+        fits = [k for k in kinds if np.iinfo(k).min <= lo and hi <= np.iinfo(k).max]
+        if not fits:
+            return value
+        value = value.astype(fits[0])
+    short = _SHORT.get(str(value.dtype))
+    if short is None:
+        return value
+    spec = {"dtype": short, "bdata": base64.b64encode(np.ascontiguousarray(value)).decode("ascii")}
+    if value.ndim > 1:
+        spec["shape"] = str(value.shape)[1:-1]
+    return spec
+
+
+def _is_array(value: Any) -> bool:
+    """Plotly's ``is_homogeneous_array``, answered without it for the common kinds of value."""
+    if isinstance(value, np.ndarray):
+        return True
+    if value is None or isinstance(value, str | int | float | dict | list | tuple):
+        return False
+    return is_homogeneous_array(value)
+
+
+def _encoded(node: Any) -> Any:
+    """A copy of ``node`` (fresh dicts and lists) with every array that is a dict's value encoded, as
+    ``go.Figure.to_dict`` (a deep copy, then Plotly's ``convert_to_base64``) gives it."""
     if isinstance(node, dict):
-        return {k: _copy(v) for k, v in node.items()}
+        return {
+            k: _copied(v) if k in _SKIPPED else _typed(v) if _is_array(v) else _encoded(v)
+            for k, v in node.items()
+        }
     if isinstance(node, list | tuple):
-        return [_copy(v) for v in node]
+        return [_encoded(v) for v in node]
+    return node
+
+
+def _copied(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {k: _copied(v) for k, v in node.items()}
+    if isinstance(node, list | tuple):
+        return [_copied(v) for v in node]
     return node
 
 
 def _top(node: dict) -> dict:
-    """``_copy`` of a trace or a layout without its ``None`` properties (Plotly drops those; it keeps
-    a ``None`` deeper down, in a property of a property, and so does this)."""
-    return {k: _copy(v) for k, v in node.items() if v is not None}
+    """``_encoded`` of a trace or a layout without its own ``None`` properties (Plotly drops those; it
+    keeps a ``None`` deeper down, in a property of a property, and so does this)."""
+    return _encoded({k: v for k, v in node.items() if v is not None})
 
 
 class TickFigure(go.Figure):
@@ -69,8 +126,6 @@ class TickFigure(go.Figure):
         traces, layout = self._tick_spec
         data = [_top(t) for t in traces]
         out_layout = _top(layout)
-        convert_to_base64(data)
-        convert_to_base64(out_layout)
         if "template" not in out_layout:
             template = default_template()
             if template is not None:
