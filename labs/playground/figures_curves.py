@@ -15,11 +15,13 @@ import numpy as np
 import plotly.graph_objects as go
 
 from labs.playground.model_run import Metrics, Run
+from viz.decimate import compact
 from viz.fast_figure import figure, layout
 from viz.theme import SERIES
 from viz.tick_figure import tick_figure
 
 MAX_POINTS = 600
+PLAY_POINTS = 300  # per curve while Play ticks; a pause redraws up to MAX_POINTS
 # the columns a record and the starting ``Metrics`` share
 LOSS_FIELDS = ("train_loss", "test_loss", "train_acc", "test_acc")
 TRAIN, TEST = SERIES[0], SERIES[1]
@@ -62,10 +64,13 @@ def loss_figure(
 ) -> go.Figure:
     """Train and test loss against the iteration; accuracy (if defined) on a right-hand axis 0-1.
 
-    ``playing``: the same figure as a ``viz.tick_figure`` (what Streamlit sends, without Plotly's
-    objects), for a Play tick.
+    ``playing``: for a Play tick, a ``viz.tick_figure`` (what Streamlit sends, without Plotly's
+    objects) of at most ``PLAY_POINTS`` evenly spread points per curve, their values as float32
+    where that is exact to 6e-8 (``viz.decimate.compact``); paused, up to ``MAX_POINTS`` in float64.
     """
-    cols = loss_columns(run)
+    cols = loss_columns(run, PLAY_POINTS if playing else MAX_POINTS)
+    if playing:
+        cols = {name: v.astype(int) if name == "iteration" else compact(v) for name, v in cols.items()}
     it = cols["iteration"]
     # a line needs two points: show markers while the run is short, whole even where they sit
     # on an axis (iteration 0 is on the y axis)

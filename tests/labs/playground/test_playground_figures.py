@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 
 import numpy as np
@@ -14,6 +15,7 @@ from backprop_core import TrainConfig, predict
 from labs.playground.figures_boundary import CLASS0, CLASS1, boundary_figure, boundary_title
 from labs.playground.figures_curves import (
     MAX_POINTS,
+    PLAY_POINTS,
     grad_flow_figure,
     loss_columns,
     loss_figure,
@@ -255,20 +257,38 @@ def _sent(fig: go.Figure) -> dict:
     [("circle", "sigmoid", "bce"), ("blobs", "softmax", "cross_entropy"), ("sine", "linear", "mse"),
      ("plane", "linear", "mse")],
 )  # fmt: skip
-def test_play_ticks_send_exactly_what_the_full_figures_send(name: str, output: str, loss: str) -> None:
+def test_play_ticks_send_what_the_full_figures_send(name: str, output: str, loss: str) -> None:
     problem, run, grid = _setup(name, output, loss, iterations=40)
     out = grid_outputs(run.state.net, grid)
-    pairs = [
-        (boundary_figure(problem, grid, out, output, title="t", playing=playing), playing)
-        for playing in (True, False)
-    ]
-    pairs += [(loss_figure(run, marker=20, title="t", playing=playing), playing) for playing in (True, False)]
-    (boundary_tick, _), (boundary_full, _), (loss_tick, _), (loss_full, _) = pairs
-    assert isinstance(boundary_tick, TickFigure) and isinstance(loss_tick, TickFigure)
-    assert _sent(boundary_tick) == _sent(boundary_full)
-    assert _sent(loss_tick) == _sent(loss_full)
-    for fig, _ in pairs:
+    boundary = [boundary_figure(problem, grid, out, output, title="t", playing=p) for p in (True, False)]
+    curves = [loss_figure(run, marker=20, title="t", playing=p) for p in (True, False)]
+    assert isinstance(boundary[0], TickFigure) and isinstance(curves[0], TickFigure)
+    assert _sent(boundary[0]) == _sent(boundary[1])  # the very same chart
+    for fig in boundary + curves:
         go.Figure(fig.to_dict())  # Plotly's full validation of what is sent
+    # the curves: the same points, their values as float32 (to 6e-8) while playing
+    tick, full = _sent(curves[0]), _sent(curves[1])
+    assert [t["name"] for t in tick["data"]] == [t["name"] for t in full["data"]]
+    for t, f in zip(tick["data"], full["data"], strict=True):
+        np.testing.assert_array_equal(_values(t["x"]), _values(f["x"]))
+        np.testing.assert_allclose(_values(t["y"]), _values(f["y"]), rtol=6e-8)
+    assert tick["layout"] == full["layout"]
+
+
+def _values(value: object) -> np.ndarray:
+    if isinstance(value, dict):
+        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
+    return np.asarray(value, dtype=float)
+
+
+def test_play_ticks_draw_a_long_run_from_fewer_points_and_a_pause_from_more() -> None:
+    _problem, run, _ = _setup("circle", "sigmoid", "bce", iterations=MAX_POINTS + 200)
+    tick = _sent(loss_figure(run, playing=True))["data"][0]
+    full = _sent(loss_figure(run))["data"][0]
+    x_tick, x_full = _values(tick["x"]), _values(full["x"])
+    assert len(x_tick) <= PLAY_POINTS < len(x_full) <= MAX_POINTS
+    assert x_tick[0] == x_full[0] == 0 and x_tick[-1] == x_full[-1] == run.iteration
+    assert tick["y"]["dtype"] == "f4" and full["y"]["dtype"] == "f8"
 
 
 def test_loss_curves_of_a_long_run_read_only_the_points_they_draw() -> None:
