@@ -12,6 +12,8 @@ Pure functions of engine objects; every colour has its number on hover.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import plotly.graph_objects as go
 from plotly.colors import hex_to_rgb
@@ -20,6 +22,7 @@ from labs.playground.model import Problem, class_scores
 from labs.playground.model_boundary import InputGrid
 from viz.fast_figure import DIVERGING_SCALE, figure, layout
 from viz.theme import INK, SERIES, symmetric_range
+from viz.tick_figure import tick_figure
 
 CLASS0, CLASS1 = "#b2182b", "#2166ac"  # the ends of RdBu, so points match the heatmap
 # ten colour-blind-friendly class colours: Okabe-Ito, then two of Paul Tol's
@@ -29,6 +32,8 @@ TEST_SYMBOL = "diamond"
 CURVE_POINT_COLORS = {"train": SERIES[0], "test": SERIES[1]}  # one input: points beside a black curve
 # (which, X, y, the network's outputs at X or None), which being "train" or "test"
 PointSet = tuple[str, np.ndarray, np.ndarray, np.ndarray | None]
+# ``viz.fast_figure.figure`` or ``viz.tick_figure.tick_figure``
+FigureMaker = Callable[[list[dict], dict], go.Figure]
 
 
 def class_color(k: int, n_classes: int) -> str:
@@ -49,24 +54,28 @@ def boundary_figure(
     show_test: bool = True,
     title: str = "",
     height: int = 430,
+    playing: bool = False,
 ) -> go.Figure:
     """The boundary (or fitted curve/surface) with the data.
 
     ``grid_out``: the network's outputs over ``grid`` (``grid_outputs``). ``train_out`` /
     ``test_out``: its outputs at the data points ``(m, n_out)``, shown on hover when given.
+    ``playing``: the same figure as a ``viz.tick_figure`` (what Streamlit sends, without Plotly's
+    objects), for a Play tick.
     """
+    make = tick_figure if playing else figure
     points = _point_sets(problem, train_out, test_out, show_test)
     if problem.kind == "regression":
         if problem.n_inputs == 1:
-            return _curve(problem, grid, grid_out, points, title, height)
-        return _surface(problem, grid, grid_out, points, title, height)
+            return _curve(problem, grid, grid_out, points, title, height, make)
+        return _surface(problem, grid, grid_out, points, title, height, make)
     scores = class_scores(grid_out, output, problem.kind)
     if problem.kind == "binary":
         traces = [_binary_heatmap(grid, scores, output)]
     else:
         traces = [_class_regions(grid, scores, problem.class_names, output)]
     traces += _class_points(problem, output, points)
-    return figure(traces, _layout_plane(grid, title, height))
+    return make(traces, _layout_plane(grid, title, height))
 
 
 def _point_sets(
@@ -224,7 +233,13 @@ def _layout_plane(grid: InputGrid, title: str, height: int) -> dict:
 
 
 def _surface(
-    problem: Problem, grid: InputGrid, grid_out: np.ndarray, points: list[PointSet], title: str, height: int
+    problem: Problem,
+    grid: InputGrid,
+    grid_out: np.ndarray,
+    points: list[PointSet],
+    title: str,
+    height: int,
+    make: FigureMaker = figure,
 ) -> go.Figure:
     pred = grid_out[..., 0]
     vmax = symmetric_range(problem.y_train, pred)
@@ -256,11 +271,17 @@ def _surface(
                 ),
             )
         )
-    return figure(traces, _layout_plane(grid, title, height))
+    return make(traces, _layout_plane(grid, title, height))
 
 
 def _curve(
-    problem: Problem, grid: InputGrid, grid_out: np.ndarray, points: list[PointSet], title: str, height: int
+    problem: Problem,
+    grid: InputGrid,
+    grid_out: np.ndarray,
+    points: list[PointSet],
+    title: str,
+    height: int,
+    make: FigureMaker = figure,
 ) -> go.Figure:
     traces = []
     for which, X, y, out in points:
@@ -306,7 +327,7 @@ def _curve(
         # the y range follows the data, so a wild curve early in training does not squash the points
         yaxis={"title": {"text": "y"}, "range": [lo - pad, hi + pad]},
     )
-    return figure(traces, fig_layout)
+    return make(traces, fig_layout)
 
 
 def boundary_title(kind: str, iteration: int, latest: int) -> str:

@@ -15,10 +15,15 @@ import numpy as np
 import plotly.graph_objects as go
 
 from labs.playground.model_run import Metrics, Run
+from viz.decimate import compact
 from viz.fast_figure import figure, layout
 from viz.theme import INK, MUTED, SERIES
+from viz.tick_figure import tick_figure
 
 MAX_POINTS = 600
+PLAY_POINTS = 300  # per curve while Play ticks; a pause redraws up to MAX_POINTS
+# the columns a record and the starting ``Metrics`` share
+LOSS_FIELDS = ("train_loss", "test_loss", "train_acc", "test_acc")
 TRAIN, TEST = SERIES[0], SERIES[1]
 T = TypeVar("T")
 
@@ -34,20 +39,18 @@ def _series(values: list[float | None]) -> np.ndarray:
     return np.array([np.nan if v is None else v for v in values], dtype=float)
 
 
-def loss_columns(run: Run) -> dict[str, np.ndarray]:
-    """The curves' data: iteration 0 (the starting network) and every kept record, thinned for drawing."""
+def loss_columns(run: Run, limit: int = MAX_POINTS) -> dict[str, np.ndarray]:
+    """The curves' data: iteration 0 (the starting network) and every kept record, thinned for drawing
+    to at most ``limit`` points (only those are read: a long run costs a Play tick no more)."""
     m = run.initial
     recs = run.records
-    idx = _spread(len(recs) + 1)
-    cols = {
-        "iteration": [0, *(r.iteration for r in recs)],
-        "epoch": [0.0, *(r.epoch for r in recs)],
-        "train_loss": [m.train_loss, *(r.train_loss for r in recs)],
-        "test_loss": [m.test_loss, *(r.test_loss for r in recs)],
-        "train_acc": [m.train_acc, *(r.train_acc for r in recs)],
-        "test_acc": [m.test_acc, *(r.test_acc for r in recs)],
+    # position 0 is the starting network, position i > 0 the record recs[i - 1]
+    rows = [m if i == 0 else recs[i - 1] for i in _spread(len(recs) + 1, limit).tolist()]
+    return {
+        "iteration": _series([0 if r is m else r.iteration for r in rows]),
+        "epoch": _series([0.0 if r is m else r.epoch for r in rows]),
+        **{name: _series([getattr(r, name) for r in rows]) for name in LOSS_FIELDS},
     }
-    return {name: _series(values)[idx] for name, values in cols.items()}
 
 
 def loss_figure(
@@ -57,9 +60,17 @@ def loss_figure(
     log_y: bool = False,
     title: str = "",
     height: int = 430,
+    playing: bool = False,
 ) -> go.Figure:
-    """Train and test loss against the iteration; accuracy (if defined) on a right-hand axis 0-1."""
-    cols = loss_columns(run)
+    """Train and test loss against the iteration; accuracy (if defined) on a right-hand axis 0-1.
+
+    ``playing``: for a Play tick, a ``viz.tick_figure`` (what Streamlit sends, without Plotly's
+    objects) of at most ``PLAY_POINTS`` evenly spread points per curve, their values as float32
+    where that is exact to 6e-8 (``viz.decimate.compact``); paused, up to ``MAX_POINTS`` in float64.
+    """
+    cols = loss_columns(run, PLAY_POINTS if playing else MAX_POINTS)
+    if playing:
+        cols = {name: v.astype(int) if name == "iteration" else compact(v) for name, v in cols.items()}
     it = cols["iteration"]
     # a line needs two points: show markers while the run is short, whole even where they sit
     # on an axis (iteration 0 is on the y axis)
@@ -132,7 +143,7 @@ def loss_figure(
             "tickformat": ".0%",
             "showgrid": False,
         }
-    return figure(traces, fig_layout)
+    return (tick_figure if playing else figure)(traces, fig_layout)
 
 
 def round_ticks(lo: float, hi: float) -> list[float]:

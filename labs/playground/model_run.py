@@ -19,6 +19,7 @@ the failing action began: the largest that trains without blowing up is reported
 
 from __future__ import annotations
 
+import bisect
 import math
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -138,6 +139,10 @@ class Divergence:
         return self.iteration - 1
 
 
+def _iteration(item: Record | Snapshot) -> int:
+    return item.iteration
+
+
 @dataclass(frozen=True, repr=False)
 class Run:
     """Everything a playground run has done so far (immutable: ``advance`` returns a new one)."""
@@ -174,16 +179,15 @@ class Run:
 
     def snapshot_at(self, iteration: int) -> Snapshot:
         """The kept snapshot closest to ``iteration`` (at or before it when there is one)."""
-        its = self.snapshot_iterations
-        pos = int(np.searchsorted(its, iteration, side="right")) - 1
+        # a binary search on the kept iterations (ascending), without listing them all every tick
+        pos = bisect.bisect_right(self.snapshots, iteration, key=_iteration) - 1
         return self.snapshots[max(pos, 0)]
 
     def metrics_at(self, iteration: int) -> Metrics:
         """Loss and accuracy after ``iteration`` updates (the nearest kept record at or before it)."""
         if iteration <= 0 or not self.records:
             return self.initial
-        its = [r.iteration for r in self.records]
-        pos = int(np.searchsorted(its, iteration, side="right")) - 1
+        pos = bisect.bisect_right(self.records, iteration, key=_iteration) - 1
         if pos < 0:
             return self.initial
         r = self.records[pos]

@@ -83,6 +83,7 @@ def live_panel(state: MutableMapping[str, Any]) -> None:
             test_out=predict(net, problem.X_test) if paused and problem.n_test else None,
             show_test=state.get("pg_show_test", True),
             title=boundary_title(problem.kind, snap.iteration, run.iteration),
+            playing=not paused,
         )
         plotly_chart(fig, key="pg_boundary_chart")
     with right:
@@ -92,6 +93,7 @@ def live_panel(state: MutableMapping[str, Any]) -> None:
             marker=snap.iteration,
             log_y=state.get("pg_log", False),
             title=f"Loss at iteration {snap.iteration} ({epoch})",
+            playing=not paused,
         )
         plotly_chart(fig, key="pg_loss_chart")
 

@@ -27,21 +27,30 @@ from labs.vanishing.figures import (
     updates_text,
 )
 from labs.vanishing.model import ActivationRun
+from viz.decimate import compact, minmax_indices
 from viz.fast_figure import figure, layout
+from viz.tick_figure import tick_figure
 
 # ``NORM_SCALE`` as explicit colours: nothing expands a scale's name without validation
 NORM_COLOURS: list[list] = [[float(p), c] for p, c in get_colorscale(NORM_SCALE)]
 
 MAX_HEATMAP_COLUMNS = 300
+# while Play ticks: at most this many points per loss curve (minimum, maximum and spikes kept)
+PLAY_LINE_POINTS = 300
 
 
-def heatmap_figure(runs: Sequence[ActivationRun], max_columns: int = MAX_HEATMAP_COLUMNS) -> go.Figure:
+def heatmap_figure(
+    runs: Sequence[ActivationRun], max_columns: int = MAX_HEATMAP_COLUMNS, playing: bool = False
+) -> go.Figure:
     """Per activation, ``log10 ||dW||`` as a layer x iteration heatmap; one colour range for all.
 
     With more iterations than ``max_columns``, evenly spaced iterations are shown (hover names them).
     Play redraws this several times a second, so it is built from plain dicts without Plotly's
-    validation (``viz.fast_figure``); the tests validate it in full.
+    validation (``viz.fast_figure``); the tests validate it in full. ``playing``: the cells go out
+    as float32 where that is exact to 6e-8 (``viz.decimate.compact``), in a ``viz.tick_figure``
+    (the same dict for Streamlit, without Plotly's objects); paused, as float64 in a ``go.Figure``.
     """
+    light = compact if playing else _same
     n = max(len(runs), 1)
     fig_layout = _panels_layout(tuple(r.activation for r in runs) or ("",))
     annotations = fig_layout.setdefault("annotations", [])
@@ -77,14 +86,14 @@ def heatmap_figure(runs: Sequence[ActivationRun], max_columns: int = MAX_HEATMAP
         traces.append(
             dict(
                 type="heatmap",
-                z=z,
+                z=light(z),
                 x=cols + 1,
                 y=np.arange(1, m.shape[0] + 1),
                 xaxis=_axis("x", k + 1),
                 yaxis=_axis("y", k + 1),
                 coloraxis="coloraxis",
                 # the true norm, formatted in the browser (a numeric array stays small on the wire)
-                customdata=m,
+                customdata=light(m),
                 hovertemplate=f"<b>{r.activation}</b> · iteration %{{x}} · layer %{{y}}<br>"
                 "‖dW‖ = %{customdata:.4~g}<extra></extra>",
             )
@@ -113,7 +122,11 @@ def heatmap_figure(runs: Sequence[ActivationRun], max_columns: int = MAX_HEATMAP
             },
         )
     )
-    return figure(traces, fig_layout)
+    return (tick_figure if playing else figure)(traces, fig_layout)
+
+
+def _same(values: np.ndarray) -> np.ndarray:
+    return values
 
 
 def _axis(name: str, panel: int) -> str:
@@ -177,17 +190,26 @@ def heatmap_gaps(runs: Sequence[ActivationRun]) -> list[str]:
     return notes
 
 
-def loss_curves_figure(runs: Sequence[ActivationRun]) -> go.Figure:
+def loss_curves_figure(runs: Sequence[ActivationRun], playing: bool = False) -> go.Figure:
     """The loss after every update of every run, on one log-scale chart; a cross where a run stopped.
 
-    Built from plain dicts without validation, like ``heatmap_figure``.
+    Built from plain dicts without validation, like ``heatmap_figure``. Paused, a curve has up to
+    ``MAX_LINE_POINTS`` evenly spaced points; ``playing``, up to ``PLAY_LINE_POINTS`` that keep its
+    shape (first, last, each stretch's lowest and highest loss: ``viz.decimate.minmax_indices``),
+    as float32 where that is exact to 6e-8, in a ``viz.tick_figure``.
     """
     traces = []
     for r in runs:
         losses = np.array(r.losses)
-        idx = sampled_columns(len(losses), MAX_LINE_POINTS)
+        if playing:
+            idx = minmax_indices(drawable(losses), PLAY_LINE_POINTS)
+        else:
+            idx = sampled_columns(len(losses), MAX_LINE_POINTS)
         colour = activation_colour(r.activation)
-        traces.append(loss_trace(idx, losses[idx], r.activation, r.activation, {"color": colour, "width": 2}))
+        trace = loss_trace(idx, losses[idx], r.activation, r.activation, {"color": colour, "width": 2})
+        if playing:
+            trace.update(y=compact(trace["y"]), customdata=compact(trace["customdata"]))
+        traces.append(trace)
         if r.diverged:
             why = f"<b>{r.activation}</b> stopped here: {r.stop_reason}"
             traces.append(stop_trace(losses, colour, "stopped: diverged", "top center", why))
@@ -215,7 +237,7 @@ def loss_curves_figure(runs: Sequence[ActivationRun]) -> go.Figure:
         },
         xaxis={"title": {"text": "updates (iterations)"}, "rangemode": "tozero"},
     )
-    return figure(traces, fig_layout)
+    return (tick_figure if playing else figure)(traces, fig_layout)
 
 
 def loss_notes(runs: Sequence[ActivationRun]) -> list[str]:

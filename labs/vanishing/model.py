@@ -13,13 +13,15 @@ Measured here, per layer ``l``: ``||dW[l]||`` (Frobenius norm of ``dL/dW``) and 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
 
 from backprop_core.datasets import DATASETS, get_dataset, make_dataset
-from backprop_core.engine import backward, compute_loss, evaluate, forward
+from backprop_core.engine import backward, compute_loss, forward
 from backprop_core.network import INIT_SCHEMES, MAX_HIDDEN_LAYERS, MAX_WIDTH, MLP
+from backprop_core.passes import forward_pass, loss_of_forward
 from backprop_core.runner import Data, Record, RunState, TrainConfig, run
 
 # the hidden activations the lab compares, in the order the learner sees them
@@ -169,6 +171,18 @@ def gradient_profile(net: MLP, X: np.ndarray, Y: np.ndarray, loss_name: str) -> 
 # -- the comparison: one run per activation ----------------------------------------------------
 
 
+# where an ``ActivationRun`` keeps its gradient-norm matrix once worked out
+_NORMS = "_grad_norm_matrix"
+
+
+def _norm_columns(records: Sequence[Record], n_layers: int, before: np.ndarray | None = None) -> np.ndarray:
+    """``||dW[l]||`` of ``records`` as columns ``(n_layers, len(records))``, after ``before``'s, read-only."""
+    new = np.array([r.layer_grad_norms for r in records], dtype=float).reshape(len(records), n_layers).T
+    out = new if before is None else np.concatenate([before, new], axis=1)
+    out.flags.writeable = False
+    return out
+
+
 @dataclass(frozen=True)
 class ActivationRun:
     """One activation's network and its training so far.
@@ -198,10 +212,16 @@ class ActivationRun:
         return self.state.diverged
 
     def grad_norm_matrix(self) -> np.ndarray:
-        """``||dW[l]||`` of every update: shape ``(L, iterations)``."""
-        if not self.records:
-            return np.zeros((self.initial.n_layers, 0))
-        return np.array([r.layer_grad_norms for r in self.records]).T
+        """``||dW[l]||`` of every update: shape ``(L, iterations)``, read-only.
+
+        Worked out once per run (a Play tick's heatmap and its notes both read it); ``train_lab``
+        hands the next run this matrix extended by the new updates' columns.
+        """
+        cached = self.__dict__.get(_NORMS)
+        if cached is None:
+            cached = _norm_columns(self.records, self.initial.n_layers)
+            object.__setattr__(self, _NORMS, cached)  # a cache beside the fields, not a field
+        return cached
 
     def __repr__(self) -> str:
         return f"ActivationRun({self.activation}, iteration={self.iteration}, diverged={self.diverged})"
@@ -277,16 +297,22 @@ def train_lab(
         result = run(r.state, lab.data, config, iterations=todo, evaluate=False)
         # record t's batch_loss is the loss before update t (full batch: the whole training set)
         losses = [*r.losses[:-1], *(rec.batch_loss for rec in result.records)]
-        losses.append(evaluate(result.state.net, lab.data.X_train, lab.data.Y_train, lab.loss))
-        runs.append(
-            replace(
-                r,
-                state=result.state,
-                losses=tuple(losses),
-                records=r.records + tuple(result.records),
-                stop_reason=result.stop_reason or r.stop_reason,
-            )
+        # engine.evaluate's arithmetic without its input checks: lab.data was checked when the lab began
+        net, X, Y = result.state.net, lab.data.X_train, lab.data.Y_train
+        losses.append(loss_of_forward(net, forward_pass(net, X), Y, lab.loss, 0.0))
+        trained = replace(
+            r,
+            state=result.state,
+            losses=tuple(losses),
+            records=r.records + tuple(result.records),
+            stop_reason=result.stop_reason or r.stop_reason,
         )
+        before = r.__dict__.get(_NORMS)
+        if before is not None:
+            # the matrix grows by the new columns rather than being rebuilt from every record
+            norms = _norm_columns(result.records, r.initial.n_layers, before)
+            object.__setattr__(trained, _NORMS, norms)
+        runs.append(trained)
     return replace(lab, runs=tuple(runs))
 
 

@@ -151,9 +151,10 @@ def section_training(setup: LabSetup, lab: Lab, view_notes: list[str]) -> None:
                 "Every run has stopped (diverged or reached the iteration limit). Press Reset to start again."
             )
         if lab.iteration:
-            plotly_chart(loss_curves_figure(lab.runs), key="vg_loss_chart")
+            # while playing the figures' data is lighter (viz.decimate); a pause redraws it in full
+            plotly_chart(loss_curves_figure(lab.runs, playing=playing), key="vg_loss_chart")
             captions(loss_notes(lab.runs))
-            plotly_chart(heatmap_figure(lab.runs), key="vg_heatmap_chart")
+            plotly_chart(heatmap_figure(lab.runs, playing=playing), key="vg_heatmap_chart")
             captions(heatmap_gaps(lab.runs))
             st.caption(READ_A_HEATMAP)
         else:

@@ -36,6 +36,8 @@ PLAY_STEP = 10
 PRESS_BUDGET = 2.0
 PLAY_BUDGET = 0.4
 URL_MARKER = "vg_url_seen"
+# (setup, seconds per update) of the last training call, for sizing the next one
+PACE_KEY = "vg_pace"
 
 INIT_HELP = (
     "xavier (Glorot): uniform weights with std √(2/(fan_in + fan_out)), derived for activations with slope 1 "
@@ -155,7 +157,11 @@ def train_current_lab(iterations: int, budget: float = PRESS_BUDGET) -> tuple[La
     s = st.session_state
     lab = s.vg_lab
     start = time.perf_counter()
-    done, chunk = 0, 1
+    # the first chunk: half of what fits the budget at the pace these networks kept last time (a
+    # Play tick then trains in one call, not 1 + 9); one update when the pace is not known yet
+    setup, seconds = s.get(PACE_KEY) or (None, 0.0)
+    chunk = max(1, int(0.5 * budget / seconds)) if setup == lab.setup and seconds > 0 else 1
+    done = 0
     while done < iterations and not lab.finished:
         n = min(chunk, iterations - done)
         lab = train_lab(lab, n, float(s.vg_lr), s.vg_opt)
@@ -165,6 +171,8 @@ def train_current_lab(iterations: int, budget: float = PRESS_BUDGET) -> tuple[La
             break
         # the next chunk fills what is left of the budget, judged by the time per update so far
         chunk = max(1, int((budget - elapsed) / (elapsed / done)))
+    if done:
+        s[PACE_KEY] = (lab.setup, (time.perf_counter() - start) / done)
     s.vg_lab = lab
     if lab.finished:
         s.vg_playing = False

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import base64
+import json
+
 import numpy as np
+import plotly.graph_objects as go
+import plotly.io as pio
 import pytest
+from plotly.tools import return_figure_from_figure_or_data
 
 from backprop_core import TrainConfig, predict
 from labs.playground.figures_boundary import CLASS0, CLASS1, boundary_figure, boundary_title
 from labs.playground.figures_curves import (
     MAX_POINTS,
+    PLAY_POINTS,
     grad_flow_figure,
     loss_columns,
     loss_figure,
@@ -18,6 +25,7 @@ from labs.playground.figures_network import diagram_figure, neuron_figure, neuro
 from labs.playground.model import build_data, build_network, class_scores, make_problem
 from labs.playground.model_boundary import grid_activations, grid_outputs, input_grid
 from labs.playground.model_run import advance, start_run
+from viz.tick_figure import TickFigure
 
 
 def _setup(name: str, output: str, loss: str, hidden=(4, 4), iterations: int = 5, n: int = 150):
@@ -217,8 +225,6 @@ def test_class_scores_feed_the_heatmap() -> None:
 
 def test_every_figure_passes_plotly_validation() -> None:
     """The builders skip validation for speed; here each kind of figure is validated in full."""
-    import plotly.graph_objects as go
-
     figures = []
     for name, output, loss in (
         ("circle", "sigmoid", "bce"),
@@ -238,3 +244,58 @@ def test_every_figure_passes_plotly_validation() -> None:
     figures.append(grad_flow_figure(_setup("circle", "sigmoid", "bce", iterations=0)[1]))
     for fig in figures:
         go.Figure(fig.to_dict())  # raises on any property Plotly does not know
+
+
+def _sent(fig: go.Figure) -> dict:
+    """The JSON ``st.plotly_chart`` sends for ``fig``, parsed back."""
+    figure_dict = return_figure_from_figure_or_data(fig, validate_figure=True)
+    return json.loads(pio.to_json(figure_dict, validate=False))
+
+
+@pytest.mark.parametrize(
+    ("name", "output", "loss"),
+    [("circle", "sigmoid", "bce"), ("blobs", "softmax", "cross_entropy"), ("sine", "linear", "mse"),
+     ("plane", "linear", "mse")],
+)  # fmt: skip
+def test_play_ticks_send_what_the_full_figures_send(name: str, output: str, loss: str) -> None:
+    problem, run, grid = _setup(name, output, loss, iterations=40)
+    out = grid_outputs(run.state.net, grid)
+    boundary = [boundary_figure(problem, grid, out, output, title="t", playing=p) for p in (True, False)]
+    curves = [loss_figure(run, marker=20, title="t", playing=p) for p in (True, False)]
+    assert isinstance(boundary[0], TickFigure) and isinstance(curves[0], TickFigure)
+    assert _sent(boundary[0]) == _sent(boundary[1])  # the very same chart
+    for fig in boundary + curves:
+        go.Figure(fig.to_dict())  # Plotly's full validation of what is sent
+    # the curves: the same points, their values as float32 (to 6e-8) while playing
+    tick, full = _sent(curves[0]), _sent(curves[1])
+    assert [t["name"] for t in tick["data"]] == [t["name"] for t in full["data"]]
+    for t, f in zip(tick["data"], full["data"], strict=True):
+        np.testing.assert_array_equal(_values(t["x"]), _values(f["x"]))
+        np.testing.assert_allclose(_values(t["y"]), _values(f["y"]), rtol=6e-8)
+    assert tick["layout"] == full["layout"]
+
+
+def _values(value: object) -> np.ndarray:
+    if isinstance(value, dict):
+        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
+    return np.asarray(value, dtype=float)
+
+
+def test_play_ticks_draw_a_long_run_from_fewer_points_and_a_pause_from_more() -> None:
+    _problem, run, _ = _setup("circle", "sigmoid", "bce", iterations=MAX_POINTS + 200)
+    tick = _sent(loss_figure(run, playing=True))["data"][0]
+    full = _sent(loss_figure(run))["data"][0]
+    x_tick, x_full = _values(tick["x"]), _values(full["x"])
+    assert len(x_tick) <= PLAY_POINTS < len(x_full) <= MAX_POINTS
+    assert x_tick[0] == x_full[0] == 0 and x_tick[-1] == x_full[-1] == run.iteration
+    assert tick["y"]["dtype"] == "f4" and full["y"]["dtype"] == "f8"
+
+
+def test_loss_curves_of_a_long_run_read_only_the_points_they_draw() -> None:
+    _problem, run, _ = _setup("circle", "sigmoid", "bce", iterations=MAX_POINTS + 200)
+    cols = loss_columns(run, limit=50)
+    records = {r.iteration: r for r in run.records}
+    assert len(cols["iteration"]) <= 50 and cols["iteration"][0] == 0
+    assert cols["iteration"][-1] == run.iteration and cols["train_loss"][0] == run.initial.train_loss
+    for it, value in zip(cols["iteration"][1:], cols["train_loss"][1:], strict=True):
+        assert value == records[int(it)].train_loss

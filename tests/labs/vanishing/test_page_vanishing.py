@@ -165,6 +165,11 @@ def test_train_play_pause_and_reset() -> None:
     at.segmented_control(key="vg_play_mode").set_value("▶ Play").run()
     assert at.session_state.vg_playing
     assert at.session_state.vg_lab.iteration == 100 + PLAY_STEP
+    # the tick trains in one call at the pace the press measured: the same numbers as one long press
+    assert at.session_state.vg_pace[0] == at.session_state.vg_lab.setup
+    expected = train_lab(expected, PLAY_STEP, 0.1)
+    for r, e in zip(at.session_state.vg_lab.runs, expected.runs, strict=True):
+        assert r.losses == e.losses
     assert at.button(key="vg_train").disabled
     at.segmented_control(key="vg_play_mode").set_value("⏸ Pause").run()
     assert not at.session_state.vg_playing

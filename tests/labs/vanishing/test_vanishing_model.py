@@ -150,6 +150,23 @@ def test_train_lab_records_each_update_and_the_loss_after_it() -> None:
         assert a.net == b.net
 
 
+def test_the_gradient_norm_matrix_grows_with_the_updates_and_matches_the_records() -> None:
+    lab = start_lab(LabSetup(activations=("sigmoid", "relu"), depth=3, width=4))
+    assert lab.runs[0].grad_norm_matrix().shape == (4, 0)  # worked out (and kept) before training
+    for n in (1, 9, 25):  # each call extends the kept matrix by its own updates
+        lab = train_lab(lab, n, 0.1)
+    fresh = train_lab(start_lab(lab.setup), 35, 0.1)  # never asked for the matrix before
+    for r, f in zip(lab.runs, fresh.runs, strict=True):
+        rebuilt = np.array([rec.layer_grad_norms for rec in r.records]).T
+        np.testing.assert_array_equal(r.grad_norm_matrix(), rebuilt)
+        np.testing.assert_array_equal(f.grad_norm_matrix(), rebuilt)
+        assert r.grad_norm_matrix() is r.grad_norm_matrix()  # kept, not rebuilt on every call
+        with pytest.raises(ValueError):
+            r.grad_norm_matrix()[0, 0] = 1.0  # read-only: a caller cannot change the kept copy
+        # the loss after the last update is the engine's own evaluate, to the last bit
+        assert r.losses[-1] == evaluate(r.net, lab.data.X_train, lab.data.Y_train, "bce")
+
+
 def test_a_diverging_run_stops_with_a_reason_and_keeps_finite_numbers() -> None:
     lab = start_lab(LabSetup(activations=("sigmoid", "relu"), depth=6, width=16, init="normal", std=2.0))
     trained = train_lab(lab, 40, 10.0)
