@@ -68,11 +68,10 @@ class Activation:
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
-    # exp(-|z|) never overflows; pick the algebraically equal form that keeps precision.
+    # exp(-|z|) never overflows; pick the algebraically equal form that keeps precision:
+    # 1 / (1 + e^-z) for z >= 0, e^z / (1 + e^z) below (one division, numerator chosen per entry)
     e = np.exp(-np.abs(z))
-    d = 1.0 + e
-    out = e / d
-    return np.divide(1.0, d, out=out, where=z >= 0)
+    return np.where(z >= 0, 1.0, e) / (1.0 + e)
 
 
 def _dsigmoid(z: np.ndarray) -> np.ndarray:

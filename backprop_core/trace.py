@@ -29,6 +29,14 @@ def _norms(arrays: list[np.ndarray]) -> np.ndarray:
         return np.array([np.sqrt(np.dot(x.ravel(), x.ravel())) for x in arrays])
 
 
+def _all_finite(x: np.ndarray) -> bool:
+    # a finite sum means no NaN or infinity is in it (either would make the sum NaN or infinite);
+    # a sum that overflows although every entry is finite falls back to checking each entry
+    with quiet():
+        total = np.add.reduce(x, axis=None)
+    return bool(np.isfinite(total)) or bool(np.isfinite(x).all())
+
+
 @dataclass(frozen=True, repr=False, eq=False)
 class ForwardTrace:
     """The forward pass: ``x`` (the inputs, ``(m, n_in)``) and ``z[l]``, ``a[l]`` per layer."""
@@ -265,7 +273,7 @@ class StepTrace:
         """True when the loss, a gradient or an updated parameter is NaN or infinite."""
         if not np.isfinite(self.loss) or not np.isfinite(self.update.global_grad_norm):
             return True
-        return not all(np.isfinite(p).all() for p in (*self.net_after.weights, *self.net_after.biases))
+        return not all(_all_finite(p) for p in (*self.net_after.weights, *self.net_after.biases))
 
     def __repr__(self) -> str:
         return (

@@ -238,3 +238,26 @@ def test_training_step_on_huge_logits_is_finite(output, loss, y, no_warnings):
     assert not wrong.non_finite
     assert wrong.loss == pytest.approx(1000.0 if loss == "bce" else 2000.0, rel=1e-12)
     assert all(np.all(np.isfinite(d)) for d in (*wrong.dW, *wrong.db, *wrong.dL_da, *wrong.delta))
+
+
+def test_sigmoid_keeps_full_precision_in_both_tails():
+    # 1 / (1 + e^-z) above zero and e^z / (1 + e^z) below: every entry to the last bit, no overflow
+    z = np.concatenate([np.linspace(-745.0, 745.0, 20001), [0.0, -0.0, 1e-300, -1e-300, 36.9, -36.9]])
+    e = np.exp(-np.abs(z))
+    expected = np.empty_like(z)
+    pos = z >= 0
+    expected[pos] = 1.0 / (1.0 + e[pos])
+    expected[~pos] = e[~pos] / (1.0 + e[~pos])
+    np.testing.assert_array_equal(bc.ACTIVATIONS["sigmoid"].f(z), expected)
+    # the far negative tail is e^z itself, not a rounded 0: log(a) stays finite for bce
+    assert bc.ACTIVATIONS["sigmoid"].f(np.array([-700.0]))[0] == pytest.approx(np.exp(-700.0), rel=1e-15)
+
+
+@pytest.mark.parametrize("value", [1e308, -1e308, 3.0])
+def test_finite_parameters_whose_sum_overflows_are_not_flagged(value, no_warnings):
+    # 1e308 + 1e308 (+ value) overflows a sum of the weights, yet every weight is finite
+    W = np.array([[1e308, 1e308], [0.5, value]])
+    net = bc.MLP.from_params([W], [np.zeros(2)], ["linear"])
+    step = bc.train_step(net, np.zeros((1, 2)), np.zeros((1, 2)), loss="mse", lr=0.1)
+    assert step.loss == 0.0
+    assert not step.non_finite
