@@ -4,7 +4,9 @@ loss per iteration and per epoch.
 A contour plot answers clicks poorly (Plotly reports no selected points on contour or heatmap
 traces), so ``contour_figure`` lays an invisible grid of scatter points over it: clicking
 anywhere selects the nearest grid point, whose ``(w1, w2)`` becomes the new start. The same
-points carry the loss on hover.
+points carry the loss on hover. Plotly draws only ``marker.maxdisplayed`` of them (one): hover and
+click-to-select still find every point, but the browser is spared 1,681 invisible SVG markers per
+chart, which were most of the cost of opening the page (``benchmarks/bench_clicks.py``).
 """
 
 from __future__ import annotations
@@ -125,7 +127,8 @@ def contour_figure(
             x=g1.ravel(),
             y=g2.ravel(),
             mode="markers",
-            marker={"size": 14, "opacity": 0, "color": "black"},
+            # hover and selection search all points; only one is drawn (see the module docstring)
+            marker={"size": 14, "opacity": 0, "color": "black", "maxdisplayed": 1},
             customdata=surface.loss(g1, g2).ravel(),
             name=CLICK_TRACE_NAME if clickable else HOVER_TRACE_NAME,
             showlegend=False,

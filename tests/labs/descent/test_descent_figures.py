@@ -93,6 +93,8 @@ def test_contour_has_a_clickable_grid_and_the_engine_paths() -> None:
     fig = contour_figure(grid, [Path("Momentum", t.points, t.losses, "red")], (-8.0, 1.5), "ravine")
     click = _trace(fig, CLICK_TRACE_NAME)
     assert len(click.x) == CLICK_GRID**2
+    # hover and click-to-select search every point, but the browser draws only one of them
+    assert click.marker.maxdisplayed == 1 and click.marker.opacity == 0
     surface = get_surface("ravine")
     assert np.allclose(click.customdata, surface.loss(np.asarray(click.x), np.asarray(click.y)))
     path = _trace(fig, "Momentum")
