@@ -9,7 +9,8 @@ button as often. A click has settled when the app's script state has gone from r
 click to the last return to ``notRunning`` (a fragment's rerun may not show in the script state:
 then to the last change of the page's elements). The script prints each page's median per kind and
 its ratio to the bare app's median click (the figure to compare: absolute times drift on this
-shared machine).
+shared machine), the worst of those ratios, and the pooled median over all clicks of the walk
+(every page and in-page click together) with its ratio.
 
 ``--root DIR`` measures the app in another checkout (e.g. an older commit exported with
 ``git archive``), with the bare app from this one.
@@ -156,7 +157,12 @@ def main() -> None:
         median = statistics.median(values)
         worst = max(worst, median / bare_median)
         print(f"{path:<28}{kind:>9}{1000 * median:11.0f}{median / bare_median:8.2f}")
+    pooled = statistics.median([v for values in times.values() for v in values])
     print(f"worst page: {worst:.2f} x the bare app's median click")
+    print(
+        f"pooled (median of all {sum(map(len, times.values()))} clicks of the walk): "
+        f"{1000 * pooled:.0f} ms, {pooled / bare_median:.2f} x the bare app's median click"
+    )
 
 
 if __name__ == "__main__":

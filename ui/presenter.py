@@ -16,6 +16,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from viz.presenter_fonts import PRESENTER_MIN_FONT, presenter_figure
+from viz.theme import with_template
 
 PRESENTER_KEY = "presenter"
 _URL_SEEN = "presenter_url_seen"
@@ -86,13 +87,15 @@ def plotly_chart(fig: go.Figure | Mapping, *, key: str, **kwargs: Any) -> Any:
 
     Full width unless ``width`` is given; Plotly's toolbar hidden so it never covers a title
     (``config`` entries given by the caller win); in presenter mode every font of a *copy* of the
-    figure raised to at least 16 px (the caller's figure is not changed).
+    figure raised to at least 16 px (the caller's figure is not changed). A figure laid out with
+    ``viz.theme.base_layout`` gets its template here (``viz.theme.with_template``).
     """
     kwargs.setdefault("width", "stretch")
     kwargs["config"] = {**CHART_CONFIG, **(kwargs.get("config") or {})}
     if presenter_on():
         fig = presenter_figure(fig, PRESENTER_MIN_FONT)
-    return st.plotly_chart(fig, key=key, **kwargs)
+    # the "plotly_white" template, written into the JSON only now (cheap; see viz.theme)
+    return st.plotly_chart(with_template(fig), key=key, **kwargs)
 
 
 def fold(title: str, body: Callable[[], None] | str) -> None:

@@ -423,7 +423,7 @@ def network_figure(
     )
     # built from known-good dicts: Plotly's per-property validation would cost more than the rest of
     # a step (tests/test_viz_step.py validates these figures in full, so a mistake cannot slip by)
-    # a template given by name is only expanded by Plotly's validation, which is skipped here; the
-    # chart is styled by Streamlit's theme, so the name is left out rather than sent unresolved
-    layout.pop("template", None)
+    # Streamlit's theme styles the chart: no "plotly_white" template (base_layout's mark for it is
+    # dropped, see viz.theme.with_template)
+    layout.pop("meta", None)
     return go.Figure(data=traces, layout=layout, _validate=False)

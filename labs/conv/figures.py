@@ -12,7 +12,8 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from viz.theme import DIVERGING, HIGHLIGHT, SERIES, base_layout, symmetric_range
+from viz.fast_figure import DIVERGING_SCALE, figure, panel_axis, panel_row
+from viz.theme import HIGHLIGHT, SERIES, base_layout, symmetric_range
 
 CELL_PX = 34  # the smallest height of a grid cell with its number written in it
 
@@ -51,66 +52,70 @@ def grid_figure(
     r0, c0 = origin
     rows, cols = list(range(r0, r0 + h)), list(range(c0, c0 + w))
     vmax = vmax if vmax is not None else symmetric_range(v)
-    fig = go.Figure(
-        go.Heatmap(
-            z=v, x=cols, y=rows, colorscale=DIVERGING, zmid=0, zmin=-vmax, zmax=vmax, showscale=False,
-            text=cell_text(v, decimals) if numbers else None,
-            texttemplate="%{text}" if numbers else None,
-            textfont={"size": 11 if w <= 12 else 9},
-            hovertemplate="row %{y}, column %{x}: %{z:.6g}<extra></extra>", xgap=1, ygap=1,
-        )
-    )  # fmt: skip
+    # plain dicts, no validation (viz.fast_figure): Plotly's validation was most of this page's run
+    # (tests/labs/conv/test_conv_figures.py validates these figures in full); base_layout keeps the
+    # "plotly_white" look (viz.theme.with_template)
+    texts = cell_text(v, decimals) if numbers else None
+    traces: list[dict] = [
+        {"type": "heatmap", "z": v, "x": cols, "y": rows, **_diverging(vmax), "showscale": False,
+         "text": texts, "texttemplate": "%{text}" if numbers else None,
+         "textfont": {"size": 11 if w <= 12 else 9},
+         "hovertemplate": "row %{y}, column %{x}: %{z:.6g}<extra></extra>", "xgap": 1, "ygap": 1}
+    ]  # fmt: skip
+    shapes = []
     if window is not None:
         i, j, wh, ww = window
-        fig.add_shape(
-            type="rect", x0=j - 0.5, x1=j + ww - 0.5, y0=i - 0.5, y1=i + wh - 0.5,
-            line={"color": HIGHLIGHT, "width": 4},
+        shapes.append(
+            {"type": "rect", "x0": j - 0.5, "x1": j + ww - 0.5, "y0": i - 0.5, "y1": i + wh - 0.5,
+             "line": {"color": HIGHLIGHT, "width": 4}}
         )  # fmt: skip
     # a cell wide enough for its longest number (about 6 px a character at the font size used)
-    longest = max((len(t) for t in cell_text(v, decimals).ravel()), default=1) if numbers else 1
+    longest = max((len(t) for t in texts.ravel()), default=1) if numbers else 1
     cell = max(CELL_PX, 6 * longest + 8)
     if marks is not None and marks.any():
         mi, mj = np.nonzero(marks)
-        fig.add_trace(
-            go.Scatter(
-                x=mj + c0, y=mi + r0, mode="markers", name="winner",
-                marker={"symbol": "square-open", "size": cell - 2, "color": RING, "line": {"width": 2}},
-                hovertemplate="winner: row %{y}, column %{x}<extra></extra>", showlegend=False,
-            )
+        traces.append(
+            {"type": "scatter", "x": mj + c0, "y": mi + r0, "mode": "markers", "name": "winner",
+             "marker": {"symbol": "square-open", "size": cell - 2, "color": RING, "line": {"width": 2}},
+             "hovertemplate": "winner: row %{y}, column %{x}<extra></extra>", "showlegend": False}
         )  # fmt: skip
-    fig.update_layout(
-        **base_layout(
-            title={"text": title, "font": {"size": 14}, "y": 0.99, "yanchor": "top", "yref": "container"},
-            height=min(h * cell + 90, 760),
-            margin={"l": 30, "r": 10, "t": 70, "b": 10},
-        )
-    )
-    fig.update_yaxes(
-        autorange="reversed", tickmode="array", tickvals=rows, showgrid=False, zeroline=False, scaleanchor="x"
-    )
-    fig.update_xaxes(tickmode="array", tickvals=cols, showgrid=False, zeroline=False, side="top")
-    return fig
+    fig_layout = base_layout(
+        title={"text": title, "font": {"size": 14}, "y": 0.99, "yanchor": "top", "yref": "container"},
+        height=min(h * cell + 90, 760),
+        margin={"l": 30, "r": 10, "t": 70, "b": 10},
+        shapes=shapes,
+        yaxis={"autorange": "reversed", "tickmode": "array", "tickvals": rows, "showgrid": False,
+               "zeroline": False, "scaleanchor": "x"},
+        xaxis={"tickmode": "array", "tickvals": cols, "showgrid": False, "zeroline": False, "side": "top"},
+    )  # fmt: skip
+    return figure(traces, fig_layout)
+
+
+def _diverging(vmax: float) -> dict:
+    """The diverging scale centred at 0 over ``[-vmax, vmax]``, as explicit colours (no validation)."""
+    return {"colorscale": DIVERGING_SCALE, "zmid": 0, "zmin": -vmax, "zmax": vmax}
 
 
 def filters_figure(K: np.ndarray, title: str = "The filters K[o, 0] of conv layer 1") -> go.Figure:
     """Each filter of the first input channel as a small heatmap, its numbers on hover and in the cells."""
     n = K.shape[0]
     vmax = symmetric_range(K)
-    fig = make_subplots(1, n, subplot_titles=[f"filter {o + 1}" for o in range(n)], horizontal_spacing=0.03)
-    for o in range(n):
-        k = K[o, 0]
-        fig.add_trace(
-            go.Heatmap(
-                z=k, colorscale=DIVERGING, zmid=0, zmin=-vmax, zmax=vmax, showscale=o == n - 1,
-                text=cell_text(k, 2), texttemplate="%{text}", textfont={"size": 10},
-                hovertemplate=f"filter {o + 1}, " + "u=%{y}, v=%{x}: %{z:.6g}<extra></extra>", xgap=1, ygap=1,
-            ),
-            1, o + 1,
-        )  # fmt: skip
-    fig.update_yaxes(autorange="reversed", showticklabels=False)
-    fig.update_xaxes(showticklabels=False)
-    fig.update_layout(**base_layout(title=title, height=200, margin={"l": 10, "r": 10, "t": 60, "b": 10}))
-    return fig
+    traces = [
+        {"type": "heatmap", "z": K[o, 0], **_diverging(vmax), "showscale": o == n - 1,
+         "text": cell_text(K[o, 0], 2), "texttemplate": "%{text}", "textfont": {"size": 10},
+         "hovertemplate": f"filter {o + 1}, " + "u=%{y}, v=%{x}: %{z:.6g}<extra></extra>",
+         "xgap": 1, "ygap": 1,
+         "xaxis": panel_axis("x", o), "yaxis": panel_axis("y", o)}
+        for o in range(n)
+    ]  # fmt: skip
+    panels = panel_row(
+        [f"filter {o + 1}" for o in range(n)], 0.03,
+        x_showticklabels=False, y_autorange="reversed", y_showticklabels=False,
+    )  # fmt: skip
+    return figure(
+        traces,
+        base_layout(title={"text": title}, height=200, margin={"l": 10, "r": 10, "t": 60, "b": 10}, **panels),
+    )
 
 
 def curves_figure(
@@ -132,22 +137,18 @@ def curves_figure(
 
 def images_figure(images: Sequence[np.ndarray], titles: Sequence[str], height: int = 160) -> go.Figure:
     """A row of small images (every pixel's value on hover)."""
-    n = max(len(images), 1)
-    fig = make_subplots(1, n, subplot_titles=list(titles) or [""], horizontal_spacing=0.02)
     vmax = symmetric_range(*images) if images else 1.0
-    for k, img in enumerate(images):
-        fig.add_trace(
-            go.Heatmap(
-                z=img, colorscale=DIVERGING, zmid=0, zmin=-vmax, zmax=vmax, showscale=False,
-                hovertemplate="row %{y}, column %{x}: %{z:.3f}<extra></extra>",
-            ),
-            1, k + 1,
-        )  # fmt: skip
-    fig.update_yaxes(autorange="reversed", showticklabels=False, scaleanchor="x")
-    fig.update_xaxes(showticklabels=False)
-    fig.update_annotations(font_size=11)
-    fig.update_layout(**base_layout(height=height, margin={"l": 5, "r": 5, "t": 50, "b": 5}))
-    return fig
+    traces = [
+        {"type": "heatmap", "z": img, **_diverging(vmax), "showscale": False,
+         "hovertemplate": "row %{y}, column %{x}: %{z:.3f}<extra></extra>",
+         "xaxis": panel_axis("x", k), "yaxis": panel_axis("y", k)}
+        for k, img in enumerate(images)
+    ]  # fmt: skip
+    panels = panel_row(
+        list(titles) or [""], 0.02, title_size=11,
+        x_showticklabels=False, y_autorange="reversed", y_showticklabels=False, y_scaleanchor="x",
+    )  # fmt: skip
+    return figure(traces, base_layout(height=height, margin={"l": 5, "r": 5, "t": 50, "b": 5}, **panels))
 
 
 def probabilities_figure(a: np.ndarray, classes: Sequence[str], label: int) -> go.Figure:

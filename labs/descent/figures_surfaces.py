@@ -4,11 +4,14 @@ loss per iteration and per epoch.
 A contour plot answers clicks poorly (Plotly reports no selected points on contour or heatmap
 traces), so ``contour_figure`` lays an invisible grid of scatter points over it: clicking
 anywhere selects the nearest grid point, whose ``(w1, w2)`` becomes the new start. The same
-points carry the loss on hover.
+points carry the loss on hover. Plotly draws only ``marker.maxdisplayed`` of them (one): hover and
+click-to-select still find every point, but the browser is spared 1,681 invisible SVG markers per
+chart, which were most of the cost of opening the page (``benchmarks/bench_clicks.py``).
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -16,6 +19,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from labs.descent.model_surfaces import SurfaceGrid, get_surface
+from viz import compact
 from viz.format import fmt
 from viz.theme import INK, base_layout
 
@@ -25,6 +29,7 @@ LOSS_SCALE = [[0.0, "#ffffff"], [0.35, "#e6ecf2"], [0.7, "#c2cfdc"], [1.0, "#91a
 CLICK_GRID = 41
 CLICK_TRACE_NAME = "click to start here"
 HOVER_TRACE_NAME = "loss here"
+GRID_W_DIGITS, GRID_LOSS_DIGITS = 3, 4  # significant digits the grid's hover shows
 
 
 @dataclass(frozen=True)
@@ -85,6 +90,26 @@ def wants_log_axis(losses: Sequence[np.ndarray]) -> bool:
     return bool(values.size) and float(values.max() / values.min()) > 30.0
 
 
+@functools.lru_cache(maxsize=8)
+def click_grid(surface: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The invisible grid's ``w1``, ``w2`` and loss, flat ``(CLICK_GRID**2,)``, in float32.
+
+    Its hover writes ``w1``/``w2`` with ``GRID_W_DIGITS`` and the loss with ``GRID_LOSS_DIGITS``
+    significant digits: the float32 values read exactly as the float64 ones (``viz.compact``).
+    """
+    s = get_surface(surface)
+    lo1, hi1, lo2, hi2 = s.box
+    g1, g2 = np.meshgrid(np.linspace(lo1, hi1, CLICK_GRID), np.linspace(lo2, hi2, CLICK_GRID))
+    out = (
+        compact.positions(g1.ravel(), 3),
+        compact.positions(g2.ravel(), 3),
+        compact.shown(s.loss(g1, g2).ravel(), 4),
+    )
+    for arr in out:
+        arr.flags.writeable = False  # shared by every caller (cached)
+    return out
+
+
 def contour_figure(
     grid: SurfaceGrid,
     paths: Sequence[Path],
@@ -108,7 +133,7 @@ def contour_figure(
         go.Contour(
             x=grid.w1,
             y=grid.w2,
-            z=z,
+            z=compact.colours(z),  # only coloured (no hover); the colour bar's ticks come from z itself
             colorscale=LOSS_SCALE,
             ncontours=22,
             contours={"coloring": "fill", "showlines": True},
@@ -119,18 +144,20 @@ def contour_figure(
         )
     ]
     lo1, hi1, lo2, hi2 = surface.box
-    g1, g2 = np.meshgrid(np.linspace(lo1, hi1, CLICK_GRID), np.linspace(lo2, hi2, CLICK_GRID))
+    g1, g2, grid_loss = click_grid(surface.name)
     traces.append(
         go.Scatter(
-            x=g1.ravel(),
-            y=g2.ravel(),
+            x=g1,
+            y=g2,
             mode="markers",
-            marker={"size": 14, "opacity": 0, "color": "black"},
-            customdata=surface.loss(g1, g2).ravel(),
+            # hover and selection search all points; only one is drawn (see the module docstring)
+            marker={"size": 14, "opacity": 0, "color": "black", "maxdisplayed": 1},
+            customdata=grid_loss,
             name=CLICK_TRACE_NAME if clickable else HOVER_TRACE_NAME,
             showlegend=False,
             hovertemplate=(
-                f"{n1} = %{{x:.3g}}, {n2} = %{{y:.3g}}<br>L = %{{customdata:.4g}}"
+                f"{n1} = %{{x:.{GRID_W_DIGITS}g}}, {n2} = %{{y:.{GRID_W_DIGITS}g}}"
+                f"<br>L = %{{customdata:.{GRID_LOSS_DIGITS}g}}"
                 + ("<br>click to start here" if clickable else "")
                 + "<extra></extra>"
             ),

@@ -14,6 +14,7 @@ import streamlit as st
 from backprop_core.rnn import BPTTTrace, backward_through_time, forward_through_time, spectral_radius
 from ui.bridge import show_code
 from ui.common import ensure_state, page_intro, show_error, try_this
+from ui.lazy import lazy_expander
 from ui.presenter import plotly_chart
 from ui.share import share_link
 from ui.urlstate import seed_from_url, show_notices, write_url
@@ -173,8 +174,13 @@ def section_backward(trace: BPTTTrace) -> None:
             else f"When the pass reaches step 1 the running sum is $dW_h$ (‖dWh‖ = {fmt(norm, 4)})."
         )
     )
-    with st.expander("The size of every step's contribution, as a chart"):
-        plotly_chart(contributions_figure(trace.dWh_steps, t0), key="bt_contributions_chart")
+    # a chart in a closed expander is built and drawn only once opened (ui/lazy.py)
+    box, is_open = lazy_expander(
+        "The size of every step's contribution, as a chart", key="bt_contributions_open"
+    )
+    with box:
+        if is_open:
+            plotly_chart(contributions_figure(trace.dWh_steps, t0), key="bt_contributions_chart")
     show_code(
         [backward_through_time],
         label="Show the code (backward pass)",

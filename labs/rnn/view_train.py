@@ -12,6 +12,7 @@ from backprop_core.pytorch.common import CompareRow
 from backprop_core.pytorch.rnn import rnn_script
 from ui.bridge import pytorch_expander
 from ui.common import format_lr
+from ui.lazy import lazy_expander
 from ui.playback import play_pause
 from ui.presenter import plotly_chart
 from ui.progress import progress_controls
@@ -87,29 +88,40 @@ def section_truncation(setup: Setup) -> None:
             hide_index=True,
             key="bt_trunc_table",
         )
-    with right.expander("Truncation and learning: train with k and with full BPTT"):
-        T = setup.T
-        ks_all = sorted({k for k in (1, 2, 5, 10) if k < T} | {T})
-        if st.session_state.get("bt_k_pick") not in ks_all:
-            st.session_state.bt_k_pick = ks_all[0]
-        st.select_slider("k for the training comparison", ks_all, key="bt_k_pick")
-        k = int(st.session_state.bt_k_pick)
-        ks = (k, T) if k < T else (T,)
-        runs = cached_truncation_runs(replace(setup, task="remember"), ks)
-        plotly_chart(
-            runs_figure({("full" if kk == T else kk): r for kk, r in runs.items()}, "k =", ACCURACY_EVERY),
-            key="bt_trunc_train_chart",
+    # the training comparison runs and is drawn only once the learner opens it (ui/lazy.py)
+    with right:
+        box, is_open = lazy_expander(
+            "Truncation and learning: train with k and with full BPTT", key="bt_trunc_train_open"
         )
-        acc = {kk: (r.accuracies[-1] if r.accuracies else float("nan")) for kk, r in runs.items()}
-        note = f"Remember the first input at T = {T}: held-out accuracy {fmt(acc[T], 3)} with full BPTT"
-        if k < T:
-            note += (
-                f", {fmt(acc[k], 3)} with k = {k}. The target depends on $x_1$, which sits {T - 1} steps "
-                "before the "
-                f"loss: with k = {k} no error ever reaches step 1, so nothing in the gradient can tie $x_1$ "
-                "to the output"
-            )
-        st.markdown(note + ".")
+    with box:
+        if is_open:
+            truncation_comparison(setup)
+
+
+def truncation_comparison(setup: Setup) -> None:
+    """Train with truncation k and with full BPTT on the remember task: accuracy curves and a note."""
+    T = setup.T
+    ks_all = sorted({k for k in (1, 2, 5, 10) if k < T} | {T})
+    if st.session_state.get("bt_k_pick") not in ks_all:
+        st.session_state.bt_k_pick = ks_all[0]
+    st.select_slider("k for the training comparison", ks_all, key="bt_k_pick")
+    k = int(st.session_state.bt_k_pick)
+    ks = (k, T) if k < T else (T,)
+    runs = cached_truncation_runs(replace(setup, task="remember"), ks)
+    plotly_chart(
+        runs_figure({("full" if kk == T else kk): r for kk, r in runs.items()}, "k =", ACCURACY_EVERY),
+        key="bt_trunc_train_chart",
+    )
+    acc = {kk: (r.accuracies[-1] if r.accuracies else float("nan")) for kk, r in runs.items()}
+    note = f"Remember the first input at T = {T}: held-out accuracy {fmt(acc[T], 3)} with full BPTT"
+    if k < T:
+        note += (
+            f", {fmt(acc[k], 3)} with k = {k}. The target depends on $x_1$, which sits {T - 1} steps "
+            "before the "
+            f"loss: with k = {k} no error ever reaches step 1, so nothing in the gradient can tie $x_1$ "
+            "to the output"
+        )
+    st.markdown(note + ".")
 
 
 def section_train(setup: Setup) -> None:

@@ -78,9 +78,9 @@ def loss_history_figure(losses: Sequence[float], current: float | None, height: 
         },
         yaxis=_loss_axis([*losses, *([] if current is None else [current])]),
     )
-    # a template given by name is only expanded by Plotly's validation, which is skipped here; the
-    # chart is styled by Streamlit's theme, so the name is left out rather than sent unresolved
-    layout.pop("template", None)
+    # Streamlit's theme styles the chart: no "plotly_white" template (base_layout's mark for it is
+    # dropped, see viz.theme.with_template)
+    layout.pop("meta", None)
     return go.Figure(data=traces, layout=layout, _validate=False)
 
 

@@ -45,6 +45,7 @@ from labs.vanishing.view_common import (
 )
 from labs.vanishing.view_settings import CLIP_CHOICES, STD_VALUES
 from ui.common import format_lr, try_this
+from ui.lazy import lazy_expander
 from ui.presenter import fold, plotly_chart
 from viz.format import fmt
 
@@ -108,15 +109,22 @@ def section_exploding(setup: LabSetup, lab: Lab, view_notes: list[str]) -> None:
             "sample), so no gradient gets through at any scale. Narrow, deep relu networks often start like "
             "that; try more neurons per layer."
         )
-    with st.expander(f"Per-layer gradient norms at std {fmt(xstd, 3)}"):
-        xprofiles = cached_profiles(normal_setup)
-        plotly_chart(
-            profile_figure(xprofiles, f"Per-layer gradient norms with normal init, std {fmt(xstd, 3)}"),
-            key="vg_xprofile_chart",
-        )
-        captions(profile_gaps(xprofiles))
-    with st.expander("Clipping by global norm: a shorter step, the same ratio between layers"):
-        section_clipping(setup, xstd)
+    # charts in closed expanders are built and drawn only once opened (ui/lazy.py)
+    box, is_open = lazy_expander(f"Per-layer gradient norms at std {fmt(xstd, 3)}", key="vg_xprofile_open")
+    with box:
+        if is_open:
+            xprofiles = cached_profiles(normal_setup)
+            plotly_chart(
+                profile_figure(xprofiles, f"Per-layer gradient norms with normal init, std {fmt(xstd, 3)}"),
+                key="vg_xprofile_chart",
+            )
+            captions(profile_gaps(xprofiles))
+    box, is_open = lazy_expander(
+        "Clipping by global norm: a shorter step, the same ratio between layers", key="vg_clip_open"
+    )
+    with box:
+        if is_open:
+            section_clipping(setup, xstd)
 
 
 def section_clipping(setup: LabSetup, xstd: float) -> None:
@@ -202,9 +210,11 @@ def section_symmetry(setup: LabSetup, lab: Lab, view_notes: list[str]) -> None:
             else ""
         )
     )
-    with st.expander("The units over the updates, and their weights"):
-        plotly_chart(symmetry_spread_figure(sym, fix), key="vg_symmetry_chart")
-        plotly_chart(symmetry_weights_figure(sym, fix), key="vg_symmetry_weights_chart")
+    box, is_open = lazy_expander("The units over the updates, and their weights", key="vg_symmetry_open")
+    with box:
+        if is_open:
+            plotly_chart(symmetry_spread_figure(sym, fix), key="vg_symmetry_chart")
+            plotly_chart(symmetry_weights_figure(sym, fix), key="vg_symmetry_weights_chart")
 
 
 def section_helps(setup: LabSetup, lab: Lab, view_notes: list[str]) -> None:
@@ -225,15 +235,19 @@ def section_helps(setup: LabSetup, lab: Lab, view_notes: list[str]) -> None:
         "Adaptive optimizers: Adam and vanishing update sizes (measured)",
         adam_text(runs[0].first_over_output, runs[1].first_over_output, format_lr(lr), depth),
     )
-    with st.expander("Why? Measured: how far each layer moves under SGD and under Adam"):
-        st.markdown(ADAM_WHY)
-        plotly_chart(update_sizes_figure(runs), key="vg_adam_chart")
-        st.caption(
-            f"Both from the same starting weights ({setup.init} init), {ADAM_UPDATES} full-batch updates "
-            "each at the sidebar's learning rate; ‖ΔW‖ / ‖W‖ is the size of a layer's weight change over the "
-            "size of its weights (Frobenius norms), averaged over the updates. Switch the sidebar's "
-            "optimizer to adam to train with it in section 2."
-        )
+    box, is_open = lazy_expander(
+        "Why? Measured: how far each layer moves under SGD and under Adam", key="vg_adam_open"
+    )
+    with box:
+        if is_open:
+            st.markdown(ADAM_WHY)
+            plotly_chart(update_sizes_figure(runs), key="vg_adam_chart")
+            st.caption(
+                f"Both from the same starting weights ({setup.init} init), {ADAM_UPDATES} full-batch updates "
+                "each at the sidebar's learning rate; ‖ΔW‖ / ‖W‖ is the size of a layer's weight change over "
+                "the size of its weights (Frobenius norms), averaged over the updates. Switch the sidebar's "
+                "optimizer to adam to train with it in section 2."
+            )
 
     # the prediction starts from what this page measured, so it holds for any depth the learner has set
     sigmoid = next((r.profile for r in lab.runs if r.activation == "sigmoid"), None)

@@ -32,15 +32,29 @@ def _iterations(page: object) -> list[int]:
     return [int(re.search(r"after (\d+) update", k).group(1)) for k in _losses(page)]
 
 
+LAZY_EXPANDERS = (
+    "Per-layer gradient norms at std",
+    "Clipping by global norm",
+    "The units over the updates",
+    "how far each layer moves under SGD and under Adam",
+)
+
+
 def test_page_trains_plays_and_shows_no_exception(app_url: str, page: object, artifacts_dir: Path) -> None:
     page.goto(f"{app_url}/Vanishing_gradients")
     wait_settled(page)
     assert_no_exception(page)
     assert page.get_by_role("heading", name="Vanishing and exploding gradients").count() == 1
     assert _iterations(page) == [0, 0]
-    # every chart of the page is drawn (plotly puts an svg in each)
+    # every chart of the page is drawn (plotly puts an svg in each); the ones in the four lazy
+    # expanders (ui/lazy.py) only once opened
     charts = page.locator('[data-testid="stPlotlyChart"]')
+    assert charts.count() >= 5
+    for label in LAZY_EXPANDERS:
+        page.locator('[data-testid="stExpander"]', has_text=label).first.locator("summary").click()
+        wait_settled(page)
     assert charts.count() >= 10
+    assert_no_exception(page)
     page.screenshot(path=str(artifacts_dir / "vanishing_1_open.png"), full_page=True)
 
     click_and_settle(page, page.get_by_role("button", name="Train up to 100"))

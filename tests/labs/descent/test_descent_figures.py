@@ -34,6 +34,7 @@ from labs.descent.model_surfaces import (
     surface_grid,
     trajectory,
 )
+from tests.hover_text import hover_texts
 
 NEURON = "single neuron (w, b)"
 
@@ -87,14 +88,28 @@ def test_regime_strip_marks_the_critical_rates_and_the_chosen_one() -> None:
     assert "off the scale" in far.data[0].text[0]
 
 
+def assert_grid_hover_unchanged(trace: object, surface_name: str) -> None:
+    """The grid's hover at every point reads exactly as from the float64 grid and loss."""
+    surface = get_surface(surface_name)
+    lo1, hi1, lo2, hi2 = surface.box
+    g1, g2 = np.meshgrid(np.linspace(lo1, hi1, CLICK_GRID), np.linspace(lo2, hi2, CLICK_GRID))
+    exact = {"x": g1.ravel(), "y": g2.ravel(), "customdata": surface.loss(g1, g2).ravel()}
+    sent = {"x": trace.x, "y": trace.y, "customdata": trace.customdata}
+    assert hover_texts(trace.hovertemplate, sent) == hover_texts(trace.hovertemplate, exact)
+    assert "L = %{customdata:.4g}" in trace.hovertemplate  # the test reads the loss the hover shows
+
+
 def test_contour_has_a_clickable_grid_and_the_engine_paths() -> None:
     grid = surface_grid("ravine", 41)
     t = trajectory("ravine", "momentum", 0.01, (-8.0, 1.5), 30)
     fig = contour_figure(grid, [Path("Momentum", t.points, t.losses, "red")], (-8.0, 1.5), "ravine")
     click = _trace(fig, CLICK_TRACE_NAME)
     assert len(click.x) == CLICK_GRID**2
-    surface = get_surface("ravine")
-    assert np.allclose(click.customdata, surface.loss(np.asarray(click.x), np.asarray(click.y)))
+    # hover and click-to-select search every point, but the browser draws only one of them
+    assert click.marker.maxdisplayed == 1 and click.marker.opacity == 0
+    # the grid goes out in float32 (viz.compact), yet every hover reads as from the float64 values
+    assert click.customdata.dtype == np.float32 and click.x.dtype == np.float32
+    assert_grid_hover_unchanged(click, "ravine")
     path = _trace(fig, "Momentum")
     assert np.allclose(path.x, t.points[:, 0]) and np.allclose(path.y, t.points[:, 1])
     assert np.allclose(np.asarray(path.customdata)[:, 1], t.losses)
@@ -116,8 +131,7 @@ def test_a_contour_that_is_not_clickable_still_gives_the_loss_on_hover() -> None
     assert all(t.name != CLICK_TRACE_NAME for t in fig.data)
     hover = _trace(fig, HOVER_TRACE_NAME)
     assert len(hover.x) == CLICK_GRID**2 and "click" not in hover.hovertemplate
-    surface = get_surface(NEURON)
-    assert np.allclose(hover.customdata, surface.loss(np.asarray(hover.x), np.asarray(hover.y)))
+    assert_grid_hover_unchanged(hover, NEURON)
 
 
 def test_loss_steps_marks_the_first_crossing() -> None:

@@ -33,6 +33,10 @@ def open_page(query: dict[str, str] | None = None) -> AppTest:
     return at
 
 
+def chart_keys(at: AppTest) -> set[str]:
+    return {el.proto.id.rsplit("-", 1)[-1] for el in at.get("plotly_chart")}
+
+
 def texts(at: AppTest) -> str:
     return "\n".join(m.value for m in (*at.markdown, *at.caption, *at.info, *at.warning, *at.error))
 
@@ -115,7 +119,13 @@ def test_page_opens_with_every_section_and_ends_with_try_this() -> None:
     assert at.title[0].value.endswith("Backpropagation through time")
     assert "same weights at every time step" in at.markdown[0].value
     assert "Try this" in texts(at) and "spectral radius to **0.90**" in texts(at)
-    assert len(at.get("plotly_chart")) >= 8  # the unrolled network is drawn once, in section 2
+    # the unrolled network is drawn once, in section 2; the charts in the two closed expanders
+    # (every step's contribution, the truncation training) only once they are opened (ui/lazy.py)
+    assert len(at.get("plotly_chart")) >= 6
+    assert not {"bt_contributions_chart", "bt_trunc_train_chart"} & chart_keys(at)
+    at.session_state["bt_contributions_open"] = True
+    at.run()
+    assert "bt_contributions_chart" in chart_keys(at) and not at.exception
 
 
 def test_section_1_says_wh_is_shared_with_its_measured_radius() -> None:
@@ -161,6 +171,11 @@ def test_section_4_compares_truncated_and_full() -> None:
     at = open_page({"T": "10"})
     table = at.dataframe[1].value  # section 4's table
     assert table["k"].tolist()[-1] == 10
+    # the training comparison runs only once its expander is open (ui/lazy.py)
+    assert "bt_trunc_train_chart" not in chart_keys(at)
+    at.session_state["bt_trunc_train_open"] = True
+    at.run()
+    assert "bt_trunc_train_chart" in chart_keys(at)
     at.select_slider(key="bt_k_pick").set_value(1).run()
     assert "with k = 1 no error ever reaches step 1" in texts(at)
 

@@ -26,10 +26,16 @@ PAGE = str(ROOT / "pages" / "5_Vanishing_gradients.py")
 EXPLAINED = ("not drawn", "left blank", "cannot show")
 
 
-def open_page(query: dict[str, str] | None = None) -> AppTest:
+# expanders whose charts are drawn only while open (ui/lazy.py): the tests open them
+LAZY_EXPANDERS = ("vg_xprofile_open", "vg_clip_open", "vg_symmetry_open", "vg_adam_open")
+
+
+def open_page(query: dict[str, str] | None = None, *, expanders_open: bool = True) -> AppTest:
     at = AppTest.from_file(PAGE, default_timeout=60)
     for k, v in (query or {}).items():
         at.query_params[k] = v
+    for key in LAZY_EXPANDERS if expanders_open else ():
+        at.session_state[key] = True
     at.run()
     assert not at.exception, at.exception
     return at
@@ -289,6 +295,18 @@ def test_fewer_than_two_activations_are_explained() -> None:
     assert any("Choose activations" in i.value for i in at.info)
     assert at.button(key="vg_train").disabled
     assert "vg_profile_chart" not in charts(at)
+
+
+def test_charts_in_closed_expanders_are_drawn_only_once_opened() -> None:
+    """Opening the page builds no chart hidden in a closed expander; opening one draws its charts."""
+    at = open_page(expanders_open=False)
+    lazy = {"vg_xprofile_chart", "vg_clip_chart", "vg_symmetry_chart", "vg_symmetry_weights_chart"}
+    assert not lazy & set(charts(at)) and "vg_adam_chart" not in charts(at)
+    assert "vg_sweep_chart" in charts(at)  # a chart outside the expanders is there
+    at.session_state["vg_symmetry_open"] = True
+    at.run()
+    assert {"vg_symmetry_chart", "vg_symmetry_weights_chart"} <= set(charts(at))
+    assert not at.exception and not at.warning
 
 
 # -- the sections' own controls ------------------------------------------------------------------------
