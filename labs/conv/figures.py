@@ -83,7 +83,7 @@ def grid_figure(
         title={"text": title, "font": {"size": 14}, "y": 0.99, "yanchor": "top", "yref": "container"},
         height=min(h * cell + 90, 760),
         margin={"l": 30, "r": 10, "t": 70, "b": 10},
-        shapes=shapes,
+        **({"shapes": shapes} if shapes else {}),
         yaxis={"autorange": "reversed", "tickmode": "array", "tickvals": rows, "showgrid": False,
                "zeroline": False, "scaleanchor": "x"},
         xaxis={"tickmode": "array", "tickvals": cols, "showgrid": False, "zeroline": False, "side": "top"},
