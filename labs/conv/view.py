@@ -13,6 +13,7 @@ from backprop_core.convnet import forward_pass
 from backprop_core.optimizers import OPTIMIZERS
 from ui.bridge import show_code
 from ui.common import ensure_state, format_lr, lr_values, page_intro, try_this
+from ui.lazy import lazy_expander
 from ui.presenter import plotly_chart
 from ui.share import share_link
 from ui.urlstate import seed_from_url, show_notices, write_url
@@ -217,13 +218,16 @@ def pool_block(step, o: int) -> None:
 
 
 def output_block(step, label: int) -> None:
-    with st.expander(
-        "Flatten, dense, softmax, loss: the numbers of the dense layer, the softmax and the loss"
-    ):
-        output_numbers(step, label)
+    # its chart is built and drawn only once opened (ui/lazy.py)
+    box, is_open = lazy_expander(
+        "Flatten, dense, softmax, loss: the numbers of the dense layer, the softmax and the loss",
+        key="cv_output_open",
+    )
+    with box:
+        output_numbers(step, label, chart=is_open)
 
 
-def output_numbers(step, label: int) -> None:
+def output_numbers(step, label: int, *, chart: bool = True) -> None:
     flat, out = step.flat, step.dense[-1]
     c, h, w = step.pool.trace.out.shape[1:]
     st.markdown(
@@ -232,8 +236,9 @@ def output_numbers(step, label: int) -> None:
         f"z = [{', '.join(f'{v:.3f}' for v in out.z[0])}]."
     )
     d1, d2 = st.columns([3, 2])
-    with d1:
-        plotly_chart(figures.probabilities_figure(out.a[0], model.CLASSES, label), key="cv_probs_chart")
+    if chart:
+        with d1:
+            plotly_chart(figures.probabilities_figure(out.a[0], model.CLASSES, label), key="cv_probs_chart")
     d2.markdown(
         f"Cross-entropy with the true class **{model.CLASSES[label]}**:\n\n"
         f"$L = -\\log a_{{\\text{{true}}}} = -\\log {out.a[0, label]:.6f} = {step.loss:.6f}$"

@@ -6,6 +6,7 @@ import streamlit as st
 
 from backprop_core.convnet import train_step
 from ui.bridge import show_code
+from ui.lazy import lazy_expander
 from ui.playback import play_pause
 from ui.presenter import plotly_chart
 from ui.progress import progress_controls
@@ -82,9 +83,15 @@ def live_panel(playing: bool) -> None:
             titles = [
                 f"#{i}: {model.CLASSES[t]}<br>taken for {model.CLASSES[p]} ({q:.0%})" for i, t, p, q in wrong
             ]
-            with st.expander(f"{len(wrong)} test images the network gets wrong (true class, then its guess)"):
-                images = [lab.data.X_test[i, 0] for i, *_ in wrong]
-                plotly_chart(figures.images_figure(images, titles), key="cv_wrong_chart")
+            # a chart in a closed expander is built and drawn only once opened (ui/lazy.py)
+            box, is_open = lazy_expander(
+                f"{len(wrong)} test images the network gets wrong (true class, then its guess)",
+                key="cv_wrong_open",
+            )
+            with box:
+                if is_open:
+                    images = [lab.data.X_test[i, 0] for i, *_ in wrong]
+                    plotly_chart(figures.images_figure(images, titles), key="cv_wrong_chart")
         else:
             st.success("The network classifies every test image correctly.")
 

@@ -44,6 +44,7 @@ from labs.descent.view_settings import (
     zero_grad_table,
 )
 from ui.common import format_lr
+from ui.lazy import lazy_expander
 from ui.presenter import fold, plotly_chart
 from viz.format import fmt
 
@@ -198,8 +199,11 @@ def section_zero_grad() -> None:
     plotly_chart(zero_grad_figure(good, bad, forget, w_star), key="gd_s4_chart")
     with st.expander(f"Step by step, {'without' if forget else 'with'} zero_grad()"):
         show_table(zero_grad_table(chosen), "gd_s4_table", skip=("step",), max_height=400)
-    with st.expander("The useful side: accumulating gradients on purpose"):
-        accumulation()
+    # its chart is built and drawn only once opened (ui/lazy.py)
+    box, is_open = lazy_expander("The useful side: accumulating gradients on purpose", key="gd_s4_accum_open")
+    with box:
+        if is_open:
+            accumulation()
 
 
 def accumulation() -> None:

@@ -41,6 +41,7 @@ from labs.vanishing.view_settings import (
     train_current_lab,
     train_label,
 )
+from ui.lazy import lazy_expander
 from ui.playback import play_pause
 from ui.presenter import fold, plotly_chart
 from ui.urlstate import write_url
@@ -178,7 +179,11 @@ def section_why(setup: LabSetup, lab: Lab, view_notes: list[str]) -> None:
         "Why ReLU helps, and when (measured)",
         why_relu_text(relu["xavier"].delta_ratio, relu["he"].delta_ratio, relu["xavier"].ratio, depth),
     )
-    with st.expander("Why? The bound with the weights, next to the measurement, and the slopes f'(z)"):
+    # charts in closed expanders are built and drawn only once opened (ui/lazy.py)
+    box, is_open = lazy_expander(
+        "Why? The bound with the weights, next to the measurement, and the slopes f'(z)", key="vg_bound_open"
+    )
+    with box:
         st.markdown(BOUND_TEXT)
         if lab.runs:
             st.markdown(f"**The bound next to the measurement** ({depth} hidden layers, at initialisation)")
@@ -186,9 +191,14 @@ def section_why(setup: LabSetup, lab: Lab, view_notes: list[str]) -> None:
             table = bound_table([r.profile for r in lab.runs], depth, bounds)
             st.dataframe(table, hide_index=True, key="vg_bound_table")
             st.caption(BOUND_TABLE_NOTE)
-        plotly_chart(derivative_figure(acts or COMPARE_ACTIVATIONS), key="vg_derivative_chart")
-    with st.expander("Where the pre-activations fall: saturated and dead units, layer by layer"):
-        section_saturation(setup, lab, view_notes)
+        if is_open:
+            plotly_chart(derivative_figure(acts or COMPARE_ACTIVATIONS), key="vg_derivative_chart")
+    box, is_open = lazy_expander(
+        "Where the pre-activations fall: saturated and dead units, layer by layer", key="vg_saturation_open"
+    )
+    with box:
+        if is_open:
+            section_saturation(setup, lab, view_notes)
 
 
 def section_saturation(setup: LabSetup, lab: Lab, view_notes: list[str]) -> None:

@@ -168,3 +168,23 @@ def test_play_flag_trains_one_tick(app: AppTest) -> None:
     app.session_state.cv_playing = False
     app.run()
     assert not app.exception
+
+
+def chart_keys(at: AppTest) -> set[str]:
+    return {c.proto.id.rsplit("-", 1)[-1] for c in at.get("plotly_chart")}
+
+
+def test_charts_in_closed_expanders_are_built_only_once_opened(app: AppTest) -> None:
+    """The probabilities and the wrong images (ui/lazy.py): absent while closed, drawn once opened."""
+    app.button(key="cv_step").click().run()
+    assert not app.exception
+    lazy = {"cv_probs_chart", "cv_wrong_chart"}
+    assert not lazy & chart_keys(app) and "cv_filters_chart" in chart_keys(app)
+    # the output block's numbers are there while closed; only its chart waits
+    assert any(m.value.startswith("Flatten: the ") for m in app.markdown)
+    assert any("test images the network gets wrong" in e.label for e in app.expander)
+    app.session_state["cv_output_open"] = True
+    app.session_state["cv_wrong_open"] = True
+    app.run()
+    assert not app.exception
+    assert lazy <= chart_keys(app)

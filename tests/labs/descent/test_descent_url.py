@@ -124,7 +124,9 @@ def _tables(app: AppTest) -> list[pd.DataFrame]:
 
 def test_a_reload_restores_every_section() -> None:
     """Change something in every section, reload with the URL the page wrote: the same page."""
-    app = AppTest.from_file(PAGE, default_timeout=60).run()
+    app = AppTest.from_file(PAGE, default_timeout=60)
+    app.session_state["gd_s4_accum_open"] = True  # its slider is drawn only once opened (ui/lazy.py)
+    app.run()
     app.select_slider(key="gd_s1_lr").set_value(0.03)
     app.slider(key="gd_s1_w0").set_value(6.2)
     app.slider(key="gd_s1_steps").set_value(33).run()
@@ -151,6 +153,7 @@ def test_a_reload_restores_every_section() -> None:
     assert any("s4_forget=1" in c.value and "s1_w0=6.2" in c.value for c in app.code)
 
     reloaded = AppTest.from_file(PAGE, default_timeout=60)
+    reloaded.session_state["gd_s4_accum_open"] = True
     reloaded.query_params.update(url)
     reloaded.run()
     assert not reloaded.exception

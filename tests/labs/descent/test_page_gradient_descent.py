@@ -40,11 +40,34 @@ PAGE = str(ROOT / "pages" / "3_Gradient_descent.py")
 NEURON = "single neuron (w, b)"
 
 
+# expanders whose body is built only once opened (ui/lazy.py); the tests open them via their key
+LAZY_EXPANDERS = ("gd_s4_accum_open",)
+
+
 @pytest.fixture
 def at() -> AppTest:
-    app = AppTest.from_file(PAGE, default_timeout=60).run()
+    app = AppTest.from_file(PAGE, default_timeout=60)
+    for key in LAZY_EXPANDERS:
+        app.session_state[key] = True
+    app.run()
     assert not app.exception, app.exception
     return app
+
+
+def test_the_accumulation_chart_is_built_only_once_its_expander_is_opened() -> None:
+    app = AppTest.from_file(PAGE, default_timeout=60).run()
+    assert not app.exception
+
+    def keys() -> set[str]:
+        return {c.proto.id.rsplit("-", 1)[-1] for c in app.get("plotly_chart")}
+
+    assert "gd_s4_accum_chart" not in keys() and "gd_s4_chart" in keys()
+    assert len(app.get("plotly_chart")) == 9
+    assert any(e.label == "The useful side: accumulating gradients on purpose" for e in app.expander)
+    app.session_state["gd_s4_accum_open"] = True
+    app.run()
+    assert not app.exception
+    assert "gd_s4_accum_chart" in keys() and len(app.get("plotly_chart")) == 10
 
 
 def table(at: AppTest, first_column: str) -> pd.DataFrame:

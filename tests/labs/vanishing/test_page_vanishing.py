@@ -27,7 +27,14 @@ EXPLAINED = ("not drawn", "left blank", "cannot show")
 
 
 # expanders whose charts are drawn only while open (ui/lazy.py): the tests open them
-LAZY_EXPANDERS = ("vg_xprofile_open", "vg_clip_open", "vg_symmetry_open", "vg_adam_open")
+LAZY_EXPANDERS = (
+    "vg_xprofile_open",
+    "vg_clip_open",
+    "vg_symmetry_open",
+    "vg_adam_open",
+    "vg_bound_open",
+    "vg_saturation_open",
+)
 
 
 def open_page(query: dict[str, str] | None = None, *, expanders_open: bool = True) -> AppTest:
@@ -300,12 +307,27 @@ def test_fewer_than_two_activations_are_explained() -> None:
 def test_charts_in_closed_expanders_are_drawn_only_once_opened() -> None:
     """Opening the page builds no chart hidden in a closed expander; opening one draws its charts."""
     at = open_page(expanders_open=False)
-    lazy = {"vg_xprofile_chart", "vg_clip_chart", "vg_symmetry_chart", "vg_symmetry_weights_chart"}
+    lazy = {
+        "vg_xprofile_chart",
+        "vg_clip_chart",
+        "vg_symmetry_chart",
+        "vg_symmetry_weights_chart",
+        "vg_derivative_chart",
+        "vg_histogram_chart",
+        "vg_saturation_chart",
+    }
     assert not lazy & set(charts(at)) and "vg_adam_chart" not in charts(at)
     assert "vg_sweep_chart" in charts(at)  # a chart outside the expanders is there
+    # the bound's text and table are drawn while closed; only the chart waits
+    assert len(table(at, "largest f'(z)")) == 2
     at.session_state["vg_symmetry_open"] = True
     at.run()
     assert {"vg_symmetry_chart", "vg_symmetry_weights_chart"} <= set(charts(at))
+    assert not {"vg_derivative_chart", "vg_histogram_chart", "vg_saturation_chart"} & set(charts(at))
+    at.session_state["vg_bound_open"] = True
+    at.session_state["vg_saturation_open"] = True
+    at.run()
+    assert {"vg_derivative_chart", "vg_histogram_chart", "vg_saturation_chart"} <= set(charts(at))
     assert not at.exception and not at.warning
 
 
