@@ -57,7 +57,7 @@ def light_page(browser: object) -> Iterator[object]:
 
 
 def open_lab(page: object, url: str, path: str, scheme: str) -> None:
-    """Open the page, press its button, open every expander that holds a chart; wait for the charts."""
+    """Open the page, press its button, open every expander; wait for the charts."""
     page.goto(f"{url}/{path}")
     wait_settled(page)
     assert_no_exception(page)
@@ -65,10 +65,15 @@ def open_lab(page: object, url: str, path: str, scheme: str) -> None:
     if PAGES[path] is not None:
         click_and_settle(page, page.get_by_role("button", name=PAGES[path]).first)
         assert_no_exception(page)
-    closed = page.locator('[data-testid="stMain"] [data-testid="stExpander"] details:not([open])')
-    for summary in closed.filter(has=page.locator('[data-testid="stPlotlyChart"]')).locator("summary").all():
-        if summary.is_visible():
-            summary.click()
+    # every expander: a lazy one (ui/lazy.py) holds no chart until opened, and opening it reruns
+    closed = page.locator('[data-testid="stMain"] [data-testid="stExpander"] details:not([open]) > summary')
+    for _ in range(40):  # bounded: the pages have fewer expanders than this
+        visible = [summary for summary in closed.all() if summary.is_visible()]
+        if not visible:
+            break
+        visible[0].click()
+        wait_settled(page)
+    assert_no_exception(page)
     wait_charts_drawn(page)
 
 
