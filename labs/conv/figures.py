@@ -131,7 +131,10 @@ def curves_figure(
     fig.add_trace(go.Scatter(x=it, y=list(test_acc), name="test images", line={"color": SERIES[2]}), 1, 2)
     fig.update_xaxes(title_text="iteration")
     fig.update_yaxes(range=[0, 1.02], row=1, col=2)
-    fig.update_layout(**base_layout(height=220, legend={"orientation": "h", "y": -0.3}))
+    # the legend sits in the top strip, above the subplot titles: below the plots it ran over the
+    # "iteration" axis titles
+    legend = {"orientation": "h", "x": 1, "xanchor": "right", "y": 1, "yref": "container", "yanchor": "top"}
+    fig.update_layout(**base_layout(height=260, margin={"l": 50, "r": 20, "t": 80, "b": 45}, legend=legend))
     return fig
 
 

@@ -10,11 +10,11 @@ numbers the engine computed are printed; the page never redoes the arithmetic it
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from backprop_core.activations import ACTIVATIONS
 from backprop_core.explain import WeightExplanation
 from backprop_core.trace import StepTrace
+from labs.step_through.figures_latex import Equation, Terms, equation
 from labs.step_through.model import ParamRef
 from viz.format import tex_name, tex_num
 
@@ -26,12 +26,6 @@ _ACT_TEX = {
     "linear": r"\mathrm{id}",
     "softmax": r"\mathrm{softmax}",
 }
-
-
-@dataclass(frozen=True)
-class Equation:
-    latex: str
-    note: str = ""
 
 
 def param_tex(param: ParamRef, names: Sequence[Sequence[str]], weight_names: dict | None = None) -> str:
@@ -82,24 +76,21 @@ def neuron_equations(
     me = tex_name(names[column][k])
     a_prev = trace.forward.a_prev(l)[sample]
     W, b = net.weights[l], net.biases[l]
-    symbols = " + ".join(
+    symbols = [
         f"{param_tex((l, i, k), names, weight_names)}\\,{value_tex(names, l, i)}" for i in range(W.shape[0])
-    )
-    numbers = " + ".join(
-        f"{tex_num(W[i, k], True)} \\times {tex_num(a_prev[i], True)}" for i in range(W.shape[0])
-    )
+    ]
+    numbers = [f"{tex_num(W[i, k], True)} \\times {tex_num(a_prev[i], True)}" for i in range(W.shape[0])]
     bias = param_tex((l, None, k), names)
     z = trace.z[l][sample, k]
     a = trace.a[l][sample, k]
     act = net.activations[l]
     f = _ACT_TEX[act]
     if with_bias:
-        line = f"z_{{{me}}} = {symbols} + {bias} = {numbers} + {tex_num(b[k], True)} = {tex_num(z)}"
+        symbols, numbers = [*symbols, bias], [*numbers, tex_num(b[k], True)]
         note = "weighted sum of the previous layer's activations, plus the bias"
     else:
-        line = f"z_{{{me}}} = {symbols} = {numbers} = {tex_num(z)}"
         note = "the input times the weight (this model has no bias)"
-    eqs = [Equation(line, note)]
+    eqs = [equation(note, f"z_{{{me}}}", Terms(tuple(symbols)), Terms(tuple(numbers)), tex_num(z))]
     if act == "softmax":
         zs = trace.z[l][sample]
         denom = " + ".join(f"e^{{{tex_num(v)}}}" for v in zs)
@@ -160,19 +151,24 @@ def loss_equations(trace: StepTrace, names: Sequence[Sequence[str]], sample: int
     sym, nums = _sample_loss_terms(lt.name, a, y, out)
     who = f"L_{{{sample + 1}}}" if m > 1 else "L"
     eqs = [
-        Equation(
-            f"{who} = {sym} = {nums} = {tex_num(lt.per_sample[sample])}",
+        equation(
             f"the {lt.name} loss of {'sample ' + str(sample + 1) if m > 1 else 'this sample'}: "
             "how far the prediction a is from the target y",
+            who,
+            sym,
+            nums,
+            tex_num(lt.per_sample[sample]),
         )
     ]
     if m > 1:
-        terms = " + ".join(tex_num(v) for v in lt.per_sample)
+        terms = Terms(tuple(tex_num(v) for v in lt.per_sample), rf"\frac{{1}}{{{m}}}\Big(", r"\Big)")
         eqs.append(
-            Equation(
-                rf"L = \frac{{1}}{{{m}}}\sum_{{s=1}}^{{{m}}} L_s = \frac{{1}}{{{m}}}\left({terms}\right)"
-                f" = {tex_num(lt.data_loss)}",
+            equation(
                 "the batch loss is the mean of the samples' losses",
+                "L",
+                rf"\frac{{1}}{{{m}}}\sum_{{s=1}}^{{{m}}} L_s",
+                terms,
+                tex_num(lt.data_loss),
             )
         )
     return eqs
@@ -278,17 +274,18 @@ def chain_rule(
         d_mean, d_note = k_out, f"; divided by k = {k_out} because {lt.name} averages over the outputs"
     act = ACTIVATIONS[e.activation]
     softmax_out = e.is_output and e.activation == "softmax"
-    first = (
-        rf"{_d('L', w)} = {_d('L', z_sym)} \cdot {_d(z_sym, w)} = \delta_{{{me}}} \cdot {_d(z_sym, w)}"
+    chain = (
+        rf"{_d('L', z_sym)} \cdot {_d(z_sym, w)}"
         if softmax_out
-        else rf"{_d('L', w)} = {_d('L', a_sym)} \cdot {_d(a_sym, z_sym)} \cdot {_d(z_sym, w)}"
-        rf" = \delta_{{{me}}} \cdot {_d(z_sym, w)}"
+        else rf"{_d('L', a_sym)} \cdot {_d(a_sym, z_sym)} \cdot {_d(z_sym, w)}"
     )
     eqs = [
-        Equation(
-            first,
+        equation(
             "the chain rule: the weight changes z, and z changes the loss through every output it feeds; "
             r"$\delta = \partial L / \partial z$ collects everything after z",
+            _d("L", w),
+            chain,
+            rf"\delta_{{{me}}} \cdot {_d(z_sym, w)}",
         )
     ]
     who = f" (sample {s + 1})" if m > 1 else ""
@@ -300,11 +297,14 @@ def chain_rule(
         symbols = _over(f"a_{{{me}}} - y_{{{me}}}", d_mean)
         numbers = _over(f"{tex_num(trace.output[s, j])} - {tex_num(lt.y[s, j], True)}", d_mean)
         eqs.append(
-            Equation(
-                rf"\delta_{{{me}}} = {_d('L', a_sym)} \cdot \sigma'({z_sym}) = {symbols} = {numbers}"
-                rf" = {tex_num(e.delta[s] * f)}",
+            equation(
                 "at a sigmoid output with bce, dL/da = (a − y) / (a (1 − a)) and the slope σ'(z) = a (1 − a) "
                 "cancel, leaving the error a − y" + d_note + who + ps_note,
+                rf"\delta_{{{me}}}",
+                rf"{_d('L', a_sym)} \cdot \sigma'({z_sym})",
+                symbols,
+                numbers,
+                tex_num(e.delta[s] * f),
             )
         )
     else:
@@ -325,12 +325,15 @@ def chain_rule(
                 syms.append(f"{wk}\\,{dk}")
                 nums.append(f"{tex_num(p.weight, True)} \\times {tex_num(p.delta_next[s] * f, True)}")
             eqs.append(
-                Equation(
-                    rf"{_d('L', a_sym)} = \sum_k w_{{{me} \to k}}\,\delta_k = {' + '.join(syms)}"
-                    rf" = {' + '.join(nums)} = {tex_num(e.dL_da[s] * f)}",
+                equation(
                     "the delta recursion: this neuron feeds every neuron of the next layer, so its share of "
                     "the blame adds up the deltas there, each weighted by the connecting weight (those "
                     "deltas were computed one step earlier in the backward pass)" + who,
+                    _d("L", a_sym),
+                    rf"\sum_k w_{{{me} \to k}}\,\delta_k",
+                    Terms(tuple(syms)),
+                    Terms(tuple(nums)),
+                    tex_num(e.dL_da[s] * f),
                 )
             )
         eqs.append(
@@ -342,10 +345,12 @@ def chain_rule(
         )
         product = _times(tex_num(e.dL_da[s] * f, True), tex_num(e.da_dz[s], True))
         eqs.append(
-            Equation(
-                rf"\delta_{{{me}}} = {_d('L', a_sym)} \cdot {_d(a_sym, z_sym)} = {product}"
-                rf" = {tex_num(e.delta[s] * f)}",
+            equation(
                 "this neuron's error signal delta = dL/dz" + who + ps_note,
+                rf"\delta_{{{me}}}",
+                rf"{_d('L', a_sym)} \cdot {_d(a_sym, z_sym)}",
+                product,
+                tex_num(e.delta[s] * f),
             )
         )
     if e.i is None:
@@ -359,31 +364,36 @@ def chain_rule(
             )
         )
     eqs.append(
-        Equation(
-            rf"{_d('L', w)}{'|_{' + str(s + 1) + '}' if m > 1 else ''} = \delta_{{{me}}} \cdot {_d(z_sym, w)}"
-            rf" = {_times(tex_num(e.delta[s] * f, True), tex_num(e.dz_dw[s], True))}"
-            rf" = {tex_num(e.per_sample[s] * f)}",
+        equation(
             "multiplied out" + who,
+            _d("L", w) + ("|_{" + str(s + 1) + "}" if m > 1 else ""),
+            rf"\delta_{{{me}}} \cdot {_d(z_sym, w)}",
+            _times(tex_num(e.delta[s] * f, True), tex_num(e.dz_dw[s], True)),
+            tex_num(e.per_sample[s] * f),
         )
     )
     if m > 1:
-        terms = " + ".join(tex_num(v * f, True) for v in e.per_sample)
+        terms = tuple(tex_num(v * f, True) for v in e.per_sample)
         if per_sample:
             eqs.append(
-                Equation(
-                    rf"{_d('L', w)} = \frac{{1}}{{{m}}}\sum_{{s=1}}^{{{m}}} \delta_{{{me},s}} \cdot "
-                    rf"{_d(z_sym, w)}\Big|_s = \frac{{1}}{{{m}}}\left({terms}\right) = {tex_num(e.gradient)}",
+                equation(
                     "the batch gradient averages the samples' shares: the textbook convention (Nielsen's "
                     "BP1-BP4, CS231n) puts the 1/m of the mean here, in dW, not in delta",
+                    _d("L", w),
+                    rf"\frac{{1}}{{{m}}}\sum_{{s=1}}^{{{m}}} \delta_{{{me},s}} \cdot {_d(z_sym, w)}\Big|_s",
+                    Terms(terms, rf"\frac{{1}}{{{m}}}\Big(", r"\Big)"),
+                    tex_num(e.gradient),
                 )
             )
         else:
             eqs.append(
-                Equation(
-                    rf"{_d('L', w)} = \sum_{{s=1}}^{{{m}}} \delta_{{{me},s}} \cdot {_d(z_sym, w)}\Big|_s"
-                    rf" = {terms} = {tex_num(e.gradient)}",
+                equation(
                     "the batch gradient adds every sample's share (each delta was already divided by "
                     "m because L is a mean)",
+                    _d("L", w),
+                    rf"\sum_{{s=1}}^{{{m}}} \delta_{{{me},s}} \cdot {_d(z_sym, w)}\Big|_s",
+                    Terms(terms),
+                    tex_num(e.gradient),
                 )
             )
     return eqs

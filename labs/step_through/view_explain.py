@@ -89,12 +89,12 @@ def equations_section(
     with earlier:
         st.markdown(f"**Forward: neuron {names[c][k]}** ({layer_title(c, len(names) - 1)})")
         for eq in neuron_equations(trace, names, c, k, sample, wn, with_bias=not preset.fixed_biases):
-            st.latex(eq.latex)
+            st.latex(eq.display)
             st.caption(eq.note)
         if run.shows("loss"):
             st.markdown(f"**Loss** ({trace.loss_trace.name})")
             for eq in loss_equations(trace, names, sample):
-                st.latex(eq.latex)
+                st.latex(eq.display)
                 st.caption(eq.note)
     if not run.shows("backward"):
         return
@@ -122,7 +122,7 @@ def equations_section(
             persist_state="session",
         )
     for eq in chain_rule(e, trace, names, sample, wn, per_sample=per_sample):
-        st.latex(eq.latex)
+        st.latex(eq.display)
         st.caption(eq.note)
     if e.paths:
         # credit assignment made visible: each downstream path's share of this hidden neuron's dL/da
@@ -138,7 +138,7 @@ def equations_section(
     if quiz.enabled and quiz.kind == "new" and not _ask(quiz, f"the new value of {_plain(param, preset)}"):
         return
     eq = update_equation(e, names, wn, frozen=trace.update.freeze_biases)
-    st.latex(eq.latex)
+    st.latex(eq.display)
     st.caption(eq.note)
 
 

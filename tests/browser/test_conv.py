@@ -17,6 +17,16 @@ pytestmark = pytest.mark.browser
 
 SIZES = ((1280, 800), (1920, 1080))
 
+# the titles (axis titles, subplot titles) a chart's legend box runs into
+LEGEND_OVERLAPS = """chart => {
+  const box = el => el.getBoundingClientRect();
+  const legend = box(chart.querySelector('g.legend'));
+  return [...chart.querySelectorAll('.g-xtitle, .g-x2title, .g-ytitle, .annotation')]
+    .filter(el => { const b = box(el); return b.left < legend.right && legend.left < b.right
+                                       && b.top < legend.bottom && legend.top < b.bottom; })
+    .map(el => el.textContent);
+}"""
+
 
 def _iteration(page: object) -> int:
     for m in page.locator('[data-testid="stMetric"]').all():
@@ -82,6 +92,8 @@ def test_sections_at_two_sizes(
         assert _iteration(page) == 50
         _scroll_to(page, "4 · Train live")
         page.screenshot(path=str(artifacts_dir / f"conv_{tag}_7_trained.png"))
+        # the curves' legend overlaps neither the axis titles nor the subplot titles
+        assert page.locator(".st-key-cv_curves_chart").evaluate(LEGEND_OVERLAPS) == []
     finally:
         context.close()
 
