@@ -31,9 +31,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from bench_classroom import start_server, stop_server  # noqa: E402
+from bench_classroom import BARE_DEFAULTS  # noqa: E402
 
-from tests.browser.conftest import CHROMIUM_ARGS, wait_settled  # noqa: E402
+from tests.browser.conftest import CHROMIUM_ARGS, streamlit_server, wait_settled  # noqa: E402
 
 CALM = 0.6  # seconds without a rerun before a click counts as settled
 # (page path, link text in the sidebar, key of the in-page button or None)
@@ -134,18 +134,18 @@ def main() -> None:
         raise SystemExit("no Chromium found (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
-    app, app_url = start_server(str(args.root / "app.py"), cwd=args.root)
-    bare, bare_url = start_server("benchmarks/bare_click_app.py")
-    try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-            try:
-                times = measure(browser, app_url, bare_url, args.repeats)
-            finally:
-                browser.close()
-    finally:
-        stop_server(app)
-        stop_server(bare)
+    with (
+        streamlit_server("app.py", "bench-clicks-app.log", cwd=args.root) as app_url,
+        streamlit_server(
+            "benchmarks/bare_click_app.py", "bench-clicks-bare.log", extra_args=BARE_DEFAULTS
+        ) as bare_url,
+        sync_playwright() as p,
+    ):
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        try:
+            times = measure(browser, app_url, bare_url, args.repeats)
+        finally:
+            browser.close()
 
     bare_median = statistics.median(times.pop("bare app"))
     print(f"\nClick to settled, median of {args.repeats} per page and kind (one learner, {args.root})")

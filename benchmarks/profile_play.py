@@ -27,6 +27,9 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import bench_classroom as bc  # noqa: E402
 
+from benchmarks.classroom_chromium import ChromiumRoom  # noqa: E402
+from tests.browser.conftest import streamlit_server  # noqa: E402
+
 IDLE = ("EpollSelector.select", "PollingPathWatcher._schedule.<locals>.task")
 NOISE = ("threading.py", "runpy", "click/", "asyncio/", "web/cli.py", "web/bootstrap.py", "__main__")
 
@@ -57,35 +60,31 @@ def main() -> None:
     args = parser.parse_args()
     if shutil.which("py-spy") is None:
         raise SystemExit("py-spy not found (pip install py-spy)")
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
+    if shutil.which("chromium") is None and shutil.which("chromium-browser") is None:
         raise SystemExit("no Chromium found (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
 
     target = {"pg": bc.PLAYGROUND, "vg": bc.VANISHING}[args.page]
     raw = Path(tempfile.mkdtemp()) / "profile.raw"
-    app, url = bc.start_server("app.py")
-    try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=chromium, args=bc.CHROMIUM_ARGS)
-            page = bc.open_and_play(
-                browser.new_context(viewport={"width": 1400, "height": 1000}), url, target
-            )
+    with streamlit_server("app.py", "profile-play.log") as url:
+        pid = bc.server_pid(url)
+        room = ChromiumRoom()
+        try:
+            room.join(url, target)
             time.sleep(bc.WARMUP)
-            page.evaluate(bc.SAMPLER, [target.marker, target.pattern])
-            web_pids = bc.browser_pids([app.pid])
-            cpu0, web0, t0 = bc.cpu_seconds([app.pid]), bc.cpu_seconds(web_pids), time.monotonic()
+            room.reset()
+            web_pids = room.pids([pid])
+            cpu0, web0, t0 = bc.cpu_seconds([pid]), bc.cpu_seconds(web_pids), time.monotonic()
             subprocess.run(
-                ["py-spy", "record", "--pid", str(app.pid), "--duration", str(args.seconds), "--rate", "200",
+                ["py-spy", "record", "--pid", str(pid), "--duration", str(args.seconds), "--rate", "200",
                  "--format", "raw", "--output", str(raw), "--nonblocking"],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False,
             )  # fmt: skip
             elapsed = time.monotonic() - t0
-            cpu, web = bc.cpu_seconds([app.pid]) - cpu0, bc.cpu_seconds(web_pids) - web0
-            updates = max(len(page.evaluate("() => window.__bpl")) - 1, 1)
-            browser.close()
-    finally:
-        bc.stop_server(app)
+            cpu, web = bc.cpu_seconds([pid]) - cpu0, bc.cpu_seconds(web_pids) - web0
+            rates, _ = room.rates(elapsed)
+        finally:
+            room.close()
+    updates = max(rates[0] * elapsed, 1.0)
     print(
         f"{target.name}: {updates / elapsed:.2f} updates/s; per update {1000 * cpu / updates:.0f} ms of "
         f"server CPU, {1000 * web / updates:.0f} ms of browser CPU"

@@ -50,8 +50,17 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def streamlit_server(script: str, log_name: str, extra_env: dict[str, str] | None = None) -> Iterator[str]:
-    """Run ``streamlit run <script>`` (a path from the repo root) on a free port; yield its base URL.
+def streamlit_server(
+    script: str,
+    log_name: str,
+    extra_env: dict[str, str] | None = None,
+    *,
+    cwd: Path = ROOT,
+    extra_args: tuple[str, ...] = (),
+) -> Iterator[str]:
+    """Run ``streamlit run <script>`` (a path from ``cwd``, the repo root) on a free port; yield its URL.
+
+    ``extra_args``: more ``streamlit run`` options (e.g. a bare comparison app's own settings).
 
     The server's output goes to ``artifacts/<log_name>``; the test fails if the server does not answer
     its health check within 60 s. On leaving, the server is stopped (killed after 10 s).
@@ -64,9 +73,9 @@ def streamlit_server(script: str, log_name: str, extra_env: dict[str, str] | Non
                 sys.executable, "-m", "streamlit", "run", script,
                 "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
                 "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
-                "--client.showErrorDetails", "full",
+                "--client.showErrorDetails", "full", *extra_args,
             ],
-            cwd=ROOT,
+            cwd=cwd,
             stdout=log,
             stderr=subprocess.STDOUT,
             env={**os.environ, "PYTHONUNBUFFERED": "1", **(extra_env or {})},
