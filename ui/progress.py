@@ -102,3 +102,22 @@ def progress_controls(
         if ok_message:
             ok, message = ok_message
             (st.success if ok else st.error)(message, icon="✅" if ok else "⚠️")
+
+
+def sidebar_progress(
+    lab: str,
+    *,
+    key: str,
+    dump: Callable[[], dict],
+    load: Callable[[dict], str | None],
+    note: str = "",
+    save_off: str | None = None,
+) -> None:
+    """``progress_controls`` in the sidebar under "Your progress", stacked.
+
+    In the sidebar the controls sit beside the settings they save and off the page's length (a lab
+    fits in six screens at 1280x800); stacked, because side by side the Save button was cut.
+    """
+    with st.sidebar:
+        st.subheader("Your progress")
+        progress_controls(lab, key=key, dump=dump, load=load, note=note, save_off=save_off, stacked=True)

@@ -9,7 +9,7 @@ from ui.bridge import show_code
 from ui.lazy import lazy_expander
 from ui.playback import play_pause
 from ui.presenter import plotly_chart
-from ui.progress import progress_controls
+from ui.progress import sidebar_progress
 
 from . import figures, model, text
 from .view_state import PLAY_INTERVAL, PLAY_STEP, TRAIN_N, progress_dump, progress_load, reset, train
@@ -33,17 +33,14 @@ def render() -> None:
     )
     c4.button("Reset", key="cv_reset", on_click=reset, width="stretch")
     live_panel(playing)
-    with st.sidebar:  # beside the settings it saves, and off the page's length (issue 12: six screens)
-        st.subheader("Your progress")
-        progress_controls(
-            "conv",
-            key="cv_progress",
-            dump=progress_dump,
-            load=progress_load,
-            note="Save progress keeps this run (weights, optimizer memory, iteration, curves, settings) to "
-            "continue it exactly later; the page's link keeps only the settings.",
-            stacked=True,
-        )
+    sidebar_progress(
+        "conv",
+        key="cv_progress",
+        dump=progress_dump,
+        load=progress_load,
+        note="Save progress keeps this run (weights, optimizer memory, iteration, curves, settings) to "
+        "continue it exactly later; the page's link keeps only the settings.",
+    )
     params_block()
     show_code(
         [train_step],

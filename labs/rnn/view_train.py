@@ -15,7 +15,7 @@ from ui.common import format_lr
 from ui.lazy import lazy_expander
 from ui.playback import play_pause
 from ui.presenter import plotly_chart
-from ui.progress import progress_controls
+from ui.progress import sidebar_progress
 from viz.format import fmt
 
 from . import text
@@ -189,17 +189,14 @@ def section_train(setup: Setup) -> None:
             st.caption("Press Step or Play to train; the curve appears here.")
 
     live()
-    with st.sidebar:  # beside the settings it saves, and off the page's length (issue 12: six screens)
-        st.subheader("Your progress")
-        progress_controls(
-            "rnn",
-            key="bt_progress",
-            dump=progress_dump,
-            load=progress_load,
-            note="Save progress keeps this run (network, optimizer memory, history, settings) to continue it "
-            "exactly later; the page's link keeps only the settings.",
-            stacked=True,
-        )
+    sidebar_progress(
+        "rnn",
+        key="bt_progress",
+        dump=progress_dump,
+        load=progress_load,
+        note="Save progress keeps this run (network, optimizer memory, history, settings) to continue it "
+        "exactly later; the page's link keeps only the settings.",
+    )
 
 
 def section_accuracy(setup: Setup) -> None:

@@ -16,7 +16,7 @@ from labs.vanishing.model_experiments import delta_bound, update_sizes
 from labs.vanishing.view_settings import dump_progress_payload, load_progress_payload, save_refusal
 from ui.bridge import pytorch_expander, show_code
 from ui.common import format_lr
-from ui.progress import progress_controls
+from ui.progress import sidebar_progress
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -33,19 +33,16 @@ def next_step_script(
 def section_bridges(lab: Lab) -> None:
     """Progress file, then the PyTorch script of one network's next update, then the code."""
     s = st.session_state
-    with st.sidebar:  # beside the settings it saves, and off the page's length (six screens at most)
-        st.subheader("Your progress")
-        progress_controls(
-            "vanishing",
-            key="vg_progress",
-            dump=dump_progress_payload,
-            load=load_progress_payload,
-            note="Every setting and every network (weights, optimizer memory, iteration, history): "
-            "loading continues exactly where you saved (a history too long for a loadable file is saved to "
-            "7, 5 or 4 significant digits).",
-            save_off=save_refusal(lab),
-            stacked=True,
-        )
+    sidebar_progress(
+        "vanishing",
+        key="vg_progress",
+        dump=dump_progress_payload,
+        load=load_progress_payload,
+        note="Every setting and every network (weights, optimizer memory, iteration, history): "
+        "loading continues exactly where you saved (a history too long for a loadable file is saved to "
+        "7, 5 or 4 significant digits).",
+        save_off=save_refusal(lab),
+    )
     if not lab.runs:
         return
     acts = [r.activation for r in lab.runs]
