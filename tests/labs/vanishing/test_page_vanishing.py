@@ -27,14 +27,8 @@ EXPLAINED = ("not drawn", "left blank", "cannot show")
 
 
 # expanders whose charts are drawn only while open (ui/lazy.py): the tests open them
-LAZY_EXPANDERS = (
-    "vg_xprofile_open",
-    "vg_clip_open",
-    "vg_symmetry_open",
-    "vg_adam_open",
-    "vg_bound_open",
-    "vg_saturation_open",
-)
+LAZY_EXPANDERS = ("vg_xprofile_open", "vg_clip_open", "vg_symmetry_open", "vg_adam_open")
+LAZY_EXPANDERS += ("vg_bound_open", "vg_saturation_open")
 
 
 def open_page(query: dict[str, str] | None = None, *, expanders_open: bool = True) -> AppTest:
