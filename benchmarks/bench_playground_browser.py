@@ -17,20 +17,17 @@ Run: ``python benchmarks/bench_playground_browser.py`` (the machine is shared: n
 from __future__ import annotations
 
 import itertools
-import os
 import re
 import statistics
-import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 # the browser tests' Chromium flags and helpers, so the benchmark runs the browser they run
-from tests.browser.conftest import CHROMIUM_ARGS, find_chromium, free_port  # noqa: E402
+from tests.browser.conftest import CHROMIUM_ARGS, find_chromium, streamlit_server  # noqa: E402
 
 SECONDS = 6.0
 MIN_RATE, MIN_STEP = 3.0, 10
@@ -46,31 +43,6 @@ READ = """() => {
         it('.st-key-pg_loss_chart .gtitle', /iteration (\\d+)/),
     ];
 }"""
-
-
-def _server() -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    proc = subprocess.Popen(
-        [
-            sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-            "--server.port", str(port), "--server.address", "127.0.0.1",
-            "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
-        ],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(200):
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.read().decode().strip() == "ok":
-                    return proc, url
-        except OSError:
-            time.sleep(0.3)
-    proc.terminate()
-    raise SystemExit("the Streamlit server did not start")
 
 
 def _settle(page: object) -> None:
@@ -121,37 +93,29 @@ def main() -> None:
         raise SystemExit("no Chromium found (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
-    proc, url = _server()
-    try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-            page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
-            page.set_default_timeout(60_000)
-            page.goto(f"{url}/Training_playground")
-            page.locator(".st-key-pg_counter").wait_for()
-            page.wait_for_selector(".st-key-pg_loss_chart .gtitle")
-            _settle(page)
-            start = page.evaluate(READ)
-            print(f"Before Play: counter, boundary and loss chart at iterations {start}")
-            page.locator(".st-key-pg_play_mode").locator("button", has_text="Play").click()
-            page.wait_for_function(
-                "() => !/Iteration 0\\b/.test(document.querySelector('.st-key-pg_counter').textContent)"
-            )
-            samples: list[tuple[float, list]] = []
-            t0 = time.perf_counter()
-            while (now := time.perf_counter()) - t0 < SECONDS:
-                samples.append((now - t0, page.evaluate(READ)))
-                time.sleep(0.015)
-            page.locator(".st-key-pg_play_mode").locator("button", has_text="Pause").click()
-            time.sleep(1.0)
-            end = page.evaluate(READ)
-            browser.close()
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    with streamlit_server("app.py", "bench-playground-browser.log") as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+        page.set_default_timeout(60_000)
+        page.goto(f"{url}/Training_playground")
+        page.locator(".st-key-pg_counter").wait_for()
+        page.wait_for_selector(".st-key-pg_loss_chart .gtitle")
+        _settle(page)
+        start = page.evaluate(READ)
+        print(f"Before Play: counter, boundary and loss chart at iterations {start}")
+        page.locator(".st-key-pg_play_mode").locator("button", has_text="Play").click()
+        page.wait_for_function(
+            "() => !/Iteration 0\\b/.test(document.querySelector('.st-key-pg_counter').textContent)"
+        )
+        samples: list[tuple[float, list]] = []
+        t0 = time.perf_counter()
+        while (now := time.perf_counter()) - t0 < SECONDS:
+            samples.append((now - t0, page.evaluate(READ)))
+            time.sleep(0.015)
+        page.locator(".st-key-pg_play_mode").locator("button", has_text="Pause").click()
+        time.sleep(1.0)
+        end = page.evaluate(READ)
+        browser.close()
 
     print(f"Play, default set-up, watched for {SECONDS:.0f} s (polling every 15 ms):")
     results = {}
