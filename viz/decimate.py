@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-F32 = np.finfo(np.float32)
+from viz.compact import colours
 
 
 def minmax_indices(values: np.ndarray, max_points: int) -> np.ndarray:
@@ -60,9 +60,6 @@ def minmax_indices(values: np.ndarray, max_points: int) -> np.ndarray:
 
 def compact(values: np.ndarray) -> np.ndarray:
     """``values`` as float32 when every nonzero finite value lies within float32's normal range, else
-    as float64. NaN, infinities and 0 pass through unchanged either way."""
-    v = np.asarray(values, dtype=float)
-    size = np.abs(v[np.isfinite(v) & (v != 0)])
-    if size.size and (size.min() < F32.tiny or size.max() > F32.max):
-        return v
-    return v.astype(np.float32)
+    as float64. NaN, infinities and 0 pass through unchanged either way (``viz.compact.colours``:
+    one rule for when float32 holds a value)."""
+    return colours(values)
