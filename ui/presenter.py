@@ -16,7 +16,8 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from viz.presenter_fonts import PRESENTER_MIN_FONT, presenter_figure
-from viz.theme import with_template
+from viz.theme import template_added
+from viz.tick_figure import figure_dict, sent_figure
 
 PRESENTER_KEY = "presenter"
 _URL_SEEN = "presenter_url_seen"
@@ -94,8 +95,14 @@ def plotly_chart(fig: go.Figure | Mapping, *, key: str, **kwargs: Any) -> Any:
     kwargs["config"] = {**CHART_CONFIG, **(kwargs.get("config") or {})}
     if presenter_on():
         fig = presenter_figure(fig, PRESENTER_MIN_FONT)
-    # the "plotly_white" template, written into the JSON only now (cheap; see viz.theme)
-    return st.plotly_chart(with_template(fig), key=key, **kwargs)
+    # the "plotly_white" template, written into the JSON only now (cheap; see viz.theme); the
+    # finished dict goes as it is (Streamlit would build and validate a go.Figure from a dict)
+    return st.plotly_chart(sendable(fig), key=key, **kwargs)
+
+
+def sendable(fig: go.Figure | Mapping) -> go.Figure:
+    """``fig`` with its template, as ``st.plotly_chart`` sends it without checking it again."""
+    return sent_figure(template_added(figure_dict(fig)))
 
 
 def fold(title: str, body: Callable[[], None] | str) -> None:

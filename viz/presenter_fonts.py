@@ -16,6 +16,8 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
+from viz.tick_figure import figure_dict
+
 PRESENTER_MIN_FONT = 16
 PRESENTER_TITLE_FONT = 20
 _AXIS = re.compile(r"^[xyz]axis\d*$|^(radial|angular)axis$")
@@ -146,7 +148,7 @@ def presenter_figure(fig: go.Figure | Mapping, minimum: float = PRESENTER_MIN_FO
 
     ``fig`` itself is left exactly as it was.
     """
-    spec = fig.to_dict() if isinstance(fig, go.Figure) else fig
+    spec = figure_dict(fig)
     data = [presenter_trace(t, minimum) for t in spec.get("data", ())]
     layout = presenter_layout(spec.get("layout") or {}, minimum)
     return go.Figure(data=data, layout=layout, _validate=False)

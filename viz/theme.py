@@ -16,6 +16,8 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.colors import sample_colorscale
 
+from viz.tick_figure import figure_dict
+
 DIVERGING = "RdBu"
 GREY = "#c8c8c8"
 HIGHLIGHT = "#ff9f1c"
@@ -89,13 +91,26 @@ def with_template(fig: go.Figure | Mapping) -> Any:
     The same JSON as a figure built with ``template="plotly_white"`` (the mark is removed). The
     given figure is not changed.
     """
-    spec = fig.to_dict() if isinstance(fig, go.Figure) else fig
+    if type(fig) is go.Figure:  # read the mark in Plotly's own store, without a dict of the figure
+        return template_added(figure_dict(fig)) if _marked(fig._layout) else fig
+    spec = figure_dict(fig) if isinstance(fig, go.Figure) else fig
     layout = spec.get("layout") if isinstance(spec, Mapping) else None
-    if not isinstance(layout, Mapping) or layout.get("meta") != TEMPLATE_MARK:
-        return fig
+    return template_added(spec) if _marked(layout) else fig
+
+
+def template_added(spec: Mapping) -> dict:
+    """A figure dict with ``TEMPLATE`` in its layout (and the mark removed) if ``base_layout`` marked
+    it; ``spec`` itself is not changed (a marked layout is replaced by a new one)."""
+    layout = spec.get("layout")
+    if not _marked(layout):
+        return dict(spec)
     layout = {k: v for k, v in layout.items() if k != "meta"}
     layout["template"] = template_json()
     return {**spec, "layout": layout}
+
+
+def _marked(layout: object) -> bool:
+    return isinstance(layout, Mapping) and layout.get("meta") == TEMPLATE_MARK
 
 
 def base_layout(**overrides: object) -> dict:
