@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
 import numpy as np
@@ -23,11 +22,12 @@ R = TypeVar("R")
 QUIET = {"over": "ignore", "invalid": "ignore", "divide": "ignore", "under": "ignore"}
 
 
-@contextmanager
-def quiet() -> Iterator[None]:
-    """``np.errstate`` that lets overflow, NaN and division by zero pass without a warning."""
-    with np.errstate(**QUIET):
-        yield
+def quiet() -> np.errstate:
+    """``np.errstate`` that lets overflow, NaN and division by zero pass without a warning.
+
+    The errstate itself (no generator around it): the engine enters one per phase and per check.
+    """
+    return np.errstate(**QUIET)
 
 
 def quietly(fn: Callable[P, R]) -> Callable[P, R]:

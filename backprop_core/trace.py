@@ -9,6 +9,7 @@ Shapes, with m samples and ``n_l`` neurons in layer l: ``z[l], a[l], dL_da[l], d
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -29,12 +30,16 @@ def _norms(arrays: list[np.ndarray]) -> np.ndarray:
         return np.array([np.sqrt(np.dot(x.ravel(), x.ravel())) for x in arrays])
 
 
-def _all_finite(x: np.ndarray) -> bool:
-    # a finite sum means no NaN or infinity is in it (either would make the sum NaN or infinite);
+def _all_finite(arrays: Iterable[np.ndarray]) -> bool:
+    # a finite sum means no NaN or infinity is in it (either would make the sum NaN or infinite), and
+    # the same holds for the sum of the arrays' sums: one sum per array, one errstate for them all;
     # a sum that overflows although every entry is finite falls back to checking each entry
+    arrays = tuple(arrays)
     with quiet():
-        total = np.add.reduce(x, axis=None)
-    return bool(np.isfinite(total)) or bool(np.isfinite(x).all())
+        total = 0.0
+        for x in arrays:
+            total += np.add.reduce(x, axis=None)
+    return bool(np.isfinite(total)) or all(bool(np.isfinite(x).all()) for x in arrays)
 
 
 @dataclass(frozen=True, repr=False, eq=False)
@@ -273,7 +278,7 @@ class StepTrace:
         """True when the loss, a gradient or an updated parameter is NaN or infinite."""
         if not np.isfinite(self.loss) or not np.isfinite(self.update.global_grad_norm):
             return True
-        return not all(_all_finite(p) for p in (*self.net_after.weights, *self.net_after.biases))
+        return not _all_finite((*self.net_after.weights, *self.net_after.biases))
 
     def __repr__(self) -> str:
         return (
