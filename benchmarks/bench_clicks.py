@@ -12,6 +12,10 @@ its ratio to the bare app's median click (the figure to compare: absolute times 
 shared machine), the worst of those ratios, and the pooled median over all clicks of the walk
 (every page and in-page click together) with its ratio.
 
+``--twins`` also opens, in the same run, a twin of every page (``benchmarks/click_twins.py``: the
+page's Streamlit elements in the same nesting, made the plainest way) and prints each page's open
+against its twin's: the floor Streamlit itself sets for a page with those elements.
+
 ``--root DIR`` measures the app in another checkout (e.g. an older commit exported with
 ``git archive``), with the bare app from this one.
 
@@ -21,9 +25,11 @@ Run: ``python benchmarks/bench_clicks.py [--repeats 5]``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import shutil
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -32,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from bench_classroom import BARE_DEFAULTS  # noqa: E402
+from click_twins import write_twin_app  # noqa: E402
 
 from tests.browser.conftest import CHROMIUM_ARGS, streamlit_server, wait_settled  # noqa: E402
 
@@ -47,6 +54,9 @@ PAGES = (
     ("/Backprop_through_time", "through time", "bt_step"),
     ("/Convolutions", "Convolutions", "cv_next"),
 )
+
+# the page file behind each path (the twins are made from these)
+_PAGE_FILES = {f"/{p.stem.split('_', 1)[1]}": p.name for p in sorted((ROOT / "pages").glob("*.py"))}
 
 # watches the app's script state and the page's elements; the click goes after this is installed
 WATCH = """() => {
@@ -120,9 +130,38 @@ def measure(browser: object, app_url: str, bare_url: str, repeats: int) -> dict[
     return times
 
 
+def measure_twins(
+    browser: object, twin_url: str, links: dict[str, str], repeats: int
+) -> dict[str, list[float]]:
+    """Page-open times of the twins, walked like the app: home, then each twin from the sidebar."""
+    times: dict[str, list[float]] = {}
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(120_000)
+    page.goto(twin_url)
+    wait_settled(page, timeout=120)
+    for _ in range(repeats):
+        for path, _link, _button in PAGES:
+            text = links.get(_PAGE_FILES.get(path, ""), "app")
+            nav = page.locator('[data-testid="stSidebarNav"] a', has_text=text).first
+            times.setdefault(f"{path} page", []).append(_timed_click(page, nav))
+    context.close()
+    return times
+
+
+def print_twins(times: dict[str, list[float]], twins: dict[str, list[float]], bare_median: float) -> None:
+    print("\nPage opens against their twins (the same Streamlit elements, plain content; same run)")
+    print(f"{'page':<28}{'page ms':>9}{'twin ms':>9}{'x twin':>8}{'twin x bare':>13}")
+    for name, values in twins.items():
+        ours, twin = statistics.median(times[name]), statistics.median(values)
+        path = name.rsplit(" ", 1)[0]
+        print(f"{path:<28}{1000 * ours:9.0f}{1000 * twin:9.0f}{ours / twin:8.2f}{twin / bare_median:13.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=5, help="rounds of the learning path (5)")
+    parser.add_argument("--twins", action="store_true", help="also open each page's twin (click_twins)")
     parser.add_argument("--root", type=Path, default=ROOT, help="the checkout whose app.py to measure")
     args = parser.parse_args()
     if not 1 <= args.repeats <= 50:
@@ -134,7 +173,15 @@ def main() -> None:
         raise SystemExit("no Chromium found (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
+    twin_dir = Path(tempfile.mkdtemp(prefix="bench-twins-"))
+    links = write_twin_app(twin_dir, [(f, f) for f in _PAGE_FILES.values()]) if args.twins else {}
+    twin_server = (
+        streamlit_server("app.py", "bench-clicks-twins.log", cwd=twin_dir, extra_args=BARE_DEFAULTS)
+        if args.twins
+        else contextlib.nullcontext("")
+    )
     with (
+        twin_server as twin_url,
         streamlit_server("app.py", "bench-clicks-app.log", cwd=args.root) as app_url,
         streamlit_server(
             "benchmarks/bare_click_app.py", "bench-clicks-bare.log", extra_args=BARE_DEFAULTS
@@ -144,6 +191,7 @@ def main() -> None:
         browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         try:
             times = measure(browser, app_url, bare_url, args.repeats)
+            twins = measure_twins(browser, twin_url, links, args.repeats) if args.twins else {}
         finally:
             browser.close()
 
@@ -163,6 +211,9 @@ def main() -> None:
         f"pooled (median of all {sum(map(len, times.values()))} clicks of the walk): "
         f"{1000 * pooled:.0f} ms, {pooled / bare_median:.2f} x the bare app's median click"
     )
+    if twins:
+        print_twins(times, twins, bare_median)
+    shutil.rmtree(twin_dir, ignore_errors=True)
 
 
 if __name__ == "__main__":
