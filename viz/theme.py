@@ -73,7 +73,7 @@ def diverging_color(value: float, vmax: float) -> str:
 # Every chart built with ``base_layout`` looks like Plotly's "plotly_white" template. Setting a named
 # template makes plotly.py deep-copy and re-validate all of it for every figure (~20 ms a figure
 # here: most of a small figure's cost, ~0.2 s of the convolution page's run), so ``base_layout``
-# only marks the figure (``layout.meta``) and ``with_template`` writes the template into the
+# only marks the figure (``layout.meta``) and ``template_added`` writes the template into the
 # figure's JSON once it is built (``ui.presenter.plotly_chart`` does, for every chart it draws).
 TEMPLATE = "plotly_white"
 TEMPLATE_MARK = "bpl-template:" + TEMPLATE
@@ -91,8 +91,6 @@ def with_template(fig: go.Figure | Mapping) -> Any:
     The same JSON as a figure built with ``template="plotly_white"`` (the mark is removed). The
     given figure is not changed.
     """
-    if type(fig) is go.Figure:  # read the mark in Plotly's own store, without a dict of the figure
-        return template_added(figure_dict(fig)) if _marked(fig._layout) else fig
     spec = figure_dict(fig) if isinstance(fig, go.Figure) else fig
     layout = spec.get("layout") if isinstance(spec, Mapping) else None
     return template_added(spec) if _marked(layout) else fig
@@ -117,7 +115,8 @@ def base_layout(**overrides: object) -> dict:
     """Shared layout defaults: white background, readable font, compact margins.
 
     The white background comes from the "plotly_white" template, added when the chart is drawn
-    (``with_template``; ``layout.meta`` carries the mark until then).
+    (``template_added``, which ``ui.presenter`` applies to every chart it sends; ``layout.meta``
+    carries the mark until then).
     """
     layout = {
         "meta": TEMPLATE_MARK,
