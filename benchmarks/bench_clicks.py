@@ -173,21 +173,20 @@ def main() -> None:
         raise SystemExit("no Chromium found (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
-    twin_dir = Path(tempfile.mkdtemp(prefix="bench-twins-"))
-    links = write_twin_app(twin_dir, [(f, f) for f in _PAGE_FILES.values()]) if args.twins else {}
-    twin_server = (
-        streamlit_server("app.py", "bench-clicks-twins.log", cwd=twin_dir, extra_args=BARE_DEFAULTS)
-        if args.twins
-        else contextlib.nullcontext("")
-    )
-    with (
-        twin_server as twin_url,
-        streamlit_server("app.py", "bench-clicks-app.log", cwd=args.root) as app_url,
-        streamlit_server(
+    with contextlib.ExitStack() as stack:
+        twin_url, links = "", {}
+        if args.twins:  # the twins' app lives in a folder removed on the way out
+            twin_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-twins-")))
+            links = write_twin_app(twin_dir, [(f, f) for f in _PAGE_FILES.values()])
+            twin_url = stack.enter_context(
+                streamlit_server("app.py", "bench-clicks-twins.log", cwd=twin_dir, extra_args=BARE_DEFAULTS)
+            )
+        app_url = stack.enter_context(streamlit_server("app.py", "bench-clicks-app.log", cwd=args.root))
+        bare = streamlit_server(
             "benchmarks/bare_click_app.py", "bench-clicks-bare.log", extra_args=BARE_DEFAULTS
-        ) as bare_url,
-        sync_playwright() as p,
-    ):
+        )
+        bare_url = stack.enter_context(bare)
+        p = stack.enter_context(sync_playwright())
         browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         try:
             times = measure(browser, app_url, bare_url, args.repeats)
@@ -213,7 +212,6 @@ def main() -> None:
     )
     if twins:
         print_twins(times, twins, bare_median)
-    shutil.rmtree(twin_dir, ignore_errors=True)
 
 
 if __name__ == "__main__":
